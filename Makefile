@@ -1,0 +1,43 @@
+# PyTone FX — the commands a user and CI type. The real build is CMake.
+#   make run     install what is missing, build, play the default rig
+#   make test    install what is missing, build, run every test (plus a
+#                sanitizer build of the unit tests)
+#   make bench   performance figures, printed
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+RIG ?= rigs/default.yaml
+ARGS ?=
+
+.PHONY: all deps build run test test-unit test-asan bench clean
+
+all: build
+
+deps:
+	@./scripts/deps.sh
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
+
+build: $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j$(JOBS)
+
+run: deps build
+	./scripts/run.sh $(BUILD)/pytone $(RIG) $(ARGS)
+
+$(ASAN_BUILD)/CMakeCache.txt:
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPT_SANITIZE=ON
+
+test-asan: $(ASAN_BUILD)/CMakeCache.txt
+	cmake --build $(ASAN_BUILD) -j$(JOBS)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		ctest -L unit --output-on-failure -j$(JOBS)
+
+test: deps build test-asan
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+
+bench: deps build
+	./scripts/bench.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,355 @@
+/* engine.c — see engine.h. */
+#include "engine.h"
+
+#include <math.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "rt.h"
+#include "spsc.h"
+
+enum { CMD_SWAP, CMD_PARAM, CMD_BYPASS, CMD_BRANCH };
+
+typedef struct cmd {
+    int kind;
+    int a, b;
+    float x, y;
+    uint64_t gen;
+    pt_program *prog;
+} cmd;
+
+typedef struct meter {
+    atomic_uint peak_bits, rms_bits; /* float bits: single writer */
+    float peak, ms;                  /* audio thread's running values */
+} meter;
+
+struct pt_engine {
+    pt_engine_config cfg;
+    pt_spsc cmds;    /* control -> audio */
+    pt_spsc retired; /* audio -> control: pt_program* no longer used */
+    /* audio thread's state */
+    pt_program *cur, *old;
+    pt_program *retire_wait; /* could not be queued yet (queue full) */
+    int fade_pos, fade_len;
+    float *mix[2];           /* the outgoing program's output during a fade */
+    float *silence;
+    meter in, out;
+    pt_load_stats load;
+    atomic_ullong out_faults;
+    atomic_uint sent, taken; /* commands pushed / applied, for pt_engine_sync */
+    /* control thread's state */
+    pt_program *ctl;
+    pt_program *ctl_first; /* programs sent, not yet known to be retired */
+};
+
+pt_engine *pt_engine_create(const pt_engine_config *cfg, pt_error *err)
+{
+    pt_engine *e = calloc(1, sizeof *e);
+    if (!e) {
+        pt_error_set(err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
+        return NULL;
+    }
+    e->cfg = *cfg;
+    if (e->cfg.crossfade_ms <= 0) e->cfg.crossfade_ms = 20.0f;
+    if (e->cfg.max_frames <= 0) e->cfg.max_frames = 1024;
+    e->fade_len = (int)lrint(e->cfg.crossfade_ms * 0.001 * cfg->rate);
+    if (e->fade_len < 1) e->fade_len = 1;
+    size_t n = (size_t)e->cfg.max_frames;
+    e->mix[0] = calloc(n, sizeof(float));
+    e->mix[1] = calloc(n, sizeof(float));
+    e->silence = calloc(n, sizeof(float));
+    if (!e->mix[0] || !e->mix[1] || !e->silence || pt_spsc_init(&e->cmds, 4096, sizeof(cmd)) ||
+        pt_spsc_init(&e->retired, 64, sizeof(pt_program *))) {
+        pt_engine_destroy(e);
+        pt_error_set(err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
+        return NULL;
+    }
+    pt_load_stats_init(&e->load);
+    return e;
+}
+
+void pt_engine_destroy(pt_engine *e)
+{
+    if (!e) return;
+    /* Whatever the audio thread still held, and whatever is still queued. */
+    pt_program *seen[4] = {e->cur, e->old, e->retire_wait, NULL};
+    if (e->cmds.buf) {
+        cmd c;
+        while (pt_spsc_pop(&e->cmds, &c))
+            if (c.kind == CMD_SWAP) pt_program_free(c.prog);
+    }
+    if (e->retired.buf) {
+        pt_program *p;
+        while (pt_spsc_pop(&e->retired, &p)) pt_program_free(p);
+    }
+    for (int i = 0; i < 3; i++) pt_program_free(seen[i]);
+    pt_spsc_free(&e->cmds);
+    pt_spsc_free(&e->retired);
+    free(e->mix[0]);
+    free(e->mix[1]);
+    free(e->silence);
+    free(e);
+}
+
+static int push(pt_engine *e, const cmd *c, pt_error *err)
+{
+    /* The queue holds 4096 commands; the audio thread drains it every block,
+     * so a full queue means the audio thread is not running. Wait a little,
+     * then give up rather than block the caller forever. */
+    for (int tries = 0; !pt_spsc_push(&e->cmds, c); tries++) {
+        if (tries >= 200)
+            return pt_error_set(err, PT_ERR, NULL, 0, 0,
+                                "the audio engine is not taking commands (queue full)");
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+    atomic_fetch_add_explicit(&e->sent, 1, memory_order_relaxed);
+    return 0;
+}
+
+int pt_engine_swap(pt_engine *e, pt_program *prog, pt_error *err)
+{
+    pt_engine_collect(e);
+    cmd c = {.kind = CMD_SWAP, .prog = prog};
+    if (push(e, &c, err) != 0) {
+        pt_program_free(prog);
+        return PT_ERR;
+    }
+    e->ctl = prog;
+    return 0;
+}
+
+pt_program *pt_engine_program(pt_engine *e) { return e->ctl; }
+
+int pt_engine_set_param_index(pt_engine *e, int node, int param, float value)
+{
+    if (!e->ctl) return PT_ERR;
+    pt_node *n = pt_program_node(e->ctl, node);
+    if (!n || param < 0 || param >= n->type->n_params) return PT_ERR;
+    value = pt_param_sanitize(&n->type->params[param], value);
+    n->control_value[param] = value;
+    cmd c = {.kind = CMD_PARAM, .a = node, .b = param, .x = value,
+             .gen = pt_program_generation(e->ctl)};
+    return push(e, &c, NULL);
+}
+
+int pt_engine_set_param(pt_engine *e, const char *node_id, const char *param, float value,
+                        pt_error *err)
+{
+    if (!e->ctl) return pt_error_set(err, PT_ERR, NULL, 0, 0, "no rig is loaded");
+    int ni = pt_program_find_node(e->ctl, node_id);
+    if (ni < 0) return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "no node '%s'", node_id);
+    pt_node *n = pt_program_node(e->ctl, ni);
+    int pi = pt_param_index(n->type, param);
+    if (pi < 0)
+        return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "node '%s' (%s) has no parameter '%s'",
+                            node_id, n->type->name, param);
+    if (!isfinite(value))
+        return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "value for %s.%s is not a number",
+                            node_id, param);
+    if (pt_engine_set_param_index(e, ni, pi, value) != 0)
+        return pt_error_set(err, PT_ERR, NULL, 0, 0, "the audio engine is not taking commands");
+    return 0;
+}
+
+int pt_engine_set_bypass(pt_engine *e, const char *node_id, bool bypass, pt_error *err)
+{
+    if (!e->ctl) return pt_error_set(err, PT_ERR, NULL, 0, 0, "no rig is loaded");
+    int ni = pt_program_find_node(e->ctl, node_id);
+    if (ni < 0) return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "no node '%s'", node_id);
+    pt_node *n = pt_program_node(e->ctl, ni);
+    /* the control side's record of bypass lives with the node's values */
+    (void)n;
+    cmd c = {.kind = CMD_BYPASS, .a = ni, .b = bypass, .gen = pt_program_generation(e->ctl)};
+    return push(e, &c, err);
+}
+
+int pt_engine_set_branch(pt_engine *e, const char *mix_id, int branch, float level_db, float pan,
+                         pt_error *err)
+{
+    if (!e->ctl) return pt_error_set(err, PT_ERR, NULL, 0, 0, "no rig is loaded");
+    int mi = pt_program_find_mix(e->ctl, mix_id);
+    if (mi < 0) return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "no split '%s'", mix_id);
+    if (!isfinite(level_db) || !isfinite(pan))
+        return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "level or pan is not a number");
+    cmd c = {.kind = CMD_BRANCH, .a = mi, .b = branch, .x = level_db, .y = pan,
+             .gen = pt_program_generation(e->ctl)};
+    return push(e, &c, err);
+}
+
+void pt_engine_collect(pt_engine *e)
+{
+    pt_program *p;
+    while (pt_spsc_pop(&e->retired, &p)) pt_program_free(p);
+}
+
+int pt_engine_sync(pt_engine *e, int timeout_ms)
+{
+    unsigned sent = atomic_load(&e->sent);
+    for (int waited = 0; (int)(sent - atomic_load(&e->taken)) > 0; waited++) {
+        if (waited >= timeout_ms) return PT_ERR;
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+    pt_engine_collect(e);
+    return 0;
+}
+
+int pt_engine_latency(pt_engine *e) { return e->ctl ? pt_program_latency(e->ctl) : 0; }
+double pt_engine_rate(const pt_engine *e) { return e->cfg.rate; }
+int pt_engine_max_frames(const pt_engine *e) { return e->cfg.max_frames; }
+
+static float bits_float(unsigned u)
+{
+    union { unsigned u; float f; } b = {u};
+    return b.f;
+}
+
+static unsigned float_bits(float f)
+{
+    union { float f; unsigned u; } b = {f};
+    return b.u;
+}
+
+void pt_engine_meters(pt_engine *e, pt_meter_reading *m)
+{
+    m->in_peak = bits_float(atomic_load_explicit(&e->in.peak_bits, memory_order_relaxed));
+    m->in_rms = bits_float(atomic_load_explicit(&e->in.rms_bits, memory_order_relaxed));
+    m->out_peak = bits_float(atomic_load_explicit(&e->out.peak_bits, memory_order_relaxed));
+    m->out_rms = bits_float(atomic_load_explicit(&e->out.rms_bits, memory_order_relaxed));
+}
+
+void pt_engine_load(pt_engine *e, pt_load_summary *s) { pt_load_stats_summary(&e->load, s); }
+
+uint64_t pt_engine_output_faults(pt_engine *e) { return atomic_load(&e->out_faults); }
+
+/* ------------------------------------------------------------ audio side */
+
+/* RT: meters with a 300 ms peak fall-off and a 300 ms RMS window. */
+static void meter_update(meter *m, const float *x, int frames, double rate)
+{
+    float peak = 0.0f, sum = 0.0f;
+    for (int i = 0; i < frames; i++) {
+        float a = fabsf(x[i]);
+        peak = a > peak ? a : peak;
+        sum += x[i] * x[i];
+    }
+    float decay = expf(-(float)frames / (float)(0.3 * rate));
+    if (!isfinite(peak)) peak = 0.0f, sum = 0.0f;
+    m->peak = peak > m->peak * decay ? peak : m->peak * decay;
+    m->ms = m->ms * decay + (1.0f - decay) * (sum / (float)frames);
+    atomic_store_explicit(&m->peak_bits, float_bits(m->peak), memory_order_relaxed);
+    atomic_store_explicit(&m->rms_bits, float_bits(sqrtf(m->ms)), memory_order_relaxed);
+}
+
+/* RT: hand a finished program back to the control thread. */
+static void retire(pt_engine *e, pt_program *p)
+{
+    if (!pt_spsc_push(&e->retired, &p)) e->retire_wait = p;
+}
+
+static pt_program *by_gen(pt_engine *e, uint64_t gen)
+{
+    if (e->cur && pt_program_generation(e->cur) == gen) return e->cur;
+    return NULL; /* commands for an outgoing or unknown program are dropped */
+}
+
+/* RT: apply queued commands. A swap waits while a crossfade is running. */
+static void drain(pt_engine *e)
+{
+    cmd c;
+    while (pt_spsc_peek(&e->cmds, &c)) {
+        if (c.kind == CMD_SWAP) {
+            if (e->old || e->retire_wait) break; /* finish the running fade first */
+            if (e->cur) {
+                e->old = e->cur;
+                e->fade_pos = 0;
+            }
+            e->cur = c.prog;
+        } else {
+            pt_program *p = by_gen(e, c.gen);
+            if (p) {
+                if (c.kind == CMD_PARAM) {
+                    pt_node *n = pt_program_node(p, c.a);
+                    if (n) pt_node_set_param(n, c.b, c.x);
+                } else if (c.kind == CMD_BYPASS) {
+                    pt_program_set_bypass(p, c.a, c.b);
+                } else if (c.kind == CMD_BRANCH) {
+                    pt_program_set_branch(p, c.a, c.b, c.x, c.y);
+                }
+            }
+        }
+        pt_spsc_drop(&e->cmds);
+        atomic_fetch_add_explicit(&e->taken, 1, memory_order_release);
+    }
+}
+
+/* RT: run a program and leave its output as two channel pointers. */
+static void run_program(pt_program *p, const float *in, int frames, const float **l,
+                        const float **r)
+{
+    pt_program_run(p, in, frames);
+    int ch;
+    const float *const *out = pt_program_output(p, &ch);
+    *l = out[0];
+    *r = ch > 1 ? out[1] : out[0];
+}
+
+static void process_chunk(pt_engine *e, const float *in, float *out_l, float *out_r, int frames)
+{
+    if (e->retire_wait && pt_spsc_push(&e->retired, &e->retire_wait)) e->retire_wait = NULL;
+    drain(e);
+    meter_update(&e->in, in, frames, e->cfg.rate);
+
+    const float *l = e->silence, *r = e->silence;
+    if (e->cur) run_program(e->cur, in, frames, &l, &r);
+    if (e->old) {
+        /* keep the new program's output, then blend the old one out */
+        memcpy(e->mix[0], l, (size_t)frames * sizeof(float));
+        memcpy(e->mix[1], r, (size_t)frames * sizeof(float));
+        const float *ol, *or_;
+        run_program(e->old, in, frames, &ol, &or_);
+        float inv = 1.0f / (float)e->fade_len;
+        for (int i = 0; i < frames; i++) {
+            float a = e->fade_pos < e->fade_len ? (float)e->fade_pos * inv : 1.0f;
+            if (e->fade_pos < e->fade_len) e->fade_pos++;
+            e->mix[0][i] = a * e->mix[0][i] + (1.0f - a) * ol[i];
+            e->mix[1][i] = a * e->mix[1][i] + (1.0f - a) * or_[i];
+        }
+        l = e->mix[0];
+        r = e->mix[1];
+        if (e->fade_pos >= e->fade_len) {
+            retire(e, e->old);
+            e->old = NULL;
+        }
+    }
+
+    /* The last guard before the speakers: nothing non-finite leaves. */
+    unsigned bad = 0;
+    float lim = e->cfg.clip_output ? 1.0f : INFINITY;
+    for (int i = 0; i < frames; i++) {
+        float a = l[i], b = r[i];
+        if (!isfinite(a)) a = 0.0f, bad++;
+        if (!isfinite(b)) b = 0.0f, bad++;
+        out_l[i] = a > lim ? lim : (a < -lim ? -lim : a);
+        if (out_r) out_r[i] = b > lim ? lim : (b < -lim ? -lim : b);
+    }
+    if (bad) atomic_fetch_add_explicit(&e->out_faults, bad, memory_order_relaxed);
+    meter_update(&e->out, out_l, frames, e->cfg.rate);
+}
+
+void pt_engine_process(pt_engine *e, const float *in, float *out_l, float *out_r, int frames)
+{
+    pt_rt_flush_denormals();
+    uint64_t t0 = pt_rt_now_ns();
+    for (int off = 0; off < frames;) {
+        int n = frames - off;
+        if (n > e->cfg.max_frames) n = e->cfg.max_frames;
+        process_chunk(e, in ? in + off : e->silence, out_l + off, out_r ? out_r + off : NULL, n);
+        off += n;
+    }
+    uint64_t t1 = pt_rt_now_ns();
+    pt_load_stats_record(&e->load, t1 - t0, (uint64_t)((double)frames * 1e9 / e->cfg.rate));
+}

@@ -1,0 +1,78 @@
+/* engine.h — the real-time engine: what the audio device calls.
+ *
+ * Flow: device callback -> pt_engine_process -> current program -> device.
+ * Control (UI, MIDI, CLI, tests) talks to the engine only through the
+ * functions below marked "control thread"; they push commands into a
+ * lock-free SPSC queue that the audio thread drains at the top of each block.
+ * A new program (a rig) is built off the audio thread, sent with
+ * pt_engine_swap, crossfaded in, and the old one comes back through a second
+ * queue to be freed by pt_engine_collect on the control thread.
+ *
+ * Exactly one control thread may call the control functions (or callers must
+ * serialise them); exactly one audio thread calls pt_engine_process.
+ */
+#ifndef PT_ENGINE_H
+#define PT_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../graph/graph.h"
+#include "stats.h"
+
+typedef struct pt_engine pt_engine;
+
+typedef struct pt_engine_config {
+    double rate;
+    int max_frames;       /* largest block the engine processes at once; bigger
+                             device blocks are split */
+    float crossfade_ms;   /* rig swaps (default 20 ms) */
+    bool clip_output;     /* clamp device output to [-1, 1] (real-time devices) */
+} pt_engine_config;
+
+typedef struct pt_meter_reading {
+    float in_peak, in_rms, out_peak, out_rms; /* linear, 0..1 for full scale */
+} pt_meter_reading;
+
+pt_engine *pt_engine_create(const pt_engine_config *cfg, pt_error *err);
+/* Frees everything, current program included. The audio thread must have
+ * stopped calling pt_engine_process. */
+void pt_engine_destroy(pt_engine *e);
+
+/* ---- control thread ---- */
+
+/* Send a program to the audio thread. The engine owns it from now on. The
+ * first program starts at once; later ones crossfade. */
+int pt_engine_swap(pt_engine *e, pt_program *prog, pt_error *err);
+/* The program most recently sent (what control commands address), or NULL. */
+pt_program *pt_engine_program(pt_engine *e);
+int pt_engine_set_param(pt_engine *e, const char *node_id, const char *param, float value,
+                        pt_error *err);
+int pt_engine_set_param_index(pt_engine *e, int node, int param, float value);
+int pt_engine_set_bypass(pt_engine *e, const char *node_id, bool bypass, pt_error *err);
+int pt_engine_bypassed(pt_engine *e, const char *node_id);
+int pt_engine_set_branch(pt_engine *e, const char *mix_id, int branch, float level_db, float pan,
+                         pt_error *err);
+/* Free programs the audio thread has finished with. Call often. */
+void pt_engine_collect(pt_engine *e);
+/* Blocks until the audio thread has taken every queued command, or the
+ * timeout passes (returns non-zero). For tests and orderly shutdown. */
+int pt_engine_sync(pt_engine *e, int timeout_ms);
+
+int pt_engine_latency(pt_engine *e); /* of the program most recently sent */
+double pt_engine_rate(const pt_engine *e);
+int pt_engine_max_frames(const pt_engine *e);
+
+void pt_engine_meters(pt_engine *e, pt_meter_reading *m);
+void pt_engine_load(pt_engine *e, pt_load_summary *s);
+/* Samples the final guard removed (NaN/Inf at the output). */
+uint64_t pt_engine_output_faults(pt_engine *e);
+
+/* ---- audio thread ---- */
+
+/* RT: process one device block: mono input, two output channels (a mono
+ * program's output goes to both). Any `frames` is accepted. out_r may be
+ * NULL for a one-channel device. */
+void pt_engine_process(pt_engine *e, const float *in, float *out_l, float *out_r, int frames);
+
+#endif

@@ -1,0 +1,163 @@
+/* node.h — the one interface every node type implements.
+ *
+ * A node type is one file in src/nodes/ that defines a const pt_node_type and
+ * one line in src/nodes/registry.c. The type declares its parameters (name,
+ * unit, range, default, taper, smoothing) and its assets (files such as a .nam
+ * model or an IR); the rig loader, the control protocol, MIDI mapping, the UI
+ * and the docs all read that same table.
+ *
+ * Life of a node, and which thread runs each step:
+ *   create   control thread  allocate state, load assets (files) — may fail
+ *   prepare  control thread  size buffers for (rate, max_frames, in_channels);
+ *                            set out_channels and latency_samples — may fail
+ *   process  audio thread    RT: in -> out for `frames` (<= max_frames) samples
+ *   set_param audio thread   RT: a parameter's target changed (optional hook)
+ *   reset    audio thread    RT: clear delay lines and filter state
+ *   destroy  control thread  free everything create/prepare allocated
+ *
+ * The engine owns the parameter smoothers (pt_node.param). A node reads them
+ * with pt_param_next() per sample or pt_param_block() once per block; the
+ * engine never advances a smoother itself, so each node consumes exactly what
+ * it needs and the result does not depend on the block size.
+ */
+#ifndef PT_NODE_H
+#define PT_NODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "error.h"
+
+#define PT_MAX_CHANNELS 2
+#define PT_ID_MAX 64
+
+typedef enum pt_taper {
+    PT_TAPER_LINEAR = 0, /* knob moves linearly through [min, max] */
+    PT_TAPER_LOG,        /* knob moves geometrically (frequencies, times); min > 0 */
+    PT_TAPER_ENUM,       /* integer index into choices[]; applied at once */
+    PT_TAPER_TOGGLE      /* 0 or 1; applied at once */
+} pt_taper;
+
+typedef struct pt_param_def {
+    const char *name;           /* snake_case, unit in the name: "gain_db", "cutoff_hz" */
+    const char *unit;           /* "dB", "Hz", "ms", "%", "x", "" */
+    float min, max, def;
+    pt_taper taper;
+    float smoothing_ms;         /* ramp time for a change; 0 = at once */
+    const char *const *choices; /* PT_TAPER_ENUM: NULL-terminated names */
+    const char *doc;            /* one line for the UI and docs */
+    unsigned flags;             /* PT_PARAM_* */
+} pt_param_def;
+
+/* The parameter shapes the node itself (oversampling factor, model size):
+ * the node reads it in prepare(), and a change rebuilds the node off the
+ * audio thread and crossfades to it instead of going through set_param. */
+#define PT_PARAM_REBUILD 1u
+
+typedef struct pt_asset_def {
+    const char *name;   /* key in the rig: "model", "ir", "circuit" */
+    const char *kind;   /* "nam", "ir", "circuit": which library folder the UI offers */
+    bool required;
+    const char *doc;
+} pt_asset_def;
+
+/* A smoothed parameter: linear ramps (geometric for PT_TAPER_LOG). */
+typedef struct pt_smoothed {
+    float current;
+    float target;
+    float step;      /* added (linear) or multiplied (log) per sample */
+    int remaining;   /* samples left in the ramp */
+    int ramp_samples;
+    unsigned char log;
+} pt_smoothed;
+
+typedef struct pt_node pt_node;
+typedef struct pt_node_type pt_node_type;
+
+/* What create() is given. Asset paths are already resolved against the rig's
+ * folder; asset[i] is NULL when the rig did not name one. */
+typedef struct pt_node_config {
+    const char *id;
+    const char *const *asset; /* indexed like type->assets */
+    const char *rig_file;     /* for error messages; may be NULL */
+    int line, col;            /* where the node is declared; 0 if unknown */
+} pt_node_config;
+
+struct pt_node_type {
+    const char *name;     /* the rig's `type:` */
+    const char *summary;  /* one line for the palette and docs */
+    const pt_param_def *params;
+    int n_params;
+    const pt_asset_def *assets;
+    int n_assets;
+
+    int (*create)(pt_node *n, const pt_node_config *cfg, pt_error *err);
+    int (*prepare)(pt_node *n, double rate, int max_frames, pt_error *err);
+    void (*process)(pt_node *n, const float *const *in, float *const *out, int frames);
+    void (*set_param)(pt_node *n, int index, float value); /* may be NULL */
+    void (*reset)(pt_node *n);                              /* may be NULL */
+    void (*destroy)(pt_node *n);                            /* may be NULL */
+};
+
+struct pt_node {
+    const pt_node_type *type;
+    void *state;          /* the type's own struct */
+    pt_smoothed *param;   /* type->n_params smoothers, owned by pt_node */
+    double rate;
+    int max_frames;
+    int in_channels;      /* set before prepare: 1 or 2 */
+    int out_channels;     /* set by prepare (defaults to in_channels) */
+    int latency_samples;  /* set by prepare; the graph compensates it */
+    char id[PT_ID_MAX];
+    float *control_value; /* last value set from the control side (control
+                             thread owns it; the audio thread never reads it) */
+    int control_bypass;   /* likewise, the bypass state last asked for */
+};
+
+/* ---- Registry (src/nodes/registry.c) ---- */
+const pt_node_type *pt_node_type_find(const char *name);
+const pt_node_type *const *pt_node_types(int *count);
+/* The known type name closest to `name` (edit distance), for "did you mean". */
+const char *pt_node_type_nearest(const char *name);
+
+/* ---- Life cycle (src/core/node.c), all off the audio thread ---- */
+/* Create a node with default parameter values. cfg may be NULL if the type
+ * has no required assets. Returns NULL and fills err on failure. */
+pt_node *pt_node_create(const pt_node_type *type, const pt_node_config *cfg, pt_error *err);
+int pt_node_prepare(pt_node *n, double rate, int max_frames, int in_channels, pt_error *err);
+void pt_node_destroy(pt_node *n);
+
+/* Parameter lookup by name; -1 if unknown. */
+int pt_param_index(const pt_node_type *type, const char *name);
+/* Enum choice by name ("lowpass"); -1 if unknown. */
+int pt_param_choice_index(const pt_param_def *def, const char *choice);
+/* Clamp and quantise a value to what the parameter accepts. */
+float pt_param_sanitize(const pt_param_def *def, float value);
+/* Set a parameter before the node runs: no ramp. */
+void pt_node_set_param_now(pt_node *n, int index, float value);
+
+/* RT: set a parameter's target; ramps over its smoothing time, then calls the
+ * type's set_param hook. */
+void pt_node_set_param(pt_node *n, int index, float value);
+
+/* RT: the next smoothed value (advances one sample). */
+static inline float pt_param_next(pt_smoothed *p)
+{
+    if (p->remaining > 0) {
+        if (--p->remaining == 0)
+            p->current = p->target;
+        else if (p->log)
+            p->current *= p->step;
+        else
+            p->current += p->step;
+    }
+    return p->current;
+}
+
+/* RT: advance a smoother by `frames` samples and return its value at the end
+ * of the block — for nodes that update coefficients once per block. */
+float pt_param_block(pt_smoothed *p, int frames);
+
+static inline bool pt_param_smoothing(const pt_smoothed *p) { return p->remaining > 0; }
+
+#endif

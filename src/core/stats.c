@@ -1,0 +1,64 @@
+/* stats.c — see stats.h. Only the audio thread writes; readers may see a
+ * summary that is a few callbacks behind, never a torn one that matters. */
+#include "stats.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void pt_load_stats_init(pt_load_stats *s)
+{
+    for (int i = 0; i < PT_LOAD_BUCKETS; i++) atomic_init(&s->bucket[i], 0);
+    atomic_init(&s->callbacks, 0);
+    atomic_init(&s->overruns, 0);
+    atomic_init(&s->max_load_ppm, 0);
+}
+
+void pt_load_stats_record(pt_load_stats *s, uint64_t ns, uint64_t period_ns)
+{
+    if (period_ns == 0) return;
+    uint64_t ppm = ns * 1000000ull / period_ns;
+    uint64_t b = ppm / 1000; /* 0.1 % buckets */
+    if (b >= PT_LOAD_BUCKETS) b = PT_LOAD_BUCKETS - 1;
+    atomic_fetch_add_explicit(&s->bucket[b], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&s->callbacks, 1, memory_order_relaxed);
+    if (ns > period_ns) atomic_fetch_add_explicit(&s->overruns, 1, memory_order_relaxed);
+    if (ppm > 0xffffffffull) ppm = 0xffffffffull;
+    if (ppm > atomic_load_explicit(&s->max_load_ppm, memory_order_relaxed))
+        atomic_store_explicit(&s->max_load_ppm, (unsigned)ppm, memory_order_relaxed);
+}
+
+void pt_load_stats_summary(const pt_load_stats *s, pt_load_summary *out)
+{
+    memset(out, 0, sizeof *out);
+    uint64_t total = 0;
+    for (int i = 0; i < PT_LOAD_BUCKETS; i++)
+        total += atomic_load_explicit(&s->bucket[i], memory_order_relaxed);
+    out->callbacks = total;
+    out->overruns = atomic_load_explicit(&s->overruns, memory_order_relaxed);
+    out->load_max = atomic_load_explicit(&s->max_load_ppm, memory_order_relaxed) / 10000.0;
+    if (total == 0) return;
+    uint64_t need50 = (total + 1) / 2, need99 = (total * 99 + 99) / 100, seen = 0;
+    int got50 = 0;
+    for (int i = 0; i < PT_LOAD_BUCKETS; i++) {
+        seen += atomic_load_explicit(&s->bucket[i], memory_order_relaxed);
+        /* report the bucket's upper edge: a conservative figure */
+        if (!got50 && seen >= need50) {
+            out->load_p50 = (i + 1) * 0.1;
+            got50 = 1;
+        }
+        if (seen >= need99) {
+            out->load_p99 = (i + 1) * 0.1;
+            break;
+        }
+    }
+    if (out->load_p99 > out->load_max && out->load_max > 0) out->load_p99 = out->load_max;
+    if (out->load_p50 > out->load_max && out->load_max > 0) out->load_p50 = out->load_max;
+}
+
+void pt_load_summary_line(const pt_load_summary *s, char *buf, int size)
+{
+    snprintf(buf, (size_t)size,
+             "stats: callbacks=%llu overruns=%llu load_p50=%.2f%% load_p99=%.2f%% load_max=%.2f%%",
+             (unsigned long long)s->callbacks, (unsigned long long)s->overruns, s->load_p50,
+             s->load_p99, s->load_max);
+}

@@ -1,0 +1,32 @@
+/* stats.h — DSP load of every callback, recorded lock-free by the audio
+ * thread into a histogram that any thread can summarise. Load is the time
+ * spent processing a callback as a fraction of its period (frames / rate);
+ * an engine-caused overrun is a callback that took longer than its period. */
+#ifndef PT_STATS_H
+#define PT_STATS_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#define PT_LOAD_BUCKETS 2001 /* 0.1 % steps from 0 to 200 %, the last collects the rest */
+
+typedef struct pt_load_stats {
+    atomic_uint bucket[PT_LOAD_BUCKETS];
+    atomic_ullong callbacks;
+    atomic_ullong overruns;
+    atomic_uint max_load_ppm; /* parts per million of the period */
+} pt_load_stats;
+
+typedef struct pt_load_summary {
+    uint64_t callbacks, overruns;
+    double load_p50, load_p99, load_max; /* percent of the period */
+} pt_load_summary;
+
+void pt_load_stats_init(pt_load_stats *s);
+/* RT: one callback that took `ns` nanoseconds for a period of `period_ns`. */
+void pt_load_stats_record(pt_load_stats *s, uint64_t ns, uint64_t period_ns);
+void pt_load_stats_summary(const pt_load_stats *s, pt_load_summary *out);
+/* The one line scripts read: "stats: callbacks=N overruns=N load_p50=X% ..." */
+void pt_load_summary_line(const pt_load_summary *s, char *buf, int size);
+
+#endif

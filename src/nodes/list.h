@@ -1,0 +1,7 @@
+/* list.h — every node type, one line each: PT_NODE(name) refers to the
+ * const pt_node_type pt_node_<name> defined in src/nodes/<name>.c.
+ * Included by registry.c; keep the lines sorted by where they sit in a rig. */
+PT_NODE(level)
+PT_NODE(gate)
+PT_NODE(eq)
+PT_NODE(drive)
