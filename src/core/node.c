@@ -2,6 +2,7 @@
 #include "node.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,7 +45,18 @@ pt_node *pt_node_create(const pt_node_type *type, const pt_node_config *cfg, pt_
             return NULL;
         }
     }
+    if (type->n_readouts > 0) {
+        n->readout_bits = calloc((size_t)type->n_readouts, sizeof *n->readout_bits);
+        if (!n->readout_bits) {
+            free(n->param);
+            free(n->control_value);
+            free(n);
+            pt_error_set(err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
+            return NULL;
+        }
+    }
     if (type->create && type->create(n, cfg, err) != 0) {
+        free(n->readout_bits);
         free(n->param);
         free(n->control_value);
         free(n);
@@ -74,6 +86,7 @@ void pt_node_destroy(pt_node *n)
 {
     if (!n) return;
     if (n->type->destroy) n->type->destroy(n);
+    free(n->readout_bits);
     free(n->param);
     free(n->control_value);
     free(n);
@@ -144,4 +157,26 @@ float pt_param_block(pt_smoothed *p, int frames)
                             : p->current + p->step * (float)frames;
     }
     return p->current;
+}
+
+void pt_node_publish(pt_node *n, int index, float value)
+{
+    if (index < 0 || index >= n->type->n_readouts) return;
+    union { float f; unsigned u; } b = {value};
+    atomic_store_explicit(&n->readout_bits[index], b.u, memory_order_relaxed);
+}
+
+float pt_node_readout(const pt_node *n, int index)
+{
+    if (index < 0 || index >= n->type->n_readouts) return 0.0f;
+    union { unsigned u; float f; } b = {atomic_load_explicit(&n->readout_bits[index],
+                                                             memory_order_relaxed)};
+    return b.f;
+}
+
+int pt_readout_index(const pt_node_type *type, const char *name)
+{
+    for (int i = 0; i < type->n_readouts; i++)
+        if (strcmp(type->readouts[i].name, name) == 0) return i;
+    return -1;
 }

@@ -23,6 +23,7 @@
 #ifndef PT_NODE_H
 #define PT_NODE_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -71,6 +72,14 @@ typedef struct pt_smoothed {
     unsigned char log;
 } pt_smoothed;
 
+/* A value the node publishes from the audio thread for meters and the UI
+ * (tuner pitch, gain reduction, gate state). */
+typedef struct pt_readout_def {
+    const char *name; /* "freq_hz", "cents", "gain_reduction_db" */
+    const char *unit;
+    const char *doc;
+} pt_readout_def;
+
 typedef struct pt_node pt_node;
 typedef struct pt_node_type pt_node_type;
 
@@ -90,6 +99,8 @@ struct pt_node_type {
     int n_params;
     const pt_asset_def *assets;
     int n_assets;
+    const pt_readout_def *readouts;
+    int n_readouts;
 
     int (*create)(pt_node *n, const pt_node_config *cfg, pt_error *err);
     int (*prepare)(pt_node *n, double rate, int max_frames, pt_error *err);
@@ -112,6 +123,7 @@ struct pt_node {
     float *control_value; /* last value set from the control side (control
                              thread owns it; the audio thread never reads it) */
     int control_bypass;   /* likewise, the bypass state last asked for */
+    _Atomic unsigned *readout_bits; /* type->n_readouts floats, as bits */
 };
 
 /* ---- Registry (src/nodes/registry.c) ---- */
@@ -159,5 +171,17 @@ static inline float pt_param_next(pt_smoothed *p)
 float pt_param_block(pt_smoothed *p, int frames);
 
 static inline bool pt_param_smoothing(const pt_smoothed *p) { return p->remaining > 0; }
+
+/* RT: publish read-out `index` (single writer: the audio thread). */
+void pt_node_publish(pt_node *n, int index, float value);
+/* Any thread: the last published value (0 before the first). */
+float pt_node_readout(const pt_node *n, int index);
+int pt_readout_index(const pt_node_type *type, const char *name);
+
+/* ---- Shared musical time (src/core/transport.c) ----
+ * The rig's tempo, set from the control side (rig load, tap tempo, MIDI
+ * clock) and read by tempo-synced nodes on the audio thread. */
+float pt_tempo_bpm(void);            /* RT */
+void pt_set_tempo_bpm(float bpm);    /* any thread; clamped to 20..400 */
 
 #endif
