@@ -1,1 +1,587 @@
-int main(void) { return 0; }
+/* main.c — the `pytone` command: run, render, bench, validate, devices.
+ * Exit codes: 0 fine, 1 the rig or the run failed, 2 bad command-line input
+ * (unknown option, missing file, unsupported rate or block size). */
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/engine.h"
+#include "core/rt.h"
+#include "io/audiofile.h"
+#include "io/backend.h"
+#include "rig/rig.h"
+#include "target.h"
+
+#define DEFAULT_RIG "rigs/default.yaml"
+
+static volatile sig_atomic_t stop_requested;
+static void on_signal(int sig) { (void)sig, stop_requested = 1; }
+
+/* ------------------------------------------------------------- options */
+
+typedef struct opts {
+    const char *pos[8];
+    int n_pos;
+    const char *backend, *device, *input, *record;
+    double rate, seconds;
+    int frames, stats, keep_latency, no_server, port, watch, help;
+    char *sets[64];
+    int n_sets;
+} opts;
+
+static int parse_num(const char *cmd, const char *opt, const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = s ? strtod(s, &end) : 0;
+    if (!s || errno || *end || end == s || !isfinite(v)) {
+        fprintf(stderr, "pytone %s: %s needs a number, not '%s'\n", cmd, opt, s ? s : "");
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* Options may come anywhere among the positional arguments. */
+static int parse(const char *cmd, int argc, char **argv, opts *o, const char *allowed)
+{
+    memset(o, 0, sizeof *o);
+    o->port = 8750;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (a[0] != '-' || !a[1]) {
+            if (o->n_pos < 8) o->pos[o->n_pos++] = a;
+            continue;
+        }
+        char name[64];
+        snprintf(name, sizeof name, "%s", a);
+        char *eq = strchr(name, '=');
+        const char *val = NULL;
+        if (eq) {
+            *eq = 0;
+            val = a + (eq - name) + 1;
+        }
+        char key[80];
+        snprintf(key, sizeof key, " %s ", name);
+        if (!strstr(allowed, key) && strcmp(name, "--help") && strcmp(name, "-h")) {
+            fprintf(stderr, "pytone %s: unknown option %s (see 'pytone %s --help')\n", cmd, name, cmd);
+            return -1;
+        }
+#define NEXT() (val ? val : (i + 1 < argc ? argv[++i] : NULL))
+        double v;
+        if (!strcmp(name, "--help") || !strcmp(name, "-h")) o->help = 1;
+        else if (!strcmp(name, "--stats")) o->stats = 1;
+        else if (!strcmp(name, "--keep-latency")) o->keep_latency = 1;
+        else if (!strcmp(name, "--no-server")) o->no_server = 1;
+        else if (!strcmp(name, "--watch")) o->watch = 1;
+        else if (!strcmp(name, "--backend")) o->backend = NEXT();
+        else if (!strcmp(name, "--device")) o->device = NEXT();
+        else if (!strcmp(name, "--input")) o->input = NEXT();
+        else if (!strcmp(name, "--record")) o->record = NEXT();
+        else if (!strcmp(name, "--set")) {
+            const char *s = NEXT();
+            if (s && o->n_sets < 64) o->sets[o->n_sets++] = (char *)s;
+        } else if (!strcmp(name, "--rate")) {
+            if (parse_num(cmd, name, NEXT(), &o->rate)) return -1;
+        } else if (!strcmp(name, "--seconds")) {
+            if (parse_num(cmd, name, NEXT(), &o->seconds)) return -1;
+            if (o->seconds <= 0) {
+                fprintf(stderr, "pytone %s: --seconds must be more than 0\n", cmd);
+                return -1;
+            }
+        } else if (!strcmp(name, "--frames")) {
+            if (parse_num(cmd, name, NEXT(), &v)) return -1;
+            if (v != floor(v) || !pt_frames_supported((int)v)) {
+                fprintf(stderr, "pytone %s: --frames %g is not supported (use %s)\n", cmd, v,
+                        PT_FRAMES_TEXT);
+                return -1;
+            }
+            o->frames = (int)v;
+        } else if (!strcmp(name, "--port")) {
+            if (parse_num(cmd, name, NEXT(), &v)) return -1;
+            if (v < 1 || v > 65535 || v != floor(v)) {
+                fprintf(stderr, "pytone %s: --port must be 1 to 65535\n", cmd);
+                return -1;
+            }
+            o->port = (int)v;
+        }
+#undef NEXT
+    }
+    if (o->rate != 0 && !pt_rate_supported(o->rate)) {
+        fprintf(stderr, "pytone %s: --rate %g Hz is not supported (use %s)\n", cmd, o->rate,
+                PT_RATES_TEXT);
+        return -1;
+    }
+    return 0;
+}
+
+/* --------------------------------------------------------------- loading */
+
+/* Load the target and build its chain with --set applied. */
+static pt_rig *load(const char *cmd, const char *path, pt_diags *diags)
+{
+    pt_rig *rig = cli_load_target(path, diags);
+    if (!rig) {
+        pt_diags_print(diags, stderr);
+        fprintf(stderr, "pytone %s: %s could not be loaded (%d problem%s)\n", cmd, path, diags->n,
+                diags->n == 1 ? "" : "s");
+    }
+    return rig;
+}
+
+static pt_program *build(const char *cmd, const pt_rig *rig, const opts *o, double rate, int frames)
+{
+    pt_error err = {0};
+    pt_chain *c = pt_rig_build_chain(rig, &err);
+    if (c && cli_apply_sets(c, (char **)o->sets, o->n_sets, &err) != 0) {
+        pt_chain_free(c);
+        c = NULL;
+    }
+    pt_program *p = c ? pt_program_build(c, rate, frames, &err) : NULL;
+    pt_chain_free(c);
+    if (!p) {
+        char buf[2048];
+        pt_error_format(&err, buf, sizeof buf);
+        fprintf(stderr, "pytone %s: %s\n", cmd, buf);
+    }
+    return p;
+}
+
+/* --------------------------------------------------------------- render */
+
+static const char *render_help =
+    "usage: pytone render RIG IN.wav OUT.wav [--frames N] [--keep-latency] [--set NODE.PARAM=V]\n"
+    "\n"
+    "Process IN.wav through RIG offline, through the same code as real time, in\n"
+    "blocks of N frames (default 64), at IN.wav's sample rate. RIG may be a rig\n"
+    "(.yaml), a setlist (its first rig), a .nam capture, an IR (.wav/.aif/.flac)\n"
+    "or a circuit (.yaml with a 'circuit:' key).\n"
+    "The graph's latency is removed so OUT lines up with IN sample for sample and\n"
+    "is as long as it; --keep-latency keeps the raw output instead. OUT is 32-bit\n"
+    "float WAV, mono or stereo as the rig's output.\n";
+
+static int cmd_render(int argc, char **argv)
+{
+    opts o;
+    if (parse("render", argc, argv, &o, " --frames --keep-latency --set ") != 0) return 2;
+    if (o.help) return fputs(render_help, stdout), 0;
+    if (o.n_pos != 3) {
+        fputs(render_help, stderr);
+        return 2;
+    }
+    int frames = o.frames ? o.frames : 64;
+    pt_audio in;
+    pt_error err = {0};
+    if (pt_audio_read_mono(o.pos[1], &in, &err) != 0) {
+        char buf[2048];
+        pt_error_format(&err, buf, sizeof buf);
+        fprintf(stderr, "pytone render: %s\n", buf);
+        return 2;
+    }
+    if (!pt_rate_supported(in.rate)) {
+        fprintf(stderr, "pytone render: %s: sample rate %.0f Hz is not supported (use %s)\n",
+                o.pos[1], in.rate, PT_RATES_TEXT);
+        pt_audio_free(&in);
+        return 2;
+    }
+    pt_diags diags;
+    pt_diags_init(&diags);
+    pt_rig *rig = load("render", o.pos[0], &diags);
+    pt_diags_free(&diags);
+    if (!rig) {
+        pt_audio_free(&in);
+        return 1;
+    }
+    pt_set_tempo_bpm(rig->tempo_bpm);
+    pt_program *prog = build("render", rig, &o, in.rate, frames);
+    pt_rig_free(rig);
+    if (!prog) {
+        pt_audio_free(&in);
+        return 1;
+    }
+    int channels;
+    pt_program_output(prog, &channels);
+    long latency = o.keep_latency ? 0 : pt_program_latency(prog);
+    pt_engine_config ec = {.rate = in.rate, .max_frames = frames, .clip_output = false};
+    pt_engine *e = pt_engine_create(&ec, &err);
+    if (!e || pt_engine_swap(e, prog, &err) != 0) {
+        fprintf(stderr, "pytone render: %s\n", err.msg);
+        pt_audio_free(&in);
+        return 1;
+    }
+    long total = in.frames + latency;
+    float *out[2] = {malloc((size_t)total * sizeof(float)), malloc((size_t)total * sizeof(float))};
+    float *zeros = calloc((size_t)frames, sizeof(float));
+    if (!out[0] || !out[1] || !zeros) {
+        fprintf(stderr, "pytone render: out of memory\n");
+        return 1;
+    }
+    for (long off = 0; off < total; off += frames) {
+        int n = (int)(total - off < frames ? total - off : frames);
+        const float *x = in.ch[0] + off;
+        float tmp[4096];
+        if (off + n > in.frames) { /* the tail: input then zeros */
+            long have = in.frames - off;
+            if (have < 0) have = 0;
+            for (int i = 0; i < n; i++) tmp[i] = i < have ? in.ch[0][off + i] : 0.0f;
+            x = tmp;
+        }
+        pt_engine_process(e, x, out[0] + off, out[1] + off, n);
+    }
+    const float *ch[2] = {out[0] + latency, out[1] + latency};
+    int rc = pt_audio_write(o.pos[2], ch, channels, in.frames, in.rate, &err);
+    if (rc) fprintf(stderr, "pytone render: %s: %s\n", err.file, err.msg);
+    uint64_t faults = pt_engine_output_faults(e);
+    if (faults) fprintf(stderr, "pytone render: %llu non-finite samples were muted\n",
+                        (unsigned long long)faults);
+    pt_engine_destroy(e);
+    pt_audio_free(&in);
+    free(out[0]);
+    free(out[1]);
+    free(zeros);
+    return rc ? 1 : 0;
+}
+
+/* ---------------------------------------------------------------- bench */
+
+static const char *bench_help =
+    "usage: pytone bench RIG [--frames N] [--rate HZ] [--seconds S] [--set NODE.PARAM=V]\n"
+    "\n"
+    "Time RIG offline on S seconds (default 10) of the bundled DI clip, block by\n"
+    "block (default 64 frames at 48000 Hz), through the engine's real-time path.\n"
+    "Ends with one line:\n"
+    "  bench: frames=N rate=HZ us_p50=X us_p99=X load_p50=X% load_p99=X%\n";
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int cmd_bench(int argc, char **argv)
+{
+    opts o;
+    if (parse("bench", argc, argv, &o, " --frames --rate --seconds --set ") != 0) return 2;
+    if (o.help) return fputs(bench_help, stdout), 0;
+    if (o.n_pos != 1) {
+        fputs(bench_help, stderr);
+        return 2;
+    }
+    int frames = o.frames ? o.frames : 64;
+    double rate = o.rate ? o.rate : 48000.0;
+    double seconds = o.seconds ? o.seconds : 10.0;
+    pt_diags diags;
+    pt_diags_init(&diags);
+    pt_rig *rig = load("bench", o.pos[0], &diags);
+    pt_diags_free(&diags);
+    if (!rig) return 1;
+    pt_program *prog = build("bench", rig, &o, rate, frames);
+    pt_rig_free(rig);
+    if (!prog) return 1;
+    pt_error err = {0};
+    pt_audio di;
+    const char *root = getenv("PT_SOURCE_DIR");
+    char di_path[1024];
+    snprintf(di_path, sizeof di_path, "%s/assets/di/guitar_di.wav", root ? root : ".");
+    if (pt_audio_read_mono(di_path, &di, &err) != 0 || pt_audio_resample(&di, rate, &err) != 0) {
+        /* no clip: a decaying noise burst every half second is close enough */
+        memset(&di, 0, sizeof di);
+        di.frames = (long)rate;
+        di.ch[0] = calloc((size_t)di.frames, sizeof(float));
+        unsigned s = 1;
+        for (long i = 0; i < di.frames; i++) {
+            s = s * 1664525u + 1013904223u;
+            di.ch[0][i] = 0.3f * ((float)(s >> 8) / 8388608.0f - 1.0f) *
+                          expf(-(float)(i % (long)(rate / 2)) / (float)(0.1 * rate));
+        }
+    }
+    pt_engine_config ec = {.rate = rate, .max_frames = frames, .clip_output = true};
+    pt_engine *e = pt_engine_create(&ec, &err);
+    pt_engine_swap(e, prog, &err);
+    long blocks = (long)(seconds * rate / frames);
+    double *us = malloc((size_t)blocks * sizeof(double));
+    float *x = malloc((size_t)frames * sizeof(float)), *l = malloc((size_t)frames * sizeof(float)),
+          *r = malloc((size_t)frames * sizeof(float));
+    long pos = 0;
+    for (long b = 0; b < blocks; b++) {
+        for (int i = 0; i < frames; i++) {
+            x[i] = di.ch[0][pos];
+            if (++pos >= di.frames) pos = 0;
+        }
+        uint64_t t0 = pt_rt_now_ns();
+        pt_engine_process(e, x, l, r, frames);
+        us[b] = (double)(pt_rt_now_ns() - t0) / 1000.0;
+    }
+    qsort(us, (size_t)blocks, sizeof *us, cmp_double);
+    double p50 = us[blocks / 2], p99 = us[(long)(blocks * 0.99)];
+    double period_us = frames * 1e6 / rate;
+    printf("bench: frames=%d rate=%.0f us_p50=%.2f us_p99=%.2f load_p50=%.2f%% load_p99=%.2f%%\n",
+           frames, rate, p50, p99, 100.0 * p50 / period_us, 100.0 * p99 / period_us);
+    pt_engine_destroy(e);
+    pt_audio_free(&di);
+    free(us), free(x), free(l), free(r);
+    return 0;
+}
+
+/* ------------------------------------------------------------- validate */
+
+static const char *validate_help =
+    "usage: pytone validate RIG...\n"
+    "\n"
+    "Check rig files and report every problem as file:line:col: message.\n"
+    "Exit code 0 when all are valid, 1 when any is not.\n";
+
+static int cmd_validate(int argc, char **argv)
+{
+    opts o;
+    if (parse("validate", argc, argv, &o, " ") != 0) return 2;
+    if (o.help) return fputs(validate_help, stdout), 0;
+    if (o.n_pos < 1) {
+        fputs(validate_help, stderr);
+        return 2;
+    }
+    int bad = 0;
+    for (int i = 0; i < o.n_pos; i++) {
+        pt_diags diags;
+        pt_diags_init(&diags);
+        pt_rig *rig = cli_load_target(o.pos[i], &diags);
+        if (rig) {
+            /* loading assets (models, IRs, circuits) is part of validity */
+            pt_error err = {0};
+            pt_chain *c = pt_rig_build_chain(rig, &err);
+            if (!c) pt_diags_add(&diags, err.file[0] ? err.file : o.pos[i], err.line, err.col, "%s", err.msg);
+            pt_chain_free(c);
+        }
+        pt_diags_print(&diags, stdout);
+        if (diags.n) bad = 1;
+        else printf("%s: ok\n", o.pos[i]);
+        pt_diags_free(&diags);
+        pt_rig_free(rig);
+    }
+    return bad;
+}
+
+/* -------------------------------------------------------------- devices */
+
+static int cmd_devices(int argc, char **argv)
+{
+    opts o;
+    if (parse("devices", argc, argv, &o, " ") != 0) return 2;
+    if (o.help) return puts("usage: pytone devices\n\nList the audio backends and their devices."), 0;
+    pt_error err = {0};
+#ifdef PT_HAVE_JACK
+    pt_backend_jack.list(stdout, &err);
+#else
+    puts("jack: not built in");
+#endif
+#ifdef PT_HAVE_PORTAUDIO
+    pt_backend_portaudio.list(stdout, &err);
+#else
+    puts("portaudio: not built in");
+#endif
+    pt_backend_virtual.list(stdout, &err);
+    return 0;
+}
+
+/* ------------------------------------------------------------------ run */
+
+static const char *run_help =
+    "usage: pytone run [RIG] [--backend jack|portaudio|virtual] [--device NAME]\n"
+    "                  [--rate HZ] [--frames N] [--seconds S] [--stats]\n"
+    "                  [--input FILE] [--record FILE] [--set NODE.PARAM=V]\n"
+    "                  [--port N] [--no-server] [--watch]\n"
+    "\n"
+    "Play RIG (default rigs/default.yaml) in real time. Without --backend: JACK if a\n"
+    "server runs, else PortAudio's default device, else the virtual device (a\n"
+    "clocked thread playing a looped DI clip). Stops after S seconds, or on Ctrl-C,\n"
+    "and prints one line:\n"
+    "  stats: callbacks=N overruns=N load_p50=X% load_p99=X% load_max=X%\n"
+    "--stats also prints the DSP load once a second while running.\n"
+    "--input/--record: the virtual device's input file and a WAV of its output.\n";
+
+static void audio_callback(void *user, const float *in, float *out_l, float *out_r, int frames)
+{
+    pt_engine_process(user, in, out_l, out_r, frames);
+}
+
+static const pt_backend_ops *choose_backend(const opts *o, int *exit_code)
+{
+    if (o->backend) {
+        const pt_backend_ops *ops = pt_backend_find(o->backend);
+        if (!ops) {
+            fprintf(stderr, "pytone run: unknown backend '%s' (built in: %s%svirtual)\n", o->backend,
+#ifdef PT_HAVE_JACK
+                    "jack, ",
+#else
+                    "",
+#endif
+#ifdef PT_HAVE_PORTAUDIO
+                    "portaudio, "
+#else
+                    ""
+#endif
+            );
+            *exit_code = 2;
+        }
+        return ops;
+    }
+#ifdef PT_HAVE_JACK
+    if (pt_jack_server_running()) return &pt_backend_jack;
+#endif
+#ifdef PT_HAVE_PORTAUDIO
+    if (pt_portaudio_has_default_device()) return &pt_backend_portaudio;
+#endif
+    fprintf(stderr, "pytone: no audio interface found; using the virtual device "
+                    "(a looped DI clip, output not audible)\n");
+    return &pt_backend_virtual;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    opts o;
+    if (parse("run", argc, argv, &o,
+              " --backend --device --rate --frames --seconds --stats --input --record --set --port "
+              "--no-server --watch ") != 0)
+        return 2;
+    if (o.help) return fputs(run_help, stdout), 0;
+    const char *rig_path = o.n_pos > 0 ? o.pos[0] : DEFAULT_RIG;
+    if (o.n_pos > 1) {
+        fputs(run_help, stderr);
+        return 2;
+    }
+    pt_diags diags;
+    pt_diags_init(&diags);
+    pt_rig *rig = load("run", rig_path, &diags);
+    pt_diags_free(&diags);
+    if (!rig) return 1;
+
+    int code = 0;
+    const pt_backend_ops *ops = choose_backend(&o, &code);
+    if (!ops) {
+        pt_rig_free(rig);
+        return code;
+    }
+    pt_backend_config bc = {.device = o.device, .rate = o.rate, .frames = o.frames,
+                            .input_file = o.input, .record_file = o.record,
+                            .record_seconds = o.seconds > 0 ? o.seconds + 1.0 : 60.0};
+    pt_backend *dev = NULL;
+    pt_error err = {0};
+    if (ops->open(&dev, &bc, &err) != 0) {
+        char buf[2048];
+        pt_error_format(&err, buf, sizeof buf);
+        fprintf(stderr, "pytone run: %s\n", buf);
+        pt_rig_free(rig);
+        return err.code == PT_ERR_INVALID || err.code == PT_ERR_IO ? 2 : 1;
+    }
+    double rate = ops->rate(dev);
+    int frames = ops->frames(dev);
+    if (!pt_rate_supported(rate) || !pt_frames_supported(frames)) {
+        fprintf(stderr, "pytone run: the device runs at %.0f Hz with %d frames; supported: %s Hz, %s frames\n",
+                rate, frames, PT_RATES_TEXT, PT_FRAMES_TEXT);
+        ops->close(dev);
+        pt_rig_free(rig);
+        return 2;
+    }
+    pt_set_tempo_bpm(rig->tempo_bpm);
+    pt_program *prog = build("run", rig, &o, rate, frames);
+    if (!prog) {
+        ops->close(dev);
+        pt_rig_free(rig);
+        return 1;
+    }
+    pt_engine_config ec = {.rate = rate, .max_frames = frames, .clip_output = true};
+    pt_engine *e = pt_engine_create(&ec, &err);
+    if (!e || pt_engine_swap(e, prog, &err) != 0) {
+        fprintf(stderr, "pytone run: %s\n", err.msg);
+        ops->close(dev);
+        pt_rig_free(rig);
+        return 1;
+    }
+    ops->set_latency(dev, pt_program_latency(prog));
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    if (ops->start(dev, audio_callback, e, &err) != 0) {
+        fprintf(stderr, "pytone run: %s\n", err.msg);
+        ops->close(dev);
+        pt_engine_destroy(e);
+        pt_rig_free(rig);
+        return 1;
+    }
+    fprintf(stderr, "pytone: playing '%s' on %s (latency %d samples)\n", rig->name,
+            ops->description(dev), pt_program_latency(prog));
+    struct timespec t0, now;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    double last_print = 0;
+    int rc = 0;
+    while (!stop_requested) {
+        struct timespec ts = {0, 20 * 1000000L};
+        nanosleep(&ts, NULL);
+        pt_engine_collect(e);
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        double t = (double)(now.tv_sec - t0.tv_sec) + 1e-9 * (double)(now.tv_nsec - t0.tv_nsec);
+        if (!ops->alive(dev)) {
+            fprintf(stderr, "pytone run: the audio device went away (%s); stopping\n",
+                    ops->name);
+            rc = 1;
+            break;
+        }
+        if (o.stats && t - last_print >= 1.0) {
+            pt_load_summary s;
+            pt_engine_load(e, &s);
+            pt_meter_reading m;
+            pt_engine_meters(e, &m);
+            fprintf(stderr, "load p50 %.1f%% p99 %.1f%% max %.1f%%  overruns %llu  xruns %lu  out %.1f dBFS\n",
+                    s.load_p50, s.load_p99, s.load_max, (unsigned long long)s.overruns,
+                    ops->host_xruns(dev), 20.0 * log10(m.out_peak + 1e-9));
+            last_print = t;
+        }
+        if (o.seconds > 0 && t >= o.seconds) break;
+    }
+    if (ops->alive(dev)) ops->stop(dev);
+    pt_load_summary s;
+    pt_engine_load(e, &s);
+    char line[256];
+    pt_load_summary_line(&s, line, sizeof line);
+    printf("%s\n", line);
+    fflush(stdout);
+    ops->close(dev);
+    pt_engine_destroy(e);
+    pt_rig_free(rig);
+    return rc;
+}
+
+/* ----------------------------------------------------------------- main */
+
+static const char *main_help =
+    "usage: pytone COMMAND [ARGS]\n"
+    "\n"
+    "  run [RIG]                 play a rig in real time\n"
+    "  render RIG IN.wav OUT.wav process a file offline\n"
+    "  bench RIG                 time a rig offline\n"
+    "  validate RIG...           check rig files\n"
+    "  devices                   list audio devices\n"
+    "\n"
+    "'pytone COMMAND --help' tells more. 'pytone --version' prints the version.\n";
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(main_help, stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) return printf("pytone %s\n", PT_VERSION), 0;
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) return fputs(main_help, stdout), 0;
+    if (!strcmp(cmd, "run")) return cmd_run(argc - 2, argv + 2);
+    if (!strcmp(cmd, "render")) return cmd_render(argc - 2, argv + 2);
+    if (!strcmp(cmd, "bench")) return cmd_bench(argc - 2, argv + 2);
+    if (!strcmp(cmd, "validate")) return cmd_validate(argc - 2, argv + 2);
+    if (!strcmp(cmd, "devices")) return cmd_devices(argc - 2, argv + 2);
+    fprintf(stderr, "pytone: unknown command '%s' (run, render, bench, validate, devices)\n", cmd);
+    return 2;
+}

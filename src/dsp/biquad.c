@@ -77,8 +77,8 @@ double pt_biquad_response_db(const pt_biquad_coefs *c, double rate, double freq_
 
 void pt_biquad_set(pt_biquad *f, const pt_biquad_coefs *c)
 {
-    f->b0 = (float)c->b0, f->b1 = (float)c->b1, f->b2 = (float)c->b2;
-    f->a1 = (float)c->a1, f->a2 = (float)c->a2;
+    f->b0 = c->b0, f->b1 = c->b1, f->b2 = c->b2;
+    f->a1 = c->a1, f->a2 = c->a2;
 }
 
-void pt_biquad_reset(pt_biquad *f) { f->z1 = f->z2 = 0.0f; }
+void pt_biquad_reset(pt_biquad *f) { f->z1 = f->z2 = 0.0; }

@@ -22,9 +22,11 @@ typedef struct pt_biquad_coefs {
     double b0, b1, b2, a1, a2; /* normalised: a0 = 1 */
 } pt_biquad_coefs;
 
+/* Coefficients and state in double: low corners at high rates put the poles
+ * so close to z = 1 that float coefficients shift the response by 0.1 dB. */
 typedef struct pt_biquad {
-    float b0, b1, b2, a1, a2;
-    float z1, z2;
+    double b0, b1, b2, a1, a2;
+    double z1, z2;
 } pt_biquad;
 
 /* Cookbook design. q is Q for every shape (shelves use the cookbook's Q form,
@@ -39,10 +41,10 @@ void pt_biquad_reset(pt_biquad *f);                          /* RT */
 /* RT */
 static inline float pt_biquad_tick(pt_biquad *f, float x)
 {
-    float y = f->b0 * x + f->z1;
+    double y = f->b0 * x + f->z1;
     f->z1 = f->b1 * x - f->a1 * y + f->z2;
     f->z2 = f->b2 * x - f->a2 * y;
-    return y;
+    return (float)y;
 }
 
 #endif

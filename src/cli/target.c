@@ -1,0 +1,160 @@
+/* target.c — see target.h. */
+#include "target.h"
+
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const char *ext(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    const char *slash = strrchr(path, '/');
+    return dot && (!slash || dot > slash) ? dot + 1 : "";
+}
+
+/* Which top-level keys a YAML file has: enough to tell a circuit or a
+ * setlist from a rig without parsing it twice. */
+static int has_top_key(const char *path, const char *key)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    char line[1024];
+    size_t klen = strlen(key);
+    int found = 0;
+    while (fgets(line, sizeof line, f))
+        if (!strncmp(line, key, klen) && line[klen] == ':') {
+            found = 1;
+            break;
+        }
+    fclose(f);
+    return found;
+}
+
+static pt_rig *single(const char *type, const char *asset, const char *path, pt_diags *diags)
+{
+    pt_error err = {0};
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        pt_diags_add(diags, path, 0, 0, "cannot open: no such file or not readable");
+        return NULL;
+    }
+    fclose(f);
+    pt_rig *rig = pt_rig_single(type, asset, path, &err);
+    if (!rig) pt_diags_add(diags, path, 0, 0, "%s", err.msg);
+    return rig;
+}
+
+pt_rig *cli_load_target(const char *path, pt_diags *diags)
+{
+    const char *e = ext(path);
+    if (!strcasecmp(e, "nam")) return single("nam", "model", path, diags);
+    if (!strcasecmp(e, "wav") || !strcasecmp(e, "aif") || !strcasecmp(e, "aiff") ||
+        !strcasecmp(e, "flac"))
+        return single("cab", "ir", path, diags);
+    if (has_top_key(path, "circuit")) return single("circuit", "circuit", path, diags);
+    if (has_top_key(path, "rigs")) {
+        /* a setlist: play its first rig (full setlist handling lives in rig/) */
+        FILE *f = fopen(path, "r");
+        char line[1024], first[1024] = "";
+        int in_rigs = 0;
+        while (f && fgets(line, sizeof line, f)) {
+            if (!strncmp(line, "rigs:", 5)) in_rigs = 1;
+            else if (in_rigs) {
+                char *p = line;
+                while (*p == ' ') p++;
+                if (*p == '-') {
+                    p++;
+                    while (*p == ' ') p++;
+                    p[strcspn(p, "\r\n#")] = 0;
+                    for (char *q = p + strlen(p); q > p && q[-1] == ' ';) *--q = 0;
+                    snprintf(first, sizeof first, "%s", p);
+                    break;
+                }
+            }
+        }
+        if (f) fclose(f);
+        if (!first[0]) {
+            pt_diags_add(diags, path, 0, 0, "setlist has no rigs");
+            return NULL;
+        }
+        char *tmp = strdup(path), full[2048];
+        snprintf(full, sizeof full, "%s/%s", dirname(tmp), first);
+        free(tmp);
+        return pt_rig_load(first[0] == '/' ? first : full, diags);
+    }
+    return pt_rig_load(path, diags);
+}
+
+static pt_node *find(pt_chain *c, const char *id)
+{
+    for (int i = 0; i < c->n; i++) {
+        pt_item *it = &c->items[i];
+        if (it->kind == PT_ITEM_NODE && !strcmp(it->node->id, id)) return it->node;
+        for (int b = 0; it->kind == PT_ITEM_SPLIT && b < it->n_branches; b++) {
+            pt_node *n = find(it->branches[b].chain, id);
+            if (n) return n;
+        }
+    }
+    return NULL;
+}
+
+int cli_apply_sets(pt_chain *c, char **sets, int n_sets, pt_error *err)
+{
+    for (int i = 0; i < n_sets; i++) {
+        char buf[256];
+        snprintf(buf, sizeof buf, "%s", sets[i]);
+        char *eq = strchr(buf, '=');
+        if (!eq) return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0,
+                                     "--set %s: write NODE.PARAM=VALUE (or PARAM=VALUE)", sets[i]);
+        *eq = 0;
+        const char *value = eq + 1;
+        char *dot = strchr(buf, '.');
+        pt_node *n;
+        const char *pname;
+        if (dot) {
+            *dot = 0;
+            n = find(c, buf);
+            pname = dot + 1;
+            if (!n) return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "--set: no node '%s'", buf);
+        } else {
+            if (c->n != 1 || c->items[0].kind != PT_ITEM_NODE)
+                return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0,
+                                    "--set %s: name the node, as NODE.PARAM=VALUE", sets[i]);
+            n = c->items[0].node;
+            pname = buf;
+        }
+        int pi = pt_param_index(n->type, pname);
+        if (pi < 0)
+            return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "--set: %s (%s) has no parameter '%s'",
+                                n->id, n->type->name, pname);
+        const pt_param_def *d = &n->type->params[pi];
+        char *end;
+        double v = strtod(value, &end);
+        if (*end || end == value) {
+            int ci = pt_param_choice_index(d, value);
+            if (ci < 0 && d->taper == PT_TAPER_ENUM) {
+                /* "oversample=4" means the choice named "4x" */
+                char alt[64];
+                snprintf(alt, sizeof alt, "%sx", value);
+                ci = pt_param_choice_index(d, alt);
+            }
+            if (ci < 0)
+                return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "--set: '%s' is not a value for %s.%s",
+                                    value, n->id, pname);
+            v = ci;
+        } else if (d->taper == PT_TAPER_ENUM && d->choices) {
+            char alt[64];
+            snprintf(alt, sizeof alt, "%sx", value);
+            int ci = pt_param_choice_index(d, alt);
+            if (ci >= 0) v = ci;
+        }
+        if (v < d->min || v > d->max)
+            return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0,
+                                "--set: %s.%s = %g is out of range %g .. %g %s", n->id, pname, v,
+                                (double)d->min, (double)d->max, d->unit);
+        pt_node_set_param_now(n, pi, (float)v);
+    }
+    return 0;
+}
