@@ -1,31 +1,35 @@
-/* oversample.h — 2x/4x/8x up- and down-sampling by cascaded polyphase
- * half-band FIR filters (Kaiser-windowed, linear phase, ~100 dB stop band).
+/* oversample.h — 2x/4x/8x up- and down-sampling by cascaded polyphase FIR
+ * stages (Kaiser-windowed sinc, linear phase, 100 dB stop band).
  *
- * Each 2x stage keeps the band below 0.4167 of its lower rate (20 kHz at
- * 48 kHz) and rejects everything that would fold into it. The whole round
- * trip (up, then down) delays the signal by a whole number of base-rate
- * samples, pt_oversampler.latency, which a node declares to the graph. */
+ * Up: each 2x stage keeps the band below 0.4167 of the base rate (20 kHz at
+ * 48 kHz) and removes the images. Down: the last stage (to the base rate) is
+ * a full low-pass whose stop band starts at the base rate's Nyquist, so
+ * nothing the nonlinearity made between 20 kHz and 28 kHz folds back into the
+ * band (a half-band filter would let it); inner stages keep everything below
+ * the base Nyquist and stop what would fold into it.
+ *
+ * The round trip (up, then down) delays the signal by a whole number of
+ * base-rate samples, pt_oversampler.latency, which a node declares. */
 #ifndef PT_OVERSAMPLE_H
 #define PT_OVERSAMPLE_H
 
 #define PT_OS_MAX_STAGES 3
 
-typedef struct pt_halfband_stage {
-    int taps;          /* side taps: the even-indexed coefficients (h[2i]) */
-    float *g;          /* taps coefficients */
-    int center_delay;  /* (c-1)/2 for the up phase; (c+1)/2 for the down phase */
-    float *up_hist;    /* 2*taps, mirrored ring */
-    int up_pos;
-    float *dn_even;    /* 2*taps, mirrored ring of even-indexed high-rate samples */
-    int dn_pos;
-    float *dn_odd;     /* ring of odd-indexed samples for the centre tap */
-    int dn_odd_len, dn_odd_pos;
-} pt_halfband_stage;
+/* One polyphase FIR branch pair for a factor-2 rate change. */
+typedef struct pt_fir2 {
+    int taps;          /* per phase: ceil(N / 2) */
+    float *h_even;     /* h[2i] */
+    float *h_odd;      /* h[2i+1] (zero-padded) */
+    float *ring_a;     /* 2*taps mirrored ring, newest first */
+    float *ring_b;
+    int pos_a, pos_b;
+    int delay;         /* (N-1)/2, in samples of the high rate */
+} pt_fir2;
 
 typedef struct pt_oversampler {
     int factor; /* 1, 2, 4 or 8 */
     int stages;
-    pt_halfband_stage st[PT_OS_MAX_STAGES];
+    pt_fir2 up[PT_OS_MAX_STAGES], down[PT_OS_MAX_STAGES];
     float *pad;  /* delay at the highest rate that makes the latency whole */
     int pad_len, pad_pos;
     int latency; /* base-rate samples for up + down */

@@ -38,7 +38,7 @@ static const pt_param_def params[] = {
 typedef struct drive_state {
     pt_oversampler os[PT_MAX_CHANNELS];
     float *gained; /* max_frames */
-    float xp[PT_MAX_CHANNELS], Fp[PT_MAX_CHANNELS];
+    double xp[PT_MAX_CHANNELS], Fp[PT_MAX_CHANNELS];
     float dc_x[PT_MAX_CHANNELS], dc_y[PT_MAX_CHANNELS], dc_r;
     float lp[PT_MAX_CHANNELS];
 } drive_state;
@@ -65,7 +65,7 @@ static void drive_reset(pt_node *n)
     drive_state *s = n->state;
     for (int k = 0; k < PT_MAX_CHANNELS; k++) {
         if (s->os[k].max_frames) pt_oversampler_reset(&s->os[k]);
-        s->xp[k] = s->Fp[k] = 0.0f;
+        s->xp[k] = s->Fp[k] = 0.0;
         s->dc_x[k] = s->dc_y[k] = s->lp[k] = 0.0f;
     }
 }
@@ -88,11 +88,13 @@ static int drive_prepare(pt_node *n, double rate, int max_frames, pt_error *err)
     return 0;
 }
 
-/* log(cosh(u)) without overflow */
-static inline float logcosh(float u)
+/* log(cosh(u)) without overflow. Double: at high drive F(x) is about |x|
+ * (~16) while successive samples differ by ~1e-3, so the ADAA difference
+ * quotient needs more digits than a float has. */
+static inline double logcosh(double u)
 {
-    float a = fabsf(u);
-    return a + log1pf(expf(-2.0f * a)) - 0.69314718f;
+    double a = fabs(u);
+    return a + log1p(exp(-2.0 * a)) - 0.6931471805599453;
 }
 
 /* RT */
@@ -112,15 +114,15 @@ static void drive_process(pt_node *n, const float *const *in, float *const *out,
         for (int i = 0; i < frames; i++)
             s->gained[i] = in[k][i] * pt_db_to_gain(pt_param_next(&n->param[P_DRIVE]));
         float *hi = pt_oversampler_up(&s->os[k], s->gained, frames);
-        float xp = s->xp[k], Fp = s->Fp[k];
+        double xp = s->xp[k], Fp = s->Fp[k];
         for (int i = 0; i < frames * factor; i++) {
-            float x = hi[i] + b;
-            float F = logcosh(x);
-            float dx = x - xp;
-            float y = fabsf(dx) > 1e-3f ? (F - Fp) / dx : tanhf(0.5f * (x + xp));
+            double x = (double)hi[i] + b;
+            double F = logcosh(x);
+            double dx = x - xp;
+            double y = fabs(dx) > 1e-6 ? (F - Fp) / dx : tanh(0.5 * (x + xp));
             xp = x;
             Fp = F;
-            hi[i] = y - tb;
+            hi[i] = (float)(y - tb);
         }
         s->xp[k] = xp, s->Fp[k] = Fp;
         pt_oversampler_down(&s->os[k], hi, out[k], frames);
