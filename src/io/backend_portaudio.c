@@ -16,6 +16,11 @@ static void alsa_quiet(const char *file, int line, const char *fn, int err, cons
 }
 #endif
 
+#ifdef PT_HAVE_JACK
+#include <jack/jack.h>
+static void jack_quiet(const char *msg) { (void)msg; }
+#endif
+
 typedef struct padev {
     pt_backend base;
     PaStream *stream;
@@ -36,6 +41,10 @@ static int pa_init(pt_error *err)
 {
 #ifdef PT_HAVE_ALSA
     snd_lib_error_set_handler(alsa_quiet); /* ALSA prints probing noise otherwise */
+#endif
+#ifdef PT_HAVE_JACK
+    jack_set_error_function(jack_quiet); /* so does PortAudio's JACK host API */
+    jack_set_info_function(jack_quiet);
 #endif
     if (pa_users++ > 0) return 0;
     PaError e = Pa_Initialize();

@@ -1,0 +1,69 @@
+"""ptest.py — a small harness for the end-to-end tests: run `pytone`, read
+WAVs, count checks, and end with the line CI reads: 'N passed, N failed'."""
+import os
+import subprocess
+import sys
+import tempfile
+import traceback
+
+import numpy as np
+import scipy.io.wavfile
+
+SRC = os.environ.get("PT_SOURCE_DIR", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
+BUILD = os.environ.get("PT_BUILD_DIR", os.path.join(SRC, "build"))
+PYTONE = os.environ.get("PT_PYTONE", os.path.join(BUILD, "pytone"))
+TMP = tempfile.mkdtemp(prefix="pytone-e2e-")
+
+_tests = []
+
+
+def test(fn):
+    _tests.append(fn)
+    return fn
+
+
+def run(*args, timeout=120, env=None, check=False):
+    """Run pytone; returns CompletedProcess with text stdout/stderr."""
+    e = dict(os.environ)
+    e.setdefault("PT_SOURCE_DIR", SRC)
+    if env:
+        e.update(env)
+    p = subprocess.run([PYTONE, *map(str, args)], capture_output=True, text=True, timeout=timeout, env=e, cwd=SRC)
+    if check and p.returncode != 0:
+        raise AssertionError(f"pytone {' '.join(map(str, args))} failed ({p.returncode}): {p.stderr}")
+    return p
+
+
+def path(*parts):
+    return os.path.join(SRC, *parts)
+
+
+def tmp(name):
+    return os.path.join(TMP, name)
+
+
+def read_wav(p):
+    rate, x = scipy.io.wavfile.read(p)
+    return rate, x.astype(np.float64)
+
+
+def write_wav(p, rate, x):
+    scipy.io.wavfile.write(p, rate, np.asarray(x, dtype=np.float32))
+
+
+def main():
+    import warnings
+    warnings.simplefilter("ignore")
+    passed = failed = 0
+    for fn in _tests:
+        try:
+            fn()
+            print(f"ok   {fn.__name__}")
+            passed += 1
+        except Exception:  # noqa: BLE001 - report every failure and go on
+            print(f"FAIL {fn.__name__}")
+            traceback.print_exc(file=sys.stdout)
+            failed += 1
+        sys.stdout.flush()
+    print(f"{passed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)

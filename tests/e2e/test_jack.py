@@ -1,0 +1,107 @@
+"""End to end on a real JACK server (Debian's jackd2, dummy driver, 48 kHz,
+64 frames): the default rig plays 30 s with no engine-caused overrun; an
+external JACK client measures that a zero-latency rig adds exactly 0 samples
+to JACK's own latency and that a latency-declaring rig adds exactly what it
+reports; killing jackd mid-run ends pytone with a clear message."""
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+from ptest import BUILD, PYTONE, SRC, main, path, run, test
+
+if not shutil.which("jackd"):
+    print("jackd is not installed: skipped")
+    sys.exit(77)
+
+SERVER = f"pytone_test_{os.getpid()}"
+ENV = {"JACK_DEFAULT_SERVER": SERVER, "JACK_NO_AUDIO_RESERVATION": "1"}
+os.environ.update(ENV)
+jackd = None
+
+
+def start_jackd():
+    global jackd
+    jackd = subprocess.Popen(["jackd", "-n", SERVER, "-d", "dummy", "-r", "48000", "-p", "64"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        if "server running" in run("devices").stdout:
+            return
+        time.sleep(0.1)
+    raise AssertionError("jackd did not start")
+
+
+def stop_jackd():
+    if jackd and jackd.poll() is None:
+        jackd.kill()
+        jackd.wait()
+
+
+def stats(stdout):
+    line = [l for l in stdout.splitlines() if l.startswith("stats:")][-1]
+    return {k: v for k, v in (kv.split("=") for kv in line.split()[1:])}
+
+
+@test
+def default_rig_plays_30_s_without_engine_overruns():
+    p = run("run", "--backend", "jack", "--seconds", "30", timeout=90)
+    assert p.returncode == 0, p.stderr
+    s = stats(p.stdout)
+    print("  ", [l for l in p.stdout.splitlines() if l.startswith("stats:")][0])
+    assert int(s["overruns"]) == 0, s
+    assert int(s["callbacks"]) >= 0.95 * 30 * 48000 / 64, s
+
+
+def probe(rig):
+    pt = subprocess.Popen([PYTONE, "run", rig, "--backend", "jack", "--seconds", "4"],
+                          env={**os.environ, "PT_JACK_NO_AUTOCONNECT": "1", "PT_SOURCE_DIR": SRC},
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        out = subprocess.run([os.path.join(BUILD, "jack_probe")], capture_output=True, text=True, timeout=30)
+    finally:
+        pt.wait(timeout=30)
+    assert out.returncode == 0, out.stderr
+    line = out.stdout.strip()
+    print("  ", line)
+    return {k: int(v) for k, v in (kv.split("=") for kv in line.split()[1:])}
+
+
+@test
+def zero_latency_rig_adds_exactly_zero_samples():
+    r = probe(path("tests/data/rigs/zero_latency.yaml"))
+    assert r["engine_added"] == 0 and r["reported"] == 0, r
+
+
+@test
+def declared_latency_is_reported_and_exact():
+    r = probe(path("tests/data/rigs/latency_65.yaml"))
+    assert r["engine_added"] == 65 and r["reported"] == 65, r
+
+
+@test
+def killing_jackd_mid_run_ends_with_a_clear_message():
+    pt = subprocess.Popen([PYTONE, "run", "--backend", "jack", "--seconds", "60"],
+                          env={**os.environ, "PT_SOURCE_DIR": SRC},
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(2.0)
+    stop_jackd()
+    t0 = time.time()
+    try:
+        out, err = pt.communicate(timeout=15)
+    except subprocess.TimeoutExpired:
+        pt.kill()
+        raise AssertionError("pytone hung after the JACK server went away")
+    print(f"   exited {pt.returncode} after {time.time() - t0:.2f} s: {err.strip().splitlines()[-1]}")
+    assert pt.returncode == 1, (pt.returncode, err)
+    assert "went away" in err, err
+    assert pt.returncode != -signal.SIGSEGV
+
+
+if __name__ == "__main__":
+    start_jackd()
+    try:
+        main()
+    finally:
+        stop_jackd()
