@@ -49,11 +49,20 @@ void tu_run(pt_program *p, const float *in, float *out_l, float *out_r, int n, i
 
 double tu_dft_mag(const float *x, int n, double rate, double f)
 {
-    double re = 0, im = 0;
+    /* a phasor rotated sample by sample, renormalised every 1024 steps so
+     * rounding cannot build up */
+    double w = 2.0 * M_PI * f / rate, cr = cos(w), ci = -sin(w);
+    double pr = 1.0, pi = 0.0, re = 0.0, im = 0.0;
     for (int i = 0; i < n; i++) {
-        double ph = 2.0 * M_PI * f * i / rate;
-        re += x[i] * cos(ph);
-        im -= x[i] * sin(ph);
+        re += x[i] * pr;
+        im += x[i] * pi;
+        double t = pr * cr - pi * ci;
+        pi = pr * ci + pi * cr;
+        pr = t;
+        if ((i & 1023) == 1023) {
+            double ph = -w * (double)(i + 1);
+            pr = cos(ph), pi = sin(ph);
+        }
     }
     return sqrt(re * re + im * im);
 }
