@@ -1,0 +1,98 @@
+/* session.h — everything the control side knows and does: the engine, the
+ * rig being played (its editable description), scenes, the setlist, tempo.
+ *
+ * The HTTP/WebSocket server, MIDI, the CLI and tests all act through these
+ * functions, so they behave alike. Each call is one whole change: validated
+ * first, and on any error nothing changes (the running sound goes on). Graph
+ * edits rebuild the program off the audio thread and crossfade to it;
+ * parameter, bypass and scene changes go through the engine's queue and are
+ * smoothed. Calls are serialised by a mutex inside the session (control
+ * threads only; the audio thread never touches the session).
+ */
+#ifndef PT_SESSION_H
+#define PT_SESSION_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+
+#include "../core/engine.h"
+#include "../rig/rig.h"
+
+typedef struct pt_session pt_session;
+
+typedef struct pt_session_config {
+    const char *library_dir;   /* the rig library (list_rigs; network paths are confined to it) */
+    const char *autosave_path; /* recovery file written after edits; NULL: none */
+    bool watch;                /* reload the rig (and its assets) when its files change */
+} pt_session_config;
+
+/* Where a node goes in the graph. Exactly one of: after / before a node id;
+ * or inside a split's branch at an index (-1: the end); all NULL: the end of
+ * the main chain. */
+typedef struct pt_position {
+    const char *after;
+    const char *before;
+    const char *split;
+    int branch;
+    int index;
+} pt_position;
+
+pt_session *pt_session_create(pt_engine *engine, const pt_session_config *cfg, pt_error *err);
+void pt_session_destroy(pt_session *s);
+
+/* Load a rig or a setlist (its first rig) and crossfade to it. All problems
+ * go to diags; on failure the old rig keeps playing. */
+int pt_session_load(pt_session *s, const char *path, pt_diags *diags);
+/* Save the rig (to its own path when path is NULL): written to a temporary
+ * file, synced, renamed over the old one, which is kept as PATH.bak. */
+int pt_session_save(pt_session *s, const char *path, pt_error *err);
+
+int pt_session_set_param(pt_session *s, const char *node, const char *param, float value,
+                         pt_error *err);
+int pt_session_get_param(pt_session *s, const char *node, const char *param, float *value,
+                         pt_error *err);
+int pt_session_set_bypass(pt_session *s, const char *node, bool bypass, pt_error *err);
+int pt_session_set_branch(pt_session *s, const char *split, int branch, float level_db, float pan,
+                          pt_error *err);
+
+int pt_session_add_node(pt_session *s, const char *type, const char *id, const pt_position *where,
+                        pt_error *err);
+int pt_session_add_split(pt_session *s, const char *id, int branches, const pt_position *where,
+                         pt_error *err);
+int pt_session_remove(pt_session *s, const char *id, pt_error *err); /* a node or a split */
+int pt_session_move(pt_session *s, const char *id, const pt_position *where, pt_error *err);
+
+int pt_session_scene_select(pt_session *s, const char *name, pt_error *err);
+int pt_session_scene_store(pt_session *s, const char *name, pt_error *err); /* current values */
+int pt_session_scene_rename(pt_session *s, const char *from, const char *to, pt_error *err);
+
+int pt_session_set_tempo(pt_session *s, float bpm, pt_error *err);
+
+/* Setlist slots (0-based); neighbours of the current slot are kept built so
+ * switching to them is instant. */
+int pt_session_select_slot(pt_session *s, int slot, pt_error *err);
+int pt_session_slot_count(pt_session *s);
+
+/* Call from the control thread every few tens of ms: frees retired
+ * programs, reloads watched files, writes the autosave. */
+void pt_session_poll(pt_session *s);
+
+/* ---- state, as JSON (caller frees with cJSON_Delete) ---- */
+/* {"rig", "path", "scene", "tempo", "dsp_load_p50", "dsp_load_p99", "overruns",
+ *  "dirty", "slot", "slots", "latency_samples", "rate", "frames"} */
+cJSON *pt_session_state(pt_session *s);
+/* The rig as JSON: name, metadata, graph (nodes with type, params, bypass),
+ * scenes. */
+cJSON *pt_session_rig_json(pt_session *s);
+/* Meters: {"in": {peak, rms}, "out": {...}, "nodes": {id: peak}, "load": {...}}
+ * plus read-outs of nodes that publish them (tuner). */
+cJSON *pt_session_meters(pt_session *s);
+/* Every node type with its parameter table (for the UI's palette). */
+cJSON *pt_node_types_json(void);
+/* Rigs and setlists in the library folder. */
+cJSON *pt_session_list_rigs(pt_session *s);
+
+pt_engine *pt_session_engine(pt_session *s);
+const char *pt_session_library(pt_session *s);
+
+#endif
