@@ -63,7 +63,7 @@ typedef struct compressor_state {
 static inline float gain_computer(float x, float t, float r, float w)
 {
     float over = x - t;
-    if (2.0f * over < -w) return x;
+    if (2.0f * over <= -w) return x; /* also x = t with a hard knee */
     if (2.0f * over > w) return t + over / r;
     float u = over + 0.5f * w;
     return x + (1.0f / r - 1.0f) * u * u / (2.0f * w);
