@@ -139,6 +139,63 @@ static void test_plucked_strings_within_a_cent(void **state)
     pt_node_destroy(n);
 }
 
+/* A new note without a reset: 300 ms of one string, then another. The
+ * reading must be within 1 cent of the new string from 100 ms after the
+ * change. */
+static void test_note_change_without_reset(void **state)
+{
+    (void)state;
+    pt_node *n = tu_node("tuner", "t", NULL);
+    fx_prepare(n, 1);
+    int first = (int)(0.3 * FX_RATE), len = (int)(SECONDS * FX_RATE);
+    float *a = malloc((size_t)first * sizeof(float)), *b = malloc((size_t)len * sizeof(float));
+    float *y = malloc((size_t)len * sizeof(float));
+    static const double pairs[][2] = {{110.0, 146.83}, {329.63, 82.41}, {82.41, 1318.5}, {987.8, 196.0}};
+    for (int p = 0; p < 4; p++) {
+        karplus_strong(a, first, pairs[p][0], FX_RATE, 3u + (unsigned)p);
+        double f = karplus_strong(b, len, pairs[p][1], FX_RATE, 40u + (unsigned)p);
+        float *in[1] = {a}, *out[1] = {y};
+        n->type->reset(n);
+        fx_run(n, in, out, first, FX_BLOCK, NULL, NULL);
+        check c = {.f_true = f,
+                   .fi = pt_readout_index(n->type, "freq_hz"),
+                   .ni = pt_readout_index(n->type, "note"),
+                   .ci = pt_readout_index(n->type, "cents")};
+        in[0] = b;
+        fx_run(n, in, out, len, FX_BLOCK, after_block, &c);
+        if (c.misses || !(fabs(c.worst_cents) <= 1.0))
+            fail_msg("%.2f Hz -> %.2f Hz: off by %.4f cents (%d misses)", pairs[p][0], f,
+                     c.worst_cents, c.misses);
+    }
+    free(a), free(b), free(y);
+    pt_node_destroy(n);
+}
+
+/* Other sample rates (the analysis rate is rate / round(rate / 12 kHz)). */
+static void test_sines_at_44k1_and_96k(void **state)
+{
+    (void)state;
+    static const double rates[] = {44100.0, 96000.0};
+    for (int r = 0; r < 2; r++) {
+        pt_node *n = tu_node("tuner", "t", NULL);
+        pt_error err = {0};
+        assert_int_equal(pt_node_prepare(n, rates[r], 128, 1, &err), 0);
+        int len = (int)(0.3 * rates[r]);
+        float *y = malloc((size_t)len * sizeof(float));
+        for (double f = 82.41; f < 1400.0; f *= 1.37) {
+            float *x = tu_sine(len, rates[r], f, 0.3);
+            float *in[1] = {x}, *out[1] = {y};
+            n->type->reset(n);
+            fx_run(n, in, out, len, 128, NULL, NULL);
+            double c = 1200.0 * log2(pt_node_readout(n, pt_readout_index(n->type, "freq_hz")) / f);
+            if (!(fabs(c) <= 0.1)) fail_msg("%.0f Hz rate, %.2f Hz sine: %.4f cents", rates[r], f, c);
+            free(x);
+        }
+        free(y);
+        pt_node_destroy(n);
+    }
+}
+
 static void test_silence_reads_no_pitch_and_mute_silences(void **state)
 {
     (void)state;
@@ -180,6 +237,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sines_within_a_tenth_of_a_cent),
         cmocka_unit_test(test_plucked_strings_within_a_cent),
+        cmocka_unit_test(test_note_change_without_reset),
+        cmocka_unit_test(test_sines_at_44k1_and_96k),
         cmocka_unit_test(test_silence_reads_no_pitch_and_mute_silences),
         cmocka_unit_test(test_reference_moves_the_cents),
     };
