@@ -130,11 +130,37 @@ static void test_parameter_jumps(void **state)
     }
 }
 
+/* All effects in one chain through the graph compiler: mono in, widened to
+ * stereo by the chorus, every later node receiving two channels. A sine in
+ * gives a finite, non-silent stereo output whose channels differ. */
+static void test_whole_chain_in_a_graph(void **state)
+{
+    (void)state;
+    pt_chain *c = pt_chain_new();
+    for (int e = 0; e < N_EFFECTS; e++) pt_chain_add_node(c, tu_node(effects[e], effects[e], NULL));
+    pt_program *p = tu_build(c, FX_RATE, FX_BLOCK);
+    int ch;
+    pt_program_output(p, &ch);
+    assert_int_equal(ch, 2);
+    float *x = tu_sine(LEN, FX_RATE, 938.0, 0.5); /* the wah's default centre */
+    tu_run(p, x, buf[4], buf[5], LEN, FX_BLOCK);
+    double diff = 0.0;
+    for (int i = 0; i < LEN; i++) {
+        assert_true(isfinite(buf[4][i]) && isfinite(buf[5][i]));
+        diff += fabsf(buf[4][i] - buf[5][i]);
+    }
+    assert_true(tu_rms(buf[4], LEN) > 0.01);
+    assert_true(diff > 1.0);
+    free(x);
+    pt_program_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_silence_noise_extremes_reset),
         cmocka_unit_test(test_parameter_jumps),
+        cmocka_unit_test(test_whole_chain_in_a_graph),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
