@@ -19,6 +19,7 @@ static const double beats[PT_DIVISIONS] = {
     4.0 / 3.0, 2.0 / 3.0, 1.0 / 3.0, 1.0 / 6.0, 1.0 / 12.0,
 };
 
+/* RT */
 double pt_division_beats(int division)
 {
     if (division < 0 || division >= PT_DIVISIONS) division = PT_DIVISION_QUARTER;

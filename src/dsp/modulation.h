@@ -16,7 +16,7 @@ extern const char *const pt_division_names[];
 #define PT_DIVISIONS 15
 #define PT_DIVISION_QUARTER 2 /* index of "1/4" */
 
-/* Length of a division in quarter-note beats (1/4 -> 1, 1/8 dotted -> 0.75). */
+/* RT: length of a division in quarter-note beats (1/4 -> 1, 1/8 dotted -> 0.75). */
 double pt_division_beats(int division);
 /* RT: seconds of one division at the shared tempo. */
 double pt_division_seconds(int division);
@@ -62,20 +62,20 @@ static inline double pt_lfo_rate_hz(int sync, int division, double rate_hz)
     return sync ? 1.0 / pt_division_seconds(division) : rate_hz;
 }
 
-/* One-pole smoothing coefficient for a time constant in ms: y += a * (x - y). */
+/* RT: one-pole smoothing coefficient for a time constant in ms: y += a * (x - y). */
 static inline float pt_onepole_coef(double time_ms, double rate)
 {
     if (time_ms <= 0.0) return 1.0f;
     return (float)(1.0 - exp(-1000.0 / (time_ms * rate)));
 }
 
-/* One-pole low-pass coefficient for a cutoff in Hz (impulse-invariant). */
+/* RT: one-pole low-pass coefficient for a cutoff in Hz (impulse-invariant). */
 static inline float pt_onepole_lp_coef(double cutoff_hz, double rate)
 {
     return (float)(1.0 - exp(-2.0 * M_PI * cutoff_hz / rate));
 }
 
-/* Dry/wet for delays and reverbs: both at full level at mix 0.5, the dry
+/* RT: dry/wet for delays and reverbs: both at full level at mix 0.5, the dry
  * fading out above it and the wet below it. */
 static inline void pt_mix_echo(float mix, float *dry, float *wet)
 {

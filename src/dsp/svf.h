@@ -25,6 +25,7 @@ static inline void pt_svf_set(pt_svf *f, float freq_hz, float q, float rate)
     f->a3 = g * f->a2;
 }
 
+/* RT */
 static inline void pt_svf_reset(pt_svf *f) { f->ic1 = f->ic2 = 0.0f; }
 
 /* RT: one sample; returns the band-pass output (peak gain q at the centre)

@@ -59,7 +59,7 @@ typedef struct compressor_state {
     float gr1, gr;   /* smoothed gain reduction in dB: release stage, attack stage */
 } compressor_state;
 
-/* The static curve: output level in dB for input level x in dB. */
+/* RT: the static curve: output level in dB for input level x in dB. */
 static inline float gain_computer(float x, float t, float r, float w)
 {
     float over = x - t;

@@ -174,6 +174,7 @@ static float dot(const float *a, const float *b, int w)
     return (s0 + s1) + (s2 + s3);
 }
 
+/* RT */
 static float sqdiff(const float *a, const float *b, int w)
 {
     float s0 = 0, s1 = 0, s2 = 0, s3 = 0;

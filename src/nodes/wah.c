@@ -30,7 +30,7 @@ typedef struct wah_state {
     float level_db, level; /* cached output gain */
 } wah_state;
 
-/* The centre frequency for a pedal position (also used by the tests). */
+/* RT: the centre frequency for a pedal position. */
 static float centre_hz(float position, float lo, float hi) { return lo * powf(hi / lo, position); }
 
 static int wah_create(pt_node *n, const pt_node_config *cfg, pt_error *err)

@@ -65,6 +65,32 @@ static void test_synced_times_exact_to_the_sample(void **state)
     pt_set_tempo_bpm(120.0f);
 }
 
+/* The tempo changes while the delay runs (tap tempo, MIDI clock): the echo
+ * glides to the new time and, once settled, is exact again. */
+static void test_follows_a_tempo_change(void **state)
+{
+    (void)state;
+    pt_set_tempo_bpm(120.0f);
+    pt_node *n = tu_node("delay", "d", "sync", 1.0, "mix", 1.0, "feedback", 0.0, NULL);
+    fx_prepare(n, 1);
+    int warm = (int)(0.5 * FX_RATE), settle = (int)(1.5 * FX_RATE);
+    float *x = tu_sine(warm, FX_RATE, 330.0, 0.5), *z = calloc((size_t)settle, sizeof(float));
+    float *y = malloc((size_t)settle * sizeof(float));
+    float *in[1] = {x}, *out[1] = {y};
+    fx_run(n, in, out, warm, FX_BLOCK, NULL, NULL);
+    pt_set_tempo_bpm(100.0f); /* quarter: 0.6 s = 28800 samples */
+    in[0] = z;
+    fx_run(n, in, out, settle, FX_BLOCK, NULL, NULL);
+    int peak;
+    double centroid;
+    echo(n, 28800 + 400, &peak, &centroid, NULL, NULL);
+    assert_int_equal(peak, 28800);
+    assert_float_equal(centroid, 28800.0, 0.01);
+    pt_set_tempo_bpm(120.0f);
+    free(x), free(y), free(z);
+    pt_node_destroy(n);
+}
+
 static void test_free_time_in_ms(void **state)
 {
     (void)state;
@@ -139,6 +165,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_synced_times_exact_to_the_sample),
+        cmocka_unit_test(test_follows_a_tempo_change),
         cmocka_unit_test(test_free_time_in_ms),
         cmocka_unit_test(test_ping_pong_alternates),
         cmocka_unit_test(test_time_change_does_not_click),

@@ -130,6 +130,24 @@ static void test_parameter_jumps(void **state)
     }
 }
 
+/* Every continuous parameter of an effect that shapes the sound ramps
+ * (smoothing_ms > 0), so a knob or MIDI move never steps. Enums and toggles
+ * switch at once by design (mute ramps anyway); the tuner's reference only
+ * changes a read-out. */
+static void test_continuous_parameters_are_smoothed(void **state)
+{
+    (void)state;
+    for (int e = 0; e < N_EFFECTS; e++) {
+        const pt_node_type *t = pt_node_type_find(effects[e]);
+        for (int i = 0; i < t->n_params; i++) {
+            const pt_param_def *d = &t->params[i];
+            if (d->taper == PT_TAPER_ENUM || d->taper == PT_TAPER_TOGGLE) continue;
+            if (!strcmp(t->name, "tuner") && !strcmp(d->name, "reference_hz")) continue;
+            if (!(d->smoothing_ms > 0.0f)) fail_msg("%s.%s is not smoothed", t->name, d->name);
+        }
+    }
+}
+
 /* All effects in one chain through the graph compiler: mono in, widened to
  * stereo by the chorus, every later node receiving two channels. A sine in
  * gives a finite, non-silent stereo output whose channels differ. */
@@ -161,6 +179,7 @@ int main(void)
         cmocka_unit_test(test_silence_noise_extremes_reset),
         cmocka_unit_test(test_parameter_jumps),
         cmocka_unit_test(test_whole_chain_in_a_graph),
+        cmocka_unit_test(test_continuous_parameters_are_smoothed),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
