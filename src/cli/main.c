@@ -10,6 +10,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
+#include "control/session.h"
 #include "core/engine.h"
 #include "core/rt.h"
 #include "io/audiofile.h"
@@ -134,16 +137,12 @@ static pt_rig *load(const char *cmd, const char *path, pt_diags *diags)
     return rig;
 }
 
-static pt_program *build(const char *cmd, const pt_rig *rig, const opts *o, double rate, int frames)
+static pt_program *build(const char *cmd, pt_rig *rig, const opts *o, double rate, int frames)
 {
     pt_error err = {0};
-    pt_chain *c = pt_rig_build_chain(rig, &err);
-    if (c && cli_apply_sets(c, (char **)o->sets, o->n_sets, &err) != 0) {
-        pt_chain_free(c);
-        c = NULL;
-    }
-    pt_program *p = c ? pt_program_build(c, rate, frames, &err) : NULL;
-    pt_chain_free(c);
+    pt_program *p = NULL;
+    if (cli_apply_sets(rig, (char **)o->sets, o->n_sets, &err) == 0)
+        p = pt_rig_build_program(rig, rate, frames, &err);
     if (!p) {
         char buf[2048];
         pt_error_format(&err, buf, sizeof buf);
@@ -404,6 +403,53 @@ static const char *run_help =
     "--stats also prints the DSP load once a second while running.\n"
     "--input/--record: the virtual device's input file and a WAV of its output.\n";
 
+/* Where the running engine keeps its recovery file: PT_RECOVERY_FILE, else
+ * $XDG_STATE_HOME/pytone/recovery.yaml (~/.local/state/...). */
+static void recovery_path(char *buf, size_t size)
+{
+    const char *env = getenv("PT_RECOVERY_FILE");
+    if (env) {
+        snprintf(buf, size, "%s", env);
+        return;
+    }
+    const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+    char dir[900];
+    if (state && state[0]) snprintf(dir, sizeof dir, "%s/pytone", state);
+    else if (home && home[0]) snprintf(dir, sizeof dir, "%s/.local/state/pytone", home);
+    else {
+        buf[0] = 0;
+        return;
+    }
+    char tmp[900];
+    snprintf(tmp, sizeof tmp, "%s", dir);
+    for (char *p = tmp + 1; *p; p++)
+        if (*p == '/') {
+            *p = 0;
+            mkdir(tmp, 0755);
+            *p = '/';
+        }
+    mkdir(tmp, 0755);
+    snprintf(buf, size, "%s/recovery.yaml", dir);
+}
+
+/* A recovery file left behind means the last session did not end cleanly. */
+static void offer_recovery(const char *path)
+{
+    if (!path[0] || access(path, R_OK) != 0) return;
+    pt_diags d;
+    pt_diags_init(&d);
+    pt_rig *r = pt_rig_load(path, &d);
+    if (r)
+        fprintf(stderr, "pytone: the last session did not end cleanly; its edits of '%s' were kept in\n"
+                        "  %s\n  play them with: pytone run %s (this run will replace that file "
+                        "after your next edit)\n", r->name, path, path);
+    else
+        fprintf(stderr, "pytone: ignoring a damaged recovery file %s (%s)\n", path,
+                d.n ? d.items[0].msg : "unreadable");
+    pt_rig_free(r);
+    pt_diags_free(&d);
+}
+
 static void audio_callback(void *user, const float *in, float *out_l, float *out_r, int frames)
 {
     pt_engine_process(user, in, out_l, out_r, frames);
@@ -487,33 +533,51 @@ static int cmd_run(int argc, char **argv)
         pt_rig_free(rig);
         return 2;
     }
-    pt_set_tempo_bpm(rig->tempo_bpm);
-    pt_program *prog = build("run", rig, &o, rate, frames);
-    if (!prog) {
-        ops->close(dev);
-        pt_rig_free(rig);
-        return 1;
-    }
-    pt_engine_config ec = {.rate = rate, .max_frames = frames, .clip_output = true};
-    pt_engine *e = pt_engine_create(&ec, &err);
-    if (!e || pt_engine_swap(e, prog, &err) != 0) {
+    if (cli_apply_sets(rig, o.sets, o.n_sets, &err) != 0) {
         fprintf(stderr, "pytone run: %s\n", err.msg);
         ops->close(dev);
         pt_rig_free(rig);
+        return 2;
+    }
+    pt_engine_config ec = {.rate = rate, .max_frames = frames, .clip_output = true};
+    pt_engine *e = pt_engine_create(&ec, &err);
+    char recovery[1024];
+    recovery_path(recovery, sizeof recovery);
+    offer_recovery(recovery);
+    char *libdir = strdup(rig->dir && rig->dir[0] ? rig->dir : "rigs");
+    pt_session_config sc = {.library_dir = libdir, .autosave_path = recovery[0] ? recovery : NULL,
+                            .watch = o.watch};
+    pt_session *session = e ? pt_session_create(e, &sc, &err) : NULL;
+    if (!session || pt_session_use_rig(session, rig, &err) != 0) {
+        char buf[2048];
+        pt_error_format(&err, buf, sizeof buf);
+        fprintf(stderr, "pytone run: %s\n", buf);
+        ops->close(dev);
+        pt_session_destroy(session);
+        pt_engine_destroy(e);
+        pt_rig_free(rig);
+        free(libdir);
         return 1;
     }
-    ops->set_latency(dev, pt_program_latency(prog));
+    /* the session owns the rig from here on */
+    int latency = pt_engine_latency(e);
+    ops->set_latency(dev, latency);
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     if (ops->start(dev, audio_callback, e, &err) != 0) {
         fprintf(stderr, "pytone run: %s\n", err.msg);
         ops->close(dev);
+        pt_session_destroy(session);
         pt_engine_destroy(e);
-        pt_rig_free(rig);
+        free(libdir);
         return 1;
     }
-    fprintf(stderr, "pytone: playing '%s' on %s (latency %d samples)\n", rig->name,
-            ops->description(dev), pt_program_latency(prog));
+    {
+        cJSON *st = pt_session_state(session);
+        fprintf(stderr, "pytone: playing '%s' on %s (latency %d samples)\n",
+                cJSON_GetObjectItem(st, "rig")->valuestring, ops->description(dev), latency);
+        cJSON_Delete(st);
+    }
     struct timespec t0, now;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     double last_print = 0;
@@ -521,7 +585,11 @@ static int cmd_run(int argc, char **argv)
     while (!stop_requested) {
         struct timespec ts = {0, 20 * 1000000L};
         nanosleep(&ts, NULL);
-        pt_engine_collect(e);
+        pt_session_poll(session);
+        if (pt_engine_latency(e) != latency) {
+            latency = pt_engine_latency(e);
+            ops->set_latency(dev, latency);
+        }
         clock_gettime(CLOCK_MONOTONIC, &now);
         double t = (double)(now.tv_sec - t0.tv_sec) + 1e-9 * (double)(now.tv_nsec - t0.tv_nsec);
         if (!ops->alive(dev)) {
@@ -550,8 +618,10 @@ static int cmd_run(int argc, char **argv)
     printf("%s\n", line);
     fflush(stdout);
     ops->close(dev);
+    pt_session_close_clean(session);
+    pt_session_destroy(session);
     pt_engine_destroy(e);
-    pt_rig_free(rig);
+    free(libdir);
     return rc;
 }
 

@@ -113,6 +113,9 @@ pt_program *pt_rig_build_program(const pt_rig *rig, double rate, int max_frames,
 char *pt_rig_to_yaml(const pt_rig *rig, size_t *len);
 /* Save safely: temporary file, fsync, old file kept as PATH.bak, rename. */
 int pt_rig_save(const pt_rig *rig, const char *path, pt_error *err);
+/* The same, optionally writing asset paths resolved (for a recovery file
+ * that lives away from the rig). */
+int pt_rig_save_ex(const pt_rig *rig, const char *path, int absolute_assets, pt_error *err);
 /* A deep copy (through YAML: what a save then a load would give). */
 pt_rig *pt_rig_clone(const pt_rig *rig);
 

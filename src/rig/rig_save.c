@@ -21,6 +21,7 @@
 typedef struct out {
     yaml_emitter_t em;
     int failed;
+    int absolute_assets;
 } out;
 
 static void ev(out *o, yaml_event_t *e)
@@ -134,7 +135,8 @@ static void chain(out *o, const pt_rig_chain *c)
             for (int a = 0; n->asset && a < n->type->n_assets; a++)
                 if (n->asset[a]) {
                     scalar(o, n->type->assets[a].name);
-                    scalar(o, n->asset[a]);
+                    scalar(o, o->absolute_assets && n->asset_path && n->asset_path[a] ? n->asset_path[a]
+                                                                                     : n->asset[a]);
                 }
             if (n->n_values) {
                 scalar(o, "params");
@@ -258,9 +260,9 @@ static int sb_write(void *data, unsigned char *buf, size_t size)
     return 1;
 }
 
-char *pt_rig_to_yaml(const pt_rig *rig, size_t *len)
+static char *to_yaml(const pt_rig *rig, size_t *len, int absolute_assets)
 {
-    out o = {0};
+    out o = {.absolute_assets = absolute_assets};
     strbuf b = {0};
     yaml_emitter_initialize(&o.em);
     yaml_emitter_set_output(&o.em, sb_write, &b);
@@ -275,6 +277,8 @@ char *pt_rig_to_yaml(const pt_rig *rig, size_t *len)
     if (len) *len = b.n;
     return b.s;
 }
+
+char *pt_rig_to_yaml(const pt_rig *rig, size_t *len) { return to_yaml(rig, len, 0); }
 
 pt_rig *pt_rig_clone(const pt_rig *rig)
 {
@@ -306,8 +310,13 @@ static int write_all(int fd, const char *buf, size_t len)
 
 int pt_rig_save(const pt_rig *rig, const char *path, pt_error *err)
 {
+    return pt_rig_save_ex(rig, path, 0, err);
+}
+
+int pt_rig_save_ex(const pt_rig *rig, const char *path, int absolute_assets, pt_error *err)
+{
     size_t len;
-    char *text = pt_rig_to_yaml(rig, &len);
+    char *text = to_yaml(rig, &len, absolute_assets);
     if (!text) return pt_error_set(err, PT_ERR, path, 0, 0, "cannot write the rig as YAML");
     char tmp[4096], bak[4096];
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
