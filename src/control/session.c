@@ -628,6 +628,9 @@ int pt_session_move(pt_session *s, const char *id, const pt_position *where, pt_
     const char *ref = where ? (where->after ? where->after : where->before ? where->before : where->split) : NULL;
     if (copy && (!id || !find_item(&copy->chain, id, &from))) {
         pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "no node or split '%s' in the rig", id ? id : "");
+    } else if (copy && ref && !strcmp(ref, id) && where->split) {
+        pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0,
+                     "moving split '%s' into its own branch would make a cycle", id);
     } else if (copy && ref && !strcmp(ref, id)) {
         pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "cannot place '%s' relative to itself", id);
     } else if (copy && ref && contains(&from.chain->items[from.index], ref)) {

@@ -52,9 +52,9 @@ static void migrate_node_v0(yaml_document_t *doc, int ni)
     int moved = 0;
     for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
         const char *k = str(at(doc, p->key));
-        if (k && !strcmp(k, "name")) set_scalar(at(doc, p->key), "id");
-        if (!k || !strcmp(k, "name") || !strcmp(k, "type") || !strcmp(k, "bypass") ||
-            is_asset(type, k)) {
+        int is_name = k && !strcmp(k, "name");
+        if (!k || is_name || !strcmp(k, "type") || !strcmp(k, "bypass") || is_asset(type, k)) {
+            if (is_name) set_scalar(at(doc, p->key), "id"); /* frees k */
             *keep++ = *p;
         } else {
             yaml_document_append_mapping_pair(doc, params, p->key, p->value);
