@@ -319,7 +319,7 @@ int pt_rig_save_ex(const pt_rig *rig, const char *path, int absolute_assets, pt_
     char *text = to_yaml(rig, &len, absolute_assets);
     if (!text) return pt_error_set(err, PT_ERR, path, 0, 0, "cannot write the rig as YAML");
     char tmp[4096], bak[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    snprintf(tmp, sizeof tmp, "%s.tmp", path); /* one name: the next save reclaims a killed one's */
     snprintf(bak, sizeof bak, "%s.bak", path);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
