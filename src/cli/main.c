@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "control/session.h"
@@ -432,6 +434,16 @@ static void recovery_path(char *buf, size_t size)
     snprintf(buf, size, "%s/recovery.yaml", dir);
 }
 
+/* Keep the process's memory resident so the audio thread never waits for a
+ * page to come back from swap. Only where the limit allows it outright: with
+ * a small RLIMIT_MEMLOCK, MCL_FUTURE would make later allocations fail. */
+static void lock_memory(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_MEMLOCK, &rl) == 0 && rl.rlim_cur == RLIM_INFINITY)
+        mlockall(MCL_CURRENT | MCL_FUTURE);
+}
+
 /* A recovery file left behind means the last session did not end cleanly. */
 static void offer_recovery(const char *path)
 {
@@ -539,6 +551,7 @@ static int cmd_run(int argc, char **argv)
         pt_rig_free(rig);
         return 2;
     }
+    lock_memory();
     pt_engine_config ec = {.rate = rate, .max_frames = frames, .clip_output = true};
     pt_engine *e = pt_engine_create(&ec, &err);
     char recovery[1024];
