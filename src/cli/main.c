@@ -34,7 +34,7 @@ typedef struct opts {
     int n_pos;
     const char *backend, *device, *input, *record;
     double rate, seconds;
-    int frames, stats, keep_latency, no_server, port, watch, help;
+    int frames, stats, keep_latency, no_server, port, watch, help, no_reconnect;
     char *sets[64];
     int n_sets;
 } opts;
@@ -84,6 +84,7 @@ static int parse(const char *cmd, int argc, char **argv, opts *o, const char *al
         else if (!strcmp(name, "--keep-latency")) o->keep_latency = 1;
         else if (!strcmp(name, "--no-server")) o->no_server = 1;
         else if (!strcmp(name, "--watch")) o->watch = 1;
+        else if (!strcmp(name, "--no-reconnect")) o->no_reconnect = 1;
         else if (!strcmp(name, "--backend")) o->backend = NEXT();
         else if (!strcmp(name, "--device")) o->device = NEXT();
         else if (!strcmp(name, "--input")) o->input = NEXT();
@@ -403,7 +404,9 @@ static const char *run_help =
     "and prints one line:\n"
     "  stats: callbacks=N overruns=N load_p50=X% load_p99=X% load_max=X%\n"
     "--stats also prints the DSP load once a second while running.\n"
-    "--input/--record: the virtual device's input file and a WAV of its output.\n";
+    "--input/--record: the virtual device's input file and a WAV of its output.\n"
+    "If the device or JACK server goes away, pytone says so and waits for it to\n"
+    "come back, then plays on; --no-reconnect stops instead (exit code 1).\n";
 
 /* Where the running engine keeps its recovery file: PT_RECOVERY_FILE, else
  * $XDG_STATE_HOME/pytone/recovery.yaml (~/.local/state/...). */
@@ -504,7 +507,7 @@ static int cmd_run(int argc, char **argv)
     opts o;
     if (parse("run", argc, argv, &o,
               " --backend --device --rate --frames --seconds --stats --input --record --set --port "
-              "--no-server --watch ") != 0)
+              "--no-server --watch --no-reconnect ") != 0)
         return 2;
     if (o.help) return fputs(run_help, stdout), 0;
     const char *rig_path = o.n_pos > 0 ? o.pos[0] : DEFAULT_RIG;
@@ -593,23 +596,55 @@ static int cmd_run(int argc, char **argv)
     }
     struct timespec t0, now;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    double last_print = 0;
+    double last_print = 0, last_try = 0;
     int rc = 0;
     while (!stop_requested) {
         struct timespec ts = {0, 20 * 1000000L};
         nanosleep(&ts, NULL);
         pt_session_poll(session);
-        if (pt_engine_latency(e) != latency) {
+        if (dev && pt_engine_latency(e) != latency) {
             latency = pt_engine_latency(e);
             ops->set_latency(dev, latency);
         }
         clock_gettime(CLOCK_MONOTONIC, &now);
         double t = (double)(now.tv_sec - t0.tv_sec) + 1e-9 * (double)(now.tv_nsec - t0.tv_nsec);
-        if (!ops->alive(dev)) {
-            fprintf(stderr, "pytone run: the audio device went away (%s); stopping\n",
-                    ops->name);
-            rc = 1;
-            break;
+        if (dev && !ops->alive(dev)) {
+            if (o.no_reconnect) {
+                fprintf(stderr, "pytone run: the audio device went away (%s); stopping\n", ops->name);
+                rc = 1;
+                break;
+            }
+            fprintf(stderr, "pytone run: the audio device went away (%s); waiting for it to come "
+                            "back (Ctrl-C to stop)\n", ops->name);
+            ops->close(dev);
+            dev = NULL;
+            last_try = t;
+        }
+        if (!dev) {
+            /* try to reopen twice a second; the engine and the rig stay as they are */
+            if (t - last_try >= 0.5) {
+                last_try = t;
+                pt_error rerr = {0};
+                if (ops->open(&dev, &bc, &rerr) == 0) {
+                    if (ops->rate(dev) != rate) {
+                        fprintf(stderr, "pytone run: %s came back at %.0f Hz, but this session runs "
+                                        "at %.0f Hz; restart pytone\n", ops->name, ops->rate(dev), rate);
+                        ops->close(dev);
+                        dev = NULL;
+                        rc = 1;
+                        break;
+                    }
+                    ops->set_latency(dev, latency);
+                    if (ops->start(dev, audio_callback, e, &rerr) != 0) {
+                        ops->close(dev);
+                        dev = NULL;
+                    } else {
+                        fprintf(stderr, "pytone run: reconnected: %s\n", ops->description(dev));
+                    }
+                }
+            }
+            if (o.seconds > 0 && t >= o.seconds) break;
+            continue;
         }
         if (o.stats && t - last_print >= 1.0) {
             pt_load_summary s;
@@ -623,14 +658,14 @@ static int cmd_run(int argc, char **argv)
         }
         if (o.seconds > 0 && t >= o.seconds) break;
     }
-    if (ops->alive(dev)) ops->stop(dev);
+    if (dev && ops->alive(dev)) ops->stop(dev);
     pt_load_summary s;
     pt_engine_load(e, &s);
     char line[256];
     pt_load_summary_line(&s, line, sizeof line);
     printf("%s\n", line);
     fflush(stdout);
-    ops->close(dev);
+    if (dev) ops->close(dev);
     pt_session_close_clean(session);
     pt_session_destroy(session);
     pt_engine_destroy(e);
