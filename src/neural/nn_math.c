@@ -134,7 +134,7 @@ static inline __attribute__((always_inline)) float exp_core(float y)
 /* tanh: near zero an odd polynomial (a least-squares fit of tanh(x)/x on
  * |x| <= 0.55, error 1.3e-9 relative); beyond, 1 - 2/(exp(2|x|) + 1), where the
  * subtraction loses no more than a factor ~1 of relative accuracy. Saturates
- * to +-1 past |x| = 9, where tanhf is 1 in float. */
+ * to +-1 past |x| = 10 (tanhf is 1 in float from 9.01). */
 static inline __attribute__((always_inline)) float tanh_core(float x)
 {
     float ax = fabsf(x);
@@ -145,7 +145,7 @@ static inline __attribute__((always_inline)) float tanh_core(float x)
     p = p * x2 + 1.333269712e-01f;
     p = p * x2 - 3.333332159e-01f;
     float small = x + x * x2 * p;
-    float e = exp_core(2.0f * (ax < 9.0f ? ax : 9.0f));
+    float e = exp_core(2.0f * (ax < 10.0f ? ax : 10.0f));
     float big = 1.0f - 2.0f / (e + 1.0f);
     big = x < 0.0f ? -big : big;
     return ax < 0.55f ? small : big;
