@@ -1,9 +1,9 @@
 /* nn_math.c — matrix products and activations for the neural models.
  *
  * Why these loops look the way they do:
- * - pt_nn_matmul keeps a tile of 32 frames of one or two output rows in
- *   local accumulators and streams the input rows past them, so the
- *   compiler holds the tile in vector registers and each weight is
+ * - pt_nn_matmul keeps a tile of 32 frames of two output rows in eight
+ *   vector accumulators (registers) and streams the input rows past them:
+ *   each input vector loaded feeds two multiply-adds, each weight is
  *   broadcast once per tile.
  * - tanh and sigmoid are computed without branches (both candidate
  *   formulas, then a select), so the loops vectorise.
@@ -16,82 +16,84 @@
 
 #include "nn_math.h"
 
+/* The 8-float vector helpers below are static and always inlined, so no
+ * vector value crosses a function boundary; GCC's note that an AVX vector
+ * return would change the ABI does not apply. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
+
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
 
-#define TILE 32
+/* 8 floats; GCC/clang vector extensions, lowered to two SSE registers in
+ * the baseline build and one AVX register in the x86-64-v3 one. The
+ * unaligned, may_alias twin is for loading from and storing to rows. */
+typedef float vf __attribute__((vector_size(32)));
+typedef float vfu __attribute__((vector_size(32), aligned(4), __may_alias__));
+#define LD(p) (*(const vfu *)(p))
+#define ST(p, v) (*(vfu *)(p) = (v))
+
+/* RT: two output rows, frames [t, t + 32). */
+static inline __attribute__((always_inline)) void tile2_32(int n_rows, const float *w0, const float *w1,
+                                                            float b0, float b1, const float *const *rows,
+                                                            const float *i0, const float *i1, float *y0,
+                                                            float *y1, int t)
+{
+    vf a0 = (vf){0} + b0, a1 = a0, a2 = a0, a3 = a0;
+    vf c0 = (vf){0} + b1, c1 = c0, c2 = c0, c3 = c0;
+    if (i0) {
+        a0 += LD(i0 + t), a1 += LD(i0 + t + 8), a2 += LD(i0 + t + 16), a3 += LD(i0 + t + 24);
+        c0 += LD(i1 + t), c1 += LD(i1 + t + 8), c2 += LD(i1 + t + 16), c3 += LD(i1 + t + 24);
+    }
+    for (int r = 0; r < n_rows; r++) {
+        const float *x = rows[r] + t;
+        const vf x0 = LD(x), x1 = LD(x + 8), x2 = LD(x + 16), x3 = LD(x + 24);
+        const vf p = (vf){0} + w0[r], q = (vf){0} + w1[r];
+        a0 += p * x0, a1 += p * x1, a2 += p * x2, a3 += p * x3;
+        c0 += q * x0, c1 += q * x1, c2 += q * x2, c3 += q * x3;
+    }
+    ST(y0 + t, a0), ST(y0 + t + 8, a1), ST(y0 + t + 16, a2), ST(y0 + t + 24, a3);
+    ST(y1 + t, c0), ST(y1 + t + 8, c1), ST(y1 + t + 16, c2), ST(y1 + t + 24, c3);
+}
+
+/* RT: one output row, frames [t, t + 8). */
+static inline __attribute__((always_inline)) void tile1_8(int n_rows, const float *w0, float b0,
+                                                           const float *const *rows, const float *i0,
+                                                           float *y0, int t)
+{
+    vf a = (vf){0} + b0;
+    if (i0) a += LD(i0 + t);
+    for (int r = 0; r < n_rows; r++) a += ((vf){0} + w0[r]) * LD(rows[r] + t);
+    ST(y0 + t, a);
+}
 
 /* RT */
 PT_HOT void pt_nn_matmul(int n_out, int n_rows, const float *W, const float *bias,
                          const float *const *rows, const float *const *init, float *const *out,
                          int frames)
 {
-    int o = 0;
-    /* two output rows at a time: every input load feeds two FMAs */
-    for (; o + 2 <= n_out; o += 2) {
-        const float *w0 = W + (size_t)o * n_rows, *w1 = w0 + n_rows;
-        float b0 = bias ? bias[o] : 0.0f, b1 = bias ? bias[o + 1] : 0.0f;
-        float *restrict y0 = out[o], *restrict y1 = out[o + 1];
-        for (int t = 0; t < frames; t += TILE) {
-            int m = frames - t < TILE ? frames - t : TILE;
-            float a0[TILE], a1[TILE];
-            if (m == TILE) {
-                for (int j = 0; j < TILE; j++) a0[j] = b0, a1[j] = b1;
-                if (init)
-                    for (int j = 0; j < TILE; j++) a0[j] += init[o][t + j], a1[j] += init[o + 1][t + j];
-                for (int r = 0; r < n_rows; r++) {
-                    const float *restrict x = rows[r] + t;
-                    float c0 = w0[r], c1 = w1[r];
-                    for (int j = 0; j < TILE; j++) {
-                        a0[j] += c0 * x[j];
-                        a1[j] += c1 * x[j];
-                    }
-                }
-                for (int j = 0; j < TILE; j++) y0[t + j] = a0[j], y1[t + j] = a1[j];
-            } else {
-                for (int j = 0; j < m; j++) a0[j] = b0, a1[j] = b1;
-                if (init)
-                    for (int j = 0; j < m; j++) a0[j] += init[o][t + j], a1[j] += init[o + 1][t + j];
-                for (int r = 0; r < n_rows; r++) {
-                    const float *restrict x = rows[r] + t;
-                    float c0 = w0[r], c1 = w1[r];
-                    for (int j = 0; j < m; j++) {
-                        a0[j] += c0 * x[j];
-                        a1[j] += c1 * x[j];
-                    }
-                }
-                for (int j = 0; j < m; j++) y0[t + j] = a0[j], y1[t + j] = a1[j];
-            }
+    const int full32 = frames & ~31, full8 = frames & ~7;
+    for (int o = 0; o < n_out; o += 2) {
+        const int two = o + 1 < n_out;
+        const float *w0 = W + (size_t)o * n_rows, *w1 = two ? w0 + n_rows : w0;
+        float b0 = bias ? bias[o] : 0.0f, b1 = bias && two ? bias[o + 1] : 0.0f;
+        const float *i0 = init ? init[o] : NULL, *i1 = init ? init[two ? o + 1 : o] : NULL;
+        float *y0 = out[o], *y1 = out[two ? o + 1 : o];
+        int t = 0;
+        if (two) {
+            for (; t < full32; t += 32) tile2_32(n_rows, w0, w1, b0, b1, rows, i0, i1, y0, y1, t);
         }
-    }
-    for (; o < n_out; o++) {
-        const float *w0 = W + (size_t)o * n_rows;
-        float b0 = bias ? bias[o] : 0.0f;
-        float *restrict y0 = out[o];
-        for (int t = 0; t < frames; t += TILE) {
-            int m = frames - t < TILE ? frames - t : TILE;
-            float a0[TILE];
-            if (m == TILE) {
-                for (int j = 0; j < TILE; j++) a0[j] = b0;
-                if (init)
-                    for (int j = 0; j < TILE; j++) a0[j] += init[o][t + j];
-                for (int r = 0; r < n_rows; r++) {
-                    const float *restrict x = rows[r] + t;
-                    float c0 = w0[r];
-                    for (int j = 0; j < TILE; j++) a0[j] += c0 * x[j];
-                }
-                for (int j = 0; j < TILE; j++) y0[t + j] = a0[j];
-            } else {
-                for (int j = 0; j < m; j++) a0[j] = b0;
-                if (init)
-                    for (int j = 0; j < m; j++) a0[j] += init[o][t + j];
-                for (int r = 0; r < n_rows; r++) {
-                    const float *restrict x = rows[r] + t;
-                    float c0 = w0[r];
-                    for (int j = 0; j < m; j++) a0[j] += c0 * x[j];
-                }
-                for (int j = 0; j < m; j++) y0[t + j] = a0[j];
+        for (int k = 0; k < 1 + two; k++) {
+            const float *wk = k ? w1 : w0, *ik = k ? i1 : i0;
+            float bk = k ? b1 : b0, *yk = k ? y1 : y0;
+            int u = t;
+            for (; u < full8; u += 8) tile1_8(n_rows, wk, bk, rows, ik, yk, u);
+            for (; u < frames; u++) {
+                float a = bk + (ik ? ik[u] : 0.0f);
+                for (int r = 0; r < n_rows; r++) a += wk[r] * rows[r][u];
+                yk[u] = a;
             }
         }
     }
@@ -109,16 +111,25 @@ PT_HOT void pt_nn_mul(float *restrict y, const float *restrict x, int n)
     for (int i = 0; i < n; i++) y[i] *= x[i];
 }
 
+typedef int32_t vi __attribute__((vector_size(32)));
+
+static inline __attribute__((always_inline)) vf splat(float v) { return (vf){v, v, v, v, v, v, v, v}; }
+/* lanes where mask is set from a, others from b */
+static inline __attribute__((always_inline)) vf select(vi mask, vf a, vf b)
+{
+    return (vf)((mask & (vi)a) | (~mask & (vi)b));
+}
+
 /* exp(y) for y in [-87.3, 88]: y = n ln2 + r with |r| <= ln2/2, exp(r) by its
  * Taylor series to r^7 (error < 6e-9 relative), 2^n built in the exponent
- * bits. Branch-free so that callers' loops vectorise. */
-static inline __attribute__((always_inline)) float exp_core(float y)
+ * bits. */
+static inline __attribute__((always_inline)) vf exp_v(vf y)
 {
-    float t = y * 1.44269504088896341f;
-    float n = (t + 12582912.0f) - 12582912.0f; /* round to nearest (|t| < 2^22) */
-    float r = y - n * 0.693145751953125f;      /* ln2 in two parts (Cody-Waite) */
+    const vf magic = splat(12582912.0f); /* 1.5 * 2^23: adding it rounds to an integer */
+    vf n = (y * 1.44269504088896341f + magic) - magic;
+    vf r = y - n * 0.693145751953125f; /* ln2 in two parts (Cody-Waite) */
     r = r - n * 1.428606765330187e-6f;
-    float p = 1.0f / 5040.0f;
+    vf p = splat(1.0f / 5040.0f);
     p = p * r + 1.0f / 720.0f;
     p = p * r + 1.0f / 120.0f;
     p = p * r + 1.0f / 24.0f;
@@ -126,53 +137,79 @@ static inline __attribute__((always_inline)) float exp_core(float y)
     p = p * r + 0.5f;
     p = p * r + 1.0f;
     p = p * r + 1.0f;
-    union { int32_t i; float f; } s;
-    s.i = ((int32_t)n + 127) << 23;
-    return p * s.f;
+    vi e = (__builtin_convertvector(n, vi) + 127) << 23;
+    return p * (vf)e;
 }
 
 /* tanh: near zero an odd polynomial (a least-squares fit of tanh(x)/x on
  * |x| <= 0.55, error 1.3e-9 relative); beyond, 1 - 2/(exp(2|x|) + 1), where the
  * subtraction loses no more than a factor ~1 of relative accuracy. Saturates
- * to +-1 past |x| = 10 (tanhf is 1 in float from 9.01). */
-static inline __attribute__((always_inline)) float tanh_core(float x)
+ * to +-1 past |x| = 10 (tanhf is 1 in float from 9.01). Both branches are
+ * computed and one selected per lane, so it runs 8 lanes at a time. */
+static inline __attribute__((always_inline)) vf tanh_v(vf x)
 {
-    float ax = fabsf(x);
-    float x2 = x * x;
-    float p = -6.321879914e-03f;
+    const vi signbit = (vi){0} + INT32_MIN;
+    const vi sign = (vi)x & signbit;
+    vf ax = (vf)((vi)x & ~signbit);
+    vf x2 = x * x;
+    vf p = splat(-6.321879914e-03f);
     p = p * x2 + 2.110860363e-02f;
     p = p * x2 - 5.386235589e-02f;
     p = p * x2 + 1.333269712e-01f;
     p = p * x2 - 3.333332159e-01f;
-    float small = x + x * x2 * p;
-    float e = exp_core(2.0f * (ax < 10.0f ? ax : 10.0f));
-    float big = 1.0f - 2.0f / (e + 1.0f);
-    big = x < 0.0f ? -big : big;
-    return ax < 0.55f ? small : big;
+    vf small = x + x * x2 * p;
+    vf a = select(ax < 10.0f, ax, splat(10.0f)); /* also maps NaN to 10 */
+    vf e = exp_v(a + a);
+    vf big = 1.0f - 2.0f / (e + 1.0f);
+    big = (vf)((vi)big | sign);
+    return select(ax < 0.55f, small, big);
 }
 
-static inline __attribute__((always_inline)) float sigmoid_core(float x)
+static inline __attribute__((always_inline)) vf sigmoid_v(vf x)
 {
-    float y = -x;
-    y = y < -87.0f ? -87.0f : y;
-    y = y > 87.0f ? 87.0f : y;
-    return 1.0f / (1.0f + exp_core(y));
+    vf y = -x;
+    y = select(y < -87.0f, splat(-87.0f), y);
+    y = select(y > 87.0f, splat(87.0f), y);
+    return 1.0f / (1.0f + exp_v(y));
 }
 
 /* RT */
 PT_HOT void pt_nn_tanh(float *restrict x, int n)
 {
-    for (int i = 0; i < n; i++) x[i] = tanh_core(x[i]);
+    int i = 0;
+    for (; i + 8 <= n; i += 8) ST(x + i, tanh_v(LD(x + i)));
+    if (i < n) {
+        vf t = {0};
+        memcpy(&t, x + i, (size_t)(n - i) * sizeof(float));
+        t = tanh_v(t);
+        memcpy(x + i, &t, (size_t)(n - i) * sizeof(float));
+    }
 }
 
 /* RT */
 PT_HOT void pt_nn_sigmoid(float *restrict x, int n)
 {
-    for (int i = 0; i < n; i++) x[i] = sigmoid_core(x[i]);
+    int i = 0;
+    for (; i + 8 <= n; i += 8) ST(x + i, sigmoid_v(LD(x + i)));
+    if (i < n) {
+        vf t = {0};
+        memcpy(&t, x + i, (size_t)(n - i) * sizeof(float));
+        t = sigmoid_v(t);
+        memcpy(x + i, &t, (size_t)(n - i) * sizeof(float));
+    }
 }
 
-float pt_nn_tanh1(float x) { return tanh_core(x); }
-float pt_nn_sigmoid1(float x) { return sigmoid_core(x); }
+float pt_nn_tanh1(float x)
+{
+    vf t = splat(x);
+    return tanh_v(t)[0];
+}
+
+float pt_nn_sigmoid1(float x)
+{
+    vf t = splat(x);
+    return sigmoid_v(t)[0];
+}
 
 /* The format's fast tanh (a rational function of x and |x|). */
 float pt_nn_fasttanh1(float x)
