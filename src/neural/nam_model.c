@@ -7,8 +7,10 @@
 
 float *pt_nn_alloc(size_t n)
 {
-    /* 64-byte aligned so vector loads of a row start on a cache line */
-    size_t bytes = ((n ? n : 1) * sizeof(float) + 63) & ~(size_t)63;
+    /* 64-byte aligned so vector loads of a row start on a cache line, and
+     * PT_NN_PAD floats of slack so a matrix product may read past the last
+     * row's end (nn_math.h) */
+    size_t bytes = ((n + PT_NN_PAD) * sizeof(float) + 63) & ~(size_t)63;
     float *p = aligned_alloc(64, bytes);
     if (p) memset(p, 0, bytes);
     return p;

@@ -53,6 +53,7 @@ typedef struct wn_array {
 } wn_array;
 
 typedef struct wavenet {
+    float *cond; /* the block's input, copied (rows are read past the block end) */
     int n_arrays;
     wn_array *arrays;
     float head_scale;
@@ -70,7 +71,8 @@ static float *take(const float **w, size_t n)
 static void wavenet_process(pt_nam_model *m, const float *in, float *out, int N)
 {
     wavenet *wn = m->impl;
-    const float *cond = in;
+    memcpy(wn->cond, in, (size_t)N * sizeof(float));
+    const float *cond = wn->cond;
     for (int a = 0; a < wn->n_arrays; a++) {
         wn_array *A = &wn->arrays[a];
         const int C = A->C, K = A->K;
@@ -156,6 +158,7 @@ static void wavenet_destroy(pt_nam_model *m)
         free(A->orows);
     }
     free(wn->arrays);
+    free(wn->cond);
     free(wn);
     m->impl = NULL;
 }
@@ -171,7 +174,8 @@ int pt_nam_wavenet_create(pt_nam_model *m, const pt_nam_file *f, pt_error *err)
     m->ops = &wavenet_ops;
     wn->n_arrays = cfg->n_arrays;
     wn->arrays = calloc((size_t)cfg->n_arrays, sizeof *wn->arrays);
-    if (!wn->arrays) return -1;
+    wn->cond = pt_nn_alloc((size_t)m->max_frames);
+    if (!wn->arrays || !wn->cond) return -1;
     const int N = m->max_frames;
     const float *w = f->weights;
     for (int a = 0; a < cfg->n_arrays; a++) {

@@ -34,15 +34,20 @@ typedef float vf __attribute__((vector_size(32)));
 typedef float vfu __attribute__((vector_size(32), aligned(4), __may_alias__));
 #define LD(p) (*(const vfu *)(p))
 #define ST(p, v) (*(vfu *)(p) = (v))
+typedef int32_t vi __attribute__((vector_size(32)));
 
-/* RT: two output rows, frames [t, t + 32). */
+/* all lanes = v (compiles to one broadcast; note 0 + -0.0f is +0.0f, so
+ * sign masks are built from integers instead) */
+static inline __attribute__((always_inline)) vf splat(float v) { return (vf){0} + v; }
+
+/* RT: two output rows, 32 frames from t: y0[0..32), y1[0..32). */
 static inline __attribute__((always_inline)) void tile2_32(int n_rows, const float *w0, const float *w1,
                                                             float b0, float b1, const float *const *rows,
                                                             const float *i0, const float *i1, float *y0,
                                                             float *y1, int t)
 {
-    vf a0 = (vf){0} + b0, a1 = a0, a2 = a0, a3 = a0;
-    vf c0 = (vf){0} + b1, c1 = c0, c2 = c0, c3 = c0;
+    vf a0 = splat(b0), a1 = a0, a2 = a0, a3 = a0;
+    vf c0 = splat(b1), c1 = c0, c2 = c0, c3 = c0;
     if (i0) {
         a0 += LD(i0 + t), a1 += LD(i0 + t + 8), a2 += LD(i0 + t + 16), a3 += LD(i0 + t + 24);
         c0 += LD(i1 + t), c1 += LD(i1 + t + 8), c2 += LD(i1 + t + 16), c3 += LD(i1 + t + 24);
@@ -50,23 +55,12 @@ static inline __attribute__((always_inline)) void tile2_32(int n_rows, const flo
     for (int r = 0; r < n_rows; r++) {
         const float *x = rows[r] + t;
         const vf x0 = LD(x), x1 = LD(x + 8), x2 = LD(x + 16), x3 = LD(x + 24);
-        const vf p = (vf){0} + w0[r], q = (vf){0} + w1[r];
+        const vf p = splat(w0[r]), q = splat(w1[r]);
         a0 += p * x0, a1 += p * x1, a2 += p * x2, a3 += p * x3;
         c0 += q * x0, c1 += q * x1, c2 += q * x2, c3 += q * x3;
     }
-    ST(y0 + t, a0), ST(y0 + t + 8, a1), ST(y0 + t + 16, a2), ST(y0 + t + 24, a3);
-    ST(y1 + t, c0), ST(y1 + t + 8, c1), ST(y1 + t + 16, c2), ST(y1 + t + 24, c3);
-}
-
-/* RT: one output row, frames [t, t + 8). */
-static inline __attribute__((always_inline)) void tile1_8(int n_rows, const float *w0, float b0,
-                                                           const float *const *rows, const float *i0,
-                                                           float *y0, int t)
-{
-    vf a = (vf){0} + b0;
-    if (i0) a += LD(i0 + t);
-    for (int r = 0; r < n_rows; r++) a += ((vf){0} + w0[r]) * LD(rows[r] + t);
-    ST(y0 + t, a);
+    ST(y0, a0), ST(y0 + 8, a1), ST(y0 + 16, a2), ST(y0 + 24, a3);
+    ST(y1, c0), ST(y1 + 8, c1), ST(y1 + 16, c2), ST(y1 + 24, c3);
 }
 
 /* RT */
@@ -74,27 +68,24 @@ PT_HOT void pt_nn_matmul(int n_out, int n_rows, const float *W, const float *bia
                          const float *const *rows, const float *const *init, float *const *out,
                          int frames)
 {
-    const int full32 = frames & ~31, full8 = frames & ~7;
+    const int full = frames & ~31, tail = frames - full;
+    float tmp0[32], tmp1[32];
     for (int o = 0; o < n_out; o += 2) {
+        /* an odd last row is computed twice over and the copy dropped */
         const int two = o + 1 < n_out;
-        const float *w0 = W + (size_t)o * n_rows, *w1 = two ? w0 + n_rows : w0;
-        float b0 = bias ? bias[o] : 0.0f, b1 = bias && two ? bias[o + 1] : 0.0f;
-        const float *i0 = init ? init[o] : NULL, *i1 = init ? init[two ? o + 1 : o] : NULL;
-        float *y0 = out[o], *y1 = out[two ? o + 1 : o];
-        int t = 0;
-        if (two) {
-            for (; t < full32; t += 32) tile2_32(n_rows, w0, w1, b0, b1, rows, i0, i1, y0, y1, t);
-        }
-        for (int k = 0; k < 1 + two; k++) {
-            const float *wk = k ? w1 : w0, *ik = k ? i1 : i0;
-            float bk = k ? b1 : b0, *yk = k ? y1 : y0;
-            int u = t;
-            for (; u < full8; u += 8) tile1_8(n_rows, wk, bk, rows, ik, yk, u);
-            for (; u < frames; u++) {
-                float a = bk + (ik ? ik[u] : 0.0f);
-                for (int r = 0; r < n_rows; r++) a += wk[r] * rows[r][u];
-                yk[u] = a;
-            }
+        const int o1 = two ? o + 1 : o;
+        const float *w0 = W + (size_t)o * n_rows, *w1 = W + (size_t)o1 * n_rows;
+        const float b0 = bias ? bias[o] : 0.0f, b1 = bias ? bias[o1] : 0.0f;
+        const float *i0 = init ? init[o] : NULL, *i1 = init ? init[o1] : NULL;
+        float *y0 = out[o], *y1 = two ? out[o1] : tmp1;
+        for (int t = 0; t < full; t += 32)
+            tile2_32(n_rows, w0, w1, b0, b1, rows, i0, i1, y0 + t, two ? y1 + t : tmp1, t);
+        if (tail) {
+            /* the rows are readable past `frames` (see nn_math.h); only
+             * `tail` results are kept */
+            tile2_32(n_rows, w0, w1, b0, b1, rows, i0, i1, tmp0, tmp1, full);
+            memcpy(y0 + full, tmp0, (size_t)tail * sizeof(float));
+            if (two) memcpy(y1 + full, tmp1, (size_t)tail * sizeof(float));
         }
     }
 }
@@ -111,9 +102,6 @@ PT_HOT void pt_nn_mul(float *restrict y, const float *restrict x, int n)
     for (int i = 0; i < n; i++) y[i] *= x[i];
 }
 
-typedef int32_t vi __attribute__((vector_size(32)));
-
-static inline __attribute__((always_inline)) vf splat(float v) { return (vf){v, v, v, v, v, v, v, v}; }
 /* lanes where mask is set from a, others from b */
 static inline __attribute__((always_inline)) vf select(vi mask, vf a, vf b)
 {

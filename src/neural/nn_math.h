@@ -27,9 +27,14 @@
 #define PT_HOT
 #endif
 
+/* Input rows (and init rows) must stay readable for PT_NN_PAD floats past
+ * `frames`: the last partial tile of a block is computed whole and the
+ * extra results dropped. Buffers from pt_nn_alloc() have that slack. */
+#define PT_NN_PAD 32
+
 /* RT: out[o][t] = bias[o] + (init ? init[o][t] : 0) + sum_r W[o*n_rows + r] * rows[r][t]
  * for o < n_out, t < frames. bias and init may be NULL. out rows must not
- * overlap the input rows. */
+ * overlap the input rows; nothing is written past `frames`. */
 void pt_nn_matmul(int n_out, int n_rows, const float *W, const float *bias,
                   const float *const *rows, const float *const *init, float *const *out,
                   int frames);

@@ -81,7 +81,8 @@ static void matmul_matches_plain_loop(void **st)
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
         int O = shapes[s][0], R = shapes[s][1], N = shapes[s][2];
         float *W = malloc((size_t)O * R * sizeof(float)), *b = malloc((size_t)O * sizeof(float));
-        float *X = malloc((size_t)R * N * sizeof(float)), *I = malloc((size_t)O * N * sizeof(float));
+        /* rows readable PT_NN_PAD floats past the end, as the contract asks */
+        float *X = calloc((size_t)R * N + PT_NN_PAD, sizeof(float)), *I = calloc((size_t)O * N + PT_NN_PAD, sizeof(float));
         float *Y = malloc((size_t)O * N * sizeof(float));
         const float **rows = malloc((size_t)R * sizeof *rows), **init = malloc((size_t)O * sizeof *init);
         float **out = malloc((size_t)O * sizeof *out);
