@@ -1,10 +1,10 @@
 /* nn_math.c — matrix products and activations for the neural models.
  *
  * Why these loops look the way they do:
- * - pt_nn_matmul keeps a tile of 32 frames of two output rows in eight
- *   vector accumulators (registers) and streams the input rows past them:
- *   each input vector loaded feeds two multiply-adds, each weight is
- *   broadcast once per tile.
+ * - pt_nn_matmul keeps a tile of 32 frames of two (AVX2) or four (AVX-512)
+ *   output rows in vector accumulators (registers) and streams the input
+ *   rows past them: each input vector loaded feeds two or four
+ *   multiply-adds, each weight is broadcast once per tile.
  * - tanh and sigmoid are computed without branches (both candidate
  *   formulas, then a select), so the loops vectorise.
  * - FMA contraction is allowed in this file: a*b+c may be fused, which makes
@@ -16,7 +16,7 @@
 
 #include "nn_math.h"
 
-/* The 8-float vector helpers below are static and always inlined, so no
+/* The vector helpers below are static and always inlined, so no
  * vector value crosses a function boundary; GCC's note that an AVX vector
  * return would change the ABI does not apply. */
 #if defined(__GNUC__) && !defined(__clang__)
@@ -27,67 +27,130 @@
 #include <stdint.h>
 #include <string.h>
 
-/* 8 floats; GCC/clang vector extensions, lowered to two SSE registers in
- * the baseline build and one AVX register in the x86-64-v3 one. The
- * unaligned, may_alias twin is for loading from and storing to rows. */
-typedef float vf __attribute__((vector_size(32)));
-typedef float vfu __attribute__((vector_size(32), aligned(4), __may_alias__));
+/* 16 floats; GCC/clang vector extensions: one AVX-512 register in the
+ * x86-64-v4 build, two AVX registers in the v3 one, four SSE registers in
+ * the baseline. The unaligned, may_alias twin loads from and stores to rows. */
+#define VL 16
+typedef float vf __attribute__((vector_size(4 * VL)));
+typedef float vfu __attribute__((vector_size(4 * VL), aligned(4), __may_alias__));
+typedef int32_t vi __attribute__((vector_size(4 * VL)));
 #define LD(p) (*(const vfu *)(p))
 #define ST(p, v) (*(vfu *)(p) = (v))
-typedef int32_t vi __attribute__((vector_size(32)));
 
-/* all lanes = v (compiles to one broadcast; note 0 + -0.0f is +0.0f, so
- * sign masks are built from integers instead) */
+/* all lanes = v (note (vf){0} + v is not a plain broadcast: 0 + -0 is +0,
+ * so the compiler adds an instruction; splat_at broadcasts the bits) */
 static inline __attribute__((always_inline)) vf splat(float v) { return (vf){0} + v; }
 
-/* RT: two output rows, 32 frames from t: y0[0..32), y1[0..32). */
-static inline __attribute__((always_inline)) void tile2_32(int n_rows, const float *w0, const float *w1,
-                                                            float b0, float b1, const float *const *rows,
-                                                            const float *i0, const float *i1, float *y0,
-                                                            float *y1, int t)
+static inline __attribute__((always_inline)) vf splat_at(const float *p)
 {
-    vf a0 = splat(b0), a1 = a0, a2 = a0, a3 = a0;
-    vf c0 = splat(b1), c1 = c0, c2 = c0, c3 = c0;
-    if (i0) {
-        a0 += LD(i0 + t), a1 += LD(i0 + t + 8), a2 += LD(i0 + t + 16), a3 += LD(i0 + t + 24);
-        c0 += LD(i1 + t), c1 += LD(i1 + t + 8), c2 += LD(i1 + t + 16), c3 += LD(i1 + t + 24);
+    int32_t bits;
+    memcpy(&bits, p, sizeof bits);
+    return (vf)((vi){0} + bits);
+}
+
+/* RT: R (2 or 4) output rows, 32 frames from t, into y[k][0..32). The
+ * accumulators (2R vectors) stay in registers while the input rows stream
+ * past: each input vector feeds R multiply-adds. */
+static inline __attribute__((always_inline)) void tile_32(const int R, int n_rows, const float *const *w,
+                                                           const float *b, const float *const *rows,
+                                                           const float *const *init, float *const *y,
+                                                           int t)
+{
+    vf a0[4], a1[4];
+    for (int k = 0; k < R; k++) {
+        a0[k] = splat(b[k]);
+        a1[k] = a0[k];
+        if (init) a0[k] += LD(init[k] + t), a1[k] += LD(init[k] + t + VL);
     }
     for (int r = 0; r < n_rows; r++) {
         const float *x = rows[r] + t;
-        const vf x0 = LD(x), x1 = LD(x + 8), x2 = LD(x + 16), x3 = LD(x + 24);
-        const vf p = splat(w0[r]), q = splat(w1[r]);
-        a0 += p * x0, a1 += p * x1, a2 += p * x2, a3 += p * x3;
-        c0 += q * x0, c1 += q * x1, c2 += q * x2, c3 += q * x3;
+        const vf x0 = LD(x), x1 = LD(x + VL);
+        for (int k = 0; k < R; k++) {
+            const vf p = splat_at(&w[k][r]);
+            a0[k] += p * x0;
+            a1[k] += p * x1;
+        }
     }
-    ST(y0, a0), ST(y0 + 8, a1), ST(y0 + 16, a2), ST(y0 + 24, a3);
-    ST(y1, c0), ST(y1 + 8, c1), ST(y1 + 16, c2), ST(y1 + 24, c3);
+    for (int k = 0; k < R; k++) ST(y[k], a0[k]), ST(y[k] + VL, a1[k]);
+}
+
+/* RT: the matrix product with tiles of R rows. Rows past n_out in the last
+ * group repeat the last row and their results are dropped. */
+static inline __attribute__((always_inline)) void matmul_tiles(const int R, int n_out, int n_rows,
+                                                                const float *W, const float *bias,
+                                                                const float *const *rows,
+                                                                const float *const *init,
+                                                                float *const *out, int frames)
+{
+    const int full = frames & ~31, tail = frames - full;
+    float tmp[4][32];
+    for (int o = 0; o < n_out; o += R) {
+        const float *w[4], *in[4];
+        float b[4], *y[4];
+        int live = n_out - o < R ? n_out - o : R;
+        for (int k = 0; k < R; k++) {
+            int ok = k < live ? o + k : o + live - 1;
+            w[k] = W + (size_t)ok * n_rows;
+            b[k] = bias ? bias[ok] : 0.0f;
+            in[k] = init ? init[ok] : NULL;
+        }
+        for (int t = 0; t < full; t += 32) {
+            for (int k = 0; k < R; k++) y[k] = k < live ? out[o + k] + t : tmp[k];
+            tile_32(R, n_rows, w, b, rows, init ? in : NULL, y, t);
+        }
+        if (tail) {
+            /* the rows are readable past `frames` (nn_math.h); only `tail`
+             * results are kept */
+            for (int k = 0; k < R; k++) y[k] = tmp[k];
+            tile_32(R, n_rows, w, b, rows, init ? in : NULL, y, full);
+            for (int k = 0; k < live; k++) memcpy(out[o + k] + full, tmp[k], (size_t)tail * sizeof(float));
+        }
+    }
+}
+
+/* One build per instruction set, chosen per call from the CPU's features
+ * (a cached flag read; no locks): AVX-512 takes four rows per tile, AVX2
+ * and the baseline two, so the accumulators fit the register file. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(PT_NO_TARGET_CLONES)
+#define PT_NN_DISPATCH 1
+__attribute__((target("arch=x86-64-v4"))) static void matmul_v4(int n_out, int n_rows, const float *W,
+                                                                 const float *bias, const float *const *rows,
+                                                                 const float *const *init, float *const *out,
+                                                                 int frames)
+{
+    matmul_tiles(4, n_out, n_rows, W, bias, rows, init, out, frames);
+}
+
+__attribute__((target("arch=x86-64-v3"))) static void matmul_v3(int n_out, int n_rows, const float *W,
+                                                                 const float *bias, const float *const *rows,
+                                                                 const float *const *init, float *const *out,
+                                                                 int frames)
+{
+    matmul_tiles(2, n_out, n_rows, W, bias, rows, init, out, frames);
+}
+#endif
+
+static void matmul_base(int n_out, int n_rows, const float *W, const float *bias, const float *const *rows,
+                        const float *const *init, float *const *out, int frames)
+{
+    matmul_tiles(2, n_out, n_rows, W, bias, rows, init, out, frames);
 }
 
 /* RT */
-PT_HOT void pt_nn_matmul(int n_out, int n_rows, const float *W, const float *bias,
-                         const float *const *rows, const float *const *init, float *const *out,
-                         int frames)
+void pt_nn_matmul(int n_out, int n_rows, const float *W, const float *bias, const float *const *rows,
+                  const float *const *init, float *const *out, int frames)
 {
-    const int full = frames & ~31, tail = frames - full;
-    float tmp0[32], tmp1[32];
-    for (int o = 0; o < n_out; o += 2) {
-        /* an odd last row is computed twice over and the copy dropped */
-        const int two = o + 1 < n_out;
-        const int o1 = two ? o + 1 : o;
-        const float *w0 = W + (size_t)o * n_rows, *w1 = W + (size_t)o1 * n_rows;
-        const float b0 = bias ? bias[o] : 0.0f, b1 = bias ? bias[o1] : 0.0f;
-        const float *i0 = init ? init[o] : NULL, *i1 = init ? init[o1] : NULL;
-        float *y0 = out[o], *y1 = two ? out[o1] : tmp1;
-        for (int t = 0; t < full; t += 32)
-            tile2_32(n_rows, w0, w1, b0, b1, rows, i0, i1, y0 + t, two ? y1 + t : tmp1, t);
-        if (tail) {
-            /* the rows are readable past `frames` (see nn_math.h); only
-             * `tail` results are kept */
-            tile2_32(n_rows, w0, w1, b0, b1, rows, i0, i1, tmp0, tmp1, full);
-            memcpy(y0 + full, tmp0, (size_t)tail * sizeof(float));
-            if (two) memcpy(y1 + full, tmp1, (size_t)tail * sizeof(float));
-        }
+#ifdef PT_NN_DISPATCH
+    if (__builtin_cpu_supports("x86-64-v4")) {
+        matmul_v4(n_out, n_rows, W, bias, rows, init, out, frames);
+        return;
     }
+    if (__builtin_cpu_supports("x86-64-v3")) {
+        matmul_v3(n_out, n_rows, W, bias, rows, init, out, frames);
+        return;
+    }
+#endif
+    matmul_base(n_out, n_rows, W, bias, rows, init, out, frames);
 }
 
 /* RT */
@@ -165,7 +228,7 @@ static inline __attribute__((always_inline)) vf sigmoid_v(vf x)
 PT_HOT void pt_nn_tanh(float *restrict x, int n)
 {
     int i = 0;
-    for (; i + 8 <= n; i += 8) ST(x + i, tanh_v(LD(x + i)));
+    for (; i + VL <= n; i += VL) ST(x + i, tanh_v(LD(x + i)));
     if (i < n) {
         vf t = {0};
         memcpy(&t, x + i, (size_t)(n - i) * sizeof(float));
@@ -178,7 +241,7 @@ PT_HOT void pt_nn_tanh(float *restrict x, int n)
 PT_HOT void pt_nn_sigmoid(float *restrict x, int n)
 {
     int i = 0;
-    for (; i + 8 <= n; i += 8) ST(x + i, sigmoid_v(LD(x + i)));
+    for (; i + VL <= n; i += VL) ST(x + i, sigmoid_v(LD(x + i)));
     if (i < n) {
         vf t = {0};
         memcpy(&t, x + i, (size_t)(n - i) * sizeof(float));

@@ -18,11 +18,12 @@
 
 #include "nam_file.h"
 
-/* Two builds of each hot function (AVX2+FMA and baseline x86-64), chosen
- * when the program loads. GCC only; sanitizer builds keep one plain version. */
+/* Three builds of each hot function (AVX-512, AVX2+FMA and baseline
+ * x86-64), chosen when the program loads. GCC only; sanitizer builds keep
+ * one plain version. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
     !defined(__SANITIZE_ADDRESS__) && !defined(PT_NO_TARGET_CLONES)
-#define PT_HOT __attribute__((target_clones("arch=x86-64-v3", "default")))
+#define PT_HOT __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define PT_HOT
 #endif
