@@ -27,130 +27,97 @@
 #include <stdint.h>
 #include <string.h>
 
-/* 16 floats; GCC/clang vector extensions: one AVX-512 register in the
- * x86-64-v4 build, two AVX registers in the v3 one, four SSE registers in
- * the baseline. The unaligned, may_alias twin loads from and stores to rows. */
-#define VL 16
-typedef float vf __attribute__((vector_size(4 * VL)));
-typedef float vfu __attribute__((vector_size(4 * VL), aligned(4), __may_alias__));
-typedef int32_t vi __attribute__((vector_size(4 * VL)));
-#define LD(p) (*(const vfu *)(p))
-#define ST(p, v) (*(vfu *)(p) = (v))
-
-/* all lanes = v (note (vf){0} + v is not a plain broadcast: 0 + -0 is +0,
- * so the compiler adds an instruction; splat_at broadcasts the bits) */
-static inline __attribute__((always_inline)) vf splat(float v) { return (vf){0} + v; }
-
-static inline __attribute__((always_inline)) vf splat_at(const float *p)
-{
-    int32_t bits;
-    memcpy(&bits, p, sizeof bits);
-    return (vf)((vi){0} + bits);
-}
-
-/* RT: R (2 or 4) output rows, 32 frames from t, into y[k][0..32). The
- * accumulators (2R vectors) stay in registers while the input rows stream
- * past: each input vector feeds R multiply-adds. */
-static inline __attribute__((always_inline)) void tile_32(const int R, int n_rows, const float *const *w,
-                                                           const float *b, const float *const *rows,
-                                                           const float *const *init, float *const *y,
-                                                           int t)
-{
-    vf a0[4], a1[4];
-    for (int k = 0; k < R; k++) {
-        a0[k] = splat(b[k]);
-        a1[k] = a0[k];
-        if (init) a0[k] += LD(init[k] + t), a1[k] += LD(init[k] + t + VL);
-    }
-    for (int r = 0; r < n_rows; r++) {
-        const float *x = rows[r] + t;
-        const vf x0 = LD(x), x1 = LD(x + VL);
-        for (int k = 0; k < R; k++) {
-            const vf p = splat_at(&w[k][r]);
-            a0[k] += p * x0;
-            a1[k] += p * x1;
-        }
-    }
-    for (int k = 0; k < R; k++) ST(y[k], a0[k]), ST(y[k] + VL, a1[k]);
-}
-
-/* RT: the matrix product with tiles of R rows. Rows past n_out in the last
- * group repeat the last row and their results are dropped. */
-static inline __attribute__((always_inline)) void matmul_tiles(const int R, int n_out, int n_rows,
-                                                                const float *W, const float *bias,
-                                                                const float *const *rows,
-                                                                const float *const *init,
-                                                                float *const *out, int frames)
-{
-    const int full = frames & ~31, tail = frames - full;
-    float tmp[4][32];
-    for (int o = 0; o < n_out; o += R) {
-        const float *w[4], *in[4];
-        float b[4], *y[4];
-        int live = n_out - o < R ? n_out - o : R;
-        for (int k = 0; k < R; k++) {
-            int ok = k < live ? o + k : o + live - 1;
-            w[k] = W + (size_t)ok * n_rows;
-            b[k] = bias ? bias[ok] : 0.0f;
-            in[k] = init ? init[ok] : NULL;
-        }
-        for (int t = 0; t < full; t += 32) {
-            for (int k = 0; k < R; k++) y[k] = k < live ? out[o + k] + t : tmp[k];
-            tile_32(R, n_rows, w, b, rows, init ? in : NULL, y, t);
-        }
-        if (tail) {
-            /* the rows are readable past `frames` (nn_math.h); only `tail`
-             * results are kept */
-            for (int k = 0; k < R; k++) y[k] = tmp[k];
-            tile_32(R, n_rows, w, b, rows, init ? in : NULL, y, full);
-            for (int k = 0; k < live; k++) memcpy(out[o + k] + full, tmp[k], (size_t)tail * sizeof(float));
-        }
-    }
-}
-
-/* One build per instruction set, chosen per call from the CPU's features
- * (a cached flag read; no locks): AVX-512 takes four rows per tile, AVX2
- * and the baseline two, so the accumulators fit the register file. */
+/* The kernels, once per instruction set. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(PT_NO_TARGET_CLONES)
 #define PT_NN_DISPATCH 1
-__attribute__((target("arch=x86-64-v4"))) static void matmul_v4(int n_out, int n_rows, const float *W,
-                                                                 const float *bias, const float *const *rows,
-                                                                 const float *const *init, float *const *out,
-                                                                 int frames)
-{
-    matmul_tiles(4, n_out, n_rows, W, bias, rows, init, out, frames);
-}
-
-__attribute__((target("arch=x86-64-v3"))) static void matmul_v3(int n_out, int n_rows, const float *W,
-                                                                 const float *bias, const float *const *rows,
-                                                                 const float *const *init, float *const *out,
-                                                                 int frames)
-{
-    matmul_tiles(2, n_out, n_rows, W, bias, rows, init, out, frames);
-}
+#define VL 16
+#define ROWS 4
+#define TARGET __attribute__((target("arch=x86-64-v4")))
+#define F(name) name##_v4
+#include "nn_kernels.inc"
+#undef VL
+#undef ROWS
+#undef TARGET
+#undef F
+#define VL 8
+#define ROWS 2
+#define TARGET __attribute__((target("arch=x86-64-v3")))
+#define F(name) name##_v3
+#include "nn_kernels.inc"
+#undef VL
+#undef ROWS
+#undef TARGET
+#undef F
 #endif
+#define VL 8
+#define ROWS 2
+#define TARGET
+#define F(name) name##_base
+#include "nn_kernels.inc"
+#undef VL
+#undef ROWS
+#undef TARGET
+#undef F
 
-static void matmul_base(int n_out, int n_rows, const float *W, const float *bias, const float *const *rows,
-                        const float *const *init, float *const *out, int frames)
+/* Which build runs: asked of the CPU on every call — a read of a flag
+ * libgcc filled in at start-up, no locks, no system calls. */
+enum { ISA_BASE, ISA_V3, ISA_V4 };
+static inline int isa(void)
 {
-    matmul_tiles(2, n_out, n_rows, W, bias, rows, init, out, frames);
+#ifdef PT_NN_DISPATCH
+    if (__builtin_cpu_supports("x86-64-v4")) return ISA_V4;
+    if (__builtin_cpu_supports("x86-64-v3")) return ISA_V3;
+#endif
+    return ISA_BASE;
 }
 
 /* RT */
 void pt_nn_matmul(int n_out, int n_rows, const float *W, const float *bias, const float *const *rows,
                   const float *const *init, float *const *out, int frames)
 {
+    switch (isa()) {
 #ifdef PT_NN_DISPATCH
-    if (__builtin_cpu_supports("x86-64-v4")) {
-        matmul_v4(n_out, n_rows, W, bias, rows, init, out, frames);
-        return;
-    }
-    if (__builtin_cpu_supports("x86-64-v3")) {
-        matmul_v3(n_out, n_rows, W, bias, rows, init, out, frames);
-        return;
-    }
+    case ISA_V4: matmul_v4(n_out, n_rows, W, bias, rows, init, out, frames); return;
+    case ISA_V3: matmul_v3(n_out, n_rows, W, bias, rows, init, out, frames); return;
 #endif
-    matmul_base(n_out, n_rows, W, bias, rows, init, out, frames);
+    default: matmul_base(n_out, n_rows, W, bias, rows, init, out, frames); return;
+    }
+}
+
+/* RT */
+void pt_nn_tanh(float *x, int n)
+{
+    switch (isa()) {
+#ifdef PT_NN_DISPATCH
+    case ISA_V4: tanh_block_v4(x, n); return;
+    case ISA_V3: tanh_block_v3(x, n); return;
+#endif
+    default: tanh_block_base(x, n); return;
+    }
+}
+
+/* RT */
+void pt_nn_sigmoid(float *x, int n)
+{
+    switch (isa()) {
+#ifdef PT_NN_DISPATCH
+    case ISA_V4: sigmoid_block_v4(x, n); return;
+    case ISA_V3: sigmoid_block_v3(x, n); return;
+#endif
+    default: sigmoid_block_base(x, n); return;
+    }
+}
+
+float pt_nn_tanh1(float x)
+{
+    tanh_block_base(&x, 1);
+    return x;
+}
+
+float pt_nn_sigmoid1(float x)
+{
+    sigmoid_block_base(&x, 1);
+    return x;
 }
 
 /* RT */
@@ -163,103 +130,6 @@ PT_HOT void pt_nn_add(float *restrict y, const float *restrict x, int n)
 PT_HOT void pt_nn_mul(float *restrict y, const float *restrict x, int n)
 {
     for (int i = 0; i < n; i++) y[i] *= x[i];
-}
-
-/* lanes where mask is set from a, others from b */
-static inline __attribute__((always_inline)) vf select(vi mask, vf a, vf b)
-{
-    return (vf)((mask & (vi)a) | (~mask & (vi)b));
-}
-
-/* exp(y) for y in [-87.3, 88]: y = n ln2 + r with |r| <= ln2/2, exp(r) by its
- * Taylor series to r^7 (error < 6e-9 relative), 2^n built in the exponent
- * bits. */
-static inline __attribute__((always_inline)) vf exp_v(vf y)
-{
-    const vf magic = splat(12582912.0f); /* 1.5 * 2^23: adding it rounds to an integer */
-    vf n = (y * 1.44269504088896341f + magic) - magic;
-    vf r = y - n * 0.693145751953125f; /* ln2 in two parts (Cody-Waite) */
-    r = r - n * 1.428606765330187e-6f;
-    vf p = splat(1.0f / 5040.0f);
-    p = p * r + 1.0f / 720.0f;
-    p = p * r + 1.0f / 120.0f;
-    p = p * r + 1.0f / 24.0f;
-    p = p * r + 1.0f / 6.0f;
-    p = p * r + 0.5f;
-    p = p * r + 1.0f;
-    p = p * r + 1.0f;
-    vi e = (__builtin_convertvector(n, vi) + 127) << 23;
-    return p * (vf)e;
-}
-
-/* tanh: near zero an odd polynomial (a least-squares fit of tanh(x)/x on
- * |x| <= 0.55, error 1.3e-9 relative); beyond, 1 - 2/(exp(2|x|) + 1), where the
- * subtraction loses no more than a factor ~1 of relative accuracy. Saturates
- * to +-1 past |x| = 10 (tanhf is 1 in float from 9.01). Both branches are
- * computed and one selected per lane, so it runs 8 lanes at a time. */
-static inline __attribute__((always_inline)) vf tanh_v(vf x)
-{
-    const vi signbit = (vi){0} + INT32_MIN;
-    const vi sign = (vi)x & signbit;
-    vf ax = (vf)((vi)x & ~signbit);
-    vf x2 = x * x;
-    vf p = splat(-6.321879914e-03f);
-    p = p * x2 + 2.110860363e-02f;
-    p = p * x2 - 5.386235589e-02f;
-    p = p * x2 + 1.333269712e-01f;
-    p = p * x2 - 3.333332159e-01f;
-    vf small = x + x * x2 * p;
-    vf a = select(ax < 10.0f, ax, splat(10.0f)); /* also maps NaN to 10 */
-    vf e = exp_v(a + a);
-    vf big = 1.0f - 2.0f / (e + 1.0f);
-    big = (vf)((vi)big | sign);
-    return select(ax < 0.55f, small, big);
-}
-
-static inline __attribute__((always_inline)) vf sigmoid_v(vf x)
-{
-    vf y = -x;
-    y = select(y < -87.0f, splat(-87.0f), y);
-    y = select(y > 87.0f, splat(87.0f), y);
-    return 1.0f / (1.0f + exp_v(y));
-}
-
-/* RT */
-PT_HOT void pt_nn_tanh(float *restrict x, int n)
-{
-    int i = 0;
-    for (; i + VL <= n; i += VL) ST(x + i, tanh_v(LD(x + i)));
-    if (i < n) {
-        vf t = {0};
-        memcpy(&t, x + i, (size_t)(n - i) * sizeof(float));
-        t = tanh_v(t);
-        memcpy(x + i, &t, (size_t)(n - i) * sizeof(float));
-    }
-}
-
-/* RT */
-PT_HOT void pt_nn_sigmoid(float *restrict x, int n)
-{
-    int i = 0;
-    for (; i + VL <= n; i += VL) ST(x + i, sigmoid_v(LD(x + i)));
-    if (i < n) {
-        vf t = {0};
-        memcpy(&t, x + i, (size_t)(n - i) * sizeof(float));
-        t = sigmoid_v(t);
-        memcpy(x + i, &t, (size_t)(n - i) * sizeof(float));
-    }
-}
-
-float pt_nn_tanh1(float x)
-{
-    vf t = splat(x);
-    return tanh_v(t)[0];
-}
-
-float pt_nn_sigmoid1(float x)
-{
-    vf t = splat(x);
-    return sigmoid_v(t)[0];
 }
 
 /* The format's fast tanh (a rational function of x and |x|). */
