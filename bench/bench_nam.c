@@ -21,6 +21,7 @@
 #include "core/rt.h"
 #include "neural/nam_file.h"
 #include "neural/nam_model.h"
+#include "neural/nn_math.h"
 
 static double now_s(void)
 {
@@ -170,7 +171,7 @@ static void bench_node_resampled(void)
 int main(void)
 {
     pt_rt_flush_denormals();
-    printf("nam: 48 kHz, 64-frame blocks, best of 3 runs of 10 s\n");
+    printf("nam: 48 kHz, 64-frame blocks, best of 3 runs of 10 s, %s kernels\n", pt_nn_isa());
     const char *sizes[] = {"standard", "lite", "feather", "nano"};
     for (int i = 0; i < 4; i++) {
         pt_nam_file f;
@@ -190,5 +191,20 @@ int main(void)
     report("LSTM 1 x 24 (trainer standard)", bench_model(&f, 64));
     free(f.weights);
     bench_node_resampled();
+
+    /* the other kernel builds, for machines without AVX-512 (CI builds are
+     * portable; the build is picked at run time) */
+    const char *isas[] = {"avx2", "baseline"};
+    for (int i = 0; i < 2; i++) {
+        if (pt_nn_set_isa(isas[i]) != 0) continue;
+        pt_nam_file g;
+        wavenet(&g, "standard");
+        fill_weights(&g);
+        char name[64];
+        snprintf(name, sizeof name, "standard WaveNet, %s kernels", isas[i]);
+        report(name, bench_model(&g, 64));
+        free(g.weights);
+    }
+    pt_nn_set_isa(NULL);
     return 0;
 }

@@ -5,12 +5,14 @@
  *   output rows in vector accumulators (registers) and streams the input
  *   rows past them: each input vector loaded feeds two or four
  *   multiply-adds, each weight is broadcast once per tile.
- * - tanh and sigmoid are computed without branches (both candidate
- *   formulas, then a select), so the loops vectorise.
+ * - tanh and sigmoid are computed on whole vectors without branches (both
+ *   candidate formulas, then a per-lane select).
  * - FMA contraction is allowed in this file: a*b+c may be fused, which makes
  *   the result more accurate, not less.
  */
-#if defined(__GNUC__) && !defined(__clang__)
+#if defined(__clang__)
+#pragma clang fp contract(fast)
+#elif defined(__GNUC__)
 #pragma GCC optimize("fp-contract=fast")
 #endif
 
@@ -19,7 +21,7 @@
 /* The vector helpers below are static and always inlined, so no
  * vector value crosses a function boundary; GCC's note that an AVX vector
  * return would change the ABI does not apply. */
-#if defined(__GNUC__) && !defined(__clang__)
+#if defined(__GNUC__)
 #pragma GCC diagnostic ignored "-Wpsabi"
 #endif
 
@@ -60,15 +62,39 @@
 #undef F
 
 /* Which build runs: asked of the CPU on every call — a read of a flag
- * libgcc filled in at start-up, no locks, no system calls. */
+ * libgcc filled in at start-up, no locks, no system calls — unless a test
+ * chose one with pt_nn_set_isa(). */
 enum { ISA_BASE, ISA_V3, ISA_V4 };
-static inline int isa(void)
+static int forced_isa = -1;
+
+static inline int best_isa(void)
 {
 #ifdef PT_NN_DISPATCH
     if (__builtin_cpu_supports("x86-64-v4")) return ISA_V4;
     if (__builtin_cpu_supports("x86-64-v3")) return ISA_V3;
 #endif
     return ISA_BASE;
+}
+
+static inline int isa(void) { return forced_isa >= 0 ? forced_isa : best_isa(); }
+
+static const char *const isa_names[] = {"baseline", "avx2", "avx512"};
+
+const char *pt_nn_isa(void) { return isa_names[isa()]; }
+
+int pt_nn_set_isa(const char *name)
+{
+    if (!name) {
+        forced_isa = -1;
+        return 0;
+    }
+    for (int i = 0; i < 3; i++)
+        if (strcmp(name, isa_names[i]) == 0) {
+            if (i > best_isa()) return -1;
+            forced_isa = i;
+            return 0;
+        }
+    return -1;
 }
 
 /* RT */

@@ -53,6 +53,12 @@ void pt_nn_sigmoid(float *x, int n);
 /* RT: apply activation `a` in place. */
 void pt_nn_activate(pt_nam_act a, float *x, int n);
 
+/* The build of the kernels in use: "avx512", "avx2" or "baseline". */
+const char *pt_nn_isa(void);
+/* Tests and benchmarks: use the named build (NULL: the best the CPU has).
+ * Returns -1 if the CPU or this build lacks it. Not while audio runs. */
+int pt_nn_set_isa(const char *name);
+
 /* Scalar versions, for tests and the odd single value. */
 float pt_nn_tanh1(float x);
 float pt_nn_sigmoid1(float x);

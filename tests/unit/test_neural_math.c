@@ -108,6 +108,9 @@ static void matmul_matches_plain_loop(void **st)
     }
 }
 
+/* Every test runs once per kernel build this CPU can run (AVX-512, AVX2,
+ * baseline), so the builds the dispatcher does not pick here are checked
+ * too. */
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -115,5 +118,16 @@ int main(void)
         cmocka_unit_test(sigmoid_whole_range),
         cmocka_unit_test(matmul_matches_plain_loop),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    const char *isas[] = {"avx512", "avx2", "baseline"};
+    int failed = 0;
+    for (int i = 0; i < 3; i++) {
+        if (pt_nn_set_isa(isas[i]) != 0) {
+            print_message("kernel build %s: not available here, skipped\n", isas[i]);
+            continue;
+        }
+        print_message("kernel build %s\n", pt_nn_isa());
+        failed |= cmocka_run_group_tests_name(isas[i], tests, NULL, NULL);
+    }
+    pt_nn_set_isa(NULL);
+    return failed;
 }
