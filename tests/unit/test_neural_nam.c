@@ -334,6 +334,30 @@ static void resampled_playback_44k1(void **st)
     free(y);
 }
 
+/* An engine rate that is no small whole-number ratio of the model's rate is
+ * refused at prepare (never played at the wrong speed); a usual one is not. */
+static void odd_rates_refused(void **st)
+{
+    (void)st;
+    char *path = write_temp("id3.nam", SMALL_LINEAR("{\"receptive_field\": 1, \"bias\": false}", "[1.0]"));
+    const double rates[] = {44101.0, 44100.5, 96000.0, 22050.0};
+    const int ok[] = {0, 0, 1, 1};
+    for (int i = 0; i < 4; i++) {
+        pt_error err = {0};
+        pt_node *nd = make_node(path, 0.0f, &err);
+        assert_non_null(nd);
+        int rc = pt_node_prepare(nd, rates[i], 64, 1, &err);
+        print_message("engine at %g Hz: %s%s\n", rates[i], rc ? "refused: " : "ok", rc ? err.msg : "");
+        assert_int_equal(rc == 0, ok[i]);
+        if (rc) {
+            assert_string_equal(err.file, path);
+            assert_non_null(strstr(err.msg, "48000 Hz"));
+        }
+        pt_node_destroy(nd);
+    }
+    unlink(path);
+}
+
 /* A stereo input is mixed to the mono capture: one output channel. */
 static void stereo_in_mono_out(void **st)
 {
@@ -363,6 +387,7 @@ int main(void)
         cmocka_unit_test(refuses_broken_files),
         cmocka_unit_test(normalize_uses_metadata),
         cmocka_unit_test(resampled_playback_44k1),
+        cmocka_unit_test(odd_rates_refused),
         cmocka_unit_test(stereo_in_mono_out),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
