@@ -61,7 +61,26 @@ typedef struct nam_state {
     float *mono;   /* max_frames */
     float *mbuf;   /* model-rate samples, model max frames */
     int model_max;
+    /* the calibration gains in dB, ramped over NAM_CAL_RAMP_MS when
+     * normalize or interface_dbu change, so switching makes no click */
+    pt_smoothed cal_in, cal_out;
 } nam_state;
+
+#define NAM_CAL_RAMP_MS 20.0
+
+/* RT: aim a ramp at `target` (linear in dB over the smoother's ramp). */
+static void aim(pt_smoothed *p, float target)
+{
+    if (p->target == target) return;
+    p->target = target;
+    if (p->ramp_samples <= 1) {
+        p->current = target;
+        p->remaining = 0;
+        return;
+    }
+    p->step = (target - p->current) / (float)p->ramp_samples;
+    p->remaining = p->ramp_samples;
+}
 
 static void free_pipeline(nam_state *s)
 {
@@ -148,6 +167,14 @@ static int nam_prepare(pt_node *n, double rate, int max_frames, pt_error *err)
     free_pipeline(s);
     n->out_channels = 1; /* the capture is mono; stereo input is mixed down */
     n->latency_samples = 0;
+    {
+        float in_cal = 0.0f, out_cal = 0.0f;
+        if (n->param[P_NORMALIZE].current >= 0.5f)
+            calibration(s, n->param[P_INTERFACE_DBU].current, &in_cal, &out_cal);
+        int ramp = (int)lrint(NAM_CAL_RAMP_MS * 0.001 * rate);
+        s->cal_in = (pt_smoothed){.current = in_cal, .target = in_cal, .ramp_samples = ramp};
+        s->cal_out = (pt_smoothed){.current = out_cal, .target = out_cal, .ramp_samples = ramp};
+    }
     s->mono = calloc((size_t)max_frames, sizeof(float));
     if (!s->mono) return pt_error_set(err, PT_ERR_NOMEM, path, 0, 0, "out of memory");
 
@@ -254,22 +281,26 @@ static void nam_process(pt_node *n, const float *const *in, float *const *out, i
     float in_cal = 0.0f, out_cal = 0.0f;
     if (n->param[P_NORMALIZE].current >= 0.5f)
         calibration(s, n->param[P_INTERFACE_DBU].current, &in_cal, &out_cal);
+    aim(&s->cal_in, in_cal);
+    aim(&s->cal_out, out_cal);
 
     pt_smoothed *pin = &n->param[P_INPUT_DB], *pout = &n->param[P_OUTPUT_DB];
-    if (pt_param_smoothing(pin)) {
-        for (int i = 0; i < frames; i++) x[i] *= pt_db_to_gain(pt_param_next(pin) + in_cal);
-    } else if (pin->current + in_cal != 0.0f) {
-        float g = pt_db_to_gain(pin->current + in_cal);
+    if (pt_param_smoothing(pin) || pt_param_smoothing(&s->cal_in)) {
+        for (int i = 0; i < frames; i++)
+            x[i] *= pt_db_to_gain(pt_param_next(pin) + pt_param_next(&s->cal_in));
+    } else if (pin->current + s->cal_in.current != 0.0f) {
+        float g = pt_db_to_gain(pin->current + s->cal_in.current);
         for (int i = 0; i < frames; i++) x[i] *= g;
     }
 
     float *y = out[0];
     run_model(n, x, y, frames);
 
-    if (pt_param_smoothing(pout)) {
-        for (int i = 0; i < frames; i++) y[i] *= pt_db_to_gain(pt_param_next(pout) + out_cal);
-    } else if (pout->current + out_cal != 0.0f) {
-        float g = pt_db_to_gain(pout->current + out_cal);
+    if (pt_param_smoothing(pout) || pt_param_smoothing(&s->cal_out)) {
+        for (int i = 0; i < frames; i++)
+            y[i] *= pt_db_to_gain(pt_param_next(pout) + pt_param_next(&s->cal_out));
+    } else if (pout->current + s->cal_out.current != 0.0f) {
+        float g = pt_db_to_gain(pout->current + s->cal_out.current);
         for (int i = 0; i < frames; i++) y[i] *= g;
     }
 }

@@ -290,6 +290,42 @@ static void normalize_uses_metadata(void **st)
     free(yn);
 }
 
+/* Turning normalize on while playing ramps the level over 20 ms (no click):
+ * an identity model whose metadata says loudness -30 dB gets +12 dB, reached
+ * in 960 samples at 48 kHz, rising steadily. */
+static void normalize_switch_ramps(void **st)
+{
+    (void)st;
+    char *path = write_temp("loud.nam",
+                            "{\"version\": \"0.5.4\", \"architecture\": \"Linear\", \"config\": "
+                            "{\"receptive_field\": 1, \"bias\": false}, \"weights\": [1.0], "
+                            "\"sample_rate\": 48000, \"metadata\": {\"loudness\": -30.0}}");
+    pt_error err = {0};
+    pt_node *nd = make_node(path, 0.0f, &err);
+    assert_non_null(nd);
+    assert_int_equal(pt_node_prepare(nd, 48000, 64, 1, &err), 0);
+    float x[64], y[64 * 40];
+    for (int i = 0; i < 64; i++) x[i] = 0.1f;
+    for (int b = 0; b < 40; b++) {
+        if (b == 4) pt_node_set_param(nd, pt_param_index(nd->type, "normalize"), 1.0f);
+        const float *in[1] = {x};
+        float *out[1] = {y + 64 * b};
+        nd->type->process(nd, in, out, 64);
+    }
+    const float lo = 0.1f, hi = (float)(0.1 * pow(10.0, 12.0 / 20.0));
+    assert_true(fabsf(y[255] - lo) < 1e-6f);
+    assert_true(fabsf(y[256 + 960] - hi) < 1e-5f);
+    float max_step = 0.0f;
+    for (int i = 256; i < 256 + 960; i++) {
+        assert_true(y[i + 1] >= y[i]);
+        if (y[i + 1] - y[i] > max_step) max_step = y[i + 1] - y[i];
+    }
+    print_message("normalize on: %.4f -> %.4f over 960 samples, largest step %.2g\n", lo, hi, max_step);
+    assert_true(max_step < 1e-3f);
+    pt_node_destroy(nd);
+    unlink(path);
+}
+
 /* A 48 kHz identity model (Linear, one tap of 1.0) in a 44.1 kHz engine: the
  * node resamples to 48 kHz and back. A 1 kHz sine must come out at 1 kHz
  * and its level, and an impulse exactly latency_samples later. */
@@ -390,6 +426,7 @@ int main(void)
         cmocka_unit_test(reset_restores_prewarmed_state),
         cmocka_unit_test(refuses_broken_files),
         cmocka_unit_test(normalize_uses_metadata),
+        cmocka_unit_test(normalize_switch_ramps),
         cmocka_unit_test(resampled_playback_44k1),
         cmocka_unit_test(odd_rates_refused),
         cmocka_unit_test(stereo_in_mono_out),
