@@ -229,11 +229,17 @@ static int nam_prepare(pt_node *n, double rate, int max_frames, pt_error *err)
      * converters on silence so their history holds the model's response */
     pt_nam_model_prewarm(s->model);
     if (s->resampled) {
-        long settle = s->up.taps + s->down.taps * 2 + n->latency_samples + max_frames;
+        /* a whole number of periods of the two clocks (up.M engine samples),
+         * so the first real sample meets the same phase of the conversion
+         * whatever max_frames is: the output does not depend on block size */
+        long settle = s->up.taps + s->down.taps * 2 + n->latency_samples + 64;
+        settle = (settle + s->up.M - 1) / s->up.M * s->up.M;
         float *zeros = s->mono;
-        for (long done = 0; done < settle; done += max_frames) {
-            memset(zeros, 0, (size_t)max_frames * sizeof(float));
-            run_model(n, zeros, zeros, max_frames);
+        for (long done = 0; done < settle;) {
+            int m = settle - done < max_frames ? (int)(settle - done) : max_frames;
+            memset(zeros, 0, (size_t)m * sizeof(float));
+            run_model(n, zeros, zeros, m);
+            done += m;
         }
         pt_nam_model_save(s->model);
         save_resampler(&s->up_saved, s->up_ring_saved, &s->up);
