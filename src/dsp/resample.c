@@ -103,7 +103,7 @@ void pt_resampler_free(pt_resampler *r)
     r->ring = NULL;
 }
 
-/* RT */
+/* RT: set the index of the next output. */
 void pt_resampler_start_at(pt_resampler *r, int64_t first_out)
 {
     r->next_out = first_out;
@@ -112,7 +112,7 @@ void pt_resampler_start_at(pt_resampler *r, int64_t first_out)
     r->next_phase = (int)(u - r->next_base * r->L);
 }
 
-/* RT */
+/* RT: silence the history, restart at output 0. */
 void pt_resampler_reset(pt_resampler *r)
 {
     memset(r->ring, 0, (size_t)2 * r->ring_len * sizeof(float));
@@ -120,7 +120,7 @@ void pt_resampler_reset(pt_resampler *r)
     pt_resampler_start_at(r, 0);
 }
 
-/* RT */
+/* RT: append input to the ring. */
 void pt_resample_push(pt_resampler *r, const float *in, int n)
 {
     const int R = r->ring_len;
@@ -139,13 +139,13 @@ int64_t pt_resample_outputs_for(const pt_resampler *r, int64_t total_in, int64_t
     return end > first_out ? end - first_out : 0;
 }
 
-/* RT */
+/* RT: outputs the pushed input allows. */
 int pt_resample_available(const pt_resampler *r)
 {
     return (int)pt_resample_outputs_for(r, r->n_in, r->next_out);
 }
 
-/* RT */
+/* RT: compute the next n outputs. */
 void pt_resample_pull(pt_resampler *r, float *out, int n)
 {
     const int T = r->taps, R = r->ring_len, L = r->L, M = r->M;
@@ -166,7 +166,7 @@ void pt_resample_pull(pt_resampler *r, float *out, int n)
     }
 }
 
-/* RT */
+/* RT: push, then compute what is available. */
 int pt_resample_process(pt_resampler *r, const float *in, int n, float *out, int max_out)
 {
     pt_resample_push(r, in, n);

@@ -39,7 +39,7 @@ typedef struct convnet {
     float **orows;
 } convnet;
 
-/* RT */
+/* RT: one block through the ConvNet blocks and head. */
 static void convnet_process(pt_nam_model *m, const float *in, float *out, int N)
 {
     convnet *s = m->impl;
@@ -146,7 +146,7 @@ typedef struct linear {
     const float **rows;
 } linear;
 
-/* RT */
+/* RT: one block through the FIR. */
 static void linear_process(pt_nam_model *m, const float *in, float *out, int N)
 {
     linear *s = m->impl;

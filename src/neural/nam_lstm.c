@@ -51,7 +51,7 @@ PT_HOT static void cell_step(lstm_layer *restrict L, const float *restrict x, fl
     }
 }
 
-/* RT */
+/* RT: the recurrence, sample by sample. */
 static void lstm_process(pt_nam_model *m, const float *in, float *out, int N)
 {
     lstm *s = m->impl;

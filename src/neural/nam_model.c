@@ -53,7 +53,7 @@ void pt_nn_hist_free(pt_nn_hist *h)
     h->data = NULL;
 }
 
-/* RT */
+/* RT: make room for `frames` new frames (moves history if needed). */
 void pt_nn_hist_prepare(pt_nn_hist *h, int frames)
 {
     if (h->pos + frames <= h->cap) return;
@@ -120,7 +120,7 @@ void pt_nam_model_save(pt_nam_model *m)
     }
 }
 
-/* RT */
+/* RT: copy the saved (prewarmed) state back. */
 void pt_nam_model_reset(pt_nam_model *m)
 {
     const unsigned char *p = m->saved;
@@ -149,7 +149,7 @@ void pt_nam_model_prewarm(pt_nam_model *m)
     pt_nam_model_save(m);
 }
 
-/* RT */
+/* RT: run the model, in pieces of at most max_frames. */
 void pt_nam_model_process(pt_nam_model *m, const float *in, float *out, int frames)
 {
     while (frames > 0) {

@@ -67,7 +67,7 @@ static float *take(const float **w, size_t n)
     return p;
 }
 
-/* RT */
+/* RT: one block through every layer array. */
 static void wavenet_process(pt_nam_model *m, const float *in, float *out, int N)
 {
     wavenet *wn = m->impl;

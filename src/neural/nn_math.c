@@ -97,7 +97,7 @@ int pt_nn_set_isa(const char *name)
     return -1;
 }
 
-/* RT */
+/* RT: dispatch to the build for this CPU. */
 void pt_nn_matmul(int n_out, int n_rows, const float *W, const float *bias, const float *const *rows,
                   const float *const *init, float *const *out, int frames)
 {
@@ -110,7 +110,7 @@ void pt_nn_matmul(int n_out, int n_rows, const float *W, const float *bias, cons
     }
 }
 
-/* RT */
+/* RT: dispatch to the build for this CPU. */
 void pt_nn_tanh(float *x, int n)
 {
     switch (isa()) {
@@ -122,7 +122,7 @@ void pt_nn_tanh(float *x, int n)
     }
 }
 
-/* RT */
+/* RT: dispatch to the build for this CPU. */
 void pt_nn_sigmoid(float *x, int n)
 {
     switch (isa()) {
@@ -146,13 +146,13 @@ float pt_nn_sigmoid1(float x)
     return x;
 }
 
-/* RT */
+/* RT: y += x. */
 PT_HOT void pt_nn_add(float *restrict y, const float *restrict x, int n)
 {
     for (int i = 0; i < n; i++) y[i] += x[i];
 }
 
-/* RT */
+/* RT: y *= x. */
 PT_HOT void pt_nn_mul(float *restrict y, const float *restrict x, int n)
 {
     for (int i = 0; i < n; i++) y[i] *= x[i];
@@ -167,7 +167,7 @@ float pt_nn_fasttanh1(float x)
            (2.44506634652299f + (2.44506634652299f + x2) * fabsf(x + 0.814642734961073f * x * ax));
 }
 
-/* RT */
+/* RT: the format's Fasttanh in place. */
 PT_HOT static void fasttanh_block(float *restrict x, int n)
 {
     for (int i = 0; i < n; i++) {
@@ -178,7 +178,7 @@ PT_HOT static void fasttanh_block(float *restrict x, int n)
     }
 }
 
-/* RT */
+/* RT: the piecewise-linear activations in place. */
 PT_HOT static void simple_block(pt_nam_act a, float *restrict x, int n)
 {
     switch (a) {
@@ -195,7 +195,7 @@ PT_HOT static void simple_block(pt_nam_act a, float *restrict x, int n)
     }
 }
 
-/* RT */
+/* RT: apply one activation in place. */
 void pt_nn_activate(pt_nam_act a, float *x, int n)
 {
     switch (a) {

@@ -146,7 +146,7 @@ static void save_resampler(pt_resampler *dst, float *ring_copy, const pt_resampl
     memcpy(ring_copy, src->ring, (size_t)2 * src->ring_len * sizeof(float));
 }
 
-/* RT */
+/* RT: put a converter back to its saved state (no allocation: the buffers stay). */
 static void restore_resampler(pt_resampler *dst, const pt_resampler *saved, const float *ring_copy)
 {
     float *ring = dst->ring;
@@ -262,7 +262,7 @@ static void run_model(pt_node *n, const float *x, float *y, int frames)
     pt_resample_pull(&s->down, y, frames);
 }
 
-/* RT */
+/* RT: back to the prewarmed state. */
 static void nam_reset(pt_node *n)
 {
     nam_state *s = n->state;
@@ -274,7 +274,7 @@ static void nam_reset(pt_node *n)
     }
 }
 
-/* RT */
+/* RT: mono mix, input gain, model (resampled if needed), output gain. */
 static void nam_process(pt_node *n, const float *const *in, float *const *out, int frames)
 {
     nam_state *s = n->state;
