@@ -126,7 +126,7 @@ static void nam_destroy(pt_node *n)
     free(s);
 }
 
-/* The calibration gains in dB that normalize applies, given the rig's
+/* RT: the calibration gains in dB that normalize applies, given the rig's
  * interface level. */
 static void calibration(const nam_state *s, float interface_dbu, float *in_db, float *out_db)
 {
