@@ -11,6 +11,7 @@
  * ~3.8 µs/sample for the standard WaveNet with exact tanh and ~0.62 µs with
  * its fast tanh approximation, on this machine class. */
 #include <math.h>
+#include <sndfile.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,6 +114,47 @@ static double bench_model(pt_nam_file *f, int block)
     return best;
 }
 
+/* The shipped standard model (tests/data/nam) on its reference input: time,
+ * and the difference from the reference player's exact-tanh output. */
+static void bench_reference_model(void)
+{
+    const char *mp = "tests/data/nam/wavenet_a1_standard.nam";
+    SF_INFO si = {0}, ri = {0};
+    SNDFILE *a = sf_open("tests/data/nam/input.wav", SFM_READ, &si);
+    SNDFILE *b = sf_open("tests/data/nam/wavenet_a1_standard.reference.wav", SFM_READ, &ri);
+    pt_nam_file f;
+    pt_error err = {0};
+    if (!a || !b || pt_nam_file_load(&f, mp, &err) != 0) {
+        if (a) sf_close(a);
+        if (b) sf_close(b);
+        printf("  (tests/data/nam not found: run from the source tree for the reference model)\n");
+        return;
+    }
+    int n = (int)si.frames / 64 * 64;
+    float *x = malloc((size_t)si.frames * sizeof(float)), *r = malloc((size_t)ri.frames * sizeof(float));
+    float *y = malloc((size_t)si.frames * sizeof(float));
+    sf_readf_float(a, x, si.frames);
+    sf_readf_float(b, r, ri.frames);
+    sf_close(a);
+    sf_close(b);
+    pt_nam_model *m = pt_nam_model_create(&f, 64, &err);
+    pt_nam_model_prewarm(m);
+    double t0 = now_s();
+    for (int off = 0; off < n; off += 64) pt_nam_model_process(m, x + off, y + off, 64);
+    double us = (now_s() - t0) * 1e6 / n;
+    double e = 0, p = 0;
+    for (int i = 0; i < n; i++) e += ((double)y[i] - r[i]) * ((double)y[i] - r[i]), p += (double)r[i] * r[i];
+    char name[96];
+    snprintf(name, sizeof name, "wavenet_a1_standard.nam (shipped)");
+    report(name, us);
+    printf("    output vs the reference player's exact-tanh render: relative RMS %.2g\n", sqrt(e / p));
+    pt_nam_model_free(m);
+    pt_nam_file_free(&f);
+    free(x);
+    free(r);
+    free(y);
+}
+
 /* the standard WaveNet through the node in a 44.1 kHz engine */
 static void bench_node_resampled(void)
 {
@@ -190,6 +232,7 @@ int main(void)
     fill_weights(&f);
     report("LSTM 1 x 24 (trainer standard)", bench_model(&f, 64));
     free(f.weights);
+    bench_reference_model();
     bench_node_resampled();
 
     /* the other kernel builds, for machines without AVX-512 (CI builds are

@@ -33,10 +33,11 @@ int pt_nn_hist_init(pt_nam_model *m, pt_nn_hist *h, int rows, int keep, int max_
 {
     h->rows = rows;
     h->keep = keep;
-    /* room for many blocks between moves, and at least the history again */
-    int room = 8 * max_frames;
+    /* room for several blocks between moves (each move copies `keep`
+     * frames), and at least the history again */
+    int room = 4 * max_frames;
     if (room < keep) room = keep;
-    if (room < 256) room = 256;
+    if (room < 1024) room = 1024;
     h->cap = keep + room;
     h->pos = keep;
     h->data = pt_nn_alloc((size_t)rows * h->cap);
