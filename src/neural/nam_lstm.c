@@ -137,7 +137,9 @@ int pt_nam_lstm_create(pt_nam_model *m, const pt_nam_file *f, pt_error *err)
     if (w != f->weights + f->n_weights)
         return pt_error_set(err, PT_ERR, f->path, 0, 0, "internal: LSTM used %ld of %d weights",
                             (long)(w - f->weights), f->n_weights);
-    /* the reference player's settling time: half a second at the model rate */
+    /* the reference player's settling time: half a second at the model rate
+     * (a file without sample_rate means 48 kHz here; the reference player
+     * then settles for a single block instead) */
     m->prewarm_samples = (long)(0.5 * f->sample_rate_hz);
     return 0;
 }

@@ -10,8 +10,10 @@
  * Rate: when the engine runs at the model's rate the model runs natively.
  * Otherwise it runs between two fixed-ratio polyphase resamplers
  * (src/dsp/resample.h) whose combined delay is a whole number of engine
- * samples and is declared as latency_samples. Rates that are not a small
- * whole-number ratio are refused rather than played at the wrong speed.
+ * samples and is declared as latency_samples (64 samples, 1.45 ms, for a
+ * 48 kHz model in a 44.1 kHz engine; pass band to 0.46 of the lower rate,
+ * ~90 dB stop band). Rates that are not a small whole-number ratio are
+ * refused rather than played at the wrong speed.
  *
  * Levels: with `normalize` on, the model's metadata sets the gains so that
  * switching captures keeps the perceived level — the input is calibrated
@@ -101,6 +103,11 @@ static int nam_create(pt_node *n, const pt_node_config *cfg, pt_error *err)
     nam_state *s = calloc(1, sizeof *s);
     if (!s) return pt_error_set(err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
     const char *path = cfg && cfg->asset ? cfg->asset[0] : NULL;
+    if (!path) {
+        free(s);
+        return pt_error_set(err, PT_ERR_INVALID, cfg ? cfg->rig_file : NULL, cfg ? cfg->line : 0,
+                            cfg ? cfg->col : 0, "a nam node needs a 'model' (.nam file)");
+    }
     if (pt_nam_file_load(&s->file, path, err) != 0) {
         free(s);
         return err ? err->code : PT_ERR;
