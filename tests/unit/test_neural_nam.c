@@ -402,6 +402,32 @@ static void odd_rates_refused(void **st)
     unlink(path);
 }
 
+/* In a compiled graph: the program reports the node's latency, and an
+ * impulse through an identity model at 44.1 kHz comes out exactly then. */
+static void in_a_graph(void **st)
+{
+    (void)st;
+    char *path = write_temp("id4.nam", SMALL_LINEAR("{\"receptive_field\": 1, \"bias\": false}", "[1.0]"));
+    pt_error err = {0};
+    pt_node *nd = make_node(path, 0.0f, &err);
+    assert_non_null(nd);
+    pt_chain *c = pt_chain_new();
+    assert_non_null(pt_chain_add_node(c, nd));
+    pt_program *p = tu_build(c, 44100, 64);
+    int lat = pt_program_latency(p);
+    assert_int_equal(lat, 64);
+    enum { N = 2048 };
+    float x[N] = {0}, y[N];
+    x[100] = 1.0f;
+    tu_run(p, x, y, NULL, N, 64);
+    int peak = 0;
+    for (int i = 0; i < N; i++)
+        if (fabsf(y[i]) > fabsf(y[peak])) peak = i;
+    assert_int_equal(peak, 100 + lat);
+    pt_program_free(p);
+    unlink(path);
+}
+
 /* A stereo input is mixed to the mono capture: one output channel. */
 static void stereo_in_mono_out(void **st)
 {
@@ -433,6 +459,7 @@ int main(void)
         cmocka_unit_test(normalize_switch_ramps),
         cmocka_unit_test(resampled_playback_44k1),
         cmocka_unit_test(odd_rates_refused),
+        cmocka_unit_test(in_a_graph),
         cmocka_unit_test(stereo_in_mono_out),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
