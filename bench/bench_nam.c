@@ -72,7 +72,7 @@ static void fill_weights(pt_nam_file *f)
     f->n_weights = (int)pt_nam_expected_weights(f);
     f->weights = malloc((size_t)f->n_weights * sizeof(float));
     srand(1);
-    for (int i = 0; i < f->n_weights; i++) f->weights[i] = ((float)rand() / RAND_MAX - 0.5f) * 0.6f;
+    for (int i = 0; i < f->n_weights; i++) f->weights[i] = ((float)rand() / (float)RAND_MAX - 0.5f) * 0.6f;
 }
 
 static float *guitar(int n, double rate)

@@ -29,12 +29,13 @@
 #include <stdint.h>
 #include <string.h>
 
-/* The kernels, once per instruction set. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(PT_NO_TARGET_CLONES)
+/* The kernels, once per instruction set (GCC and clang on x86-64; other
+ * targets get the portable build only). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(PT_NO_TARGET_CLONES)
 #define PT_NN_DISPATCH 1
 #define VL 16
 #define ROWS 4
-#define TARGET __attribute__((target("arch=x86-64-v4")))
+#define TARGET __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")))
 #define F(name) name##_v4
 #include "nn_kernels.inc"
 #undef VL
@@ -43,7 +44,7 @@
 #undef F
 #define VL 8
 #define ROWS 2
-#define TARGET __attribute__((target("arch=x86-64-v3")))
+#define TARGET __attribute__((target("avx2,fma")))
 #define F(name) name##_v3
 #include "nn_kernels.inc"
 #undef VL
@@ -62,7 +63,8 @@
 #undef F
 
 /* Which build runs: asked of the CPU on every call — a read of a flag
- * libgcc filled in at start-up, no locks, no system calls — unless a test
+ * the compiler's runtime filled in at start-up, no locks, no system calls —
+ * unless a test
  * chose one with pt_nn_set_isa(). */
 enum { ISA_BASE, ISA_V3, ISA_V4 };
 static int forced_isa = -1;
@@ -70,8 +72,11 @@ static int forced_isa = -1;
 static inline int best_isa(void)
 {
 #ifdef PT_NN_DISPATCH
-    if (__builtin_cpu_supports("x86-64-v4")) return ISA_V4;
-    if (__builtin_cpu_supports("x86-64-v3")) return ISA_V3;
+    const int v3 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    if (v3 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+        __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq"))
+        return ISA_V4;
+    if (v3) return ISA_V3;
 #endif
     return ISA_BASE;
 }

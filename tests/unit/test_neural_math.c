@@ -86,10 +86,10 @@ static void matmul_matches_plain_loop(void **st)
         float *Y = malloc((size_t)O * N * sizeof(float));
         const float **rows = malloc((size_t)R * sizeof *rows), **init = malloc((size_t)O * sizeof *init);
         float **out = malloc((size_t)O * sizeof *out);
-        for (int i = 0; i < O * R; i++) W[i] = (float)rand() / RAND_MAX - 0.5f;
-        for (int i = 0; i < O; i++) b[i] = (float)rand() / RAND_MAX - 0.5f;
-        for (int i = 0; i < R * N; i++) X[i] = (float)rand() / RAND_MAX - 0.5f;
-        for (int i = 0; i < O * N; i++) I[i] = (float)rand() / RAND_MAX - 0.5f;
+        for (int i = 0; i < O * R; i++) W[i] = (float)rand() / (float)RAND_MAX - 0.5f;
+        for (int i = 0; i < O; i++) b[i] = (float)rand() / (float)RAND_MAX - 0.5f;
+        for (int i = 0; i < R * N; i++) X[i] = (float)rand() / (float)RAND_MAX - 0.5f;
+        for (int i = 0; i < O * N; i++) I[i] = (float)rand() / (float)RAND_MAX - 0.5f;
         for (int r = 0; r < R; r++) rows[r] = X + (size_t)r * N;
         for (int o = 0; o < O; o++) init[o] = I + (size_t)o * N, out[o] = Y + (size_t)o * N;
         for (int with = 0; with < 2; with++) {
