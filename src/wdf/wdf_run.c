@@ -1,0 +1,314 @@
+/* wdf_run.c — the per-sample path: leaves, waves up, the root, waves down.
+ *
+ * One sample of one stage:
+ *   1. every leaf reflects  b = ks * a[n-1] + kin * x + kc
+ *      (resistor 0; capacitor a[n-1]; inductor -a[n-1]; source its value)
+ *   2. adaptors in post-order send up  b0 = sum_k S[0][k] a_k
+ *   3. the root reflects (closed form, or Newton-Raphson for an R-type root)
+ *   4. adaptors in reverse order send down  b_k = S[k][0] a0 + sum_j S[k][j] a_j
+ *   5. the output is a fixed linear combination of waves
+ * Steps 1, 2, 4 and 5 are the same loops for every circuit. */
+#include <math.h>
+#include <string.h>
+
+#include "wdf_impl.h"
+
+/* RT: SPICE's junction-voltage limiting (pnjlim): a Newton step on an
+ * exponential may not jump far into forward conduction at once. */
+static inline double pnjlim(double vnew, double vold, double vt, double vcrit)
+{
+    if (vnew > vcrit && fabs(vnew - vold) > 2.0 * vt) {
+        if (vold > 0) {
+            double arg = 1.0 + (vnew - vold) / vt;
+            vnew = arg > 0 ? vold + vt * log(arg) : vcrit;
+        } else {
+            vnew = vt * log(vnew / vt);
+        }
+    }
+    return vnew;
+}
+
+static inline double softplus(double u) { return u > 30 ? u + log1p(exp(-u)) : log1p(exp(u)); }
+static inline double sigmoid(double u) { return 1.0 / (1.0 + exp(-u)); }
+
+/* RT: device currents i (along each device port, + to -) and their
+ * Jacobian D = di/dv at port voltages v. */
+static void device_eval(const wdf_root *r, const double *v, double *i, double *D)
+{
+    const int M = r->M;
+    memset(D, 0, sizeof(double) * (size_t)(M * M));
+    for (int k = 0; k < r->n_dev; k++) {
+        const wdf_device *dv = &r->dev[k];
+        int q = dv->port;
+        if (dv->kind == DEV_JUNCTION) {
+            double e = exp(v[q] / dv->nvt);
+            i[q] = dv->is * (e - 1.0);
+            D[q * M + q] = dv->is * e / dv->nvt;
+        } else if (dv->kind == DEV_BJT) {
+            /* Ebers-Moll (transport form); ports v1 = v_be, v2 = v_bc (NPN),
+               i1 = emitter current Ib + Ic, i2 = -Ic */
+            double ef = exp(v[q] / dv->nvt), er = exp(v[q + 1] / dv->nvt);
+            double is = dv->is, bf = 1.0 / dv->beta_f, br = 1.0 / dv->beta_r;
+            i[q] = is * ((1.0 + bf) * ef - er - bf);
+            i[q + 1] = is * (-ef + (1.0 + br) * er - br);
+            D[q * M + q] = is * (1.0 + bf) * ef / dv->nvt;
+            D[q * M + q + 1] = -is * er / dv->nvt;
+            D[(q + 1) * M + q] = -is * ef / dv->nvt;
+            D[(q + 1) * M + q + 1] = is * (1.0 + br) * er / dv->nvt;
+        } else { /* DEV_TRIODE, Dempwolf & Zolzer */
+            const pt_wdf_part *p = dv->p;
+            double vg = v[q], vp = v[q + 1];
+            double u = p->tr_c * (vp / p->tr_mu + vg);
+            double sp = softplus(u) / p->tr_c;
+            double ik = 0, dik = 0;
+            if (sp > 0) {
+                double pw = pow(sp, p->tr_gamma - 1.0);
+                ik = p->tr_g * pw * sp;
+                dik = p->tr_g * p->tr_gamma * pw * sigmoid(u);
+            }
+            double ug = p->tr_cg * vg;
+            double spg = softplus(ug) / p->tr_cg;
+            double ig = p->tr_ig0, dig = 0;
+            if (spg > 0) {
+                double pw = pow(spg, p->tr_xi - 1.0);
+                ig += p->tr_gg * pw * spg;
+                dig = p->tr_gg * p->tr_xi * pw * sigmoid(ug);
+            }
+            i[q] = ig;
+            i[q + 1] = ik - ig;
+            D[q * M + q] = dig;
+            D[(q + 1) * M + q] = dik - dig;
+            D[(q + 1) * M + q + 1] = dik / p->tr_mu;
+        }
+    }
+}
+
+/* RT: solve J x = b (M x M, small) by Gaussian elimination with partial
+ * pivoting, in place. */
+static int small_solve(double *J, double *b, int M)
+{
+    for (int k = 0; k < M; k++) {
+        int p = k;
+        for (int i = k + 1; i < M; i++)
+            if (fabs(J[i * M + k]) > fabs(J[p * M + k])) p = i;
+        if (J[p * M + k] == 0) return -1;
+        if (p != k) {
+            for (int j = 0; j < M; j++) {
+                double t = J[k * M + j];
+                J[k * M + j] = J[p * M + j];
+                J[p * M + j] = t;
+            }
+            double t = b[k];
+            b[k] = b[p];
+            b[p] = t;
+        }
+        for (int i = k + 1; i < M; i++) {
+            double f = J[i * M + k] / J[k * M + k];
+            for (int j = k; j < M; j++) J[i * M + j] -= f * J[k * M + j];
+            b[i] -= f * b[k];
+        }
+    }
+    for (int k = M - 1; k >= 0; k--) {
+        double s = b[k];
+        for (int j = k + 1; j < M; j++) s -= J[k * M + j] * b[j];
+        b[k] = s / J[k * M + k];
+    }
+    return 0;
+}
+
+/* RT: device port voltages v solving  v + Z i(v) = E a, by Newton-Raphson
+ * from the previous sample's solution, with junction limiting. Returns the
+ * iterations used; more than c->max_iter means it did not converge. */
+int wdf_root_newton(pt_wdf_circuit *c, wdf_root *r, const double *a)
+{
+    const int N = r->N, M = r->M;
+    for (int m = 0; m < M; m++) {
+        double s = 0;
+        for (int j = 0; j < N; j++) s += r->E[m * N + j] * a[j];
+        r->p[m] = s;
+    }
+    int it;
+    for (it = 1; it <= c->max_iter; it++) {
+        device_eval(r, r->v, r->i, r->D);
+        for (int m = 0; m < M; m++) {
+            double s = r->v[m] - r->p[m];
+            for (int k = 0; k < M; k++) s += r->Z[m * M + k] * r->i[k];
+            r->F[m] = -s;
+            for (int k = 0; k < M; k++) {
+                double jj = (m == k);
+                for (int q = 0; q < M; q++) jj += r->Z[m * M + q] * r->D[q * M + k];
+                r->J[m * M + k] = jj;
+            }
+        }
+        if (small_solve(r->J, r->F, M)) return c->max_iter + 1;
+        double step = 0;
+        for (int m = 0; m < M; m++) r->vsave[m] = r->v[m] + r->F[m];
+        for (int k = 0; k < r->n_dev; k++) {
+            const wdf_device *dv = &r->dev[k];
+            if (dv->kind == DEV_TRIODE) continue;
+            int q = dv->port, nq = dv->kind == DEV_BJT ? 2 : 1;
+            for (int j = q; j < q + nq; j++)
+                r->vsave[j] = pnjlim(r->vsave[j], r->v[j], dv->nvt, dv->vcrit);
+        }
+        for (int m = 0; m < M; m++) {
+            double dv = fabs(r->vsave[m] - r->v[m]);
+            if (dv > step) step = dv;
+            r->v[m] = r->vsave[m];
+        }
+        if (!(step == step)) break;
+        if (step < 1e-9 + 1e-9 * fabs(r->v[0])) break;
+    }
+    device_eval(r, r->v, r->i, r->D);
+    return it;
+}
+
+/* RT: one-port roots and the R-type root: set the down waves of the root's
+ * children from their up waves. */
+static inline void root_reflect(pt_wdf_circuit *c, wdf_stage *s, double x)
+{
+    wdf_root *r = &s->root;
+    double *w = s->w;
+    const int E = s->E;
+    switch (r->kind) {
+    case ROOT_VSOURCE: w[E + r->edge] = 2.0 * (r->kin * x + r->kc) - w[r->edge]; break;
+    case ROOT_ISOURCE:
+        w[E + r->edge] = w[r->edge] + 2.0 * s->R[r->edge] * (r->kin * x + r->kc);
+        break;
+    case ROOT_SWITCH: {
+        const pt_wdf_part *p = &c->d->part[r->part];
+        int closed = (p->control >= 0 ? c->ctl[p->control] : 1.0) >= 0.5;
+        if (p->invert) closed = !closed;
+        w[E + r->edge] = closed ? -w[r->edge] : w[r->edge];
+        break;
+    }
+    case ROOT_DIODE: {
+        const pt_wdf_part *p = &c->d->part[r->part];
+        w[E + r->edge] = pt_wdf_diode_reflect(w[r->edge], s->R[r->edge], p->is_a,
+                                              p->n * PT_WDF_VT_27C, p->rs_ohm);
+        break;
+    }
+    case ROOT_DIODE_PAIR: {
+        /* each diode solved as if the other were absent: exact where one
+           conducts, and the error near zero is of the order of Is * R */
+        const pt_wdf_part *p = &c->d->part[r->part];
+        double a = w[r->edge], R = s->R[r->edge];
+        double bf = pt_wdf_diode_reflect(a, R, p->is_a, p->n * PT_WDF_VT_27C, p->rs_ohm);
+        double br = pt_wdf_diode_reflect(-a, R, p->is2_a, p->n2 * PT_WDF_VT_27C, p->rs2_ohm);
+        /* b = a - 2R(i_f - i_r), with i_f = (a - bf)/2R and i_r = (-a - br)/2R */
+        w[E + r->edge] = bf - a - br;
+        break;
+    }
+    default: { /* ROOT_RTYPE */
+        const int N = r->N, M = r->M;
+        for (int j = 0; j < N; j++) r->a[j] = w[r->edges[j]];
+        if (M > 0) {
+            int it = wdf_root_newton(c, r, r->a);
+            if (it > c->stats.max_iter) c->stats.max_iter = it;
+            if (it > c->max_iter) c->stats.not_converged++;
+        }
+        for (int k = 0; k < N; k++) {
+            double v = 0;
+            for (int j = 0; j < N; j++) v += r->F1[k * N + j] * r->a[j];
+            for (int j = 0; j < M; j++) v -= r->F2[k * M + j] * r->i[j];
+            w[E + r->edges[k]] = 2.0 * v - r->a[k];
+        }
+        for (int k = 0; k < r->n_probe; k++) {
+            double v = 0;
+            for (int j = 0; j < N; j++) v += r->probe_x[k * N + j] * r->a[j];
+            for (int j = 0; j < M; j++) v -= r->probe_y[k * M + j] * r->i[j];
+            w[2 * E + k] = v;
+        }
+    }
+    }
+}
+
+/* RT: one stage over n samples, in place in x. */
+static void stage_run(pt_wdf_circuit *c, wdf_stage *s, double *x, int n)
+{
+    double *restrict w = s->w;
+    const int E = s->E;
+    const double *restrict S = s->S;
+    const int *restrict pe = s->port_edge;
+    for (int t = 0; t < n; t++) {
+        double in = x[t];
+        for (int l = 0; l < s->n_leaf; l++) {
+            int e = s->leaf_edge[l];
+            w[e] = s->ks[l] * w[E + e] + s->kin[l] * in + s->kc[l];
+        }
+        for (int k = 0; k < s->n_ad; k++) {
+            const wdf_adaptor *a = &s->ad[k];
+            const int *e = pe + a->port_off;
+            const double *row = S + a->s_off;
+            double acc = 0;
+            for (int j = 1; j < a->n; j++) acc += row[j] * w[e[j]];
+            w[e[0]] = acc;
+        }
+        root_reflect(c, s, in);
+        for (int k = s->n_ad - 1; k >= 0; k--) {
+            const wdf_adaptor *a = &s->ad[k];
+            const int *e = pe + a->port_off;
+            const int nn = a->n;
+            const double *m = S + a->s_off;
+            double a0 = w[E + e[0]];
+            for (int i = 1; i < nn; i++) {
+                double acc = m[i * nn] * a0;
+                for (int j = 1; j < nn; j++) acc += m[i * nn + j] * w[e[j]];
+                w[E + e[i]] = acc;
+            }
+        }
+        double y = 0;
+        for (int k = 0; k < s->n_out; k++) y += s->out_coef[k] * w[s->out_idx[k]];
+        x[t] = y;
+    }
+}
+
+/* RT */
+void pt_wdf_process(pt_wdf_circuit *c, const double *x, double *y, int n)
+{
+    if (y != x) memcpy(y, x, sizeof(double) * (size_t)n);
+    double in_scale = c->d->input_scale, out_scale = c->d->output_scale;
+    for (int t = 0; t < n; t++) y[t] *= in_scale;
+    for (int i = 0; i < c->n_stage; i++) stage_run(c, &c->st[i], y, n);
+    int bad = 0;
+    for (int t = 0; t < n; t++) {
+        y[t] *= out_scale;
+        if (!isfinite(y[t])) bad = 1;
+    }
+    c->stats.samples += n;
+    if (bad) {
+        /* never let a blown-up state keep ringing: back to rest */
+        c->stats.nonfinite = 1;
+        for (int t = 0; t < n; t++) y[t] = 0;
+        pt_wdf_reset(c);
+    }
+}
+
+/* RT */
+void pt_wdf_reset(pt_wdf_circuit *c)
+{
+    for (int i = 0; i < c->n_stage; i++) {
+        wdf_stage *s = &c->st[i];
+        memcpy(s->w, s->w_rest, sizeof(double) * (size_t)s->n_w);
+        if (s->root.kind == ROOT_RTYPE)
+            memcpy(s->root.v, s->root.v_rest, sizeof(double) * (size_t)s->root.M);
+    }
+}
+
+void pt_wdf_settle(pt_wdf_circuit *c, double seconds)
+{
+    double buf[256] = {0};
+    long n = (long)(seconds * c->rate);
+    for (long k = 0; k < n; k += 256) {
+        memset(buf, 0, sizeof buf);
+        pt_wdf_process(c, buf, buf, 256);
+    }
+    for (int i = 0; i < c->n_stage; i++) {
+        wdf_stage *s = &c->st[i];
+        memcpy(s->w_rest, s->w, sizeof(double) * (size_t)s->n_w);
+        if (s->root.kind == ROOT_RTYPE)
+            memcpy(s->root.v_rest, s->root.v, sizeof(double) * (size_t)s->root.M);
+    }
+}
+
+void pt_wdf_get_stats(const pt_wdf_circuit *c, pt_wdf_stats *s) { *s = c->stats; }
+void pt_wdf_clear_stats(pt_wdf_circuit *c) { memset(&c->stats, 0, sizeof c->stats); }
