@@ -650,8 +650,17 @@ static int parse_stage(loader *L, yaml_node_t *n, pt_wdf_stage_desc *s, int allo
     yaml_node_t *ac = map_get(L, o, "across"), *nd = map_get(L, o, "node");
     if (ac && scalar(ac)) {
         s->out_kind = PT_WDF_PROBE_ACROSS;
-        s->out_part = find_part(L->d, scalar(ac));
-        if (s->out_part < 0) return fail_at(L, ac, "unknown part '%s'", scalar(ac));
+        char nm[64];
+        snprintf(nm, sizeof nm, "%s", scalar(ac));
+        char *dot = strchr(nm, '.');
+        s->out_seg = 0;
+        if (dot) {
+            *dot = 0;
+            s->out_seg = !strcmp(dot + 1, "a") ? 1 : !strcmp(dot + 1, "b") ? 2 : -1;
+            if (s->out_seg < 0) return fail_at(L, ac, "a pot's segments are .a and .b");
+        }
+        s->out_part = find_part(L->d, nm);
+        if (s->out_part < 0) return fail_at(L, ac, "unknown part '%s'", nm);
     } else if (nd && scalar(nd)) {
         s->out_kind = PT_WDF_PROBE_NODE;
         snprintf(s->out_node, sizeof s->out_node, "%s", scalar(nd));

@@ -151,7 +151,7 @@ typedef struct pt_wdf_stage_desc {
     pt_wdf_tree *tree;
     int input_part;          /* the source the stage input drives */
     pt_wdf_probe_kind out_kind;
-    int out_part;            /* ACROSS */
+    int out_part, out_seg;   /* ACROSS (out_seg: a pot's segment, 0 whole) */
     char out_node[32];       /* NODE */
     double out_scale;
     int line, col;           /* of the stage, for errors */

@@ -73,14 +73,16 @@ static int lu_factor(double *a, int *piv, int n)
 /* RT: solve with a factored matrix; b is overwritten by x. */
 static void lu_solve(const double *a, const int *piv, int n, double *b)
 {
-    for (int k = 0; k < n; k++) {
+    /* the factorisation swapped whole rows (multipliers included), so all
+       the swaps apply to b before the forward substitution */
+    for (int k = 0; k < n; k++)
         if (piv[k] != k) {
             double t = b[k];
             b[k] = b[piv[k]];
             b[piv[k]] = t;
         }
+    for (int k = 0; k < n; k++)
         for (int i = k + 1; i < n; i++) b[i] -= a[i * n + k] * b[k];
-    }
     for (int k = n - 1; k >= 0; k--) {
         double s = b[k];
         for (int j = k + 1; j < n; j++) s -= a[k * n + j] * b[j];
@@ -562,10 +564,10 @@ static int compile_rtype_root(pt_wdf_circuit *c, wdf_stage *s, const pt_wdf_tree
     return 0;
 }
 
-static int find_leaf(const wdf_stage *s, int part)
+static int find_leaf(const wdf_stage *s, int part, int seg)
 {
     for (int l = 0; l < s->n_leaf; l++)
-        if (s->leaf_part[l] == part) return l;
+        if (s->leaf_part[l] == part && (seg < 0 || s->leaf_seg[l] == seg)) return l;
     return -1;
 }
 
@@ -633,7 +635,7 @@ static int compile_stage(pt_wdf_circuit *c, wdf_stage *s, const pt_wdf_stage_des
                             "R-type adaptor without `up`: series and parallel adaptors have a "
                             "port facing up that nothing would connect to");
     }
-    if (sd->input_part >= 0 && r->part != sd->input_part && find_leaf(s, sd->input_part) < 0)
+    if (sd->input_part >= 0 && r->part != sd->input_part && find_leaf(s, sd->input_part, -1) < 0)
         return pt_error_set(err, PT_ERR_INVALID, d->file, sd->line, sd->col,
                             "the input '%s' is not a part of this stage's tree",
                             d->part[sd->input_part].name);
@@ -648,7 +650,7 @@ static int compile_stage(pt_wdf_circuit *c, wdf_stage *s, const pt_wdf_stage_des
     s->n_w = 2 * s->E;
     if (sd->out_kind == PT_WDF_PROBE_ACROSS) {
         int part = sd->out_part;
-        int l = find_leaf(s, part);
+        int l = find_leaf(s, part, sd->out_seg);
         int e = l >= 0 ? s->leaf_edge[l] : r->part == part ? r->edge : -1;
         if (e >= 0) {
             s->n_out = 2;
