@@ -446,6 +446,10 @@ static int parse_nodes(loader *L, pt_wdf_tree *t, yaml_node_t *n, int count, con
         int k = node_index(t, s, e);
         if (k < 0) return pt_error_set(L->err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
         if (k >= 256) return fail_at(L, e, "too many nodes");
+        if (k == 0 && conn[0] == 0) { /* gnd exists from the start: mark its first use */
+            t->node_line[0] = (int)e->start_mark.line + 1;
+            t->node_col[0] = (int)e->start_mark.column + 1;
+        }
         out[i] = k;
         conn[k]++;
     }
