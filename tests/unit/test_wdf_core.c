@@ -157,7 +157,7 @@ static void circuit_file_errors(void **state)
                  "        - {nodes: [x, y], child: R3}\n",
                  12, 5, "cannot be realised");
     /* unknown control name */
-    expect_error("circuit: x\nparts:\n  P: {type: pot, R: 10k, control: fuzziness}\n", 3, 34,
+    expect_error("circuit: x\nparts:\n  P: {type: pot, R: 10k, control: fuzziness}\n", 3, 35,
                  "'fuzziness' is not a control");
 }
 
