@@ -490,13 +490,14 @@ static int compile_rtype_root(pt_wdf_circuit *c, wdf_stage *s, const pt_wdf_tree
     r->v = zalloc(c, (size_t)Mx, sizeof(double));
     r->vsave = zalloc(c, (size_t)Mx, sizeof(double));
     r->v_rest = zalloc(c, (size_t)Mx, sizeof(double));
+    r->v_prev = zalloc(c, (size_t)Mx, sizeof(double));
     r->i = zalloc(c, (size_t)Mx, sizeof(double));
     r->D = zalloc(c, (size_t)(Mx * Mx), sizeof(double));
     r->J = zalloc(c, (size_t)(Mx * Mx), sizeof(double));
     r->F = zalloc(c, (size_t)Mx, sizeof(double));
     r->p = zalloc(c, (size_t)Mx, sizeof(double));
     r->a = zalloc(c, (size_t)N, sizeof(double));
-    if (!r->mna || !r->dev || !r->F1 || !r->F2 || !r->E || !r->Z || !r->v || !r->vsave || !r->v_rest ||
+    if (!r->mna || !r->dev || !r->F1 || !r->F2 || !r->E || !r->Z || !r->v || !r->vsave || !r->v_rest || !r->v_prev ||
         !r->i || !r->D || !r->J || !r->F || !r->p || !r->a)
         return NOMEM();
     wdf_mna *x = r->mna;

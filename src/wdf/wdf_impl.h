@@ -57,7 +57,8 @@ typedef struct wdf_root {
     double *F1, *F2, *E, *Z;   /* NxN, NxM, MxN, MxM */
     wdf_device *dev;
     int n_dev;
-    double *v, *v_rest, *i, *D, *J, *F, *p, *a, *vsave; /* work, M or MxM or N */
+    int last_iter;        /* iterations the last sample took */
+    double *v, *v_prev, *v_rest, *i, *D, *J, *F, *p, *a, *vsave; /* work, M or MxM or N */
     int n_probe;          /* node-pair read-outs, written to w[2E + k] */
     int *probe_p, *probe_n;
     double *probe_x, *probe_y; /* n_probe x N, n_probe x M */

@@ -59,20 +59,25 @@ static void device_eval(const wdf_root *r, const double *v, double *i, double *D
             const pt_wdf_part *p = dv->p;
             double vg = v[q], vp = v[q + 1];
             double u = p->tr_c * (vp / p->tr_mu + vg);
-            double sp = softplus(u) / p->tr_c;
             double ik = 0, dik = 0;
-            if (sp > 0) {
-                double pw = pow(sp, p->tr_gamma - 1.0);
+            if (u > -700) {
+                /* softplus(u) = ln(1 + e^u) and its derivative e^u / (1 + e^u) */
+                double eu = u > 30 ? 0 : exp(u);
+                double sp = (u > 30 ? u : log1p(eu)) / p->tr_c;
+                double sig = u > 30 ? 1.0 : eu / (1.0 + eu);
+                double pw = exp((p->tr_gamma - 1.0) * log(sp)); /* sp^(gamma-1) */
                 ik = p->tr_g * pw * sp;
-                dik = p->tr_g * p->tr_gamma * pw * sigmoid(u);
+                dik = p->tr_g * p->tr_gamma * pw * sig;
             }
             double ug = p->tr_cg * vg;
-            double spg = softplus(ug) / p->tr_cg;
             double ig = p->tr_ig0, dig = 0;
-            if (spg > 0) {
-                double pw = pow(spg, p->tr_xi - 1.0);
+            if (ug > -25) { /* below, the grid's diode-like current is under 1e-13 A */
+                double eg = ug > 30 ? 0 : exp(ug);
+                double spg = (ug > 30 ? ug : log1p(eg)) / p->tr_cg;
+                double sig = ug > 30 ? 1.0 : eg / (1.0 + eg);
+                double pw = exp((p->tr_xi - 1.0) * log(spg));
                 ig += p->tr_gg * pw * spg;
-                dig = p->tr_gg * p->tr_xi * pw * sigmoid(ug);
+                dig = p->tr_gg * p->tr_xi * pw * sig;
             }
             i[q] = ig;
             i[q + 1] = ik - ig;
@@ -116,19 +121,32 @@ static int small_solve(double *J, double *b, int M)
     return 0;
 }
 
-/* RT: device port voltages v solving  v + Z i(v) = E a, by Newton-Raphson
- * from the previous sample's solution, with junction limiting. Returns the
- * iterations used; more than c->max_iter means it did not converge. */
+/* RT: device port voltages v solving  v + Z i(v) = E a, by Newton-Raphson.
+ * First guess: the last two samples' solutions extrapolated linearly. Each
+ * iteration evaluates the devices once; a step is accepted when it moves no
+ * port voltage by more than 1e-5 V (the error left after it is of the order
+ * of the step squared over the junction voltage, ~1e-9 V), and the currents
+ * are then taken from the Newton model at the accepted point, which keeps
+ * the linear ports exactly consistent with it. SPICE's junction limiting
+ * guards the exponentials. Returns the iterations used; more than
+ * c->max_iter means it did not converge. */
 int wdf_root_newton(pt_wdf_circuit *c, wdf_root *r, const double *a)
 {
     const int N = r->N, M = r->M;
+    /* extrapolate only while the solution moves smoothly (the last solve
+       was quick); after a jump, start from the last solution */
+    const int extrapolate = r->last_iter <= 2;
     for (int m = 0; m < M; m++) {
         double s = 0;
         for (int j = 0; j < N; j++) s += r->E[m * N + j] * a[j];
         r->p[m] = s;
+        double v1 = r->v[m];
+        if (extrapolate) r->v[m] = 2.0 * v1 - r->v_prev[m];
+        r->v_prev[m] = v1;
     }
-    int it;
-    for (it = 1; it <= c->max_iter; it++) {
+    for (int it = 1; it <= c->max_iter; it++) {
+        if (it == 6 && extrapolate) /* the extrapolated guess failed: restart from the last solution */
+            memcpy(r->v, r->v_prev, sizeof(double) * (size_t)M);
         device_eval(r, r->v, r->i, r->D);
         for (int m = 0; m < M; m++) {
             double s = r->v[m] - r->p[m];
@@ -140,26 +158,43 @@ int wdf_root_newton(pt_wdf_circuit *c, wdf_root *r, const double *a)
                 r->J[m * M + k] = jj;
             }
         }
-        if (small_solve(r->J, r->F, M)) return c->max_iter + 1;
-        double step = 0;
+        if (small_solve(r->J, r->F, M)) break;
+        if (it > 16) /* still not there: damped steps */
+            for (int m = 0; m < M; m++) r->F[m] *= 0.5;
         for (int m = 0; m < M; m++) r->vsave[m] = r->v[m] + r->F[m];
+        int limited = 0;
         for (int k = 0; k < r->n_dev; k++) {
             const wdf_device *dv = &r->dev[k];
             if (dv->kind == DEV_TRIODE) continue;
             int q = dv->port, nq = dv->kind == DEV_BJT ? 2 : 1;
-            for (int j = q; j < q + nq; j++)
-                r->vsave[j] = pnjlim(r->vsave[j], r->v[j], dv->nvt, dv->vcrit);
+            for (int j = q; j < q + nq; j++) {
+                double lim = pnjlim(r->vsave[j], r->v[j], dv->nvt, dv->vcrit);
+                if (lim != r->vsave[j]) limited = 1, r->vsave[j] = lim;
+            }
         }
+        double step = 0;
         for (int m = 0; m < M; m++) {
-            double dv = fabs(r->vsave[m] - r->v[m]);
-            if (dv > step) step = dv;
-            r->v[m] = r->vsave[m];
+            double d = fabs(r->vsave[m] - r->v[m]);
+            if (d > step || d != d) step = d;
         }
         if (!(step == step)) break;
-        if (step < 1e-9 + 1e-9 * fabs(r->v[0])) break;
+        if (!limited && step < 1e-5) {
+            /* accept: currents from the Newton model, i + D dv */
+            for (int m = 0; m < M; m++) {
+                double di = 0;
+                for (int k = 0; k < M; k++) di += r->D[m * M + k] * r->F[k];
+                r->i[m] += di;
+                r->v[m] = r->vsave[m];
+            }
+            r->last_iter = it;
+            return it;
+        }
+        for (int m = 0; m < M; m++) r->v[m] = r->vsave[m];
     }
+    if (!isfinite(r->v[0])) memcpy(r->v, r->v_rest, sizeof(double) * (size_t)M);
     device_eval(r, r->v, r->i, r->D);
-    return it;
+    r->last_iter = c->max_iter + 1;
+    return c->max_iter + 1;
 }
 
 /* RT: one-port roots and the R-type root: set the down waves of the root's
@@ -188,14 +223,10 @@ static inline void root_reflect(pt_wdf_circuit *c, wdf_stage *s, double x)
         break;
     }
     case ROOT_DIODE_PAIR: {
-        /* each diode solved as if the other were absent: exact where one
-           conducts, and the error near zero is of the order of Is * R */
         const pt_wdf_part *p = &c->d->part[r->part];
-        double a = w[r->edge], R = s->R[r->edge];
-        double bf = pt_wdf_diode_reflect(a, R, p->is_a, p->n * PT_WDF_VT_27C, p->rs_ohm);
-        double br = pt_wdf_diode_reflect(-a, R, p->is2_a, p->n2 * PT_WDF_VT_27C, p->rs2_ohm);
-        /* b = a - 2R(i_f - i_r), with i_f = (a - bf)/2R and i_r = (-a - br)/2R */
-        w[E + r->edge] = bf - a - br;
+        w[E + r->edge] = pt_wdf_diode_pair_reflect(w[r->edge], s->R[r->edge], p->is_a,
+                                                   p->n * PT_WDF_VT_27C, p->rs_ohm, p->is2_a,
+                                                   p->n2 * PT_WDF_VT_27C, p->rs2_ohm);
         break;
     }
     default: { /* ROOT_RTYPE */
@@ -289,8 +320,10 @@ void pt_wdf_reset(pt_wdf_circuit *c)
     for (int i = 0; i < c->n_stage; i++) {
         wdf_stage *s = &c->st[i];
         memcpy(s->w, s->w_rest, sizeof(double) * (size_t)s->n_w);
-        if (s->root.kind == ROOT_RTYPE)
+        if (s->root.kind == ROOT_RTYPE) {
             memcpy(s->root.v, s->root.v_rest, sizeof(double) * (size_t)s->root.M);
+            memcpy(s->root.v_prev, s->root.v_rest, sizeof(double) * (size_t)s->root.M);
+        }
     }
 }
 
