@@ -250,6 +250,12 @@ int wdf_stage_update(pt_wdf_circuit *c, wdf_stage *s, pt_error *err)
         }
     }
     wdf_root *r = &s->root;
+    if (r->kind == ROOT_DIODE_PAIR) {
+        const pt_wdf_part *p = &d->part[r->part];
+        double R = s->R[r->edge];
+        r->ln1 = log((R + p->rs_ohm) * p->is_a / (p->n * PT_WDF_VT_27C));
+        r->ln2 = log((R + p->rs2_ohm) * p->is2_a / (p->n2 * PT_WDF_VT_27C));
+    }
     if (r->kind == ROOT_RTYPE) {
         wdf_mna *x = r->mna;
         double g[64];

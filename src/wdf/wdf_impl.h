@@ -50,6 +50,7 @@ typedef struct wdf_root {
     int part;
     int edge;             /* one-port roots: the child's edge */
     double kin, kc;       /* sources: value = kin * x + kc */
+    double ln1, ln2;      /* diode roots: ln((R + Rs) Is / nVt) of each diode */
     /* R-type root */
     int N, M;             /* linear ports, device ports */
     int *edges;           /* N */

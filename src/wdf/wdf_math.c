@@ -66,16 +66,34 @@ double pt_wdf_diode_reflect(double a, double r, double is, double nvt, double rs
 /* RT: an antiparallel pair (the second diode may differ: is2, nvt2, rs2).
  * The conducting diode (the one the incident wave forward-biases) is solved
  * in closed form as if alone; the other one's current is then taken at the
- * resulting port voltage. Exact to the order of Is * R (microvolts here). */
-double pt_wdf_diode_pair_reflect(double a, double r, double is1, double nvt1, double rs1,
-                                 double is2, double nvt2, double rs2)
+ * resulting port voltage. Exact to the order of Is * R (microvolts here).
+ * ln1 and ln2 are ln((r + rs) Is / nVt) of each diode, which depend only on
+ * the port resistance, so a root computes them when it is updated. */
+double pt_wdf_diode_pair_reflect_ln(double a, double r, double is1, double nvt1, double rs1,
+                                    double ln1, double is2, double nvt2, double rs2, double ln2)
 {
-    if (a < 0) return -pt_wdf_diode_pair_reflect(-a, r, is2, nvt2, rs2, is1, nvt1, rs1);
+    double sign = 1.0;
+    if (a < 0) {
+        a = -a, sign = -1.0;
+        double t;
+        t = is1, is1 = is2, is2 = t;
+        t = nvt1, nvt1 = nvt2, nvt2 = t;
+        t = rs1, rs1 = rs2, rs2 = t;
+        t = ln1, ln1 = ln2, ln2 = t;
+    }
     double rr = r + rs1;
-    double x = log(rr * is1 / nvt1) + (a + rr * is1) / nvt1;
+    double x = ln1 + (a + rr * is1) / nvt1;
     double i = nvt1 / rr * pt_wright_omega_fast(x) - is1;
     double v = a - r * i;
     /* the reverse diode: -Is2 once it is reverse-biased by 20 nVt or more */
     double ir = v > 20.0 * nvt2 ? -is2 : is2 * (exp(-v / nvt2) - 1.0);
-    return a - 2.0 * r * (i - ir);
+    return sign * (a - 2.0 * r * (i - ir));
+}
+
+/* RT */
+double pt_wdf_diode_pair_reflect(double a, double r, double is1, double nvt1, double rs1,
+                                 double is2, double nvt2, double rs2)
+{
+    return pt_wdf_diode_pair_reflect_ln(a, r, is1, nvt1, rs1, log((r + rs1) * is1 / nvt1), is2,
+                                        nvt2, rs2, log((r + rs2) * is2 / nvt2));
 }

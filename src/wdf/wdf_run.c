@@ -224,9 +224,9 @@ static inline void root_reflect(pt_wdf_circuit *c, wdf_stage *s, double x)
     }
     case ROOT_DIODE_PAIR: {
         const pt_wdf_part *p = &c->d->part[r->part];
-        w[E + r->edge] = pt_wdf_diode_pair_reflect(w[r->edge], s->R[r->edge], p->is_a,
-                                                   p->n * PT_WDF_VT_27C, p->rs_ohm, p->is2_a,
-                                                   p->n2 * PT_WDF_VT_27C, p->rs2_ohm);
+        w[E + r->edge] = pt_wdf_diode_pair_reflect_ln(
+            w[r->edge], s->R[r->edge], p->is_a, p->n * PT_WDF_VT_27C, p->rs_ohm, r->ln1, p->is2_a,
+            p->n2 * PT_WDF_VT_27C, p->rs2_ohm, r->ln2);
         break;
     }
     default: { /* ROOT_RTYPE */
@@ -280,10 +280,13 @@ static void stage_run(pt_wdf_circuit *c, wdf_stage *s, double *x, int n)
             const int *e = pe + a->port_off;
             const int nn = a->n;
             const double *m = S + a->s_off;
-            double a0 = w[E + e[0]];
+            double in_w[64];
+            in_w[0] = w[E + e[0]];
+            for (int j = 1; j < nn; j++) in_w[j] = w[e[j]];
             for (int i = 1; i < nn; i++) {
-                double acc = m[i * nn] * a0;
-                for (int j = 1; j < nn; j++) acc += m[i * nn + j] * w[e[j]];
+                const double *row = m + i * nn;
+                double acc = 0;
+                for (int j = 0; j < nn; j++) acc += row[j] * in_w[j];
                 w[E + e[i]] = acc;
             }
         }
