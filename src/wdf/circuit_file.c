@@ -708,7 +708,7 @@ static int load_doc(loader *L)
     if (get_value(L, root, "input_scale", "the circuit", 0, 1, &d->input_scale, 0) ||
         get_value(L, root, "output_scale", "the circuit", 0, 1, &d->output_scale, 0) ||
         get_value(L, root, "settle_ms", "the circuit", 0, -1, &d->settle_ms, 0) ||
-        get_value(L, root, "max_iterations", "the circuit", 0, 50, &v, 1))
+        get_value(L, root, "max_iterations", "the circuit", 0, 100, &v, 1))
         return L->err->code;
     d->max_iter = (int)v;
     yaml_node_t *parts = map_get(L, root, "parts");

@@ -221,6 +221,8 @@ typedef struct pt_wdf_stats {
     int max_iter;            /* most Newton iterations any sample took */
     long long not_converged; /* samples that hit the bound */
     long long samples;
+    long long iterations;    /* Newton iterations in all (mean = iterations / solves) */
+    long long solves;        /* samples that needed a Newton solve */
     int nonfinite;           /* 1 if a non-finite value was ever seen (and cleared) */
 } pt_wdf_stats;
 void pt_wdf_get_stats(const pt_wdf_circuit *c, pt_wdf_stats *s);

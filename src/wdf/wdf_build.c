@@ -287,6 +287,7 @@ int wdf_stage_update(pt_wdf_circuit *c, wdf_stage *s, pt_error *err)
                     port_dot(r->probe_p[k], r->probe_n[k], x->x + (size_t)(N + j) * m);
         }
     }
+    if (s->Pa) wdf_flatten(s);
     return 0;
 }
 
@@ -497,6 +498,10 @@ static int compile_rtype_root(pt_wdf_circuit *c, wdf_stage *s, const pt_wdf_tree
     r->vsave = zalloc(c, (size_t)Mx, sizeof(double));
     r->v_rest = zalloc(c, (size_t)Mx, sizeof(double));
     r->v_prev = zalloc(c, (size_t)Mx, sizeof(double));
+    r->tol = zalloc(c, (size_t)Mx, sizeof(double));
+    r->v_prev2 = zalloc(c, (size_t)Mx, sizeof(double));
+    if (!r->tol || !r->v_prev2) return NOMEM();
+    for (int m = 0; m < Mx; m++) r->tol[m] = 1e-5;
     r->i = zalloc(c, (size_t)Mx, sizeof(double));
     r->D = zalloc(c, (size_t)(Mx * Mx), sizeof(double));
     r->J = zalloc(c, (size_t)(Mx * Mx), sizeof(double));
@@ -563,6 +568,7 @@ static int compile_rtype_root(pt_wdf_circuit *c, wdf_stage *s, const pt_wdf_tree
             dv->port = port;
             dv->part = t->dev[j].part;
             dv->p = p;
+            r->tol[port] = r->tol[port + 1] = 1e-3;
             x->dp[port] = nd[1], x->dn[port] = nd[2];         /* v_gk, grid current */
             x->dp[port + 1] = nd[0], x->dn[port + 1] = nd[2]; /* v_pk, plate current */
             port += 2;
@@ -723,6 +729,25 @@ static int compile_stage(pt_wdf_circuit *c, wdf_stage *s, const pt_wdf_stage_des
     s->w = zalloc(c, (size_t)s->n_w, sizeof(double));
     s->w_rest = zalloc(c, (size_t)s->n_w, sizeof(double));
     if (!s->w || !s->w_rest) return NOMEM();
+    /* the flattened form */
+    s->K = 0;
+    for (int l = 0; l < s->n_leaf; l++) s->K += s->ks[l] != 0;
+    s->st_edge = zalloc(c, (size_t)s->K, sizeof(int));
+    s->K = 0;
+    for (int l = 0; l < s->n_leaf; l++)
+        if (s->ks[l] != 0) s->st_edge[s->K++] = s->leaf_edge[l];
+    s->NR = r->kind == ROOT_RTYPE ? r->N : 1;
+    s->root_edge = r->kind == ROOT_RTYPE ? r->edges : &r->edge;
+    int K = s->K, NR = s->NR;
+    s->sv = zalloc(c, (size_t)K, sizeof(double));
+    s->sv_rest = zalloc(c, (size_t)K, sizeof(double));
+    s->Pa = zalloc(c, (size_t)(NR * (K + 2)), sizeof(double));
+    s->Ps = zalloc(c, (size_t)((K + 1) * (K + 2 + NR)), sizeof(double));
+    s->u = zalloc(c, (size_t)(K + 2 + NR), sizeof(double));
+    s->tmp = zalloc(c, (size_t)(K + 1 + NR), sizeof(double));
+    if (!s->st_edge || !s->sv || !s->sv_rest || !s->Pa || !s->Ps || !s->u || !s->tmp)
+        return NOMEM();
+    s->out_from_root = s->n_out == 1 && s->out_idx[0] >= 2 * s->E;
     return 0;
 }
 
@@ -736,7 +761,7 @@ pt_wdf_circuit *pt_wdf_compile(const pt_wdf_desc *d, double rate, pt_error *err)
     c->d = d;
     c->rate = rate;
     c->T = 1.0 / rate;
-    c->max_iter = d->max_iter > 0 ? d->max_iter : 50;
+    c->max_iter = d->max_iter > 0 ? d->max_iter : 100;
     for (int k = 0; k < PT_WDF_N_CONTROLS; k++) c->ctl[k] = c->ctl_applied[k] = 0.5;
     c->n_stage = d->n_stage;
     c->st = zalloc(c, (size_t)d->n_stage, sizeof(wdf_stage));

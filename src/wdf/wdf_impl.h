@@ -59,7 +59,7 @@ typedef struct wdf_root {
     wdf_device *dev;
     int n_dev;
     int last_iter;        /* iterations the last sample took */
-    double *v, *v_prev, *v_rest, *i, *D, *J, *F, *p, *a, *vsave; /* work, M or MxM or N */
+    double *v, *v_prev, *v_prev2, *v_rest, *tol, *i, *D, *J, *F, *p, *a, *vsave; /* work, M or MxM or N */
     int n_probe;          /* node-pair read-outs, written to w[2E + k] */
     int *probe_p, *probe_n;
     double *probe_x, *probe_y; /* n_probe x N, n_probe x M */
@@ -86,6 +86,23 @@ typedef struct wdf_stage {
     double *out_coef;
     int out_ad, out_node; /* node probe in a non-root R-type: recomputed */
     double in_scale;      /* input source gain: volts per stage-input unit */
+    /* The flattened linear part. The leaves and adaptors are linear, so one
+       sample of the stage is an affine map around the root:
+         a_root      = Pa [s; x; 1]
+         b_root      = root(a_root)
+         [s'; y]     = Ps [s; x; 1; b_root]
+       where s are the reactive leaves' states (their last incident waves).
+       Pa and Ps are found by driving the tree with unit inputs whenever the
+       coefficients change (wdf_flatten). */
+    int K;                /* reactive leaves */
+    int *st_edge;         /* K: their edges */
+    double *sv, *sv_rest; /* K: live state and the rest state */
+    int NR;               /* root ports */
+    const int *root_edge; /* NR */
+    double *Pa, *Ps;      /* NR x (K+2), (K+1) x (K+2+NR) */
+    double *u;            /* K+2+NR: [s; x; 1; b_root] */
+    double *tmp;          /* K+1+NR scratch for flattening */
+    int out_from_root;    /* the output is a root read-out, not in Ps */
 } wdf_stage;
 
 struct pt_wdf_circuit {
@@ -101,6 +118,9 @@ struct pt_wdf_circuit {
     void **allocs;        /* everything compile allocated, freed together */
     int n_allocs, cap_allocs;
 };
+
+/* wdf_run.c */
+void wdf_flatten(wdf_stage *s);
 
 /* wdf_build.c */
 int wdf_stage_update(pt_wdf_circuit *c, wdf_stage *s, pt_error *err);

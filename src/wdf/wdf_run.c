@@ -122,10 +122,13 @@ static int small_solve(double *J, double *b, int M)
 }
 
 /* RT: device port voltages v solving  v + Z i(v) = E a, by Newton-Raphson.
- * First guess: the last two samples' solutions extrapolated linearly. Each
+ * First guess: the last three samples' solutions extrapolated (a parabola)
+ * while the solution moves smoothly, else the last solution. Each
  * iteration evaluates the devices once; a step is accepted when it moves no
- * port voltage by more than 1e-5 V (the error left after it is of the order
- * of the step squared over the junction voltage, ~1e-9 V), and the currents
+ * port voltage by more than its tolerance (1e-5 V on a junction, 1e-3 V on a
+ * triode port; Newton converging quadratically, the error left after it is
+ * of the order of the step squared times the curvature: ~1e-9 V and ~1e-6 V),
+ * and the currents
  * are then taken from the Newton model at the accepted point, which keeps
  * the linear ports exactly consistent with it. SPICE's junction limiting
  * guards the exponentials. Returns the iterations used; more than
@@ -140,25 +143,49 @@ int wdf_root_newton(pt_wdf_circuit *c, wdf_root *r, const double *a)
         double s = 0;
         for (int j = 0; j < N; j++) s += r->E[m * N + j] * a[j];
         r->p[m] = s;
-        double v1 = r->v[m];
-        if (extrapolate) r->v[m] = 2.0 * v1 - r->v_prev[m];
+        double v1 = r->v[m], v2 = r->v_prev[m], v3 = r->v_prev2[m];
+        if (extrapolate) r->v[m] = 3.0 * (v1 - v2) + v3; /* quadratic through the last three */
+        r->v_prev2[m] = v2;
         r->v_prev[m] = v1;
     }
+    int restarted = !extrapolate;
     for (int it = 1; it <= c->max_iter; it++) {
-        if (it == 6 && extrapolate) /* the extrapolated guess failed: restart from the last solution */
+        if (it == 6 && !restarted) {
+        restart: /* the extrapolated guess failed: start again from the last solution */
             memcpy(r->v, r->v_prev, sizeof(double) * (size_t)M);
+            restarted = 1;
+        }
         device_eval(r, r->v, r->i, r->D);
-        for (int m = 0; m < M; m++) {
-            double s = r->v[m] - r->p[m];
-            for (int k = 0; k < M; k++) s += r->Z[m * M + k] * r->i[k];
-            r->F[m] = -s;
-            for (int k = 0; k < M; k++) {
-                double jj = (m == k);
-                for (int q = 0; q < M; q++) jj += r->Z[m * M + q] * r->D[q * M + k];
-                r->J[m * M + k] = jj;
+        if (M == 2) { /* the common case (one BJT or triode): written out */
+            const double *Z = r->Z, *D = r->D, *i = r->i;
+            double f0 = r->v[0] - r->p[0] + Z[0] * i[0] + Z[1] * i[1];
+            double f1 = r->v[1] - r->p[1] + Z[2] * i[0] + Z[3] * i[1];
+            double j00 = 1.0 + Z[0] * D[0] + Z[1] * D[2], j01 = Z[0] * D[1] + Z[1] * D[3];
+            double j10 = Z[2] * D[0] + Z[3] * D[2], j11 = 1.0 + Z[2] * D[1] + Z[3] * D[3];
+            double det = j00 * j11 - j01 * j10;
+            if (det == 0 || !isfinite(det)) {
+                if (!restarted) goto restart;
+                break;
+            }
+            double inv = 1.0 / det;
+            r->F[0] = -(j11 * f0 - j01 * f1) * inv;
+            r->F[1] = -(j00 * f1 - j10 * f0) * inv;
+        } else {
+            for (int m = 0; m < M; m++) {
+                double s = r->v[m] - r->p[m];
+                for (int k = 0; k < M; k++) s += r->Z[m * M + k] * r->i[k];
+                r->F[m] = -s;
+                for (int k = 0; k < M; k++) {
+                    double jj = (m == k);
+                    for (int q = 0; q < M; q++) jj += r->Z[m * M + q] * r->D[q * M + k];
+                    r->J[m * M + k] = jj;
+                }
+            }
+            if (small_solve(r->J, r->F, M)) {
+                if (!restarted) goto restart;
+                break;
             }
         }
-        if (small_solve(r->J, r->F, M)) break;
         if (it > 16) /* still not there: damped steps */
             for (int m = 0; m < M; m++) r->F[m] *= 0.5;
         for (int m = 0; m < M; m++) r->vsave[m] = r->v[m] + r->F[m];
@@ -172,13 +199,18 @@ int wdf_root_newton(pt_wdf_circuit *c, wdf_root *r, const double *a)
                 if (lim != r->vsave[j]) limited = 1, r->vsave[j] = lim;
             }
         }
+        /* each port's step against its tolerance (tol[m]: 1e-5 V on junctions,
+           whose exponentials curve sharply; 1e-3 V on a triode's smooth ports) */
         double step = 0;
         for (int m = 0; m < M; m++) {
-            double d = fabs(r->vsave[m] - r->v[m]);
+            double d = fabs(r->vsave[m] - r->v[m]) / r->tol[m];
             if (d > step || d != d) step = d;
         }
-        if (!(step == step)) break;
-        if (!limited && step < 1e-5) {
+        if (!(step == step)) {
+            if (!restarted) goto restart;
+            break;
+        }
+        if (!limited && step < 1.0) {
             /* accept: currents from the Newton model, i + D dv */
             for (int m = 0; m < M; m++) {
                 double di = 0;
@@ -234,6 +266,8 @@ static inline void root_reflect(pt_wdf_circuit *c, wdf_stage *s, double x)
         for (int j = 0; j < N; j++) r->a[j] = w[r->edges[j]];
         if (M > 0) {
             int it = wdf_root_newton(c, r, r->a);
+            c->stats.iterations += it;
+            c->stats.solves++;
             if (it > c->stats.max_iter) c->stats.max_iter = it;
             if (it > c->max_iter) c->stats.not_converged++;
         }
@@ -253,47 +287,109 @@ static inline void root_reflect(pt_wdf_circuit *c, wdf_stage *s, double x)
     }
 }
 
-/* RT: one stage over n samples, in place in x. */
-static void stage_run(pt_wdf_circuit *c, wdf_stage *s, double *x, int n)
+/* RT: one pass of the linear tree: states s (the reactive leaves' last
+ * incident waves), input x, the constant `one` (DC sources), the root's
+ * reflected waves b. Writes the waves into the root (a_out), the new states
+ * and the output. Everything here is linear in (s, x, one, b). */
+static void tree_pass(wdf_stage *s, const double *st, double x, double one, const double *b,
+                      double *a_out, double *st_out, double *y_out)
 {
     double *restrict w = s->w;
     const int E = s->E;
     const double *restrict S = s->S;
     const int *restrict pe = s->port_edge;
-    for (int t = 0; t < n; t++) {
-        double in = x[t];
-        for (int l = 0; l < s->n_leaf; l++) {
-            int e = s->leaf_edge[l];
-            w[e] = s->ks[l] * w[E + e] + s->kin[l] * in + s->kc[l];
-        }
-        for (int k = 0; k < s->n_ad; k++) {
-            const wdf_adaptor *a = &s->ad[k];
-            const int *e = pe + a->port_off;
-            const double *row = S + a->s_off;
-            double acc = 0;
-            for (int j = 1; j < a->n; j++) acc += row[j] * w[e[j]];
-            w[e[0]] = acc;
-        }
-        root_reflect(c, s, in);
-        for (int k = s->n_ad - 1; k >= 0; k--) {
-            const wdf_adaptor *a = &s->ad[k];
-            const int *e = pe + a->port_off;
-            const int nn = a->n;
-            const double *m = S + a->s_off;
-            double in_w[64];
-            in_w[0] = w[E + e[0]];
-            for (int j = 1; j < nn; j++) in_w[j] = w[e[j]];
-            for (int i = 1; i < nn; i++) {
-                const double *row = m + i * nn;
-                double acc = 0;
-                for (int j = 0; j < nn; j++) acc += row[j] * in_w[j];
-                w[E + e[i]] = acc;
-            }
-        }
-        double y = 0;
-        for (int k = 0; k < s->n_out; k++) y += s->out_coef[k] * w[s->out_idx[k]];
-        x[t] = y;
+    for (int k = 0; k < s->K; k++) w[E + s->st_edge[k]] = st[k];
+    for (int l = 0; l < s->n_leaf; l++) {
+        int e = s->leaf_edge[l];
+        w[e] = s->ks[l] * w[E + e] + s->kin[l] * x + s->kc[l] * one;
     }
+    for (int k = 0; k < s->n_ad; k++) {
+        const wdf_adaptor *a = &s->ad[k];
+        const int *e = pe + a->port_off;
+        const double *row = S + a->s_off;
+        double acc = 0;
+        for (int j = 1; j < a->n; j++) acc += row[j] * w[e[j]];
+        w[e[0]] = acc;
+    }
+    for (int j = 0; j < s->NR; j++) {
+        a_out[j] = w[s->root_edge[j]];
+        w[E + s->root_edge[j]] = b[j];
+    }
+    for (int k = s->n_ad - 1; k >= 0; k--) {
+        const wdf_adaptor *a = &s->ad[k];
+        const int *e = pe + a->port_off;
+        const int nn = a->n;
+        const double *m = S + a->s_off;
+        double in_w[64];
+        in_w[0] = w[E + e[0]];
+        for (int j = 1; j < nn; j++) in_w[j] = w[e[j]];
+        for (int i = 1; i < nn; i++) {
+            const double *row = m + i * nn;
+            double acc = 0;
+            for (int j = 0; j < nn; j++) acc += row[j] * in_w[j];
+            w[E + e[i]] = acc;
+        }
+    }
+    for (int k = 0; k < s->K; k++) st_out[k] = w[E + s->st_edge[k]];
+    double y = 0;
+    if (!s->out_from_root)
+        for (int k = 0; k < s->n_out; k++) y += s->out_coef[k] * w[s->out_idx[k]];
+    *y_out = y;
+}
+
+/* RT (bounded, no allocation): the matrices of the flattened form, column
+ * by column, by driving the tree with unit vectors. Called whenever the
+ * coefficients change. */
+void wdf_flatten(wdf_stage *s)
+{
+    const int K = s->K, NR = s->NR, nu = K + 2 + NR;
+    double *u = s->u, *a = s->tmp, *st = s->tmp + NR, y;
+    double save_w[1];
+    (void)save_w;
+    for (int col = 0; col < nu; col++) {
+        for (int j = 0; j < nu; j++) u[j] = j == col;
+        tree_pass(s, u, u[K], u[K + 1], u + K + 2, a, st, &y);
+        if (col < K + 2)
+            for (int j = 0; j < NR; j++) s->Pa[j * (K + 2) + col] = a[j];
+        for (int k = 0; k < K; k++) s->Ps[k * nu + col] = st[k];
+        s->Ps[K * nu + col] = y;
+    }
+}
+
+/* RT: one stage over n samples, in place in x, through the flattened form. */
+static void stage_run(pt_wdf_circuit *c, wdf_stage *s, double *x, int n)
+{
+    double *restrict w = s->w;
+    const int E = s->E, K = s->K, NR = s->NR, nu = K + 2 + NR;
+    const double *restrict Pa = s->Pa, *restrict Ps = s->Ps;
+    double *restrict u = s->u;
+    for (int k = 0; k < K; k++) u[k] = s->sv[k];
+    u[K + 1] = 1.0;
+    for (int t = 0; t < n; t++) {
+        u[K] = x[t];
+        for (int j = 0; j < NR; j++) {
+            const double *row = Pa + j * (K + 2);
+            double acc = 0;
+            for (int k = 0; k < K + 2; k++) acc += row[k] * u[k];
+            w[s->root_edge[j]] = acc;
+        }
+        root_reflect(c, s, x[t]);
+        for (int j = 0; j < NR; j++) u[K + 2 + j] = w[E + s->root_edge[j]];
+        double y = 0;
+        {
+            const double *row = Ps + K * nu;
+            for (int k = 0; k < nu; k++) y += row[k] * u[k];
+        }
+        for (int i = 0; i < K; i++) {
+            const double *row = Ps + i * nu;
+            double acc = 0;
+            for (int k = 0; k < nu; k++) acc += row[k] * u[k];
+            s->tmp[i] = acc;
+        }
+        for (int i = 0; i < K; i++) u[i] = s->tmp[i];
+        x[t] = s->out_from_root ? y + s->out_coef[0] * w[s->out_idx[0]] : y;
+    }
+    for (int k = 0; k < K; k++) s->sv[k] = u[k];
 }
 
 /* RT */
@@ -323,9 +419,11 @@ void pt_wdf_reset(pt_wdf_circuit *c)
     for (int i = 0; i < c->n_stage; i++) {
         wdf_stage *s = &c->st[i];
         memcpy(s->w, s->w_rest, sizeof(double) * (size_t)s->n_w);
+        memcpy(s->sv, s->sv_rest, sizeof(double) * (size_t)s->K);
         if (s->root.kind == ROOT_RTYPE) {
             memcpy(s->root.v, s->root.v_rest, sizeof(double) * (size_t)s->root.M);
             memcpy(s->root.v_prev, s->root.v_rest, sizeof(double) * (size_t)s->root.M);
+            memcpy(s->root.v_prev2, s->root.v_rest, sizeof(double) * (size_t)s->root.M);
         }
     }
 }
@@ -341,6 +439,7 @@ void pt_wdf_settle(pt_wdf_circuit *c, double seconds)
     for (int i = 0; i < c->n_stage; i++) {
         wdf_stage *s = &c->st[i];
         memcpy(s->w_rest, s->w, sizeof(double) * (size_t)s->n_w);
+        memcpy(s->sv_rest, s->sv, sizeof(double) * (size_t)s->K);
         if (s->root.kind == ROOT_RTYPE)
             memcpy(s->root.v_rest, s->root.v, sizeof(double) * (size_t)s->root.M);
     }
