@@ -48,10 +48,11 @@ static const pt_asset_def assets[] = {
     {"circuit", "circuit", true, "the circuit file (.yaml, see docs/circuits.md)"},
 };
 
-enum { R_ITER_MAX, R_FAILURES };
+enum { R_ITER_MAX, R_FAILURES, R_ITER_MEAN };
 static const pt_readout_def readouts[] = {
     [R_ITER_MAX] = {"newton_iterations_max", "", "most Newton-Raphson iterations a sample took"},
     [R_FAILURES] = {"newton_failures", "", "samples whose Newton-Raphson solve hit its bound"},
+    [R_ITER_MEAN] = {"newton_iterations_mean", "", "mean Newton-Raphson iterations per sample"},
 };
 
 #define SUB 32 /* control update period, base-rate samples */
@@ -194,6 +195,7 @@ static void circuit_process(pt_node *n, const float *const *in, float *const *ou
     pt_wdf_get_stats(s->wdf[0], &st);
     pt_node_publish(n, R_ITER_MAX, (float)st.max_iter);
     pt_node_publish(n, R_FAILURES, (float)st.not_converged);
+    pt_node_publish(n, R_ITER_MEAN, st.solves ? (float)((double)st.iterations / st.solves) : 0.0f);
 }
 
 const pt_node_type pt_node_circuit = {
@@ -204,7 +206,7 @@ const pt_node_type pt_node_circuit = {
     .assets = assets,
     .n_assets = 1,
     .readouts = readouts,
-    .n_readouts = 2,
+    .n_readouts = 3,
     .create = circuit_create,
     .prepare = circuit_prepare,
     .process = circuit_process,

@@ -45,8 +45,6 @@ double pt_wright_omega_fast(double x);
  * incident wave a, exact, via the Wright omega function. RT */
 double pt_wdf_diode_reflect(double a, double r_ohm, double is_a, double n_vt, double rs_ohm);
 /* An antiparallel pair (first diode forward for a > 0). RT */
-double pt_wdf_diode_pair_reflect_ln(double a, double r, double is1, double nvt1, double rs1,
-                                    double ln1, double is2, double nvt2, double rs2, double ln2);
 double pt_wdf_diode_pair_reflect(double a, double r_ohm, double is1_a, double n1_vt, double rs1_ohm,
                                  double is2_a, double n2_vt, double rs2_ohm);
 

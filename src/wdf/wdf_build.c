@@ -250,11 +250,12 @@ int wdf_stage_update(pt_wdf_circuit *c, wdf_stage *s, pt_error *err)
         }
     }
     wdf_root *r = &s->root;
-    if (r->kind == ROOT_DIODE_PAIR) {
+    if (r->kind == ROOT_DIODE_PAIR || r->kind == ROOT_DIODE) {
         const pt_wdf_part *p = &d->part[r->part];
         double R = s->R[r->edge];
-        r->ln1 = log((R + p->rs_ohm) * p->is_a / (p->n * PT_WDF_VT_27C));
-        r->ln2 = log((R + p->rs2_ohm) * p->is2_a / (p->n2 * PT_WDF_VT_27C));
+        wdf_diode_k_init(&r->dk[0], R, p->is_a, p->n * PT_WDF_VT_27C, p->rs_ohm);
+        if (r->kind == ROOT_DIODE_PAIR)
+            wdf_diode_k_init(&r->dk[1], R, p->is2_a, p->n2 * PT_WDF_VT_27C, p->rs2_ohm);
     }
     if (r->kind == ROOT_RTYPE) {
         wdf_mna *x = r->mna;
@@ -568,7 +569,7 @@ static int compile_rtype_root(pt_wdf_circuit *c, wdf_stage *s, const pt_wdf_tree
             dv->port = port;
             dv->part = t->dev[j].part;
             dv->p = p;
-            r->tol[port] = r->tol[port + 1] = 1e-3;
+            r->tol[port] = r->tol[port + 1] = 1e-2;
             x->dp[port] = nd[1], x->dn[port] = nd[2];         /* v_gk, grid current */
             x->dp[port + 1] = nd[0], x->dn[port + 1] = nd[2]; /* v_pk, plate current */
             port += 2;

@@ -5,6 +5,7 @@
 #define PT_WDF_IMPL_H
 
 #include "wdf.h"
+#include "wdf_math_inline.h"
 
 enum { ROOT_VSOURCE, ROOT_ISOURCE, ROOT_SWITCH, ROOT_DIODE, ROOT_DIODE_PAIR, ROOT_RTYPE };
 enum { DEV_JUNCTION, DEV_BJT, DEV_TRIODE };
@@ -50,7 +51,7 @@ typedef struct wdf_root {
     int part;
     int edge;             /* one-port roots: the child's edge */
     double kin, kc;       /* sources: value = kin * x + kc */
-    double ln1, ln2;      /* diode roots: ln((R + Rs) Is / nVt) of each diode */
+    wdf_diode_k dk[2];    /* diode roots: constants that depend on the port resistance */
     /* R-type root */
     int N, M;             /* linear ports, device ports */
     int *edges;           /* N */

@@ -125,9 +125,9 @@ static int small_solve(double *J, double *b, int M)
  * First guess: the last three samples' solutions extrapolated (a parabola)
  * while the solution moves smoothly, else the last solution. Each
  * iteration evaluates the devices once; a step is accepted when it moves no
- * port voltage by more than its tolerance (1e-5 V on a junction, 1e-3 V on a
+ * port voltage by more than its tolerance (1e-5 V on a junction, 1e-2 V on a
  * triode port; Newton converging quadratically, the error left after it is
- * of the order of the step squared times the curvature: ~1e-9 V and ~1e-6 V),
+ * of the order of the step squared times the curvature: ~1e-9 V and ~1e-4 V),
  * and the currents
  * are then taken from the Newton model at the accepted point, which keeps
  * the linear ports exactly consistent with it. SPICE's junction limiting
@@ -200,7 +200,7 @@ int wdf_root_newton(pt_wdf_circuit *c, wdf_root *r, const double *a)
             }
         }
         /* each port's step against its tolerance (tol[m]: 1e-5 V on junctions,
-           whose exponentials curve sharply; 1e-3 V on a triode's smooth ports) */
+           whose exponentials curve sharply; 1e-2 V on a triode's smooth ports) */
         double step = 0;
         for (int m = 0; m < M; m++) {
             double d = fabs(r->vsave[m] - r->v[m]) / r->tol[m];
@@ -249,18 +249,13 @@ static inline void root_reflect(pt_wdf_circuit *c, wdf_stage *s, double x)
         break;
     }
     case ROOT_DIODE: {
-        const pt_wdf_part *p = &c->d->part[r->part];
-        w[E + r->edge] = pt_wdf_diode_reflect(w[r->edge], s->R[r->edge], p->is_a,
-                                              p->n * PT_WDF_VT_27C, p->rs_ohm);
+        double a = w[r->edge];
+        w[E + r->edge] = a - 2.0 * s->R[r->edge] * wdf_diode_current(&r->dk[0], a);
         break;
     }
-    case ROOT_DIODE_PAIR: {
-        const pt_wdf_part *p = &c->d->part[r->part];
-        w[E + r->edge] = pt_wdf_diode_pair_reflect_ln(
-            w[r->edge], s->R[r->edge], p->is_a, p->n * PT_WDF_VT_27C, p->rs_ohm, r->ln1, p->is2_a,
-            p->n2 * PT_WDF_VT_27C, p->rs2_ohm, r->ln2);
+    case ROOT_DIODE_PAIR:
+        w[E + r->edge] = wdf_diode_pair_reflect(&r->dk[0], &r->dk[1], s->R[r->edge], w[r->edge]);
         break;
-    }
     default: { /* ROOT_RTYPE */
         const int N = r->N, M = r->M;
         for (int j = 0; j < N; j++) r->a[j] = w[r->edges[j]];
