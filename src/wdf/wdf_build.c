@@ -458,6 +458,9 @@ static int compile_rtype_root(pt_wdf_circuit *c, wdf_stage *s, const pt_wdf_tree
     wdf_root *r = &s->root;
     r->kind = ROOT_RTYPE;
     r->N = t->n_port;
+    if (r->N > 64)
+        return pt_error_set(err, PT_ERR_INVALID, d->file, t->line, t->col,
+                            "an R-type adaptor can have at most 64 ports");
     r->edges = zalloc(c, (size_t)r->N, sizeof(int));
     if (!r->edges) return NOMEM();
     for (int i = 0; i < t->n_port; i++) {
