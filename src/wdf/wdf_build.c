@@ -502,10 +502,10 @@ static int compile_rtype_root(pt_wdf_circuit *c, wdf_stage *s, const pt_wdf_tree
     r->vsave = zalloc(c, (size_t)Mx, sizeof(double));
     r->v_rest = zalloc(c, (size_t)Mx, sizeof(double));
     r->v_prev = zalloc(c, (size_t)Mx, sizeof(double));
-    r->tol = zalloc(c, (size_t)Mx, sizeof(double));
+    r->inv_tol = zalloc(c, (size_t)Mx, sizeof(double));
     r->v_prev2 = zalloc(c, (size_t)Mx, sizeof(double));
-    if (!r->tol || !r->v_prev2) return NOMEM();
-    for (int m = 0; m < Mx; m++) r->tol[m] = 1e-5;
+    if (!r->inv_tol || !r->v_prev2) return NOMEM();
+    for (int m = 0; m < Mx; m++) r->inv_tol[m] = 1.0 / 1e-5; /* junctions: 1e-5 V */
     r->i = zalloc(c, (size_t)Mx, sizeof(double));
     r->D = zalloc(c, (size_t)(Mx * Mx), sizeof(double));
     r->J = zalloc(c, (size_t)(Mx * Mx), sizeof(double));
@@ -572,7 +572,10 @@ static int compile_rtype_root(pt_wdf_circuit *c, wdf_stage *s, const pt_wdf_tree
             dv->port = port;
             dv->part = t->dev[j].part;
             dv->p = p;
-            r->tol[port] = r->tol[port + 1] = 1e-2;
+            /* ln(1+e^u) ~ e^u there: Gg (e^u / Cg)^xi < 1e-13 */
+            dv->grid_off = log(p->tr_cg * pow(1e-13 / p->tr_gg, 1.0 / p->tr_xi));
+            r->inv_tol[port] = 1.0 / 2e-3;    /* grid: curvature ~C = 3.4 /V */
+            r->inv_tol[port + 1] = 1.0 / 0.1; /* plate: curvature ~C/mu = 0.03 /V */
             x->dp[port] = nd[1], x->dn[port] = nd[2];         /* v_gk, grid current */
             x->dp[port + 1] = nd[0], x->dn[port + 1] = nd[2]; /* v_pk, plate current */
             port += 2;
@@ -751,6 +754,14 @@ static int compile_stage(pt_wdf_circuit *c, wdf_stage *s, const pt_wdf_stage_des
     s->tmp = zalloc(c, (size_t)(K + 1 + NR), sizeof(double));
     if (!s->st_edge || !s->sv || !s->sv_rest || !s->Pa || !s->Ps || !s->u || !s->tmp)
         return NOMEM();
+    if (r->kind == ROOT_RTYPE) {
+        int M = r->M ? r->M : 1;
+        s->Pp = zalloc(c, (size_t)(M * (K + 2)), sizeof(double));
+        s->Qu = zalloc(c, (size_t)((K + 1) * (K + 2)), sizeof(double));
+        s->Qi = zalloc(c, (size_t)((K + 1) * M), sizeof(double));
+        s->B = zalloc(c, (size_t)(NR * (K + 2)), sizeof(double));
+        if (!s->Pp || !s->Qu || !s->Qi || !s->B) return NOMEM();
+    }
     s->out_from_root = s->n_out == 1 && s->out_idx[0] >= 2 * s->E;
     return 0;
 }

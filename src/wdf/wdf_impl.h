@@ -43,6 +43,7 @@ typedef struct wdf_device {
     int port;             /* first device port */
     int part;
     double is, nvt, beta_f, beta_r, vcrit;
+    double grid_off;      /* triode: Cg vgk below which Gg (ln(1+e^u)/Cg)^xi < 1e-13 A */
     const pt_wdf_part *p;
 } wdf_device;
 
@@ -60,7 +61,7 @@ typedef struct wdf_root {
     wdf_device *dev;
     int n_dev;
     int last_iter;        /* iterations the last sample took */
-    double *v, *v_prev, *v_prev2, *v_rest, *tol, *i, *D, *J, *F, *p, *a, *vsave; /* work, M or MxM or N */
+    double *v, *v_prev, *v_prev2, *v_rest, *inv_tol, *i, *D, *J, *F, *p, *a, *vsave; /* work, M or MxM or N */
     int n_probe;          /* node-pair read-outs, written to w[2E + k] */
     int *probe_p, *probe_n;
     double *probe_x, *probe_y; /* n_probe x N, n_probe x M */
@@ -104,6 +105,12 @@ typedef struct wdf_stage {
     double *u;            /* K+2+NR: [s; x; 1; b_root] */
     double *tmp;          /* K+1+NR scratch for flattening */
     int out_from_root;    /* the output is a root read-out, not in Ps */
+    /* With an R-type root, the root's own linear maps fold in too:
+         p        = Pp u            (device-port drive, M)
+         i        = Newton(p)       (device currents)
+         [s'; y]  = Qu u + Qi i
+       so no per-sample work scales with the number of ports. */
+    double *Pp, *Qu, *Qi, *B; /* M x (K+2), (K+1) x (K+2), (K+1) x M, N x (K+2) */
 } wdf_stage;
 
 struct pt_wdf_circuit {
@@ -128,6 +135,6 @@ int wdf_stage_update(pt_wdf_circuit *c, wdf_stage *s, pt_error *err);
 double wdf_pot_fraction(const pt_wdf_part *p, const double *ctl);
 
 /* wdf_run.c */
-int wdf_root_newton(pt_wdf_circuit *c, wdf_root *r, const double *a);
+int wdf_root_newton(pt_wdf_circuit *c, wdf_root *r);
 
 #endif

@@ -71,7 +71,7 @@ static void device_eval(const wdf_root *r, const double *v, double *i, double *D
             }
             double ug = p->tr_cg * vg;
             double ig = p->tr_ig0, dig = 0;
-            if (ug > -25) { /* below, the grid's diode-like current is under 1e-13 A */
+            if (ug > dv->grid_off) { /* below, the grid's diode-like current is under 1e-13 A */
                 double eg = ug > 30 ? 0 : exp(ug);
                 double spg = (ug > 30 ? ug : log1p(eg)) / p->tr_cg;
                 double sig = ug > 30 ? 1.0 : eg / (1.0 + eg);
@@ -121,28 +121,27 @@ static int small_solve(double *J, double *b, int M)
     return 0;
 }
 
-/* RT: device port voltages v solving  v + Z i(v) = E a, by Newton-Raphson.
+/* RT: device port voltages v solving  v + Z i(v) = p (p = E a, set by the
+ * caller in r->p), by Newton-Raphson.
  * First guess: the last three samples' solutions extrapolated (a parabola)
  * while the solution moves smoothly, else the last solution. Each
  * iteration evaluates the devices once; a step is accepted when it moves no
- * port voltage by more than its tolerance (1e-5 V on a junction, 1e-2 V on a
- * triode port; Newton converging quadratically, the error left after it is
- * of the order of the step squared times the curvature: ~1e-9 V and ~1e-4 V),
+ * port voltage by more than its tolerance (1e-5 V on a junction, 2e-3 V on a
+ * triode's grid, 0.1 V on its plate; Newton converging quadratically, the
+ * error left after it is of the order of the step squared times the port's
+ * curvature: ~1e-9 V, ~1e-5 V and ~3e-4 V on a plate swinging tens of volts),
  * and the currents
  * are then taken from the Newton model at the accepted point, which keeps
  * the linear ports exactly consistent with it. SPICE's junction limiting
  * guards the exponentials. Returns the iterations used; more than
  * c->max_iter means it did not converge. */
-int wdf_root_newton(pt_wdf_circuit *c, wdf_root *r, const double *a)
+int wdf_root_newton(pt_wdf_circuit *c, wdf_root *r)
 {
-    const int N = r->N, M = r->M;
+    const int M = r->M;
     /* extrapolate only while the solution moves smoothly (the last solve
        was quick); after a jump, start from the last solution */
     const int extrapolate = r->last_iter <= 2;
     for (int m = 0; m < M; m++) {
-        double s = 0;
-        for (int j = 0; j < N; j++) s += r->E[m * N + j] * a[j];
-        r->p[m] = s;
         double v1 = r->v[m], v2 = r->v_prev[m], v3 = r->v_prev2[m];
         if (extrapolate) r->v[m] = 3.0 * (v1 - v2) + v3; /* quadratic through the last three */
         r->v_prev2[m] = v2;
@@ -199,11 +198,10 @@ int wdf_root_newton(pt_wdf_circuit *c, wdf_root *r, const double *a)
                 if (lim != r->vsave[j]) limited = 1, r->vsave[j] = lim;
             }
         }
-        /* each port's step against its tolerance (tol[m]: 1e-5 V on junctions,
-           whose exponentials curve sharply; 1e-2 V on a triode's smooth ports) */
+        /* each port's step against its tolerance (see above); inv_tol = 1/tol */
         double step = 0;
         for (int m = 0; m < M; m++) {
-            double d = fabs(r->vsave[m] - r->v[m]) / r->tol[m];
+            double d = fabs(r->vsave[m] - r->v[m]) * r->inv_tol[m];
             if (d > step || d != d) step = d;
         }
         if (!(step == step)) {
@@ -260,7 +258,12 @@ static inline void root_reflect(pt_wdf_circuit *c, wdf_stage *s, double x)
         const int N = r->N, M = r->M;
         for (int j = 0; j < N; j++) r->a[j] = w[r->edges[j]];
         if (M > 0) {
-            int it = wdf_root_newton(c, r, r->a);
+            for (int m = 0; m < M; m++) {
+                double p = 0;
+                for (int j = 0; j < N; j++) p += r->E[m * N + j] * r->a[j];
+                r->p[m] = p;
+            }
+            int it = wdf_root_newton(c, r);
             c->stats.iterations += it;
             c->stats.solves++;
             if (it > c->stats.max_iter) c->stats.max_iter = it;
@@ -349,6 +352,44 @@ void wdf_flatten(wdf_stage *s)
         for (int k = 0; k < K; k++) s->Ps[k * nu + col] = st[k];
         s->Ps[K * nu + col] = y;
     }
+    const wdf_root *r = &s->root;
+    if (r->kind != ROOT_RTYPE) return;
+    /* fold the root's linear maps in: b = (2 F1 - I) a - 2 F2 i, a = Pa u */
+    const int N = NR, M = r->M, K2 = K + 2, Mx = M ? M : 1;
+    for (int j = 0; j < N; j++)
+        for (int col = 0; col < K2; col++) {
+            double acc = -s->Pa[j * K2 + col];
+            for (int q = 0; q < N; q++) acc += 2.0 * r->F1[j * N + q] * s->Pa[q * K2 + col];
+            s->B[j * K2 + col] = acc;
+        }
+    for (int m = 0; m < M; m++)
+        for (int col = 0; col < K2; col++) {
+            double acc = 0;
+            for (int q = 0; q < N; q++) acc += r->E[m * N + q] * s->Pa[q * K2 + col];
+            s->Pp[m * K2 + col] = acc;
+        }
+    for (int k = 0; k <= K; k++) {
+        const double *ps = s->Ps + k * nu;
+        for (int col = 0; col < K2; col++) {
+            double acc = ps[col];
+            for (int j = 0; j < N; j++) acc += ps[K2 + j] * s->B[j * K2 + col];
+            s->Qu[k * K2 + col] = acc;
+        }
+        for (int m = 0; m < M; m++) {
+            double acc = 0;
+            for (int j = 0; j < N; j++) acc -= 2.0 * ps[K2 + j] * r->F2[j * M + m];
+            s->Qi[k * Mx + m] = acc;
+        }
+    }
+    if (s->out_from_root) { /* y = scale (probe_x a - probe_y i) */
+        double sc = s->out_coef[0];
+        for (int col = 0; col < K2; col++) {
+            double acc = 0;
+            for (int q = 0; q < N; q++) acc += r->probe_x[q] * s->Pa[q * K2 + col];
+            s->Qu[K * K2 + col] += sc * acc;
+        }
+        for (int m = 0; m < M; m++) s->Qi[K * Mx + m] -= sc * r->probe_y[m];
+    }
 }
 
 /* RT: one stage over n samples, in place in x, through the flattened form. */
@@ -360,6 +401,36 @@ static void stage_run(pt_wdf_circuit *c, wdf_stage *s, double *x, int n)
     double *restrict u = s->u;
     for (int k = 0; k < K; k++) u[k] = s->sv[k];
     u[K + 1] = 1.0;
+    if (s->root.kind == ROOT_RTYPE) {
+        wdf_root *r = &s->root;
+        const int M = r->M, K2 = K + 2, Mx = M ? M : 1;
+        const double *restrict Pp = s->Pp, *restrict Qu = s->Qu, *restrict Qi = s->Qi;
+        for (int t = 0; t < n; t++) {
+            u[K] = x[t];
+            for (int m = 0; m < M; m++) {
+                double acc = 0;
+                for (int k = 0; k < K2; k++) acc += Pp[m * K2 + k] * u[k];
+                r->p[m] = acc;
+            }
+            if (M > 0) {
+                int it = wdf_root_newton(c, r);
+                c->stats.iterations += it;
+                c->stats.solves++;
+                if (it > c->stats.max_iter) c->stats.max_iter = it;
+                if (it > c->max_iter) c->stats.not_converged++;
+            }
+            for (int k = 0; k <= K; k++) {
+                double acc = 0;
+                for (int j = 0; j < K2; j++) acc += Qu[k * K2 + j] * u[j];
+                for (int m = 0; m < M; m++) acc += Qi[k * Mx + m] * r->i[m];
+                s->tmp[k] = acc;
+            }
+            for (int k = 0; k < K; k++) u[k] = s->tmp[k];
+            x[t] = s->tmp[K];
+        }
+        for (int k = 0; k < K; k++) s->sv[k] = u[k];
+        return;
+    }
     for (int t = 0; t < n; t++) {
         u[K] = x[t];
         for (int j = 0; j < NR; j++) {
