@@ -37,8 +37,11 @@
 
 /* Wright omega: the w with w + ln(w) = x, for real x. RT */
 double pt_wright_omega(double x);
-/* The same to a relative error below 2e-9 (one iteration instead of two). RT */
+/* The same to a relative error below 1e-8 (one iteration instead of two). RT */
 double pt_wright_omega_fast(double x);
+/* The same from a cubic table on [-2, 64) (relative error below 1e-8), the
+ * one iteration elsewhere; what the diode roots use. RT */
+double pt_wright_omega_table(double x);
 
 /* Shockley diode (ideality n, saturation current is_a, series resistance
  * rs_ohm) seen through a port of resistance r_ohm: the reflected wave for

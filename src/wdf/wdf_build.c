@@ -768,6 +768,7 @@ static int compile_stage(pt_wdf_circuit *c, wdf_stage *s, const pt_wdf_stage_des
 
 pt_wdf_circuit *pt_wdf_compile(const pt_wdf_desc *d, double rate, pt_error *err)
 {
+    pt_wdf_omega_table_init();
     pt_wdf_circuit *c = calloc(1, sizeof *c);
     if (!c) {
         NOMEM();

@@ -6,9 +6,10 @@
  * DAFx 2015; D'Angelo et al. 2019). Our evaluation: a piecewise first guess
  * (e^x far left, cubics in the middle, x - ln x far right) refined by
  * Fritsch, Shafer and Crowley's fourth-order iteration: one step brings the
- * guess within 2e-9, two to machine precision. The code is in
+ * guess within 1e-8, two to machine precision. The code is in
  * wdf_math_inline.h so the roots inline it. */
 #include <math.h>
+#include <pthread.h>
 
 #include "wdf.h"
 #include "wdf_math_inline.h"
@@ -21,8 +22,15 @@ double pt_wright_omega(double x)
     return wdf_omega_step(x, wdf_omega_step(x, wdf_omega_guess(x)));
 }
 
-/* RT: one iteration: relative error below 2e-9 over the whole real line. */
+/* RT: one iteration: relative error below 1e-8 over the whole real line. */
 double pt_wright_omega_fast(double x) { return wdf_omega_fast(x); }
+
+/* RT once pt_wdf_omega_table_init() has run (it runs here the first time). */
+double pt_wright_omega_table(double x)
+{
+    pt_wdf_omega_table_init();
+    return wdf_omega_table(x);
+}
 
 /* A diode (anode at the port's + terminal) with series resistance rs behind
  * a port of resistance r. With R' = r + rs:
@@ -31,6 +39,7 @@ double pt_wright_omega_fast(double x) { return wdf_omega_fast(x); }
  * b = a - 2 r i. RT */
 double pt_wdf_diode_reflect(double a, double r, double is, double nvt, double rs)
 {
+    pt_wdf_omega_table_init();
     wdf_diode_k d;
     wdf_diode_k_init(&d, r, is, nvt, rs);
     return a - 2.0 * r * wdf_diode_current(&d, a);
@@ -40,8 +49,32 @@ double pt_wdf_diode_reflect(double a, double r, double is, double nvt, double rs
 double pt_wdf_diode_pair_reflect(double a, double r, double is1, double nvt1, double rs1,
                                  double is2, double nvt2, double rs2)
 {
+    pt_wdf_omega_table_init();
     wdf_diode_k d1, d2;
     wdf_diode_k_init(&d1, r, is1, nvt1, rs1);
     wdf_diode_k_init(&d2, r, is2, nvt2, rs2);
     return wdf_diode_pair_reflect(&d1, &d2, r, a);
+}
+
+double pt_wdf_omega_table[WDF_OMEGA_TABLE_N][4];
+
+static void omega_table_build(void)
+{
+    const double h = 1.0 / WDF_OMEGA_TABLE_STEPS_PER_UNIT;
+    for (int k = 0; k < WDF_OMEGA_TABLE_N; k++) {
+        double x0 = WDF_OMEGA_TABLE_LO + k * h, x1 = x0 + h;
+        double w0 = pt_wright_omega(x0), w1 = pt_wright_omega(x1);
+        double d0 = h * w0 / (1.0 + w0), d1 = h * w1 / (1.0 + w1); /* slopes per step */
+        double *c = pt_wdf_omega_table[k];
+        c[0] = w0;
+        c[1] = d0;
+        c[2] = 3.0 * (w1 - w0) - 2.0 * d0 - d1;
+        c[3] = 2.0 * (w0 - w1) + d0 + d1;
+    }
+}
+
+void pt_wdf_omega_table_init(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, omega_table_build);
 }

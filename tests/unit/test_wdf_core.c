@@ -29,6 +29,17 @@ static void wright_omega_solves_its_equation(void **state)
     }
     print_message("wright omega: worst relative residual %.3g\n", worst);
     assert_true(worst < 1e-13);
+    /* the faster forms, against the accurate one */
+    double worst_fast = 0, worst_table = 0;
+    for (double x = -60; x < 200; x += 0.00731) {
+        double w = pt_wright_omega(x);
+        worst_fast = fmax(worst_fast, fabs(pt_wright_omega_fast(x) - w) / w);
+        worst_table = fmax(worst_table, fabs(pt_wright_omega_table(x) - w) / w);
+    }
+    print_message("wright omega: one iteration %.3g, table %.3g (relative)\n", worst_fast,
+                  worst_table);
+    assert_true(worst_fast < 1e-8);
+    assert_true(worst_table < 1e-8);
 }
 
 static void diode_reflection_satisfies_shockley(void **state)
