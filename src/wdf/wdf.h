@@ -23,11 +23,13 @@
  *
  * Every adaptor, whatever its kind, is stored as an N x N scattering matrix
  * with port 0 adapted (S[0][0] = 0), and every leaf as b = ks*a[n-1] + kin*x
- * + c; the per-sample path is a handful of tight loops over those arrays,
- * with no branching on part type. The structure is resolved once, when the
- * circuit is loaded; moving a control recomputes port resistances from the
- * leaves upward and the matrices they feed (a bounded, allocation-free
- * computation that may run on the audio thread). */
+ * + c. The structure is resolved once, when the circuit is loaded; moving a
+ * control recomputes port resistances from the leaves upward and the
+ * matrices they feed (a bounded, allocation-free computation that may run on
+ * the audio thread). Since everything but the root is linear, the tree is
+ * then driven once per unit input to get the affine map around the root
+ * (see wdf_impl.h): the per-sample path is two small matrix-vector products
+ * and the root, with no branching on part type. */
 #ifndef PT_WDF_H
 #define PT_WDF_H
 
