@@ -106,20 +106,42 @@ static inline double wdf_diode_current(const wdf_diode_k *d, double a)
 }
 
 /* RT: an antiparallel pair behind a port of resistance R; d1 conducts for
- * a > 0. The conducting diode is solved as if alone; the other one's current
- * is taken at the resulting voltage (-Is once it is reverse-biased by 8 nVt
- * or more: what that leaves out is under 3.4e-4 Is). Exact to the order of
- * Is * R. */
+ * a > 0. The conducting diode is solved in closed form with the other one
+ * carrying its reverse saturation current -Is (a shift of the incident wave
+ * by R Is); that is final when the other diode is reverse-biased by 8 nVt or
+ * more (its current is then -Is to within 3.4e-4 Is). Closer to zero both
+ * conduct (at small signals, or with a leaky second diode), and the port
+ * voltage is refined by safeguarded Newton on a = v + R (i1(v) - i2(-v))
+ * inside [0, a]; there the currents are small and the series resistances
+ * are left out (their drop is below Rs Is e^8). */
 static inline double wdf_diode_pair_reflect(const wdf_diode_k *d1, const wdf_diode_k *d2,
                                             double R, double a)
 {
     const wdf_diode_k *f = d1, *rv = d2;
     double sign = 1.0;
     if (a < 0) a = -a, sign = -1.0, f = d2, rv = d1;
-    double i = wdf_diode_current(f, a);
-    double v = a - R * i;
-    double ir = v > 8.0 * rv->nvt ? -rv->is : rv->is * (exp(-v * rv->g) - 1.0);
-    return sign * (a - 2.0 * R * (i - ir));
+    /* the reverse diode carries -Is: a Thevenin shift of the incident wave */
+    double i = wdf_diode_current(f, a - R * rv->is);
+    double v = a - R * (i + rv->is);
+    if (v > 8.0 * rv->nvt) return sign * (2.0 * v - a);
+    double lo = 0.0, hi = a;
+    if (!(v > lo && v < hi)) v = 0.5 * (lo + hi);
+    for (int it = 0; it < 8; it++) {
+        double e1 = exp(v * f->g), e2 = exp(-v * rv->g);
+        double cur = f->is * (e1 - 1.0) - rv->is * (e2 - 1.0);
+        double gv = v + R * cur - a;
+        if (gv > 0) hi = v;
+        else lo = v;
+        double dg = 1.0 + R * (f->is * f->g * e1 + rv->is * rv->g * e2);
+        double step = gv / dg;
+        if (fabs(step) < 1e-12 + 1e-10 * fabs(v)) {
+            v -= step;
+            break;
+        }
+        double nv = v - step;
+        v = nv > lo && nv < hi ? nv : 0.5 * (lo + hi);
+    }
+    return sign * (2.0 * v - a);
 }
 
 #endif
