@@ -134,7 +134,7 @@ static inline double wdf_diode_pair_reflect(const wdf_diode_k *d1, const wdf_dio
         else lo = v;
         double dg = 1.0 + R * (f->is * f->g * e1 + rv->is * rv->g * e2);
         double step = gv / dg;
-        if (fabs(step) < 1e-12 + 1e-10 * fabs(v)) {
+        if (fabs(step) < 1e-10) { /* quadratic convergence: what is left is ~1e-18 V */
             v -= step;
             break;
         }

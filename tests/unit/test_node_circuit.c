@@ -172,6 +172,26 @@ static void knob_moves_do_not_click(void **state)
     free(x), free(y);
 }
 
+static void stereo_channels_run_alike(void **state)
+{
+    (void)state;
+    const int len = 4800;
+    float *x = tu_sine(len, 48000, 440, 2.0);
+    float *l = calloc(len, sizeof *l), *r = calloc(len, sizeof *r);
+    pt_node *n = circuit_node("circuits/diode_clipper.yaml", -1);
+    pt_error err = {0};
+    assert_int_equal(pt_node_prepare(n, 48000, 64, 2, &err), 0);
+    assert_int_equal(n->out_channels, 2);
+    for (int off = 0; off < len; off += 64) {
+        const float *ip[2] = {x + off, x + off};
+        float *op[2] = {l + off, r + off};
+        n->type->process(n, ip, op, 64);
+    }
+    assert_memory_equal(l, r, len * sizeof(float));
+    pt_node_destroy(n);
+    free(x), free(l), free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -180,6 +200,7 @@ int main(void)
         cmocka_unit_test(unused_control_is_ignored),
         cmocka_unit_test(declared_latency_is_the_delay),
         cmocka_unit_test(knob_moves_do_not_click),
+        cmocka_unit_test(stereo_channels_run_alike),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
