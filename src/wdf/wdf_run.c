@@ -28,8 +28,6 @@ static inline double pnjlim(double vnew, double vold, double vt, double vcrit)
     return vnew;
 }
 
-static inline double softplus(double u) { return u > 30 ? u + log1p(exp(-u)) : log1p(exp(u)); }
-static inline double sigmoid(double u) { return 1.0 / (1.0 + exp(-u)); }
 
 /* RT: device currents i (along each device port, + to -) and their
  * Jacobian D = di/dv at port voltages v. */
