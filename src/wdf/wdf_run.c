@@ -283,6 +283,26 @@ static inline void root_reflect(pt_wdf_circuit *c, wdf_stage *s, double x)
     }
 }
 
+/* RT: a one-port root's reflected wave for incident wave a (stage input x). */
+static inline double root_reflect1(const pt_wdf_circuit *c, const wdf_stage *s, double a,
+                                   double x)
+{
+    const wdf_root *r = &s->root;
+    const double R = s->R[r->edge];
+    switch (r->kind) {
+    case ROOT_VSOURCE: return 2.0 * (r->kin * x + r->kc) - a;
+    case ROOT_ISOURCE: return a + 2.0 * R * (r->kin * x + r->kc);
+    case ROOT_SWITCH: {
+        const pt_wdf_part *p = &c->d->part[r->part];
+        int closed = (p->control >= 0 ? c->ctl[p->control] : 1.0) >= 0.5;
+        if (p->invert) closed = !closed;
+        return closed ? -a : a;
+    }
+    case ROOT_DIODE: return a - 2.0 * R * wdf_diode_current(&r->dk[0], a);
+    default: return wdf_diode_pair_reflect(&r->dk[0], &r->dk[1], R, a);
+    }
+}
+
 /* RT: one pass of the linear tree: states s (the reactive leaves' last
  * incident waves), input x, the constant `one` (DC sources), the root's
  * reflected waves b. Writes the waves into the root (a_out), the new states
@@ -393,8 +413,7 @@ void wdf_flatten(wdf_stage *s)
 /* RT: one stage over n samples, in place in x, through the flattened form. */
 static void stage_run(pt_wdf_circuit *c, wdf_stage *s, double *x, int n)
 {
-    double *restrict w = s->w;
-    const int E = s->E, K = s->K, NR = s->NR, nu = K + 2 + NR;
+    const int K = s->K, NR = s->NR, nu = K + 2 + NR;
     const double *restrict Pa = s->Pa, *restrict Ps = s->Ps;
     double *restrict u = s->u;
     for (int k = 0; k < K; k++) u[k] = s->sv[k];
@@ -429,29 +448,26 @@ static void stage_run(pt_wdf_circuit *c, wdf_stage *s, double *x, int n)
         for (int k = 0; k < K; k++) s->sv[k] = u[k];
         return;
     }
+    /* one-port roots: the wave into the root and back stay in registers */
+    const double *restrict ps_b = Ps + K + 2; /* column of b in Ps (stride nu) */
     for (int t = 0; t < n; t++) {
         u[K] = x[t];
-        for (int j = 0; j < NR; j++) {
-            const double *row = Pa + j * (K + 2);
-            double acc = 0;
-            for (int k = 0; k < K + 2; k++) acc += row[k] * u[k];
-            w[s->root_edge[j]] = acc;
-        }
-        root_reflect(c, s, x[t]);
-        for (int j = 0; j < NR; j++) u[K + 2 + j] = w[E + s->root_edge[j]];
-        double y = 0;
+        double a = 0;
+        for (int k = 0; k < K + 2; k++) a += Pa[k] * u[k];
+        double b = root_reflect1(c, s, a, x[t]);
+        double y = b * ps_b[K * nu];
         {
             const double *row = Ps + K * nu;
-            for (int k = 0; k < nu; k++) y += row[k] * u[k];
+            for (int k = 0; k < K + 2; k++) y += row[k] * u[k];
         }
         for (int i = 0; i < K; i++) {
             const double *row = Ps + i * nu;
-            double acc = 0;
-            for (int k = 0; k < nu; k++) acc += row[k] * u[k];
+            double acc = b * ps_b[i * nu];
+            for (int k = 0; k < K + 2; k++) acc += row[k] * u[k];
             s->tmp[i] = acc;
         }
         for (int i = 0; i < K; i++) u[i] = s->tmp[i];
-        x[t] = s->out_from_root ? y + s->out_coef[0] * w[s->out_idx[0]] : y;
+        x[t] = y;
     }
     for (int k = 0; k < K; k++) s->sv[k] = u[k];
 }
