@@ -410,11 +410,43 @@ void wdf_flatten(wdf_stage *s)
     }
 }
 
+/* RT: a stage with a one-port root over n samples, in place in x; K is the
+ * number of states (a constant where inlined). The states are in s->u. */
+static inline __attribute__((always_inline)) void run_one_port(pt_wdf_circuit *c, wdf_stage *s,
+                                                                double *x, int n, const int K)
+{
+    const int nu = K + 3;
+    const double *restrict Pa = s->Pa, *restrict Ps = s->Ps;
+    double *restrict u = s->u;
+    double st[8], nx[8];
+    const int small = K <= 8;
+    for (int k = 0; k < K && small; k++) st[k] = u[k];
+    for (int t = 0; t < n; t++) {
+        double in = x[t];
+        double *cur = small ? st : u;
+        double a = Pa[K] * in + Pa[K + 1];
+        for (int k = 0; k < K; k++) a += Pa[k] * cur[k];
+        double b = root_reflect1(c, s, a, in);
+        const double *row = Ps + K * nu;
+        double y = row[K] * in + row[K + 1] + row[K + 2] * b;
+        for (int k = 0; k < K; k++) y += row[k] * cur[k];
+        double *next = small ? nx : s->tmp;
+        for (int i = 0; i < K; i++) {
+            row = Ps + i * nu;
+            double acc = row[K] * in + row[K + 1] + row[K + 2] * b;
+            for (int k = 0; k < K; k++) acc += row[k] * cur[k];
+            next[i] = acc;
+        }
+        for (int i = 0; i < K; i++) cur[i] = next[i];
+        x[t] = y;
+    }
+    for (int k = 0; k < K && small; k++) u[k] = st[k];
+}
+
 /* RT: one stage over n samples, in place in x, through the flattened form. */
 static void stage_run(pt_wdf_circuit *c, wdf_stage *s, double *x, int n)
 {
-    const int K = s->K, NR = s->NR, nu = K + 2 + NR;
-    const double *restrict Pa = s->Pa, *restrict Ps = s->Ps;
+    const int K = s->K;
     double *restrict u = s->u;
     for (int k = 0; k < K; k++) u[k] = s->sv[k];
     u[K + 1] = 1.0;
@@ -448,26 +480,14 @@ static void stage_run(pt_wdf_circuit *c, wdf_stage *s, double *x, int n)
         for (int k = 0; k < K; k++) s->sv[k] = u[k];
         return;
     }
-    /* one-port roots: the wave into the root and back stay in registers */
-    const double *restrict ps_b = Ps + K + 2; /* column of b in Ps (stride nu) */
-    for (int t = 0; t < n; t++) {
-        u[K] = x[t];
-        double a = 0;
-        for (int k = 0; k < K + 2; k++) a += Pa[k] * u[k];
-        double b = root_reflect1(c, s, a, x[t]);
-        double y = b * ps_b[K * nu];
-        {
-            const double *row = Ps + K * nu;
-            for (int k = 0; k < K + 2; k++) y += row[k] * u[k];
-        }
-        for (int i = 0; i < K; i++) {
-            const double *row = Ps + i * nu;
-            double acc = b * ps_b[i * nu];
-            for (int k = 0; k < K + 2; k++) acc += row[k] * u[k];
-            s->tmp[i] = acc;
-        }
-        for (int i = 0; i < K; i++) u[i] = s->tmp[i];
-        x[t] = y;
+    /* one-port roots: the wave into the root and back stay in registers; a
+       copy of the loop for each small state count lets the compiler unroll */
+    switch (K) {
+    case 0: run_one_port(c, s, x, n, 0); break;
+    case 1: run_one_port(c, s, x, n, 1); break;
+    case 2: run_one_port(c, s, x, n, 2); break;
+    case 3: run_one_port(c, s, x, n, 3); break;
+    default: run_one_port(c, s, x, n, K); break;
     }
     for (int k = 0; k < K; k++) s->sv[k] = u[k];
 }
