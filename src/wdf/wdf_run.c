@@ -443,6 +443,42 @@ static inline __attribute__((always_inline)) void run_one_port(pt_wdf_circuit *c
     for (int k = 0; k < K && small; k++) u[k] = st[k];
 }
 
+/* RT: a stage with an R-type root over n samples, in place in x; K states,
+ * M device ports (constants where inlined). The states are in s->u. */
+static inline __attribute__((always_inline)) void run_rtype(pt_wdf_circuit *c, wdf_stage *s,
+                                                             double *x, int n, const int K,
+                                                             const int M)
+{
+    wdf_root *r = &s->root;
+    const int K2 = K + 2, Mx = M ? M : 1;
+    const double *restrict Pp = s->Pp, *restrict Qu = s->Qu, *restrict Qi = s->Qi;
+    double *restrict u = s->u;
+    for (int t = 0; t < n; t++) {
+        u[K] = x[t];
+        for (int m = 0; m < M; m++) {
+            double acc = 0;
+            for (int k = 0; k < K2; k++) acc += Pp[m * K2 + k] * u[k];
+            r->p[m] = acc;
+        }
+        if (M > 0) {
+            int it = wdf_root_newton(c, r);
+            c->stats.iterations += it;
+            c->stats.solves++;
+            if (it > c->stats.max_iter) c->stats.max_iter = it;
+            if (it > c->max_iter) c->stats.not_converged++;
+        }
+        double *next = s->tmp;
+        for (int k = 0; k <= K; k++) {
+            double acc = 0;
+            for (int j = 0; j < K2; j++) acc += Qu[k * K2 + j] * u[j];
+            for (int m = 0; m < M; m++) acc += Qi[k * Mx + m] * r->i[m];
+            next[k] = acc;
+        }
+        for (int k = 0; k < K; k++) u[k] = next[k];
+        x[t] = next[K];
+    }
+}
+
 /* RT: one stage over n samples, in place in x, through the flattened form. */
 static void stage_run(pt_wdf_circuit *c, wdf_stage *s, double *x, int n)
 {
@@ -451,32 +487,10 @@ static void stage_run(pt_wdf_circuit *c, wdf_stage *s, double *x, int n)
     for (int k = 0; k < K; k++) u[k] = s->sv[k];
     u[K + 1] = 1.0;
     if (s->root.kind == ROOT_RTYPE) {
-        wdf_root *r = &s->root;
-        const int M = r->M, K2 = K + 2, Mx = M ? M : 1;
-        const double *restrict Pp = s->Pp, *restrict Qu = s->Qu, *restrict Qi = s->Qi;
-        for (int t = 0; t < n; t++) {
-            u[K] = x[t];
-            for (int m = 0; m < M; m++) {
-                double acc = 0;
-                for (int k = 0; k < K2; k++) acc += Pp[m * K2 + k] * u[k];
-                r->p[m] = acc;
-            }
-            if (M > 0) {
-                int it = wdf_root_newton(c, r);
-                c->stats.iterations += it;
-                c->stats.solves++;
-                if (it > c->stats.max_iter) c->stats.max_iter = it;
-                if (it > c->max_iter) c->stats.not_converged++;
-            }
-            for (int k = 0; k <= K; k++) {
-                double acc = 0;
-                for (int j = 0; j < K2; j++) acc += Qu[k * K2 + j] * u[j];
-                for (int m = 0; m < M; m++) acc += Qi[k * Mx + m] * r->i[m];
-                s->tmp[k] = acc;
-            }
-            for (int k = 0; k < K; k++) u[k] = s->tmp[k];
-            x[t] = s->tmp[K];
-        }
+        const int M = s->root.M;
+        if (K == 2 && M == 2) run_rtype(c, s, x, n, 2, 2); /* a triode or BJT stage */
+        else if (K == 3 && M == 4) run_rtype(c, s, x, n, 3, 4); /* two BJTs */
+        else run_rtype(c, s, x, n, K, M);
         for (int k = 0; k < K; k++) s->sv[k] = u[k];
         return;
     }
