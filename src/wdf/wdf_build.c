@@ -253,9 +253,11 @@ int wdf_stage_update(pt_wdf_circuit *c, wdf_stage *s, pt_error *err)
     if (r->kind == ROOT_DIODE_PAIR || r->kind == ROOT_DIODE) {
         const pt_wdf_part *p = &d->part[r->part];
         double R = s->R[r->edge];
-        wdf_diode_k_init(&r->dk[0], R, p->is_a, p->n * PT_WDF_VT_27C, p->rs_ohm);
-        if (r->kind == ROOT_DIODE_PAIR)
-            wdf_diode_k_init(&r->dk[1], R, p->is2_a, p->n2 * PT_WDF_VT_27C, p->rs2_ohm);
+        if (r->kind == ROOT_DIODE)
+            wdf_diode_k_init(&r->dk, R, p->is_a, p->n * PT_WDF_VT_27C, p->rs_ohm);
+        else
+            wdf_pair_init(&r->pk, R, p->is_a, p->n * PT_WDF_VT_27C, p->rs_ohm, p->is2_a,
+                          p->n2 * PT_WDF_VT_27C, p->rs2_ohm);
     }
     if (r->kind == ROOT_RTYPE) {
         wdf_mna *x = r->mna;

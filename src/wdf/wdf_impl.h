@@ -52,7 +52,8 @@ typedef struct wdf_root {
     int part;
     int edge;             /* one-port roots: the child's edge */
     double kin, kc;       /* sources: value = kin * x + kc */
-    wdf_diode_k dk[2];    /* diode roots: constants that depend on the port resistance */
+    wdf_diode_k dk;       /* diode root: constants that depend on the port resistance */
+    wdf_pair_k pk;        /* diode-pair root: likewise */
     /* R-type root */
     int N, M;             /* linear ports, device ports */
     int *edges;           /* N */

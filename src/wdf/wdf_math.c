@@ -50,10 +50,9 @@ double pt_wdf_diode_pair_reflect(double a, double r, double is1, double nvt1, do
                                  double is2, double nvt2, double rs2)
 {
     pt_wdf_omega_table_init();
-    wdf_diode_k d1, d2;
-    wdf_diode_k_init(&d1, r, is1, nvt1, rs1);
-    wdf_diode_k_init(&d2, r, is2, nvt2, rs2);
-    return wdf_diode_pair_reflect(&d1, &d2, r, a);
+    wdf_pair_k p;
+    wdf_pair_init(&p, r, is1, nvt1, rs1, is2, nvt2, rs2);
+    return wdf_pair_reflect(&p, a);
 }
 
 double pt_wdf_omega_table[WDF_OMEGA_TABLE_N][4];

@@ -105,25 +105,60 @@ static inline double wdf_diode_current(const wdf_diode_k *d, double a)
     return d->k * wdf_omega_table(d->c + a * d->g) - d->is;
 }
 
-/* RT: an antiparallel pair behind a port of resistance R; d1 conducts for
- * a > 0. The conducting diode is solved in closed form with the other one
- * carrying its reverse saturation current -Is (a shift of the incident wave
- * by R Is); that is final when the other diode is reverse-biased by 8 nVt or
- * more (its current is then -Is to within 3.4e-4 Is). Closer to zero both
- * conduct (at small signals, or with a leaky second diode), and the port
- * voltage is refined by safeguarded Newton on a = v + R (i1(v) - i2(-v))
- * inside [0, a]; there the currents are small and the series resistances
- * are left out (their drop is below Rs Is e^8). */
-static inline double wdf_diode_pair_reflect(const wdf_diode_k *d1, const wdf_diode_k *d2,
-                                            double R, double a)
+/* An antiparallel pair behind a port of resistance R, with the constants of
+ * each direction folded (direction 0: a >= 0, the first diode conducts;
+ * direction 1: a < 0, mirrored, the second one does). */
+typedef struct wdf_pair_k {
+    wdf_diode_k d[2];
+    double R;
+    double tf0[2], tg[2]; /* table coordinate (x - LO) * steps = tf0 + |a| tg */
+    double vA[2], vB[2];  /* port voltage v = |a| - vA w + vB */
+    double vmin[2];       /* 8 nVt of the other diode */
+} wdf_pair_k;
+
+static inline void wdf_pair_init(wdf_pair_k *p, double R, double is1, double nvt1, double rs1,
+                                 double is2, double nvt2, double rs2)
 {
-    const wdf_diode_k *f = d1, *rv = d2;
-    double sign = 1.0;
-    if (a < 0) a = -a, sign = -1.0, f = d2, rv = d1;
-    /* the reverse diode carries -Is: a Thevenin shift of the incident wave */
-    double i = wdf_diode_current(f, a - R * rv->is);
-    double v = a - R * (i + rv->is);
-    if (v > 8.0 * rv->nvt) return sign * (2.0 * v - a);
+    wdf_diode_k_init(&p->d[0], R, is1, nvt1, rs1);
+    wdf_diode_k_init(&p->d[1], R, is2, nvt2, rs2);
+    p->R = R;
+    for (int k = 0; k < 2; k++) {
+        const wdf_diode_k *f = &p->d[k], *rv = &p->d[1 - k];
+        /* the other diode carries -Is: the incident wave shifts by R Is */
+        p->tf0[k] = (f->c - R * rv->is * f->g - WDF_OMEGA_TABLE_LO) * WDF_OMEGA_TABLE_STEPS_PER_UNIT;
+        p->tg[k] = f->g * WDF_OMEGA_TABLE_STEPS_PER_UNIT;
+        p->vA[k] = R * f->k;
+        p->vB[k] = R * (f->is - rv->is);
+        p->vmin[k] = 8.0 * rv->nvt;
+    }
+}
+
+/* RT: the reflected wave of the pair for incident wave a. The conducting
+ * diode is solved in closed form with the other one carrying its reverse
+ * saturation current -Is; that is final when the other diode is reverse-
+ * biased by 8 nVt or more (its current is then -Is to within 3.4e-4 Is).
+ * Closer to zero both conduct (at small signals, or with a leaky second
+ * diode), and the port voltage is refined by safeguarded Newton on
+ * a = v + R (i1(v) - i2(-v)) inside [0, a]; there the currents are small and
+ * the series resistances are left out (their drop is below Rs Is e^8). */
+static inline double wdf_pair_reflect(const wdf_pair_k *p, double a)
+{
+    int k = a < 0;
+    double sign = k ? -1.0 : 1.0;
+    a = fabs(a);
+    double F = p->tf0[k] + a * p->tg[k], w;
+    if (F >= 0.0 && F < (double)WDF_OMEGA_TABLE_N) {
+        int j = (int)F;
+        double t = F - j;
+        const double *c = pt_wdf_omega_table[j];
+        w = ((c[3] * t + c[2]) * t + c[1]) * t + c[0];
+    } else {
+        w = wdf_omega_fast(F * (1.0 / WDF_OMEGA_TABLE_STEPS_PER_UNIT) + WDF_OMEGA_TABLE_LO);
+    }
+    double v = a - p->vA[k] * w + p->vB[k];
+    if (v > p->vmin[k]) return sign * (2.0 * v - a);
+    const wdf_diode_k *f = &p->d[k], *rv = &p->d[1 - k];
+    const double R = p->R;
     double lo = 0.0, hi = a;
     if (!(v > lo && v < hi)) v = 0.5 * (lo + hi);
     for (int it = 0; it < 8; it++) {
@@ -134,7 +169,7 @@ static inline double wdf_diode_pair_reflect(const wdf_diode_k *d1, const wdf_dio
         else lo = v;
         double dg = 1.0 + R * (f->is * f->g * e1 + rv->is * rv->g * e2);
         double step = gv / dg;
-        if (fabs(step) < 1e-10) { /* quadratic convergence: what is left is ~1e-18 V */
+        if (fabs(step) < 1e-8) { /* quadratic convergence: what is left is ~1e-14 V */
             v -= step;
             break;
         }

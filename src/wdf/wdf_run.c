@@ -246,11 +246,11 @@ static inline void root_reflect(pt_wdf_circuit *c, wdf_stage *s, double x)
     }
     case ROOT_DIODE: {
         double a = w[r->edge];
-        w[E + r->edge] = a - 2.0 * s->R[r->edge] * wdf_diode_current(&r->dk[0], a);
+        w[E + r->edge] = a - 2.0 * s->R[r->edge] * wdf_diode_current(&r->dk, a);
         break;
     }
     case ROOT_DIODE_PAIR:
-        w[E + r->edge] = wdf_diode_pair_reflect(&r->dk[0], &r->dk[1], s->R[r->edge], w[r->edge]);
+        w[E + r->edge] = wdf_pair_reflect(&r->pk, w[r->edge]);
         break;
     default: { /* ROOT_RTYPE */
         const int N = r->N, M = r->M;
@@ -284,8 +284,8 @@ static inline void root_reflect(pt_wdf_circuit *c, wdf_stage *s, double x)
 }
 
 /* RT: a one-port root's reflected wave for incident wave a (stage input x). */
-static inline double root_reflect1(const pt_wdf_circuit *c, const wdf_stage *s, double a,
-                                   double x)
+static inline __attribute__((always_inline)) double
+root_reflect1(const pt_wdf_circuit *c, const wdf_stage *s, double a, double x)
 {
     const wdf_root *r = &s->root;
     const double R = s->R[r->edge];
@@ -298,8 +298,8 @@ static inline double root_reflect1(const pt_wdf_circuit *c, const wdf_stage *s, 
         if (p->invert) closed = !closed;
         return closed ? -a : a;
     }
-    case ROOT_DIODE: return a - 2.0 * R * wdf_diode_current(&r->dk[0], a);
-    default: return wdf_diode_pair_reflect(&r->dk[0], &r->dk[1], R, a);
+    case ROOT_DIODE: return a - 2.0 * R * wdf_diode_current(&r->dk, a);
+    default: return wdf_pair_reflect(&r->pk, a);
     }
 }
 
