@@ -113,6 +113,7 @@ typedef struct wdf_pair_k {
     double R;
     double tf0[2], tg[2]; /* table coordinate (x - LO) * steps = tf0 + |a| tg */
     double vA[2], vB[2];  /* port voltage v = |a| - vA w + vB */
+    double bA[2], bB[2];  /* reflected wave b = a - bA w + bB (signs folded in) */
     double vmin[2];       /* 8 nVt of the other diode */
 } wdf_pair_k;
 
@@ -130,6 +131,9 @@ static inline void wdf_pair_init(wdf_pair_k *p, double R, double is1, double nvt
         p->vA[k] = R * f->k;
         p->vB[k] = R * (f->is - rv->is);
         p->vmin[k] = 8.0 * rv->nvt;
+        /* b = sign (2 v - |a|) = a - sign 2 vA w + sign 2 vB */
+        p->bA[k] = (k ? -2.0 : 2.0) * p->vA[k];
+        p->bB[k] = (k ? -2.0 : 2.0) * p->vB[k];
     }
 }
 
@@ -143,10 +147,14 @@ static inline void wdf_pair_init(wdf_pair_k *p, double R, double is1, double nvt
  * the series resistances are left out (their drop is below Rs Is e^8). */
 static inline double wdf_pair_reflect(const wdf_pair_k *p, double a)
 {
+    /* both directions' table coordinates at once, then a select: keeps the
+       sign test off the loads in the critical path */
+    double F0 = p->tf0[0] + a * p->tg[0], F1 = p->tf0[1] - a * p->tg[1];
     int k = a < 0;
     double sign = k ? -1.0 : 1.0;
+    const double a_in = a;
     a = fabs(a);
-    double F = p->tf0[k] + a * p->tg[k], w;
+    double F = k ? F1 : F0, w;
     if (F >= 0.0 && F < (double)WDF_OMEGA_TABLE_N) {
         int j = (int)F;
         double t = F - j;
@@ -156,7 +164,7 @@ static inline double wdf_pair_reflect(const wdf_pair_k *p, double a)
         w = wdf_omega_fast(F * (1.0 / WDF_OMEGA_TABLE_STEPS_PER_UNIT) + WDF_OMEGA_TABLE_LO);
     }
     double v = a - p->vA[k] * w + p->vB[k];
-    if (v > p->vmin[k]) return sign * (2.0 * v - a);
+    if (v > p->vmin[k]) return a_in - p->bA[k] * w + p->bB[k];
     const wdf_diode_k *f = &p->d[k], *rv = &p->d[1 - k];
     const double R = p->R;
     double lo = 0.0, hi = a;
