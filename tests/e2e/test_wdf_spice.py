@@ -84,13 +84,13 @@ D2 inm out DN
 .model DN D(IS=2.52n N=1.752 RS=0.568 CJO=0)
 R7 out a 1k
 C5 a 0 220n
-R8 a p 1k
+R8 a 0 10k
 Rta a w 10k
 Rtb w m 10k
 R9 w s 220
 C6 s 0 220n
 R10 o m 1k
-E2 o 0 p m 1e6
+E2 o 0 a m 1e6
 C7 o c 1u
 Rlb c vol 90k
 Rla vol 0 10k
