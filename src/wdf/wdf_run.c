@@ -1,13 +1,18 @@
-/* wdf_run.c — the per-sample path: leaves, waves up, the root, waves down.
+/* wdf_run.c — running a compiled circuit.
  *
- * One sample of one stage:
+ * One pass of a stage's tree (tree_pass) does what a wave digital filter
+ * does each sample:
  *   1. every leaf reflects  b = ks * a[n-1] + kin * x + kc
  *      (resistor 0; capacitor a[n-1]; inductor -a[n-1]; source its value)
  *   2. adaptors in post-order send up  b0 = sum_k S[0][k] a_k
- *   3. the root reflects (closed form, or Newton-Raphson for an R-type root)
+ *   3. the root reflects
  *   4. adaptors in reverse order send down  b_k = S[k][0] a0 + sum_j S[k][j] a_j
  *   5. the output is a fixed linear combination of waves
- * Steps 1, 2, 4 and 5 are the same loops for every circuit. */
+ * Steps 1, 2, 4 and 5 are linear, so wdf_flatten drives the tree with unit
+ * inputs once per coefficient change and keeps the affine map around the
+ * root; the per-sample loops (run_one_port, run_rtype) then apply that map
+ * and solve the root: in closed form for diodes and sources, by
+ * Newton-Raphson on the device ports for an R-type root. */
 #include <math.h>
 #include <string.h>
 
@@ -223,64 +228,6 @@ int wdf_root_newton(pt_wdf_circuit *c, wdf_root *r)
     device_eval(r, r->v, r->i, r->D);
     r->last_iter = c->max_iter + 1;
     return c->max_iter + 1;
-}
-
-/* RT: one-port roots and the R-type root: set the down waves of the root's
- * children from their up waves. */
-static inline void root_reflect(pt_wdf_circuit *c, wdf_stage *s, double x)
-{
-    wdf_root *r = &s->root;
-    double *w = s->w;
-    const int E = s->E;
-    switch (r->kind) {
-    case ROOT_VSOURCE: w[E + r->edge] = 2.0 * (r->kin * x + r->kc) - w[r->edge]; break;
-    case ROOT_ISOURCE:
-        w[E + r->edge] = w[r->edge] + 2.0 * s->R[r->edge] * (r->kin * x + r->kc);
-        break;
-    case ROOT_SWITCH: {
-        const pt_wdf_part *p = &c->d->part[r->part];
-        int closed = (p->control >= 0 ? c->ctl[p->control] : 1.0) >= 0.5;
-        if (p->invert) closed = !closed;
-        w[E + r->edge] = closed ? -w[r->edge] : w[r->edge];
-        break;
-    }
-    case ROOT_DIODE: {
-        double a = w[r->edge];
-        w[E + r->edge] = a - 2.0 * s->R[r->edge] * wdf_diode_current(&r->dk, a);
-        break;
-    }
-    case ROOT_DIODE_PAIR:
-        w[E + r->edge] = wdf_pair_reflect(&r->pk, w[r->edge]);
-        break;
-    default: { /* ROOT_RTYPE */
-        const int N = r->N, M = r->M;
-        for (int j = 0; j < N; j++) r->a[j] = w[r->edges[j]];
-        if (M > 0) {
-            for (int m = 0; m < M; m++) {
-                double p = 0;
-                for (int j = 0; j < N; j++) p += r->E[m * N + j] * r->a[j];
-                r->p[m] = p;
-            }
-            int it = wdf_root_newton(c, r);
-            c->stats.iterations += it;
-            c->stats.solves++;
-            if (it > c->stats.max_iter) c->stats.max_iter = it;
-            if (it > c->max_iter) c->stats.not_converged++;
-        }
-        for (int k = 0; k < N; k++) {
-            double v = 0;
-            for (int j = 0; j < N; j++) v += r->F1[k * N + j] * r->a[j];
-            for (int j = 0; j < M; j++) v -= r->F2[k * M + j] * r->i[j];
-            w[E + r->edges[k]] = 2.0 * v - r->a[k];
-        }
-        for (int k = 0; k < r->n_probe; k++) {
-            double v = 0;
-            for (int j = 0; j < N; j++) v += r->probe_x[k * N + j] * r->a[j];
-            for (int j = 0; j < M; j++) v -= r->probe_y[k * M + j] * r->i[j];
-            w[2 * E + k] = v;
-        }
-    }
-    }
 }
 
 /* RT: a one-port root's reflected wave for incident wave a (stage input x). */
