@@ -506,7 +506,8 @@ static int compile_rtype_root(pt_wdf_circuit *c, wdf_stage *s, const pt_wdf_tree
     r->v_prev = zalloc(c, (size_t)Mx, sizeof(double));
     r->inv_tol = zalloc(c, (size_t)Mx, sizeof(double));
     r->v_prev2 = zalloc(c, (size_t)Mx, sizeof(double));
-    if (!r->inv_tol || !r->v_prev2) return NOMEM();
+    r->p_prev = zalloc(c, (size_t)Mx, sizeof(double));
+    if (!r->inv_tol || !r->v_prev2 || !r->p_prev) return NOMEM();
     for (int m = 0; m < Mx; m++) r->inv_tol[m] = 1.0 / 1e-5; /* junctions: 1e-5 V */
     r->i = zalloc(c, (size_t)Mx, sizeof(double));
     r->D = zalloc(c, (size_t)(Mx * Mx), sizeof(double));

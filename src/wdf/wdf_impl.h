@@ -62,7 +62,7 @@ typedef struct wdf_root {
     wdf_device *dev;
     int n_dev;
     int last_iter;        /* iterations the last sample took */
-    double *v, *v_prev, *v_prev2, *v_rest, *inv_tol, *i, *D, *J, *F, *p, *a, *vsave; /* work, M or MxM or N */
+    double *v, *v_prev, *v_prev2, *p_prev, *v_rest, *inv_tol, *i, *D, *J, *F, *p, *a, *vsave; /* work, M or MxM or N */
     int n_probe;          /* node-pair read-outs, written to w[2E + k] */
     int *probe_p, *probe_n;
     double *probe_x, *probe_y; /* n_probe x N, n_probe x M */

@@ -142,8 +142,15 @@ int wdf_root_newton(pt_wdf_circuit *c, wdf_root *r)
 {
     const int M = r->M;
     /* extrapolate only while the solution moves smoothly (the last solve
-       was quick); after a jump, start from the last solution */
-    const int extrapolate = r->last_iter <= 2;
+       was quick and the drive did not jump); else start from the last
+       solution */
+    double jump = 0;
+    for (int m = 0; m < M; m++) {
+        double d = fabs(r->p[m] - r->p_prev[m]);
+        if (d > jump) jump = d;
+        r->p_prev[m] = r->p[m];
+    }
+    const int extrapolate = r->last_iter <= 2 && jump < 0.25;
     for (int m = 0; m < M; m++) {
         double v1 = r->v[m], v2 = r->v_prev[m], v3 = r->v_prev2[m];
         if (extrapolate) r->v[m] = 3.0 * (v1 - v2) + v3; /* quadratic through the last three */
