@@ -31,9 +31,13 @@
  *     store. A result whose deadline passed is not computed (only the input
  *     spectrum is kept, so later blocks are right again).
  * So a late worker costs a gap of P samples in that level's share of the
- * tail, never a late callback. Sizing: the smallest async level (1024 by
- * default) gives the worker >= 21 ms at 48 kHz, against well under 1 ms of
- * work for the largest job of a 10 s IR.
+ * tail, never a late callback. Sizing: async partitions are larger than
+ * sync_max (1024 by default), which gives the worker >= 43 ms at 48 kHz for
+ * a block, against about 1 ms of work for the largest block of a 10 s IR.
+ *
+ * The plan (head length, growth ratio, largest partition) is the cheapest by
+ * a cost model calibrated on this machine's KissFFT and kernels; see
+ * pt_conv_describe and bench/bench_conv.c.
  *
  * Offline use (render, tests): set `offline`: async levels are then computed
  * on the calling thread when their block completes, there is no worker, and
@@ -53,10 +57,11 @@
 typedef struct pt_conv pt_conv;
 
 typedef struct pt_conv_config {
-    int base_frames;   /* FIR head length = smallest partition (power of 2; 0: 64) */
-    int sync_max;      /* largest partition computed in the callback (0: 512) */
+    int base_frames;   /* FIR head length = smallest partition, a power of two
+                          (0: the cheapest of 64, 128, 256 for this IR) */
+    int sync_max;      /* largest partition computed in the callback (0: 1024) */
     int max_partition; /* largest partition (0: chosen from the IR length) */
-    int ratio;         /* growth of partition sizes, 2, 4 or 8 (0: chosen) */
+    int ratio;         /* growth of partition sizes, 2 to 16 (0: chosen) */
     bool offline;      /* no worker thread: every partition on the caller */
 } pt_conv_config;
 

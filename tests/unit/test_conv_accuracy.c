@@ -110,7 +110,8 @@ static void run(pt_conv *c, const float *x, float *y, int n, int block, bool wai
     }
 }
 
-static void check_ir_length(int L, int n, int win_len)
+static void check_ir_length_cfg(int L, int n, int win_len, const pt_conv_config *cfg_in,
+                                const int *blocks, int n_blocks)
 {
     float *h = make_ir(L, 1234u + (uint32_t)L);
     float *x = make_noise(n, 99u);
@@ -118,14 +119,14 @@ static void check_ir_length(int L, int n, int win_len)
     windows w;
     make_windows(&w, h, L, x, n, win_len);
     const float *ir[1] = {h};
-    pt_conv_config cfg = {.offline = true};
+    pt_conv_config cfg = *cfg_in;
+    cfg.offline = true;
     pt_error err = {0};
     pt_conv *c = pt_conv_new(ir, 1, L, &cfg, &err);
     assert_non_null(c);
     char plan[256];
     pt_conv_describe(c, plan, sizeof plan);
-    static const int blocks[] = {32, 64, 128, 1000, -1};
-    for (int b = 0; b < 5; b++) {
+    for (int b = 0; b < n_blocks; b++) {
         pt_conv_reset(c);
         memset(y, 0, (size_t)n * sizeof(float));
         run(c, x, y, n, blocks[b], false);
@@ -139,6 +140,27 @@ static void check_ir_length(int L, int n, int win_len)
     free(h);
     free(x);
     free(y);
+}
+
+static void check_ir_length(int L, int n, int win_len)
+{
+    static const int blocks[] = {32, 64, 128, 1000, -1};
+    pt_conv_config cfg = {0}; /* the plan the cost model picks */
+    check_ir_length_cfg(L, n, win_len, &cfg, blocks, 5);
+}
+
+/* Other plans (growth ratios, head lengths, sync limits) are right too. */
+static void test_other_plans(void **st)
+{
+    (void)st;
+    static const int blocks[] = {64, -1};
+    static const pt_conv_config cfgs[] = {
+        {.base_frames = 32, .sync_max = 64, .ratio = 2},
+        {.base_frames = 128, .sync_max = 512, .ratio = 4},
+        {.base_frames = 64, .sync_max = 1024, .ratio = 16, .max_partition = 16384},
+        {.base_frames = 256, .sync_max = 256, .ratio = 8, .max_partition = 2048},
+    };
+    for (int i = 0; i < 4; i++) check_ir_length_cfg(48000, 60000, 128, &cfgs[i], blocks, 2);
 }
 
 static void test_ir_1(void **st) { (void)st; check_ir_length(1, 5000, 256); }
@@ -224,6 +246,7 @@ int main(void)
         cmocka_unit_test(test_ir_1000),
         cmocka_unit_test(test_ir_48000),
         cmocka_unit_test(test_ir_480000),
+        cmocka_unit_test(test_other_plans),
         cmocka_unit_test(test_zero_latency),
         cmocka_unit_test(test_worker_matches_offline),
     };

@@ -124,7 +124,8 @@ static void run_stall(int L, int stall_frames, int total_frames)
     float *x = make(total_frames, 12u, 0);
     float *y = calloc((size_t)total_frames, sizeof(float));
     const float *ir[1] = {h};
-    pt_conv_config cfg = {.offline = false};
+    /* a plan with async levels whatever the cost model prefers */
+    pt_conv_config cfg = {.offline = false, .base_frames = 64, .sync_max = 512, .ratio = 8};
     pt_conv *c = pt_conv_new(ir, 1, L, &cfg, NULL);
     assert_non_null(c);
     pt_conv_set_worker_hook(c, stall_hook, NULL);
