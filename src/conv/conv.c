@@ -90,7 +90,7 @@ typedef struct plan {
 } plan;
 
 /* Lay out levels for an IR of L samples: sizes base, base*r, base*r^2, ...
- * up to pmax. A sync level starts at s = P, an async one at s = 2P; each
+ * capped at pmax. A sync level starts at s = P, an async one at s = 2P; each
  * level takes just enough partitions to bring the next one to its start,
  * and the last one takes whatever is left. */
 static void make_plan(plan *pl, int L, int base, int sync_max, int pmax, int r)
@@ -99,7 +99,7 @@ static void make_plan(plan *pl, int L, int base, int sync_max, int pmax, int r)
     int s = base, P = base;
     while (s < L && pl->n < MAX_LEVELS) {
         int K;
-        int Pn = P * r;
+        int Pn = P * r < pmax ? P * r : pmax; /* next size, never above pmax */
         if (P >= pmax || pl->n == MAX_LEVELS - 1) {
             K = (L - s + P - 1) / P;
         } else {
@@ -120,18 +120,18 @@ static void make_plan(plan *pl, int L, int base, int sync_max, int pmax, int r)
 
 /* Estimated cost of a plan in ms of CPU per second of 48 kHz audio: a
  * least-squares fit over ~6000 measured plans (KissFFT, AVX2 kernels; 12 %
- * rms error). A head FIR tap costs 0.0007 per output; a level costs a forward
+ * rms error; the FIR term measured alone). A head FIR tap costs 0.0015; a level costs a forward
  * and n_out inverse FFTs of 2P points per P samples, plus one complex
  * multiply-accumulate per bin, partition and output, dearer once the
  * spectra no longer fit in cache. */
 static double plan_cost(const plan *pl, int base, int n_out)
 {
-    double c = 0.0007 * base * n_out;
+    double c = 0.0015 * base * n_out;
     for (int i = 0; i < pl->n; i++) {
         double P = pl->P[i];
         double big = P > 2048 ? log2(P / 2048) : 0.0; /* spectra out of cache */
-        c += 0.0168 * log2(2 * P) * (1 + n_out);
-        c += (0.0185 + 0.0017 * big) * pl->K[i] * n_out * (P + 1) / P;
+        c += 0.0153 * log2(2 * P) * (1 + n_out);
+        c += (0.0181 + 0.0026 * big) * pl->K[i] * n_out * (P + 1) / P;
     }
     return c;
 }
@@ -148,7 +148,7 @@ static void choose_plan(plan *pl, int *base_out, int L, int n_out, const pt_conv
         if (base > sync_max) break;
         for (int r = 2; r <= 16; r *= 2) {
             if (cfg->ratio && r != cfg->ratio) continue;
-            for (int pmax = base; pmax <= 65536; pmax *= 2) {
+            for (int pmax = base; pmax <= 16384; pmax *= 2) { /* larger FFTs lose to cache */
                 if (cfg->max_partition && pmax != cfg->max_partition) continue;
                 plan t;
                 make_plan(&t, L, base, sync_max, pmax, r);
