@@ -215,6 +215,7 @@ static void level_block(pt_conv *c, level *l, int64_t m, float *const *dst, bool
     }
 }
 
+/* RT: empty a level's delay line */
 static void level_clear(level *l)
 {
     memset(l->fdl_re, 0, (size_t)l->K * l->bins * sizeof(float));
@@ -231,6 +232,8 @@ static void level_publish(level *l, uint64_t epoch, int64_t m, bool computed)
     atomic_store_explicit(&l->done, tag, memory_order_release);
 }
 
+/* RT: compute (or only absorb) block m of an async level into its slot and
+ * publish it: on the worker, or in line in offline mode. */
 static void async_block(pt_conv *c, level *l, int64_t m, uint64_t epoch, bool compute)
 {
     float *dst[PT_CONV_MAX_OUT];
@@ -442,7 +445,8 @@ void pt_conv_set_worker_hook(pt_conv *c, void (*hook)(void *), void *ctx)
     c->hook = hook;
 }
 
-/* RT */
+/* RT: clear the callback's state; the worker clears its own when it sees
+ * the new epoch. */
 void pt_conv_reset(pt_conv *c)
 {
     memset(c->hist, 0, (size_t)2 * c->base * sizeof(float));
@@ -468,7 +472,8 @@ static inline void axpy(float *restrict y, float g, const float *restrict x, int
     for (int i = 0; i < n; i++) y[i] += g * x[i];
 }
 
-/* RT */
+/* RT: see conv.h. The block is cut at every `base` boundary; at each, the
+ * sync levels whose block completed run here and the worker is told. */
 void pt_conv_process(pt_conv *c, const float *in, float *const *out, int frames)
 {
     const int base = c->base;

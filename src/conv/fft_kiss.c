@@ -41,7 +41,7 @@ void pt_fft_free(pt_fft *f)
 
 int pt_fft_size(const pt_fft *f) { return f->n; }
 
-/* RT */
+/* RT: forward transform, split output */
 void pt_fft_forward(pt_fft *f, const float *x, float *re, float *im)
 {
     kiss_fftr(f->fwd, x, f->spec);
@@ -52,7 +52,7 @@ void pt_fft_forward(pt_fft *f, const float *x, float *re, float *im)
     }
 }
 
-/* RT */
+/* RT: inverse transform from split input */
 void pt_fft_inverse(pt_fft *f, const float *re, const float *im, float *x)
 {
     int bins = f->n / 2 + 1;

@@ -28,7 +28,7 @@
         for (int i = 0; i < n; i++) y[i] = MADD(g, xx[i], y[i]);                               \
     }
 
-/* RT */
+/* RT: see kernels.h */
 static void cmac_generic(float *restrict acc_re, float *restrict acc_im, const float *restrict xr,
                          const float *restrict xi, const float *restrict hr,
                          const float *restrict hi, int n)
@@ -36,7 +36,7 @@ static void cmac_generic(float *restrict acc_re, float *restrict acc_im, const f
     CMAC_BODY(MUL_ADD)
 }
 
-/* RT */
+/* RT: see kernels.h */
 static void fir_generic(float *restrict y, const float *restrict h, int taps,
                         const float *restrict x, int n)
 {
@@ -48,7 +48,7 @@ static const pt_conv_kernels generic = {"generic", cmac_generic, fir_generic};
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 #define PT_HAVE_AVX2 1
-/* RT */
+/* RT: see kernels.h */
 __attribute__((target("avx2,fma"))) static void
 cmac_avx2(float *restrict acc_re, float *restrict acc_im, const float *restrict xr,
           const float *restrict xi, const float *restrict hr, const float *restrict hi, int n)

@@ -129,14 +129,14 @@ static int cab_prepare(pt_node *n, double rate, int max_frames, pt_error *err)
     return 0;
 }
 
-/* RT */
+/* RT: forget past input */
 static void cab_reset(pt_node *n)
 {
     cab_state *s = n->state;
     for (int k = 0; k < s->n_conv; k++) pt_conv_reset(s->conv[k]);
 }
 
-/* RT */
+/* RT: convolve, then mix with the dry signal and apply the level */
 static void cab_process(pt_node *n, const float *const *in, float *const *out, int frames)
 {
     cab_state *s = n->state;
