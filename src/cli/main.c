@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "control/session.h"
+#include "conv/conv.h"
 #include "core/engine.h"
 #include "core/rt.h"
 #include "io/audiofile.h"
@@ -200,6 +201,9 @@ static int cmd_render(int argc, char **argv)
         return 1;
     }
     pt_set_tempo_bpm(rig->tempo_bpm);
+    /* faster than real time: long convolution tails are computed in the
+     * calling thread instead of a worker that could fall behind */
+    pt_conv_set_offline_default(true);
     pt_program *prog = build("render", rig, &o, in.rate, frames);
     pt_rig_free(rig);
     if (!prog) {
@@ -282,6 +286,7 @@ static int cmd_bench(int argc, char **argv)
     pt_rig *rig = load("bench", o.pos[0], &diags);
     pt_diags_free(&diags);
     if (!rig) return 1;
+    pt_conv_set_offline_default(true); /* as in render: nothing may arrive late */
     pt_program *prog = build("bench", rig, &o, rate, frames);
     pt_rig_free(rig);
     if (!prog) return 1;

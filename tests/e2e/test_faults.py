@@ -12,7 +12,7 @@ from ptest import BUILD, PYTONE, SRC, main, path, run, test, tmp
 @test
 def a_full_disk_during_save_leaves_the_old_rig_intact():
     rig = tmp("full.yaml")
-    shutil.copy(path("rigs/crunch.yaml"), rig)
+    shutil.copy(path("tests/data/rigs/no_assets.yaml"), rig)
     before = open(rig).read()
     p = subprocess.run([os.path.join(BUILD, "rig_save_once"), rig, rig], capture_output=True, text=True,
                        env={**os.environ, "LD_PRELOAD": os.path.join(BUILD, "libenospc.so")})
@@ -43,14 +43,14 @@ def a_damaged_recovery_file_is_ignored_with_a_message():
 @test
 def a_recovery_file_left_by_a_crash_is_offered():
     rec = tmp("recovery2.yaml")
-    shutil.copy(path("rigs/clean.yaml"), rec)
+    shutil.copy(path("tests/data/rigs/no_assets.yaml"), rec)
     p = subprocess.run([PYTONE, "run", "--backend", "virtual", "--seconds", "0.5", "--no-server"],
                        capture_output=True, text=True, cwd=SRC,
                        env={**os.environ, "PT_RECOVERY_FILE": rec, "PT_SOURCE_DIR": SRC})
     assert p.returncode == 0, p.stderr
     assert "did not end cleanly" in p.stderr and f"pytone run {rec}" in p.stderr, p.stderr
     # this run made no edit: the crash's recovery file must still be there
-    assert os.path.exists(rec) and open(rec).read() == open(path("rigs/clean.yaml")).read()
+    assert os.path.exists(rec) and open(rec).read() == open(path("tests/data/rigs/no_assets.yaml")).read()
 
 
 if __name__ == "__main__":

@@ -10,12 +10,13 @@ import subprocess
 import sys
 import time
 
-from ptest import BUILD, PYTONE, SRC, main, path, run, test
+from ptest import BUILD, PYTONE, SRC, isolate_shm, main, path, run, test
 
 if not shutil.which("jackd"):
     print("jackd is not installed: skipped")
     sys.exit(77)
 
+isolate_shm()
 SERVER = f"pytone_test_{os.getpid()}"
 ENV = {"JACK_DEFAULT_SERVER": SERVER, "JACK_NO_AUDIO_RESERVATION": "1"}
 os.environ.update(ENV)
@@ -33,10 +34,18 @@ def start_jackd():
     raise AssertionError("jackd did not start")
 
 
-def stop_jackd():
+def stop_jackd(hard=True):
+    """hard: SIGKILL, the server vanishing as in a crash; otherwise a clean stop."""
     if jackd and jackd.poll() is None:
-        jackd.kill()
-        jackd.wait()
+        if hard:
+            jackd.kill()
+        else:
+            jackd.terminate()
+        try:
+            jackd.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            jackd.kill()
+            jackd.wait()
 
 
 def stats(stdout):
@@ -125,4 +134,4 @@ if __name__ == "__main__":
     try:
         main()
     finally:
-        stop_jackd()
+        stop_jackd(hard=False)
