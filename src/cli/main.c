@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "control/server.h"
+#include "control/session.h"
 #include "core/engine.h"
 #include "core/rt.h"
 #include "io/audiofile.h"
@@ -503,15 +505,47 @@ static int cmd_run(int argc, char **argv)
         return 1;
     }
     ops->set_latency(dev, pt_program_latency(prog));
+    /* TEMP (the lead's main.c creates the session): library = $PT_LIBRARY or
+     * the rig's folder. */
+    char lib[4096];
+    snprintf(lib, sizeof lib, "%s", getenv("PT_LIBRARY") ? getenv("PT_LIBRARY") : rig_path);
+    if (!getenv("PT_LIBRARY")) {
+        char *slash = strrchr(lib, '/');
+        if (slash) *slash = 0;
+        else snprintf(lib, sizeof lib, ".");
+    }
+    pt_session_config sc = {.library_dir = lib, .watch = o.watch};
+    pt_session *session = pt_session_create(e, &sc, &err);
+    pt_diags sd;
+    pt_diags_init(&sd);
+    if (!session || pt_session_load(session, rig_path, &sd) != 0) {
+        pt_diags_print(&sd, stderr);
+        fprintf(stderr, "pytone run: cannot create the control session: %s\n", err.msg);
+        return 1;
+    }
+    pt_diags_free(&sd);
+    /* end TEMP */
+    pt_server *server = NULL;
+    if (!o.no_server && !(server = pt_server_start(session, o.port, &err))) {
+        fprintf(stderr, "pytone run: %s\n", err.msg);
+        pt_session_destroy(session);
+        ops->close(dev);
+        pt_engine_destroy(e);
+        pt_rig_free(rig);
+        return 2;
+    }
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     if (ops->start(dev, audio_callback, e, &err) != 0) {
         fprintf(stderr, "pytone run: %s\n", err.msg);
+        pt_server_stop(server);
+        pt_session_destroy(session);
         ops->close(dev);
         pt_engine_destroy(e);
         pt_rig_free(rig);
         return 1;
     }
+    if (server) fprintf(stderr, "pytone: control server on http://127.0.0.1:%d/\n", o.port);
     fprintf(stderr, "pytone: playing '%s' on %s (latency %d samples)\n", rig->name,
             ops->description(dev), pt_program_latency(prog));
     struct timespec t0, now;
@@ -521,7 +555,7 @@ static int cmd_run(int argc, char **argv)
     while (!stop_requested) {
         struct timespec ts = {0, 20 * 1000000L};
         nanosleep(&ts, NULL);
-        pt_engine_collect(e);
+        pt_session_poll(session); /* frees retired programs (pt_engine_collect) */
         clock_gettime(CLOCK_MONOTONIC, &now);
         double t = (double)(now.tv_sec - t0.tv_sec) + 1e-9 * (double)(now.tv_nsec - t0.tv_nsec);
         if (!ops->alive(dev)) {
@@ -542,6 +576,7 @@ static int cmd_run(int argc, char **argv)
         }
         if (o.seconds > 0 && t >= o.seconds) break;
     }
+    pt_server_stop(server);
     if (ops->alive(dev)) ops->stop(dev);
     pt_load_summary s;
     pt_engine_load(e, &s);
@@ -550,6 +585,7 @@ static int cmd_run(int argc, char **argv)
     printf("%s\n", line);
     fflush(stdout);
     ops->close(dev);
+    pt_session_destroy(session);
     pt_engine_destroy(e);
     pt_rig_free(rig);
     return rc;
