@@ -50,12 +50,39 @@ static int fail(req *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
+/* Length of the valid UTF-8 sequence at p (at most n bytes), 0 if invalid
+ * (overlong forms, surrogates and values past U+10FFFF included). */
+static size_t utf8_seq(const unsigned char *p, size_t n)
+{
+    if (p[0] < 0x80) return 1;
+    size_t len = p[0] >= 0xf0 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 ? 2 : 0;
+    if (!len || len > n || p[0] > 0xf4) return 0;
+    for (size_t i = 1; i < len; i++)
+        if ((p[i] & 0xc0) != 0x80) return 0;
+    if (len == 3 && ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] >= 0xa0))) return 0;
+    if (len == 4 && ((p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] >= 0x90))) return 0;
+    return len;
+}
+
+/* Error text quotes the message; keep the reply valid UTF-8 whatever was
+ * quoted (or cut short by a field width). */
+static void utf8_sanitize(char *s)
+{
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n;) {
+        size_t k = utf8_seq((const unsigned char *)s + i, n - i);
+        if (k) i += k;
+        else s[i++] = '?';
+    }
+}
+
 static int fail(req *r, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(r->err, sizeof r->err, fmt, ap);
     va_end(ap);
+    utf8_sanitize(r->err);
     return -1;
 }
 
@@ -760,7 +787,8 @@ static const cmd_def commands[] = {
 
 /* ------------------------------------------------------------ dispatch */
 
-/* Before parsing: no NUL bytes, no \u0000 escapes (they would cut a C
+/* Before parsing: valid UTF-8 (RFC 8259; replies quote parts of the
+ * message, so they stay valid too), no NUL bytes, no \u0000 escapes (they would cut a C
  * string short, so "a.yaml\u0000../x" must not pass as "a.yaml"), and no
  * nesting deeper than PT_PROTOCOL_MAX_DEPTH (so the parser's recursion
  * stays shallow whatever arrives). */
@@ -768,6 +796,11 @@ static int scan(req *r, const char *json, size_t len)
 {
     int depth = 0;
     bool in_str = false;
+    for (size_t i = 0; i < len;) {
+        size_t k = utf8_seq((const unsigned char *)json + i, len - i);
+        if (!k) return fail(r, "the message is not valid UTF-8 (byte %zu)", i);
+        i += k;
+    }
     for (size_t i = 0; i < len; i++) {
         char c = json[i];
         if (c == 0) return fail(r, "the message contains a NUL byte");

@@ -192,6 +192,15 @@ static void handle_command(struct mg_connection *conn, pt_server *srv)
         return;
     }
     if (ri->content_length > PT_PROTOCOL_MAX_MESSAGE) {
+        /* read what was sent (up to a point) so the client gets the reply
+         * rather than a reset connection */
+        char sink[4096];
+        long long left = ri->content_length < 4 * 1024 * 1024 ? ri->content_length : 0;
+        while (left > 0) {
+            int n = mg_read(conn, sink, left < (long long)sizeof sink ? (size_t)left : sizeof sink);
+            if (n <= 0) break;
+            left -= n;
+        }
         char msg[128];
         snprintf(msg, sizeof msg, "the message is too large (%lld bytes; at most %d)",
                  ri->content_length, PT_PROTOCOL_MAX_MESSAGE);
@@ -635,6 +644,7 @@ pt_server *pt_server_start(pt_session *s, int port, pt_error *err)
                              "num_threads", "16",
                              "request_timeout_ms", "10000",
                              "enable_keep_alive", "no",
+                             "tcp_nodelay", "1", /* replies go out at once (no Nagle delay) */
                              "enable_directory_listing", "no",
                              NULL};
     struct mg_callbacks cb = {.begin_request = begin_request, .log_message = log_message};
@@ -657,15 +667,49 @@ pt_server *pt_server_start(pt_session *s, int port, pt_error *err)
     return srv;
 }
 
+/* civetweb's threads notice a stop only between waits of up to 2 s on
+ * their sockets; knocking on the listening socket wakes the one that
+ * accepts, so `pytone run` ends promptly. Bounded: at most 3 s of knocks. */
+typedef struct waker {
+    int port;
+    atomic_int done;
+} waker;
+
+static void *knock(void *arg)
+{
+    waker *w = arg;
+    for (int i = 0; i < 150 && !atomic_load(&w->done); i++) {
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)w->port)};
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (fd >= 0) {
+            (void)connect(fd, (struct sockaddr *)&a, sizeof a);
+            close(fd);
+        }
+        struct timespec ts = {0, 20 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    return NULL;
+}
+
 void pt_server_stop(pt_server *srv)
 {
     if (!srv) return;
     pthread_mutex_lock(&srv->mu);
     srv->stop = true;
     pthread_cond_signal(&srv->wake);
+    /* ask WebSocket clients to close (1001: going away); browsers answer at
+     * once, which ends their connection's thread */
+    for (ws_client *c = srv->clients; c; c = c->next)
+        mg_websocket_write(c->conn, MG_WEBSOCKET_OPCODE_CONNECTION_CLOSE, "\x03\xe9", 2);
     pthread_mutex_unlock(&srv->mu);
     if (srv->pusher_started) pthread_join(srv->pusher, NULL);
+    waker w = {.port = srv->port};
+    pthread_t knocker;
+    bool knocking = pthread_create(&knocker, NULL, knock, &w) == 0;
     mg_stop(srv->ctx); /* closes connections; their close handlers free the clients */
+    atomic_store(&w.done, 1);
+    if (knocking) pthread_join(knocker, NULL);
     pthread_cond_destroy(&srv->wake);
     pthread_mutex_destroy(&srv->mu);
     free(srv);
