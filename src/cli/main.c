@@ -10,6 +10,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
 #include "control/server.h"
 #include "control/session.h"
 #include "core/engine.h"
@@ -31,7 +35,7 @@ typedef struct opts {
     int n_pos;
     const char *backend, *device, *input, *record;
     double rate, seconds;
-    int frames, stats, keep_latency, no_server, port, watch, help;
+    int frames, stats, keep_latency, no_server, port, watch, help, no_reconnect;
     char *sets[64];
     int n_sets;
 } opts;
@@ -81,6 +85,7 @@ static int parse(const char *cmd, int argc, char **argv, opts *o, const char *al
         else if (!strcmp(name, "--keep-latency")) o->keep_latency = 1;
         else if (!strcmp(name, "--no-server")) o->no_server = 1;
         else if (!strcmp(name, "--watch")) o->watch = 1;
+        else if (!strcmp(name, "--no-reconnect")) o->no_reconnect = 1;
         else if (!strcmp(name, "--backend")) o->backend = NEXT();
         else if (!strcmp(name, "--device")) o->device = NEXT();
         else if (!strcmp(name, "--input")) o->input = NEXT();
@@ -136,16 +141,12 @@ static pt_rig *load(const char *cmd, const char *path, pt_diags *diags)
     return rig;
 }
 
-static pt_program *build(const char *cmd, const pt_rig *rig, const opts *o, double rate, int frames)
+static pt_program *build(const char *cmd, pt_rig *rig, const opts *o, double rate, int frames)
 {
     pt_error err = {0};
-    pt_chain *c = pt_rig_build_chain(rig, &err);
-    if (c && cli_apply_sets(c, (char **)o->sets, o->n_sets, &err) != 0) {
-        pt_chain_free(c);
-        c = NULL;
-    }
-    pt_program *p = c ? pt_program_build(c, rate, frames, &err) : NULL;
-    pt_chain_free(c);
+    pt_program *p = NULL;
+    if (cli_apply_sets(rig, (char **)o->sets, o->n_sets, &err) == 0)
+        p = pt_rig_build_program(rig, rate, frames, &err);
     if (!p) {
         char buf[2048];
         pt_error_format(&err, buf, sizeof buf);
@@ -404,7 +405,66 @@ static const char *run_help =
     "and prints one line:\n"
     "  stats: callbacks=N overruns=N load_p50=X% load_p99=X% load_max=X%\n"
     "--stats also prints the DSP load once a second while running.\n"
-    "--input/--record: the virtual device's input file and a WAV of its output.\n";
+    "--input/--record: the virtual device's input file and a WAV of its output.\n"
+    "If the device or JACK server goes away, pytone says so and waits for it to\n"
+    "come back, then plays on; --no-reconnect stops instead (exit code 1).\n";
+
+/* Where the running engine keeps its recovery file: PT_RECOVERY_FILE, else
+ * $XDG_STATE_HOME/pytone/recovery.yaml (~/.local/state/...). */
+static void recovery_path(char *buf, size_t size)
+{
+    const char *env = getenv("PT_RECOVERY_FILE");
+    if (env) {
+        snprintf(buf, size, "%s", env);
+        return;
+    }
+    const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+    char dir[900];
+    if (state && state[0]) snprintf(dir, sizeof dir, "%s/pytone", state);
+    else if (home && home[0]) snprintf(dir, sizeof dir, "%s/.local/state/pytone", home);
+    else {
+        buf[0] = 0;
+        return;
+    }
+    char tmp[900];
+    snprintf(tmp, sizeof tmp, "%s", dir);
+    for (char *p = tmp + 1; *p; p++)
+        if (*p == '/') {
+            *p = 0;
+            mkdir(tmp, 0755);
+            *p = '/';
+        }
+    mkdir(tmp, 0755);
+    snprintf(buf, size, "%s/recovery.yaml", dir);
+}
+
+/* Keep the process's memory resident so the audio thread never waits for a
+ * page to come back from swap. Only where the limit allows it outright: with
+ * a small RLIMIT_MEMLOCK, MCL_FUTURE would make later allocations fail. */
+static void lock_memory(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_MEMLOCK, &rl) == 0 && rl.rlim_cur == RLIM_INFINITY)
+        mlockall(MCL_CURRENT | MCL_FUTURE);
+}
+
+/* A recovery file left behind means the last session did not end cleanly. */
+static void offer_recovery(const char *path)
+{
+    if (!path[0] || access(path, R_OK) != 0) return;
+    pt_diags d;
+    pt_diags_init(&d);
+    pt_rig *r = pt_rig_load(path, &d);
+    if (r)
+        fprintf(stderr, "pytone: the last session did not end cleanly; its edits of '%s' were kept in\n"
+                        "  %s\n  play them with: pytone run %s (this run will replace that file "
+                        "after your next edit)\n", r->name, path, path);
+    else
+        fprintf(stderr, "pytone: ignoring a damaged recovery file %s (%s)\n", path,
+                d.n ? d.items[0].msg : "unreadable");
+    pt_rig_free(r);
+    pt_diags_free(&d);
+}
 
 static void audio_callback(void *user, const float *in, float *out_l, float *out_r, int frames)
 {
@@ -448,7 +508,7 @@ static int cmd_run(int argc, char **argv)
     opts o;
     if (parse("run", argc, argv, &o,
               " --backend --device --rate --frames --seconds --stats --input --record --set --port "
-              "--no-server --watch ") != 0)
+              "--no-server --watch --no-reconnect ") != 0)
         return 2;
     if (o.help) return fputs(run_help, stdout), 0;
     const char *rig_path = o.n_pos > 0 ? o.pos[0] : DEFAULT_RIG;
@@ -489,80 +549,114 @@ static int cmd_run(int argc, char **argv)
         pt_rig_free(rig);
         return 2;
     }
-    pt_set_tempo_bpm(rig->tempo_bpm);
-    pt_program *prog = build("run", rig, &o, rate, frames);
-    if (!prog) {
-        ops->close(dev);
-        pt_rig_free(rig);
-        return 1;
-    }
-    pt_engine_config ec = {.rate = rate, .max_frames = frames, .clip_output = true};
-    pt_engine *e = pt_engine_create(&ec, &err);
-    if (!e || pt_engine_swap(e, prog, &err) != 0) {
+    if (cli_apply_sets(rig, o.sets, o.n_sets, &err) != 0) {
         fprintf(stderr, "pytone run: %s\n", err.msg);
         ops->close(dev);
-        pt_rig_free(rig);
-        return 1;
-    }
-    ops->set_latency(dev, pt_program_latency(prog));
-    /* TEMP (the lead's main.c creates the session): library = $PT_LIBRARY or
-     * the rig's folder. */
-    char lib[4096];
-    snprintf(lib, sizeof lib, "%s", getenv("PT_LIBRARY") ? getenv("PT_LIBRARY") : rig_path);
-    if (!getenv("PT_LIBRARY")) {
-        char *slash = strrchr(lib, '/');
-        if (slash) *slash = 0;
-        else snprintf(lib, sizeof lib, ".");
-    }
-    pt_session_config sc = {.library_dir = lib, .watch = o.watch};
-    pt_session *session = pt_session_create(e, &sc, &err);
-    pt_diags sd;
-    pt_diags_init(&sd);
-    if (!session || pt_session_load(session, rig_path, &sd) != 0) {
-        pt_diags_print(&sd, stderr);
-        fprintf(stderr, "pytone run: cannot create the control session: %s\n", err.msg);
-        return 1;
-    }
-    pt_diags_free(&sd);
-    /* end TEMP */
-    pt_server *server = NULL;
-    if (!o.no_server && !(server = pt_server_start(session, o.port, &err))) {
-        fprintf(stderr, "pytone run: %s\n", err.msg);
-        pt_session_destroy(session);
-        ops->close(dev);
-        pt_engine_destroy(e);
         pt_rig_free(rig);
         return 2;
     }
+    lock_memory();
+    pt_engine_config ec = {.rate = rate, .max_frames = frames, .clip_output = true};
+    pt_engine *e = pt_engine_create(&ec, &err);
+    char recovery[1024];
+    recovery_path(recovery, sizeof recovery);
+    offer_recovery(recovery);
+    char *libdir = strdup(rig->dir && rig->dir[0] ? rig->dir : "rigs");
+    pt_session_config sc = {.library_dir = libdir, .autosave_path = recovery[0] ? recovery : NULL,
+                            .watch = o.watch};
+    pt_session *session = e ? pt_session_create(e, &sc, &err) : NULL;
+    if (!session || pt_session_use_rig(session, rig, &err) != 0) {
+        char buf[2048];
+        pt_error_format(&err, buf, sizeof buf);
+        fprintf(stderr, "pytone run: %s\n", buf);
+        ops->close(dev);
+        pt_session_destroy(session);
+        pt_engine_destroy(e);
+        pt_rig_free(rig);
+        free(libdir);
+        return 1;
+    }
+    /* the session owns the rig from here on */
+    pt_server *server = NULL; /* the control protocol: docs/control-protocol.md */
+    if (!o.no_server && !(server = pt_server_start(session, o.port, &err))) {
+        fprintf(stderr, "pytone run: %s\n", err.msg);
+        ops->close(dev);
+        pt_session_destroy(session);
+        pt_engine_destroy(e);
+        free(libdir);
+        return 2;
+    }
+    int latency = pt_engine_latency(e);
+    ops->set_latency(dev, latency);
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     if (ops->start(dev, audio_callback, e, &err) != 0) {
         fprintf(stderr, "pytone run: %s\n", err.msg);
         pt_server_stop(server);
-        pt_session_destroy(session);
         ops->close(dev);
+        pt_session_destroy(session);
         pt_engine_destroy(e);
-        pt_rig_free(rig);
+        free(libdir);
         return 1;
     }
+    {
+        cJSON *st = pt_session_state(session);
+        fprintf(stderr, "pytone: playing '%s' on %s (latency %d samples)\n",
+                cJSON_GetObjectItem(st, "rig")->valuestring, ops->description(dev), latency);
+        cJSON_Delete(st);
+    }
     if (server) fprintf(stderr, "pytone: control server on http://127.0.0.1:%d/\n", o.port);
-    fprintf(stderr, "pytone: playing '%s' on %s (latency %d samples)\n", rig->name,
-            ops->description(dev), pt_program_latency(prog));
     struct timespec t0, now;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    double last_print = 0;
+    double last_print = 0, last_try = 0;
     int rc = 0;
     while (!stop_requested) {
         struct timespec ts = {0, 20 * 1000000L};
         nanosleep(&ts, NULL);
-        pt_session_poll(session); /* frees retired programs (pt_engine_collect) */
+        pt_session_poll(session);
+        if (dev && pt_engine_latency(e) != latency) {
+            latency = pt_engine_latency(e);
+            ops->set_latency(dev, latency);
+        }
         clock_gettime(CLOCK_MONOTONIC, &now);
         double t = (double)(now.tv_sec - t0.tv_sec) + 1e-9 * (double)(now.tv_nsec - t0.tv_nsec);
-        if (!ops->alive(dev)) {
-            fprintf(stderr, "pytone run: the audio device went away (%s); stopping\n",
-                    ops->name);
-            rc = 1;
-            break;
+        if (dev && !ops->alive(dev)) {
+            if (o.no_reconnect) {
+                fprintf(stderr, "pytone run: the audio device went away (%s); stopping\n", ops->name);
+                rc = 1;
+                break;
+            }
+            fprintf(stderr, "pytone run: the audio device went away (%s); waiting for it to come "
+                            "back (Ctrl-C to stop)\n", ops->name);
+            ops->close(dev);
+            dev = NULL;
+            last_try = t;
+        }
+        if (!dev) {
+            /* try to reopen twice a second; the engine and the rig stay as they are */
+            if (t - last_try >= 0.5) {
+                last_try = t;
+                pt_error rerr = {0};
+                if (ops->open(&dev, &bc, &rerr) == 0) {
+                    if (ops->rate(dev) != rate) {
+                        fprintf(stderr, "pytone run: %s came back at %.0f Hz, but this session runs "
+                                        "at %.0f Hz; restart pytone\n", ops->name, ops->rate(dev), rate);
+                        ops->close(dev);
+                        dev = NULL;
+                        rc = 1;
+                        break;
+                    }
+                    ops->set_latency(dev, latency);
+                    if (ops->start(dev, audio_callback, e, &rerr) != 0) {
+                        ops->close(dev);
+                        dev = NULL;
+                    } else {
+                        fprintf(stderr, "pytone run: reconnected: %s\n", ops->description(dev));
+                    }
+                }
+            }
+            if (o.seconds > 0 && t >= o.seconds) break;
+            continue;
         }
         if (o.stats && t - last_print >= 1.0) {
             pt_load_summary s;
@@ -577,17 +671,18 @@ static int cmd_run(int argc, char **argv)
         if (o.seconds > 0 && t >= o.seconds) break;
     }
     pt_server_stop(server);
-    if (ops->alive(dev)) ops->stop(dev);
+    if (dev && ops->alive(dev)) ops->stop(dev);
     pt_load_summary s;
     pt_engine_load(e, &s);
     char line[256];
     pt_load_summary_line(&s, line, sizeof line);
     printf("%s\n", line);
     fflush(stdout);
-    ops->close(dev);
+    if (dev) ops->close(dev);
+    pt_session_close_clean(session);
     pt_session_destroy(session);
     pt_engine_destroy(e);
-    pt_rig_free(rig);
+    free(libdir);
     return rc;
 }
 

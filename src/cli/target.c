@@ -87,20 +87,7 @@ pt_rig *cli_load_target(const char *path, pt_diags *diags)
     return pt_rig_load(path, diags);
 }
 
-static pt_node *find(pt_chain *c, const char *id)
-{
-    for (int i = 0; i < c->n; i++) {
-        pt_item *it = &c->items[i];
-        if (it->kind == PT_ITEM_NODE && !strcmp(it->node->id, id)) return it->node;
-        for (int b = 0; it->kind == PT_ITEM_SPLIT && b < it->n_branches; b++) {
-            pt_node *n = find(it->branches[b].chain, id);
-            if (n) return n;
-        }
-    }
-    return NULL;
-}
-
-int cli_apply_sets(pt_chain *c, char **sets, int n_sets, pt_error *err)
+int cli_apply_sets(pt_rig *rig, char **sets, int n_sets, pt_error *err)
 {
     for (int i = 0; i < n_sets; i++) {
         char buf[256];
@@ -111,18 +98,18 @@ int cli_apply_sets(pt_chain *c, char **sets, int n_sets, pt_error *err)
         *eq = 0;
         const char *value = eq + 1;
         char *dot = strchr(buf, '.');
-        pt_node *n;
+        pt_rig_node *n;
         const char *pname;
         if (dot) {
             *dot = 0;
-            n = find(c, buf);
+            n = pt_rig_find_node(rig, buf);
             pname = dot + 1;
             if (!n) return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "--set: no node '%s'", buf);
         } else {
-            if (c->n != 1 || c->items[0].kind != PT_ITEM_NODE)
+            if (rig->chain.n != 1 || rig->chain.items[0].is_split)
                 return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0,
                                     "--set %s: name the node, as NODE.PARAM=VALUE", sets[i]);
-            n = c->items[0].node;
+            n = &rig->chain.items[0].node;
             pname = buf;
         }
         int pi = pt_param_index(n->type, pname);
@@ -154,7 +141,7 @@ int cli_apply_sets(pt_chain *c, char **sets, int n_sets, pt_error *err)
             return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0,
                                 "--set: %s.%s = %g is out of range %g .. %g %s", n->id, pname, v,
                                 (double)d->min, (double)d->max, d->unit);
-        pt_node_set_param_now(n, pi, (float)v);
+        pt_rig_node_set(n, pi, pt_param_sanitize(d, (float)v));
     }
     return 0;
 }

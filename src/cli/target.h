@@ -9,8 +9,8 @@
  * setlist, loads its first rig. Returns NULL on failure. */
 pt_rig *cli_load_target(const char *path, pt_diags *diags);
 /* Apply --set assignments ("node.param=value", or "param=value" for a
- * one-node rig) to a built chain. Returns non-zero and fills err if one does
- * not apply. */
-int cli_apply_sets(pt_chain *c, char **sets, int n_sets, pt_error *err);
+ * one-node rig) to the rig's values. Returns non-zero and fills err if one
+ * does not apply. */
+int cli_apply_sets(pt_rig *rig, char **sets, int n_sets, pt_error *err);
 
 #endif

@@ -280,9 +280,15 @@ static bool inside(const char *root, const char *path)
     return !strncmp(path, root, n) && path[n] == '/';
 }
 
-int pt_protocol_confine_path(const char *library, const char *rel, bool must_exist, char *out,
-                             size_t out_size, pt_error *err)
+static const char *const rig_exts[] = {".yaml", ".yml", NULL};
+/* models (.nam), impulse responses, circuits */
+static const char *const asset_exts[] = {".nam", ".wav", ".aif", ".aiff", ".flac", ".yaml", ".yml",
+                                         ".json", NULL};
+
+int pt_protocol_confine_path(const char *library, const char *rel, const char *const *exts,
+                             bool must_exist, char *out, size_t out_size, pt_error *err)
 {
+    if (!exts) exts = rig_exts;
     if (!library || !library[0])
         return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0,
                             "this session has no rig library, so no paths are accepted");
@@ -312,9 +318,16 @@ int pt_protocol_confine_path(const char *library, const char *rel, bool must_exi
         c += n;
         if (*c == '/') c++;
     }
-    if (!has_suffix(rel, ".yaml") && !has_suffix(rel, ".yml"))
-        return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0,
-                            "'%s': rig files end in .yaml or .yml", rel);
+    bool ext_ok = false;
+    char ext_list[128] = "";
+    for (int i = 0; exts[i]; i++) {
+        ext_ok |= has_suffix(rel, exts[i]);
+        strncat(ext_list, exts[i], sizeof ext_list - strlen(ext_list) - 3);
+        if (exts[i + 1]) strncat(ext_list, ", ", sizeof ext_list - strlen(ext_list) - 1);
+    }
+    if (!ext_ok)
+        return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "'%s': the file must end in %s", rel,
+                            ext_list);
 
     char root[PATH_MAX];
     if (!realpath(library, root))
@@ -473,7 +486,8 @@ static int cmd_load_rig(req *r)
     if (bad) return -1;
     char path[PATH_MAX];
     pt_error err = {0};
-    if (pt_protocol_confine_path(pt_session_library(r->s), rel, true, path, sizeof path, &err))
+    if (pt_protocol_confine_path(pt_session_library(r->s), rel, NULL, true, path, sizeof path,
+                                 &err))
         return fail(r, "load_rig: %s", err.msg);
     pt_diags diags;
     pt_diags_init(&diags);
@@ -504,7 +518,8 @@ static int cmd_save_rig(req *r)
     char path[PATH_MAX];
     pt_error err = {0};
     if (rel &&
-        pt_protocol_confine_path(pt_session_library(r->s), rel, false, path, sizeof path, &err))
+        pt_protocol_confine_path(pt_session_library(r->s), rel, NULL, false, path, sizeof path,
+                                 &err))
         return fail(r, "save_rig: %s", err.msg);
     if (pt_session_save(r->s, rel ? path : NULL, &err)) return fail_err(r, &err);
     if (rel) cJSON_AddStringToObject(r->reply, "path", rel);
@@ -643,6 +658,41 @@ static int cmd_add_node(req *r)
     return 0;
 }
 
+/* An asset file (model, IR, circuit) from the library. The rig records it
+ * relative to its own folder when that is the library, else absolute. */
+static int cmd_set_asset(req *r)
+{
+    bool bad;
+    const char *node = get_str(r, r->msg, "node", STR_ID, true, &bad);
+    if (bad) return -1;
+    const char *asset = get_str(r, r->msg, "asset", STR_ID, true, &bad);
+    if (bad) return -1;
+    const char *rel = get_str(r, r->msg, "path", STR_PATH, true, &bad);
+    if (bad) return -1;
+    char path[PATH_MAX];
+    pt_error err = {0};
+    const char *lib = pt_session_library(r->s);
+    if (pt_protocol_confine_path(lib, rel, asset_exts, true, path, sizeof path, &err))
+        return fail(r, "set_asset: %s", err.msg);
+    const char *use = path;
+    cJSON *st = pt_session_state(r->s);
+    const cJSON *rp = cJSON_GetObjectItemCaseSensitive(st, "path");
+    char rig_dir[PATH_MAX], real_rig_dir[PATH_MAX], real_lib[PATH_MAX];
+    if (cJSON_IsString(rp) && strlen(rp->valuestring) < sizeof rig_dir) {
+        snprintf(rig_dir, sizeof rig_dir, "%s", rp->valuestring);
+        char *slash = strrchr(rig_dir, '/');
+        if (slash) *slash = 0;
+        else snprintf(rig_dir, sizeof rig_dir, ".");
+        if (realpath(rig_dir, real_rig_dir) && realpath(lib, real_lib) &&
+            !strcmp(real_rig_dir, real_lib))
+            use = rel;
+    }
+    int rc = pt_session_set_asset(r->s, node, asset, use, &err);
+    cJSON_Delete(st);
+    if (rc) return fail_err(r, &err);
+    return 0;
+}
+
 static int cmd_add_split(req *r)
 {
     bool bad;
@@ -774,6 +824,7 @@ static const cmd_def commands[] = {
     {"set_bypass", cmd_set_bypass, true, {"node", "bypass", NULL}},
     {"set_branch", cmd_set_branch, true, {"split", "branch", "level_db", "pan", NULL}},
     {"add_node", cmd_add_node, true, {"type", "node", "position", NULL}},
+    {"set_asset", cmd_set_asset, true, {"node", "asset", "path", NULL}},
     {"add_split", cmd_add_split, true, {"split", "branches", "position", NULL}},
     {"remove", cmd_remove, true, {"node", NULL}},
     {"move", cmd_move, true, {"node", "position", NULL}},

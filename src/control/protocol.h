@@ -48,12 +48,13 @@ void pt_protocol_free(char *json);
 char *pt_protocol_state_event(pt_session *s);  /* {"event":"state","state":{},"rig":{}} */
 char *pt_protocol_meters_event(pt_session *s); /* {"event":"meters","meters":{}} */
 
-/* Confine a rig path that came from the network to the library folder:
- * relative, no '.' or '..' components or hidden names, .yaml/.yml, and after
- * resolving symlinks still inside the library. must_exist: the file must be
- * there (load); otherwise its folder must be (save), and an existing file
- * there must resolve inside the library too. Writes the absolute path. */
-int pt_protocol_confine_path(const char *library, const char *rel, bool must_exist, char *out,
-                             size_t out_size, pt_error *err);
+/* Confine a path that came from the network to the library folder:
+ * relative, no '.' or '..' components or hidden names, one of the allowed
+ * endings (exts, NULL-terminated; NULL: .yaml/.yml, rigs and setlists), and
+ * after resolving symlinks still inside the library. must_exist: the file
+ * must be there (load); otherwise its folder must be (save), and an existing
+ * file there must resolve inside the library too. Writes the absolute path. */
+int pt_protocol_confine_path(const char *library, const char *rel, const char *const *exts,
+                             bool must_exist, char *out, size_t out_size, pt_error *err);
 
 #endif

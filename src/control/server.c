@@ -496,14 +496,15 @@ static void ws_close(const struct mg_connection *conn, void *cbdata)
 
 /* ------------------------------------------------------------ the pusher */
 
-/* The state without what changes all the time (DSP load), to notice
- * changes made outside the protocol (file watch, MIDI). */
+/* The state without what changes all the time (DSP load, callback count),
+ * to notice changes made outside the protocol (file watch, MIDI). */
 static char *state_signature(pt_session *s)
 {
     cJSON *st = pt_session_state(s), *rig = pt_session_rig_json(s);
     cJSON_DeleteItemFromObjectCaseSensitive(st, "dsp_load_p50");
     cJSON_DeleteItemFromObjectCaseSensitive(st, "dsp_load_p99");
     cJSON_DeleteItemFromObjectCaseSensitive(st, "overruns");
+    cJSON_DeleteItemFromObjectCaseSensitive(st, "callbacks");
     cJSON *both = cJSON_CreateArray();
     cJSON_AddItemToArray(both, st ? st : cJSON_CreateNull());
     cJSON_AddItemToArray(both, rig ? rig : cJSON_CreateNull());

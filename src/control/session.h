@@ -43,6 +43,9 @@ void pt_session_destroy(pt_session *s);
 /* Load a rig or a setlist (its first rig) and crossfade to it. All problems
  * go to diags; on failure the old rig keeps playing. */
 int pt_session_load(pt_session *s, const char *path, pt_diags *diags);
+/* Play a rig already loaded (a one-node rig for a .nam/IR/circuit, say); the
+ * session owns it on success. */
+int pt_session_use_rig(pt_session *s, pt_rig *rig, pt_error *err);
 /* Save the rig (to its own path when path is NULL): written to a temporary
  * file, synced, renamed over the old one, which is kept as PATH.bak. */
 int pt_session_save(pt_session *s, const char *path, pt_error *err);
@@ -57,6 +60,9 @@ int pt_session_set_branch(pt_session *s, const char *split, int branch, float le
 
 int pt_session_add_node(pt_session *s, const char *type, const char *id, const pt_position *where,
                         pt_error *err);
+/* Point a node's asset (model, IR, circuit) at a file; the node is rebuilt. */
+int pt_session_set_asset(pt_session *s, const char *node, const char *asset, const char *path,
+                         pt_error *err);
 int pt_session_add_split(pt_session *s, const char *id, int branches, const pt_position *where,
                          pt_error *err);
 int pt_session_remove(pt_session *s, const char *id, pt_error *err); /* a node or a split */
@@ -91,6 +97,11 @@ cJSON *pt_session_meters(pt_session *s);
 cJSON *pt_node_types_json(void);
 /* Rigs and setlists in the library folder. */
 cJSON *pt_session_list_rigs(pt_session *s);
+
+/* The problem the last automatic reload (--watch) found, "" if none. */
+const char *pt_session_reload_error(pt_session *s);
+/* Clean shutdown: removes the autosave (recovery) file. */
+void pt_session_close_clean(pt_session *s);
 
 pt_engine *pt_session_engine(pt_session *s);
 const char *pt_session_library(pt_session *s);

@@ -334,6 +334,12 @@ pt_program *pt_program_build(pt_chain *c, double rate, int max_frames, pt_error 
     for (int b = 0; b < p->n_bufs; b++)
         for (int k = 0; k < PT_MAX_CHANNELS; k++)
             p->ch[b * PT_MAX_CHANNELS + k] = p->pool + (size_t)b * per_buf + (size_t)k * max_frames;
+    /* Touch every page now, on this thread: fresh allocations are mapped
+     * lazily, and the first write from the audio thread would page-fault
+     * (milliseconds for a reverb's lines). Resetting clears every node's
+     * state; the pool is written here too. */
+    memset(p->pool, 0, (size_t)p->n_bufs * per_buf * sizeof(float));
+    pt_program_reset(p);
     return p;
 }
 

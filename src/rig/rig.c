@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <yaml.h>
 
+#include "yaml_guard.h"
+
 /* ------------------------------------------------------------ diagnostics */
 
 void pt_diags_init(pt_diags *d) { memset(d, 0, sizeof *d); }
@@ -598,6 +600,8 @@ static void parse_scenes(ctx *c, yaml_node_t *seq)
 
 /* ------------------------------------------------------------- top level */
 
+int pt_rig_migrate(yaml_document_t *doc, int from_version);
+
 static void parse_rig(ctx *c, yaml_node_t *root)
 {
     pt_rig *rig = c->rig;
@@ -622,10 +626,15 @@ static void parse_rig(ctx *c, yaml_node_t *root)
                 rig->version, PT_RIG_VERSION);
         return;
     }
-    if (rig->version < PT_RIG_VERSION) {
-        problem(c, v, "rig version %d is not supported (this program reads version %d)",
-                rig->version, PT_RIG_VERSION);
-        return;
+    while (ver < PT_RIG_VERSION) {
+        /* older files go through the explicit migrations, one version at a time */
+        if (pt_rig_migrate(c->doc, (int)ver) != 0) {
+            problem(c, v, "rig version %d cannot be migrated (this program reads %d)", (int)ver,
+                    PT_RIG_VERSION);
+            return;
+        }
+        ver += 1;
+        root = yaml_document_get_root_node(c->doc);
     }
     static const char *const keys[] = {"version",       "name",   "author",          "tags",
                                        "tempo_bpm",     "notes",  "input_trim_db",   "output_level_db",
@@ -681,6 +690,10 @@ pt_rig *pt_rig_load_string(const char *text, size_t len, const char *path, const
     pt_rig *rig = rig_new(path, dir);
     if (!rig) return NULL;
     int before = diags->n;
+    if (pt_yaml_precheck(text, len, path, diags) != 0) {
+        pt_rig_free(rig);
+        return NULL;
+    }
     yaml_parser_t parser;
     yaml_document_t doc;
     yaml_parser_initialize(&parser);
@@ -889,4 +902,133 @@ pt_program *pt_rig_build_program(const pt_rig *rig, double rate, int max_frames,
     pt_program *p = pt_program_build(c, rate, max_frames, err);
     pt_chain_free(c);
     return p;
+}
+
+/* ------------------------------------------------------------- editing */
+
+int pt_rig_node_set(pt_rig_node *n, int param, float value)
+{
+    for (int i = 0; i < n->n_values; i++)
+        if (n->values[i].param == param) {
+            n->values[i].value = value;
+            return 0;
+        }
+    pt_rig_value *v = realloc(n->values, (size_t)(n->n_values + 1) * sizeof *v);
+    if (!v) return PT_ERR_NOMEM;
+    n->values = v;
+    n->values[n->n_values++] = (pt_rig_value){.param = param, .value = value};
+    return 0;
+}
+
+float pt_rig_node_get(const pt_rig_node *n, int param)
+{
+    for (int i = 0; i < n->n_values; i++)
+        if (n->values[i].param == param) return n->values[i].value;
+    return n->type->params[param].def;
+}
+
+/* ------------------------------------------------------------- setlists */
+
+int pt_is_setlist(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    char line[1024];
+    int found = 0;
+    while (fgets(line, sizeof line, f))
+        if (!strncmp(line, "rigs:", 5)) {
+            found = 1;
+            break;
+        }
+    fclose(f);
+    return found;
+}
+
+void pt_setlist_free(pt_setlist *s)
+{
+    if (!s) return;
+    for (int i = 0; i < s->n_rigs; i++) free(s->rigs[i]);
+    free(s->rigs);
+    free(s->path);
+    free(s->name);
+    free(s);
+}
+
+pt_setlist *pt_setlist_load(const char *path, pt_diags *diags)
+{
+    int before = diags->n;
+    size_t len;
+    char *text = slurp(path, &len, diags);
+    if (!text) return NULL;
+    if (pt_yaml_precheck(text, len, path, diags) != 0) {
+        free(text);
+        return NULL;
+    }
+    pt_setlist *sl = calloc(1, sizeof *sl);
+    char *tmp = strdup(path);
+    const char *dir = tmp ? dirname(tmp) : ".";
+    yaml_parser_t parser;
+    yaml_document_t doc;
+    yaml_parser_initialize(&parser);
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    if (!sl || !yaml_parser_load(&parser, &doc)) {
+        pt_diags_add(diags, path, (int)parser.problem_mark.line + 1, (int)parser.problem_mark.column + 1,
+                     "YAML: %s", parser.problem ? parser.problem : "syntax error");
+        yaml_parser_delete(&parser);
+        free(text), free(tmp);
+        pt_setlist_free(sl);
+        return NULL;
+    }
+    ctx c = {.doc = &doc, .file = path, .diags = diags};
+    yaml_node_t *root = yaml_document_get_root_node(&doc);
+    sl->path = dupstr(path);
+    if (!root || root->type != YAML_MAPPING_NODE) {
+        problem(&c, root, "a setlist must be a mapping with 'version', 'name' and 'rigs'");
+    } else {
+        static const char *const keys[] = {"version", "name", "rigs", "notes", NULL};
+        check_keys(&c, root, "a setlist", keys);
+        yaml_node_t *v = get(&c, root, "version", NULL);
+        double ver;
+        if (!v) problem(&c, root, "missing 'version' (setlists use version %d)", PT_RIG_VERSION);
+        else if (to_number(scalar(v), &ver) != 0 || ver != PT_RIG_VERSION)
+            problem(&c, v, "setlist version '%s' is not supported (this program reads %d)",
+                    scalar(v) ? scalar(v) : "?", PT_RIG_VERSION);
+        sl->name = get_string(&c, root, "name");
+        yaml_node_t *kr;
+        yaml_node_t *rigs = get(&c, root, "rigs", &kr);
+        if (!rigs) {
+            problem(&c, root, "missing 'rigs' (a list of rig files)");
+        } else if (rigs->type != YAML_SEQUENCE_NODE) {
+            problem(&c, rigs, "'rigs' must be a list of rig files");
+        } else {
+            int n = (int)(rigs->data.sequence.items.top - rigs->data.sequence.items.start);
+            if (n == 0) problem(&c, kr, "the setlist has no rigs");
+            sl->rigs = calloc((size_t)(n > 0 ? n : 1), sizeof(char *));
+            for (int i = 0; i < n && sl->rigs; i++) {
+                yaml_node_t *r = node_at(&c, rigs->data.sequence.items.start[i]);
+                if (!scalar(r) || !scalar(r)[0]) {
+                    problem(&c, r, "a setlist entry must be a rig file path");
+                    continue;
+                }
+                char *full = resolve(dir, scalar(r));
+                struct stat st;
+                if (!full || stat(full, &st) != 0 || S_ISDIR(st.st_mode)) {
+                    problem(&c, r, "rig file '%s' not found (looked for %s)", scalar(r), full ? full : "?");
+                    free(full);
+                    continue;
+                }
+                sl->rigs[sl->n_rigs++] = full;
+            }
+        }
+    }
+    if (!sl->name) sl->name = dupstr("");
+    yaml_document_delete(&doc);
+    yaml_parser_delete(&parser);
+    free(text);
+    free(tmp);
+    if (diags->n > before) {
+        pt_setlist_free(sl);
+        return NULL;
+    }
+    return sl;
 }

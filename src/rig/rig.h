@@ -109,6 +109,32 @@ pt_chain *pt_rig_build_chain(const pt_rig *rig, pt_error *err);
 /* pt_rig_build_chain + pt_program_build. */
 pt_program *pt_rig_build_program(const pt_rig *rig, double rate, int max_frames, pt_error *err);
 
+/* The rig as YAML text of the current version (caller frees). */
+char *pt_rig_to_yaml(const pt_rig *rig, size_t *len);
+/* Save safely: temporary file, fsync, old file kept as PATH.bak, rename. */
+int pt_rig_save(const pt_rig *rig, const char *path, pt_error *err);
+/* The same, optionally writing asset paths resolved (for a recovery file
+ * that lives away from the rig). */
+int pt_rig_save_ex(const pt_rig *rig, const char *path, int absolute_assets, pt_error *err);
+/* A deep copy (through YAML: what a save then a load would give). */
+pt_rig *pt_rig_clone(const pt_rig *rig);
+
+/* Set a node's value in the description (added if the rig did not list it). */
+int pt_rig_node_set(pt_rig_node *n, int param, float value);
+/* The value the rig gives (the type's default where it gives none). */
+float pt_rig_node_get(const pt_rig_node *n, int param);
+
+/* ---- setlists ---- */
+typedef struct pt_setlist {
+    char *path, *name;
+    char **rigs; /* resolved paths */
+    int n_rigs;
+} pt_setlist;
+/* 1 if the file is a setlist (top-level `rigs:`), 0 if not. */
+int pt_is_setlist(const char *path);
+pt_setlist *pt_setlist_load(const char *path, pt_diags *diags);
+void pt_setlist_free(pt_setlist *s);
+
 /* Find a node by id anywhere in the graph. */
 pt_rig_node *pt_rig_find_node(const pt_rig *rig, const char *id);
 int pt_rig_find_scene(const pt_rig *rig, const char *name);

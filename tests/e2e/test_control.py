@@ -54,7 +54,8 @@ class Server:
         os.makedirs(self.lib)
         shutil.copy(os.path.join(SRC, "rigs", "default.yaml"), os.path.join(self.lib, "default.yaml"))
         self.port = free_port()
-        env = dict(os.environ, PT_SOURCE_DIR=SRC, PT_LIBRARY=self.lib)
+        # the library is the rig's folder; a recovery file of its own
+        env = dict(os.environ, PT_SOURCE_DIR=SRC, PT_RECOVERY_FILE=os.path.join(self.lib, ".recovery.yaml"))
         self.proc = subprocess.Popen(
             [PYTONE, "run", "--backend", "virtual", "--port", str(self.port), "--seconds", "120",
              os.path.join(self.lib, "default.yaml"), *extra],
@@ -491,6 +492,8 @@ def hostile_messages(rng, n):
             {"cmd": "save_rig", "path": "notyaml.txt"}, {"cmd": "save_rig", "path": "nodir/x.yaml"},
             {"cmd": "save_rig", "path": 5}, {"cmd": "save_rig", "path": "x\\..\\y.yaml"},
             {"cmd": "get_param", "node": "drive"}, {"cmd": "set_param", "id": {"a": 1}},
+            {"cmd": "set_asset", "node": "drive", "asset": "ir", "path": "/etc/passwd"},
+            {"cmd": "set_asset", "node": "drive", "asset": "model", "path": "default.yaml"},
         ]))
 
     def nul_escape():
@@ -525,7 +528,7 @@ def hostile_messages(rng, n):
 
 def snapshot(s, ws):
     st = s.state()
-    for k in ("dsp_load_p50", "dsp_load_p99", "overruns"):
+    for k in ("dsp_load_p50", "dsp_load_p99", "overruns", "callbacks"):
         st.pop(k, None)
     rig = ok(ws.call("get_rig"))["rig"]
     files = {}
@@ -620,6 +623,9 @@ def rig_paths_stay_inside_the_library():
         refused(ws.call("save_rig", path="link.yaml"), "outside")
         refused(ws.call("save_rig", path="../x.yaml"), "'..'")
         refused(ws.call("save_rig", path="/tmp/x.yaml"), "absolute")
+        refused(ws.call("set_asset", node="drive", asset="ir", path="../../etc/passwd"), "'..'")
+        refused(ws.call("set_asset", node="drive", asset="ir", path="/etc/passwd"), "absolute")
+        refused(ws.call("set_asset", node="drive", asset="ir", path="linkdir/x.wav"))
         assert not os.path.exists(os.path.join(outside, "x.yaml"))
         assert open(os.path.join(outside, "other.yaml")).read() == open(os.path.join(SRC, "rigs", "default.yaml")).read()
         os.makedirs(os.path.join(s.lib, "sub"))
@@ -679,7 +685,8 @@ def oversized_and_flooding_messages_are_refused():
 @test
 def a_port_in_use_is_one_line_and_exit_code_2():
     with Server() as s:
-        p = run("run", "--backend", "virtual", "--seconds", "5", "--port", s.port, timeout=30)
+        p = run("run", "--backend", "virtual", "--seconds", "5", "--port", s.port, timeout=30,
+                env={"PT_RECOVERY_FILE": tmp("no-recovery.yaml")})
         assert p.returncode == 2, (p.returncode, p.stderr)
         lines = [l for l in p.stderr.splitlines() if l.strip()]
         assert len(lines) == 1 and str(s.port) in lines[0] and "in use" in lines[0], p.stderr
@@ -689,7 +696,8 @@ def a_port_in_use_is_one_line_and_exit_code_2():
 def no_server_means_nothing_listens():
     port = free_port()
     proc = subprocess.Popen([PYTONE, "run", "--backend", "virtual", "--no-server", "--port", str(port),
-                             "--seconds", "2"], cwd=SRC, env=dict(os.environ, PT_SOURCE_DIR=SRC),
+                             "--seconds", "2"], cwd=SRC,
+                            env=dict(os.environ, PT_SOURCE_DIR=SRC, PT_RECOVERY_FILE=tmp("no-recovery.yaml")),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         time.sleep(1.0)

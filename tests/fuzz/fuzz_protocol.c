@@ -7,7 +7,8 @@
  * refused message carries an "error" string, and the engine keeps running
  * (one block processed after each message, its output finite).
  *
- * Build and run: scripts/fuzz.sh [SECONDS]  (seeds in tests/fuzz/corpus_protocol/).
+ * Build and run: scripts/fuzz.sh SECONDS fuzz_protocol (seeds in
+ * tests/data/fuzz-seeds/protocol/, dictionary tests/fuzz/fuzz_protocol.dict).
  */
 #include <ftw.h>
 #include <math.h>

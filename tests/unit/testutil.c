@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 pt_node *tu_node(const char *type, const char *id, ...)
 {
@@ -85,8 +86,10 @@ const char *tu_src(const char *rel)
 {
     static char buf[4][1024];
     static int k;
+    static char cwd[512];
     const char *root = getenv("PT_SOURCE_DIR");
+    if (!root) root = getcwd(cwd, sizeof cwd) ? cwd : ".";
     k = (k + 1) % 4;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", root ? root : ".", rel);
+    snprintf(buf[k], sizeof buf[k], "%s/%s", root, rel);
     return buf[k];
 }
