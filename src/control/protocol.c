@@ -386,8 +386,8 @@ int pt_protocol_confine_path(const char *library, const char *rel, const char *c
 /* ------------------------------------------------------------ node types */
 
 /* The type of node `id`, found in the session's rig JSON wherever it sits
- * (an object with that "id" and a "type", or a member named `id` holding a
- * "type"). NULL when not found: the session then judges alone. */
+ * (an object with that "id" and a "type": in the chain or in a split's
+ * branch). NULL when not found: the session then judges alone. */
 static const cJSON *find_node_json(const cJSON *j, const char *id, int depth)
 {
     if (!j || depth > 64) return NULL;
@@ -395,9 +395,6 @@ static const cJSON *find_node_json(const cJSON *j, const char *id, int depth)
         const cJSON *jid = cJSON_GetObjectItemCaseSensitive(j, "id");
         const cJSON *jt = cJSON_GetObjectItemCaseSensitive(j, "type");
         if (cJSON_IsString(jid) && cJSON_IsString(jt) && !strcmp(jid->valuestring, id)) return j;
-        const cJSON *named = cJSON_GetObjectItemCaseSensitive(j, id);
-        if (cJSON_IsObject(named) && cJSON_IsString(cJSON_GetObjectItemCaseSensitive(named, "type")))
-            return named;
     }
     if (cJSON_IsObject(j) || cJSON_IsArray(j))
         for (const cJSON *c = j->child; c; c = c->next) {

@@ -95,7 +95,7 @@ static void send_body(struct mg_connection *conn, int status, const char *reason
               "X-Content-Type-Options: nosniff\r\n"
               "Connection: close\r\n\r\n",
               status, reason, type, len);
-    if (len) mg_write(conn, body, len);
+    if (len && strcmp(mg_get_request_info(conn)->request_method, "HEAD")) mg_write(conn, body, len);
 }
 
 static void send_json(struct mg_connection *conn, int status, const char *reason, const char *json)
@@ -323,7 +323,8 @@ static int handle_http(struct mg_connection *conn, void *cbdata)
         return 404;
     }
     if (!strcmp(uri, "/api/state")) {
-        if (strcmp(ri->request_method, "GET")) send_error(conn, 405, "Method Not Allowed", "GET it");
+        if (strcmp(ri->request_method, "GET") && strcmp(ri->request_method, "HEAD"))
+            send_error(conn, 405, "Method Not Allowed", "GET it");
         else handle_state(conn, srv);
     } else if (!strcmp(uri, "/api/command")) {
         if (strcmp(ri->request_method, "POST")) send_error(conn, 405, "Method Not Allowed", "POST it");
