@@ -14,6 +14,8 @@ and plain HTTP drive it. Checks:
     are byte-identical afterwards, and the server still answers;
   - DNS-rebinding and cross-origin requests, paths out of the library
     (.., absolute, symlinks), oversized messages and floods are refused;
+  - the UI folder's files are served, nothing outside it (.., %2e%2e,
+    hidden files, symlinks out);
   - a port in use is one line and exit code 2; --no-server serves nothing.
 """
 import base64
@@ -49,13 +51,14 @@ def free_port():
 class Server:
     """pytone run on a free port, with a library folder of its own."""
 
-    def __init__(self, extra=()):
+    def __init__(self, extra=(), env=None):
         self.lib = tmp(f"lib{random.randrange(1 << 30)}")
         os.makedirs(self.lib)
         shutil.copy(os.path.join(SRC, "rigs", "default.yaml"), os.path.join(self.lib, "default.yaml"))
         self.port = free_port()
         # the library is the rig's folder; a recovery file of its own
-        env = dict(os.environ, PT_SOURCE_DIR=SRC, PT_RECOVERY_FILE=os.path.join(self.lib, ".recovery.yaml"))
+        env = dict(os.environ, PT_SOURCE_DIR=SRC, PT_RECOVERY_FILE=os.path.join(self.lib, ".recovery.yaml"),
+                   **(env or {}))
         self.proc = subprocess.Popen(
             [PYTONE, "run", "--backend", "virtual", "--port", str(self.port), "--seconds", "120",
              os.path.join(self.lib, "default.yaml"), *extra],
@@ -680,6 +683,33 @@ def oversized_and_flooding_messages_are_refused():
         time.sleep(2.5)  # the bucket refills
         ok(ws.call("hello"))
         ws.close()
+
+
+@test
+def the_ui_folder_is_served_and_nothing_outside_it():
+    ui = tmp("ui_dist")
+    os.makedirs(os.path.join(ui, "assets"))
+    open(os.path.join(ui, "index.html"), "w").write("<!doctype html><title>PyTone UI</title>")
+    open(os.path.join(ui, "assets", "app.js"), "w").write("console.log('pytone')")
+    open(os.path.join(ui, ".env"), "w").write("SECRET=1")
+    secret = tmp("secret.txt")
+    open(secret, "w").write("root:x:0:0")
+    os.symlink(secret, os.path.join(ui, "leak.txt"))
+    with Server(env={"PT_UI_DIR": ui}) as s:
+        status, data = s.http("GET", "/")
+        assert status == 200 and b"PyTone UI" in data, (status, data)
+        c = http.client.HTTPConnection("127.0.0.1", s.port, timeout=10)
+        c.request("GET", "/assets/app.js", headers={"Host": f"127.0.0.1:{s.port}"})
+        r = c.getresponse()
+        assert r.status == 200 and r.read() == b"console.log('pytone')"
+        assert r.getheader("Content-Type").startswith("text/javascript"), r.getheader("Content-Type")
+        c.close()
+        for p in ("/leak.txt", "/.env", "/../secret.txt", "/assets/../../secret.txt",
+                  "/%2e%2e/secret.txt", "/assets/%2e%2e/%2e%2e/secret.txt", "/nothing.html", "/assets"):
+            status, data = s.http("GET", p)
+            assert status == 404 and b"root:" not in data and b"SECRET" not in data, (p, status, data[:100])
+        status, _ = s.http("POST", "/index.html", body="x")
+        assert status == 405
 
 
 @test
