@@ -407,7 +407,9 @@ static const char *run_help =
     "--stats also prints the DSP load once a second while running.\n"
     "--input/--record: the virtual device's input file and a WAV of its output.\n"
     "If the device or JACK server goes away, pytone says so and waits for it to\n"
-    "come back, then plays on; --no-reconnect stops instead (exit code 1).\n";
+    "come back, then plays on; --no-reconnect stops instead (exit code 1).\n"
+    "The web UI and the control protocol (docs/control-protocol.md) are served on\n"
+    "http://127.0.0.1:8750/ (--port N to move it, --no-server to turn it off).\n";
 
 /* Where the running engine keeps its recovery file: PT_RECOVERY_FILE, else
  * $XDG_STATE_HOME/pytone/recovery.yaml (~/.local/state/...). */
