@@ -411,8 +411,9 @@ static int ws_data(struct mg_connection *conn, int bits, char *data, size_t len,
     case MG_WEBSOCKET_OPCODE_CONNECTION_CLOSE:
         mg_websocket_write(conn, MG_WEBSOCKET_OPCODE_CONNECTION_CLOSE, data, len > 2 ? 2 : len);
         return 0;
-    case MG_WEBSOCKET_OPCODE_PING:
-        mg_websocket_write(conn, MG_WEBSOCKET_OPCODE_PONG, data, len > 125 ? 125 : len);
+    case MG_WEBSOCKET_OPCODE_PING: /* pings count against the rate too */
+        if (bucket_take(&c->rate))
+            mg_websocket_write(conn, MG_WEBSOCKET_OPCODE_PONG, data, len > 125 ? 125 : len);
         return 1;
     case MG_WEBSOCKET_OPCODE_PONG:
         return 1;
@@ -457,8 +458,7 @@ static int ws_data(struct mg_connection *conn, int bits, char *data, size_t len,
                 c->frag_len += len;
             }
         }
-        if (fin || op == MG_WEBSOCKET_OPCODE_TEXT || op == MG_WEBSOCKET_OPCODE_BINARY) {
-            if (!fin) return 1;
+        if (fin) {
             c->in_frag = false;
             if (c->frag_too_big)
                 ws_reply_error(conn, "the message is too large (at most 65536 bytes)");
