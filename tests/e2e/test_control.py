@@ -8,7 +8,9 @@ and plain HTTP drive it. Checks:
     scenes, tempo, save) and the saved file read back by PyYAML, an
     independent YAML parser, against the values sent;
   - a second client is told about changes ({"event": "state"});
-  - meters arrive to a subscriber with finite levels;
+  - meters arrive to a subscriber with finite levels, per-node peaks and the
+    tuner's read-outs;
+  - set_asset points a node at a model in the library (saved as written);
   - hundreds of malformed/hostile messages (seeded, bounded) all get an error
     reply and change nothing: /api/state, get_rig and the library's files
     are byte-identical afterwards, and the server still answers;
@@ -334,6 +336,27 @@ def an_editing_session_over_the_websocket_is_saved_as_sent():
 
 
 @test
+def an_asset_from_the_library_replaces_a_nodes_model():
+    with Server() as s:
+        os.makedirs(os.path.join(s.lib, "captures"))
+        for name in ("a.nam", "captures/b.nam"):
+            shutil.copy(os.path.join(SRC, "models", "a1_standard.nam"), os.path.join(s.lib, name))
+        open(os.path.join(s.lib, "amp.yaml"), "w").write(
+            "version: 1\nname: Amp\nchain:\n  - {id: amp, type: nam, model: a.nam}\n")
+        ws = WS(s.port)
+        ok(ws.call("load_rig", path="amp.yaml"))
+        ok(ws.call("set_asset", node="amp", asset="model", path="captures/b.nam"))
+        refused(ws.call("set_asset", node="amp", asset="model", path="missing.nam"), "not in the rig library")
+        refused(ws.call("set_asset", node="amp", asset="model", path="../a.nam"), "'..'")
+        refused(ws.call("set_asset", node="amp", asset="ir", path="a.nam"), "ir")
+        ok(ws.call("save_rig"))
+        ws.close()
+    if yaml is not None:
+        doc = yaml.safe_load(open(os.path.join(s.lib, "amp.yaml")))
+        assert yaml_nodes(doc)["amp"]["model"] == "captures/b.nam", doc
+
+
+@test
 def a_second_client_hears_about_changes():
     with Server() as s:
         a, b = WS(s.port), WS(s.port)
@@ -355,6 +378,7 @@ def a_second_client_hears_about_changes():
 def meters_reach_a_subscriber():
     with Server() as s:
         ws = WS(s.port)
+        ok(ws.call("add_node", type="tuner", node="tuner", position={"before": "gate"}))
         r = ok(ws.call("subscribe", meters=True, meters_hz=30, state=False))
         assert r["meters"] is True and r["meters_hz"] == 30
         ev = ws.events("meters", 1.0)
@@ -367,6 +391,10 @@ def meters_reach_a_subscriber():
                     assert isinstance(v, (int, float)) and 0 <= v < 100, m
         # the virtual device plays a DI clip, so something reaches the output
         assert max(e["meters"]["out"]["peak"] for e in ev) > 0, ev[-1]
+        # per-node peaks, and the tuner's read-outs
+        assert {"gate", "drive", "tuner"} <= set(ev[-1]["meters"]["nodes"]), ev[-1]
+        tuner = ev[-1]["meters"]["readouts"]["tuner"]
+        assert all(isinstance(tuner[k], (int, float)) for k in ("freq_hz", "cents")), tuner
         ok(ws.call("subscribe", meters=False))
         ws.events("meters", 0.2)  # drain what was already on its way
         assert not ws.events("meters", 0.5), "meters kept coming after unsubscribing"
