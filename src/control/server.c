@@ -518,7 +518,7 @@ static void *pusher(void *arg)
 {
     pt_server *srv = arg;
     char *last_sig = state_signature(srv->s);
-    double next_check_s = 0;
+    double next_check_s = 0, next_state_s = 0;
     pthread_mutex_lock(&srv->mu);
     while (!srv->stop) {
         struct timespec ts;
@@ -533,7 +533,9 @@ static void *pusher(void *arg)
             want_meters |= c->pc.meters && t >= c->next_meters_s;
             want_state |= c->pc.state;
         }
-        bool dirty = atomic_exchange(&srv->state_dirty, 0) != 0;
+        /* at most 30 state events a second: a knob turned fast is sent as
+         * its latest value, not as every step */
+        bool dirty = t >= next_state_s && atomic_exchange(&srv->state_dirty, 0) != 0;
         bool check = want_state && t >= next_check_s;
         pthread_mutex_unlock(&srv->mu);
 
@@ -545,6 +547,7 @@ static void *pusher(void *arg)
             free(last_sig);
             last_sig = sig;
             next_check_s = t + 0.25;
+            if (state) next_state_s = t + 1.0 / 30;
         }
         if (want_meters) meters = pt_protocol_meters_event(srv->s);
 
