@@ -371,6 +371,12 @@ def a_second_client_hears_about_changes():
                 seen = m
         assert seen, "no state event with the new tempo reached the other client"
         assert "rig" in seen
+        # a fast run of changes: the other client ends on the last one
+        for bpm in range(100, 160):
+            ok(a.call("set_tempo", bpm=bpm))
+        ev = b.events("state", 1.0)
+        assert ev and ev[-1]["state"]["tempo"] == 159, [e["state"]["tempo"] for e in ev]
+        print(f"     60 tempo changes reached the other client as {len(ev)} state events")
         a.close(), b.close()
 
 
