@@ -53,17 +53,18 @@ def free_port():
 class Server:
     """pytone run on a free port, with a library folder of its own."""
 
-    def __init__(self, extra=(), env=None):
+    def __init__(self, extra=(), env=None, rig=None):
         self.lib = tmp(f"lib{random.randrange(1 << 30)}")
         os.makedirs(self.lib)
         shutil.copy(os.path.join(SRC, "rigs", "default.yaml"), os.path.join(self.lib, "default.yaml"))
+        rig = rig or os.path.join(self.lib, "default.yaml")
         self.port = free_port()
         # the library is the rig's folder; a recovery file of its own
         env = dict(os.environ, PT_SOURCE_DIR=SRC, PT_RECOVERY_FILE=os.path.join(self.lib, ".recovery.yaml"),
                    **(env or {}))
         self.proc = subprocess.Popen(
             [PYTONE, "run", "--backend", "virtual", "--port", str(self.port), "--seconds", "120",
-             os.path.join(self.lib, "default.yaml"), *extra],
+             rig, *extra],
             cwd=SRC, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.time() + 15
         while time.time() < deadline:
@@ -354,6 +355,28 @@ def an_asset_from_the_library_replaces_a_nodes_model():
     if yaml is not None:
         doc = yaml.safe_load(open(os.path.join(s.lib, "amp.yaml")))
         assert yaml_nodes(doc)["amp"]["model"] == "captures/b.nam", doc
+
+
+@test
+def setlist_slots_are_selected_by_number():
+    # the factory setlist, its rigs beside it: the library is rigs/ (read only here)
+    gig = yaml.safe_load(open(os.path.join(SRC, "rigs", "gig.yaml"))) if yaml else None
+    with Server(rig=os.path.join(SRC, "rigs", "default.yaml")) as s:
+        ws = WS(s.port)
+        names = [r["file"] for r in ok(ws.call("list_rigs"))["rigs"]]
+        assert "gig.yaml" in names and "crunch.yaml" in names, names
+        ok(ws.call("load_rig", path="gig.yaml"))
+        st = s.state()
+        assert st["slot"] == 0 and st["slots"] == 5, st
+        ok(ws.call("select_slot", slot=2))
+        st = s.state()
+        assert st["slot"] == 2, st
+        if gig:
+            third = yaml.safe_load(open(os.path.join(SRC, "rigs", gig["rigs"][2])))
+            assert st["rig"] == third["name"], (st["rig"], third["name"])
+        refused(ws.call("select_slot", slot=5), "does not exist")
+        assert s.state()["slot"] == 2
+        ws.close()
 
 
 @test
