@@ -439,12 +439,7 @@ static cJSON *wrap(cJSON *obj)
     return obj ? obj : cJSON_CreateNull();
 }
 
-static int cmd_hello(req *r)
-{
-    cJSON_AddNumberToObject(r->reply, "protocol", PT_PROTOCOL_VERSION);
-    cJSON_AddStringToObject(r->reply, "version", PT_VERSION);
-    return 0;
-}
+static int cmd_hello(req *r);
 
 static int cmd_get_state(req *r)
 {
@@ -832,6 +827,16 @@ static const cmd_def commands[] = {
     {"select_slot", cmd_select_slot, true, {"slot", NULL}},
     {"subscribe", cmd_subscribe, false, {"meters", "state", "meters_hz", NULL}},
 };
+
+static int cmd_hello(req *r)
+{
+    cJSON_AddNumberToObject(r->reply, "protocol", PT_PROTOCOL_VERSION);
+    cJSON_AddStringToObject(r->reply, "version", PT_VERSION);
+    cJSON *list = cJSON_AddArrayToObject(r->reply, "commands");
+    for (size_t i = 0; list && i < sizeof commands / sizeof commands[0]; i++)
+        cJSON_AddItemToArray(list, cJSON_CreateString(commands[i].name));
+    return 0;
+}
 
 /* ------------------------------------------------------------ dispatch */
 

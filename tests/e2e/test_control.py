@@ -26,6 +26,7 @@ import http.client
 import json
 import os
 import random
+import re
 import shutil
 import socket
 import struct
@@ -294,6 +295,10 @@ def an_editing_session_over_the_websocket_is_saved_as_sent():
         assert ws.ok, ws.response
         h = ok(ws.call("hello"))
         assert h["protocol"] == 1
+        # every command the document lists (its "### " tables) is known, and no other
+        doc = open(os.path.join(SRC, "docs", "control-protocol.md")).read()
+        documented = set(re.findall(r"^\| `([a-z_]+)` +\|", doc, re.M)) - {"position"}  # the positions table's header
+        assert documented == set(h["commands"]), (documented ^ set(h["commands"]))
         ok(ws.call("load_rig", path="default.yaml"))
         ok(ws.call("set_param", node="drive", param="drive_db", value=21.5))
         assert ok(ws.call("get_param", node="drive", param="drive_db"))["value"] == 21.5
