@@ -299,6 +299,8 @@ def an_editing_session_over_the_websocket_is_saved_as_sent():
         doc = open(os.path.join(SRC, "docs", "control-protocol.md")).read()
         documented = set(re.findall(r"^\| `([a-z_]+)` +\|", doc, re.M)) - {"position"}  # the positions table's header
         assert documented == set(h["commands"]), (documented ^ set(h["commands"]))
+        examples = set(re.findall(r'"cmd": "([a-z_]+)"', doc))
+        assert examples >= documented, f"no example for {documented - examples}"
         ok(ws.call("load_rig", path="default.yaml"))
         ok(ws.call("set_param", node="drive", param="drive_db", value=21.5))
         assert ok(ws.call("get_param", node="drive", param="drive_db"))["value"] == 21.5
