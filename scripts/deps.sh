@@ -9,7 +9,7 @@ DEBIAN_PKGS=(
   libsndfile1-dev libyaml-dev libcjson-dev libsamplerate0-dev
   libjack-jackd2-dev jackd2 portaudio19-dev libasound2-dev
   libcmocka-dev libcivetweb-dev libkissfft-dev jconvolver
-  python3 python3-numpy python3-scipy ngspice
+  python3 python3-numpy python3-scipy python3-yaml ngspice
 )
 BREW_PKGS=(cmake pkg-config libsndfile libyaml cjson libsamplerate jack portaudio cmocka)
 

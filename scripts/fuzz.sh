@@ -38,7 +38,9 @@ for t in "${targets[@]}"; do
   if [ ${#regress[@]} -gt 0 ] && ! $B/$t "${regress[@]}" >/dev/null 2>&1; then
     echo "fuzz: $t fails on a stored regression input"; fail=1; continue
   fi
-  out=$($B/$t "$corpus" -max_total_time="$SECONDS_EACH" -rss_limit_mb=2048 -timeout=10 -max_len=65536 \
+  dict=()  # a libFuzzer dictionary of the input's words, if the target has one
+  [ -f tests/fuzz/$t.dict ] && dict=(-dict=tests/fuzz/$t.dict)
+  out=$($B/$t "${dict[@]}" "$corpus" -max_total_time="$SECONDS_EACH" -rss_limit_mb=2048 -timeout=10 -max_len=65536 \
         -artifact_prefix=$B/crashes/$t- -print_final_stats=1 2>&1)
   rc=$?
   execs=$(printf '%s\n' "$out" | sed -n 's/^stat::number_of_executed_units: *//p' | tail -1)

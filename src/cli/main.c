@@ -14,6 +14,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include "control/server.h"
 #include "control/session.h"
 #include "conv/conv.h"
 #include "core/engine.h"
@@ -411,7 +412,9 @@ static const char *run_help =
     "--stats also prints the DSP load once a second while running.\n"
     "--input/--record: the virtual device's input file and a WAV of its output.\n"
     "If the device or JACK server goes away, pytone says so and waits for it to\n"
-    "come back, then plays on; --no-reconnect stops instead (exit code 1).\n";
+    "come back, then plays on; --no-reconnect stops instead (exit code 1).\n"
+    "The web UI and the control protocol (docs/control-protocol.md) are served on\n"
+    "http://127.0.0.1:8750/ (--port N to move it, --no-server to turn it off).\n";
 
 /* Where the running engine keeps its recovery file: PT_RECOVERY_FILE, else
  * $XDG_STATE_HOME/pytone/recovery.yaml (~/.local/state/...). */
@@ -581,12 +584,22 @@ static int cmd_run(int argc, char **argv)
         return 1;
     }
     /* the session owns the rig from here on */
+    pt_server *server = NULL; /* the control protocol: docs/control-protocol.md */
+    if (!o.no_server && !(server = pt_server_start(session, o.port, &err))) {
+        fprintf(stderr, "pytone run: %s\n", err.msg);
+        ops->close(dev);
+        pt_session_destroy(session);
+        pt_engine_destroy(e);
+        free(libdir);
+        return 2;
+    }
     int latency = pt_engine_latency(e);
     ops->set_latency(dev, latency);
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     if (ops->start(dev, audio_callback, e, &err) != 0) {
         fprintf(stderr, "pytone run: %s\n", err.msg);
+        pt_server_stop(server);
         ops->close(dev);
         pt_session_destroy(session);
         pt_engine_destroy(e);
@@ -599,6 +612,7 @@ static int cmd_run(int argc, char **argv)
                 cJSON_GetObjectItem(st, "rig")->valuestring, ops->description(dev), latency);
         cJSON_Delete(st);
     }
+    if (server) fprintf(stderr, "pytone: control server on http://127.0.0.1:%d/\n", o.port);
     struct timespec t0, now;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     double last_print = 0, last_try = 0;
@@ -663,6 +677,7 @@ static int cmd_run(int argc, char **argv)
         }
         if (o.seconds > 0 && t >= o.seconds) break;
     }
+    pt_server_stop(server);
     if (dev && ops->alive(dev)) ops->stop(dev);
     pt_load_summary s;
     pt_engine_load(e, &s);

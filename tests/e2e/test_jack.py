@@ -55,7 +55,7 @@ def stats(stdout):
 
 @test
 def default_rig_plays_30_s_without_engine_overruns():
-    p = run("run", "--backend", "jack", "--seconds", "30", timeout=90)
+    p = run("run", "--backend", "jack", "--seconds", "30", "--no-server", timeout=90)
     assert p.returncode == 0, p.stderr
     s = stats(p.stdout)
     print("  ", [l for l in p.stdout.splitlines() if l.startswith("stats:")][0])
@@ -64,7 +64,7 @@ def default_rig_plays_30_s_without_engine_overruns():
 
 
 def probe(rig):
-    pt = subprocess.Popen([PYTONE, "run", rig, "--backend", "jack", "--seconds", "4"],
+    pt = subprocess.Popen([PYTONE, "run", rig, "--backend", "jack", "--seconds", "4", "--no-server"],
                           env={**os.environ, "PT_JACK_NO_AUTOCONNECT": "1", "PT_SOURCE_DIR": SRC},
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -91,7 +91,7 @@ def declared_latency_is_reported_and_exact():
 
 @test
 def killing_jackd_mid_run_ends_with_a_clear_message():
-    pt = subprocess.Popen([PYTONE, "run", "--backend", "jack", "--seconds", "60", "--no-reconnect"],
+    pt = subprocess.Popen([PYTONE, "run", "--backend", "jack", "--seconds", "60", "--no-reconnect", "--no-server"],
                           env={**os.environ, "PT_SOURCE_DIR": SRC},
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(2.0)
@@ -111,7 +111,7 @@ def killing_jackd_mid_run_ends_with_a_clear_message():
 @test
 def pytone_waits_for_jackd_and_reconnects():
     start_jackd()
-    pt = subprocess.Popen([PYTONE, "run", "--backend", "jack", "--seconds", "8"],
+    pt = subprocess.Popen([PYTONE, "run", "--backend", "jack", "--seconds", "8", "--no-server"],
                           env={**os.environ, "PT_SOURCE_DIR": SRC},
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(1.5)
