@@ -593,7 +593,7 @@ static int cmd_run(int argc, char **argv)
         free(libdir);
         return 2;
     }
-    int latency = pt_engine_latency(e);
+    int latency = pt_session_latency(session);
     ops->set_latency(dev, latency);
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
@@ -621,8 +621,8 @@ static int cmd_run(int argc, char **argv)
         struct timespec ts = {0, 20 * 1000000L};
         nanosleep(&ts, NULL);
         pt_session_poll(session);
-        if (dev && pt_engine_latency(e) != latency) {
-            latency = pt_engine_latency(e);
+        if (dev && pt_session_latency(session) != latency) {
+            latency = pt_session_latency(session);
             ops->set_latency(dev, latency);
         }
         clock_gettime(CLOCK_MONOTONIC, &now);
