@@ -572,7 +572,22 @@ static int cmd_run(int argc, char **argv)
     pt_session_config sc = {.library_dir = libdir, .autosave_path = recovery[0] ? recovery : NULL,
                             .watch = o.watch};
     pt_session *session = e ? pt_session_create(e, &sc, &err) : NULL;
-    if (!session || pt_session_use_rig(session, rig, &err) != 0) {
+    int started;
+    if (session && pt_is_setlist(rig_path)) {
+        /* a setlist goes to the session whole, so its slots can be switched
+         * (MIDI program change, UI); it starts on its first rig, built
+         * again here as the session's own */
+        pt_diags sd;
+        pt_diags_init(&sd);
+        started = pt_session_load(session, rig_path, &sd) == 0;
+        if (!started && sd.n) err = sd.items[0];
+        pt_diags_free(&sd);
+        pt_rig_free(rig);
+        rig = NULL;
+    } else {
+        started = session && pt_session_use_rig(session, rig, &err) == 0;
+    }
+    if (!started) {
         char buf[2048];
         pt_error_format(&err, buf, sizeof buf);
         fprintf(stderr, "pytone run: %s\n", buf);
