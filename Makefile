@@ -3,13 +3,14 @@
 #   make test    install what is missing, build, run every test (plus a
 #                sanitizer build of the unit tests)
 #   make bench   performance figures, printed
+#   make ui      build the web UI (ui/dist) when Node is there
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 RIG ?= rigs/default.yaml
 ARGS ?=
 
-.PHONY: all deps build run test test-unit test-asan bench clean
+.PHONY: all deps build ui run test test-unit test-asan bench clean
 
 all: build
 
@@ -22,7 +23,10 @@ $(BUILD)/CMakeCache.txt:
 build: $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j$(JOBS)
 
-run: deps build
+ui:
+	@./scripts/build_ui.sh || true
+
+run: deps build ui
 	./scripts/run.sh $(BUILD)/pytone $(RIG) $(ARGS)
 
 $(ASAN_BUILD)/CMakeCache.txt:

@@ -193,6 +193,7 @@ function Lane({ rig, split, b }: { rig: Rig; split: RigSplit; b: number }) {
     <div class="lane" data-testid={`lane-${split.split}-${b}`} style={{ flexGrow: measure(br.chain).h }}>
       <div class="lane-mix">
         <label title="lane level (dB)">
+          dB
           <input
             type="number"
             min={-96}
@@ -206,7 +207,6 @@ function Lane({ rig, split, b }: { rig: Rig; split: RigSplit; b: number }) {
               if (isFinite(v) && v >= -96 && v <= 24) edit(setBranchEdit(rig, split.split, b, v, br.pan));
             }}
           />
-          dB
         </label>
         <label title="lane pan (-1 left, 1 right)">
           pan

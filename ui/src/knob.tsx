@@ -73,7 +73,13 @@ function Choice({ def, value, label, onChange, testid }: Props) {
 
 export function Knob({ def, value, label, onChange, testid }: Props) {
   const drag0 = useRef<{ y: number; v: number } | null>(null);
-  const [typing, setTyping] = useState(false);
+  const [typing, setTypingState] = useState(false);
+  // what is typed lives here, so state events re-rendering the knob keep it
+  const [text, setText] = useState('');
+  const setTyping = (on: boolean) => {
+    if (on) setText(String(value));
+    setTypingState(on);
+  };
   const [bad, setBad] = useState(false);
   const n = toNorm(def, value);
   const set = (v: number) => {
@@ -183,12 +189,19 @@ export function Knob({ def, value, label, onChange, testid }: Props) {
           aria-label={`${label ?? def.name} value`}
           data-testid={testid ? `${testid}-input` : undefined}
           ref={(el) => { if (el && el !== document.activeElement) { el.focus(); el.select(); } }}
-          value={String(value)}
+          value={text}
+          onInput={(e) => setText((e.target as HTMLInputElement).value)}
           onKeyDown={(e) => {
             if (e.key === 'Enter') commitTyped((e.target as HTMLInputElement).value);
-            if (e.key === 'Escape') setTyping(false);
+            if (e.key === 'Escape') {
+              setBad(false);
+              setTypingState(false);
+            }
           }}
-          onBlur={(e) => commitTyped((e.target as HTMLInputElement).value)}
+          onBlur={() => {
+            setBad(false);
+            setTypingState(false);
+          }}
         />
       ) : (
         <button class="ctl-value" data-testid={testid ? `${testid}-value` : undefined} title="type a value" onClick={() => setTyping(true)}>
