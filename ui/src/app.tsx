@@ -135,7 +135,7 @@ export function App() {
   }, []);
   return (
     <div
-      class={`app view-${view} ${dropping ? 'file-over' : ''}`}
+      class={`app view-${view} ${dropping ? 'file-over' : ''} ${status !== 'open' ? 'is-offline' : ''}`}
       onDragOver={(e) => {
         if (e.dataTransfer?.types.includes('Files')) {
           e.preventDefault();

@@ -200,7 +200,13 @@ export function Meters() {
 
 export function Scenes({ rig, big = false }: { rig: Rig; big?: boolean }) {
   const { state } = useApp();
-  const [renaming, setRenaming] = useState<string | null>(null);
+  const [renaming, setRenamingState] = useState<string | null>(null);
+  // the typed name lives here, so state events re-rendering the list keep it
+  const [text, setText] = useState('');
+  const setRenaming = (s: string | null) => {
+    setText(s ?? '');
+    setRenamingState(s);
+  };
   const select = (name: string) => send('scene_select', { name }).catch((e) => say(String(e.message ?? e), true));
   return (
     <section class={`scenes ${big ? 'big' : ''}`} aria-label="scenes">
@@ -212,9 +218,10 @@ export function Scenes({ rig, big = false }: { rig: Rig; big?: boolean }) {
               class="scene-rename"
               aria-label={`new name for scene ${s}`}
               ref={(el) => { if (el && el !== document.activeElement) el.focus(); }}
-              value={s}
+              value={text}
+              onInput={(e) => setText((e.target as HTMLInputElement).value)}
               onKeyDown={(e) => {
-                const v = (e.target as HTMLInputElement).value.trim();
+                const v = text.trim();
                 if (e.key === 'Enter' && v && v !== s) edit(sceneRenameEdit(s, v)).then(() => setRenaming(null));
                 else if (e.key === 'Enter' || e.key === 'Escape') setRenaming(null);
               }}
@@ -421,7 +428,8 @@ export function Tuner({ rig, compact = false }: { rig: Rig; compact?: boolean })
     );
   const ro = m?.readouts[tuner.id] ?? {};
   const note = Math.round(ro.note ?? -1);
-  const cents = ro.cents ?? 0;
+  const cents = Math.round(ro.cents ?? 0) || 0; // no "-0"
+
   const has = note >= 0 && (ro.freq_hz ?? 0) > 0;
   const muted = tuner.params.mute === true || tuner.params.mute === 1;
   const inTune = has && Math.abs(cents) < 3;

@@ -286,7 +286,11 @@ export async function abRecall(slot: 'a' | 'b') {
 
 export function start(url: string) {
   client = new Client({ url });
-  client.onStatus((status) => app.set({ status }));
+  client.onStatus((status) => {
+    app.set({ status });
+    // stale read-outs would lie: clear them until the engine is back
+    if (status !== 'open') meters.set({ m: null, at: 0 });
+  });
   client.onEvent((ev) => {
     if (ev.event === 'meters') meters.set({ m: ev.meters as Meters, at: performance.now() });
     else if (ev.event === 'state') applyState(ev.state as SessionState, ev.rig as Rig);

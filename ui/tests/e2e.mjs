@@ -219,7 +219,27 @@ try {
   await page.click('[data-testid=redo]');
   check(await until(async () => (await api('get_param', { node: 'drive', param: 'drive_db' })).value === 21.5), 'redo puts 21.5 back');
 
-  // scenes
+  // scenes: rename (undoable), select
+  await page.dblclick('[data-testid=scene-rhythm]');
+  await page.fill('[aria-label="new name for scene rhythm"]', 'verse');
+  await page.press('[aria-label="new name for scene rhythm"]', 'Enter');
+  check(await until(async () => (await api('get_rig')).rig.scenes.join(',') === 'verse,lead'), 'double-click renames a scene in the engine (rhythm -> verse)');
+  await page.click('[data-testid=undo]');
+  check(await until(async () => (await api('get_rig')).rig.scenes.join(',') === 'rhythm,lead'), 'undo renames it back');
+
+  // A/B: store A, change, store B, switch between them
+  const driveA = (await api('get_param', { node: 'drive', param: 'drive_db' })).value; // the rhythm scene's, selected by the double-click
+  await page.click('[data-testid=ab-a]');
+  await page.click('[data-testid=param-drive-drive_db-value]');
+  await page.fill('[data-testid=param-drive-drive_db-input]', '3');
+  await page.press('[data-testid=param-drive-drive_db-input]', 'Enter');
+  await until(async () => (await api('get_param', { node: 'drive', param: 'drive_db' })).value === 3);
+  await page.click('[data-testid=ab-b]');
+  await page.click('[data-testid=ab-a]');
+  check(await until(async () => (await api('get_param', { node: 'drive', param: 'drive_db' })).value === driveA), `A/B: recalling A sends A's drive (${driveA}) to the engine`);
+  await page.click('[data-testid=ab-b]');
+  check(await until(async () => (await api('get_param', { node: 'drive', param: 'drive_db' })).value === 3), 'A/B: recalling B sends B\'s drive (3)');
+
   await page.click('[data-testid=scene-lead]');
   check(await until(async () => (await api('get_state')).state.scene === 'lead'), 'a scene button selects the scene');
   await page.click('[data-testid=param-drive-drive_db-value]');
