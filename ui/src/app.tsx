@@ -3,7 +3,7 @@
 // drop target for importing captures, IRs and circuits.
 
 import { useEffect, useState } from 'preact/hooks';
-import { app, abRecall, abStore, optional, redo, save, undo, useApp, type View, say } from './store';
+import { app, abRecall, abStore, redo, save, undo, useApp, type View, say } from './store';
 import { Bin, Chain, Palette } from './chain';
 import { Browser, Editor, Meters, Perform, Scenes, Tuner, saveAs } from './panels';
 
@@ -89,25 +89,36 @@ function Toast() {
   );
 }
 
-/** Files dropped on the page: imported into the library by the engine (`import_asset`). */
+/** Files dropped on the page go to the engine's library: `POST /api/import`
+ * (name and kind in the query, the file as the body); the engine answers
+ * {"ok": true, "path": "irs/x.wav"}. Engines without it answer 404. */
 async function importFiles(files: FileList) {
   for (const f of Array.from(files)) {
-    const kind = /\.nam$/i.test(f.name) ? 'model' : /\.(wav|flac|aiff?)$/i.test(f.name) ? 'ir' : /\.(cir|sp|spice|net)$/i.test(f.name) ? 'circuit' : /\.ya?ml$/i.test(f.name) ? 'rig' : null;
+    const kind = assetKind(f.name);
     if (!kind) {
-      say(`${f.name}: not a capture (.nam), IR (.wav) or circuit`, true);
+      say(`${f.name}: not a capture (.nam), an IR (.wav, .flac, .aif), a circuit or a rig (.yaml)`, true);
       continue;
     }
-    if (f.size > 32 * 1024) {
-      // the protocol caps a message at 64 KiB; bigger files need an upload endpoint
-      say(`${f.name}: ${Math.round(f.size / 1024)} KiB; importing files over 32 KiB needs an upload endpoint on the engine (POST /api/import)`, true);
-      continue;
+    try {
+      const r = await fetch(`/api/import?kind=${kind}&name=${encodeURIComponent(f.name)}`, { method: 'POST', body: f });
+      const j = await r.json().catch(() => null);
+      if (r.status === 404 || !j) say(`Importing files needs the engine's POST /api/import, which this engine does not have yet`, true);
+      else if (!j.ok) say(`${f.name}: ${j.error}`, true);
+      else say(`Imported ${f.name} as ${j.path}`);
+    } catch (err) {
+      say(`${f.name}: ${err instanceof Error ? err.message : err}`, true);
     }
-    const buf = new Uint8Array(await f.arrayBuffer());
-    let bin = '';
-    for (const b of buf) bin += String.fromCharCode(b);
-    const r = await optional('import_asset', { name: f.name, kind, data_base64: btoa(bin) }, 'Importing files');
-    if (r) say(`Imported ${f.name}`);
   }
+}
+
+/** The library kind of a dropped file, as node types name them
+ * (pt_asset_def.kind: "nam", "ir", "circuit"); a .yaml may be a rig or a
+ * circuit, which the engine tells apart ("auto"). */
+export function assetKind(name: string): 'nam' | 'ir' | 'circuit' | 'auto' | null {
+  if (/\.nam$/i.test(name)) return 'nam';
+  if (/\.(wav|flac|aiff?)$/i.test(name)) return 'ir';
+  if (/\.(ya?ml)$/i.test(name)) return 'auto';
+  return null;
 }
 
 export function App() {

@@ -4,7 +4,7 @@
 // fine, PageUp/PageDown coarse, Home/End), click the value to type one.
 
 import { useRef, useState } from 'preact/hooks';
-import { type ParamDef, drag, format, parse, step, toNorm, wireValue } from './taper';
+import { type ParamDef, format, fromNorm, parse, roundForRange, step, toNorm, wireValue } from './taper';
 import type { ParamValue } from './graph';
 
 interface Props {
@@ -72,7 +72,7 @@ function Choice({ def, value, label, onChange, testid }: Props) {
 }
 
 export function Knob({ def, value, label, onChange, testid }: Props) {
-  const drag0 = useRef<{ y: number; v: number } | null>(null);
+  const drag0 = useRef<{ y: number; n: number } | null>(null);
   const [typing, setTypingState] = useState(false);
   // what is typed lives here, so state events re-rendering the knob keep it
   const [text, setText] = useState('');
@@ -88,7 +88,7 @@ export function Knob({ def, value, label, onChange, testid }: Props) {
 
   const onPointerDown = (e: PointerEvent) => {
     (e.currentTarget as Element).setPointerCapture?.(e.pointerId);
-    drag0.current = { y: e.clientY, v: value };
+    drag0.current = { y: e.clientY, n: toNorm(def, value) };
     e.preventDefault();
     (e.currentTarget as HTMLElement).focus();
   };
@@ -96,8 +96,11 @@ export function Knob({ def, value, label, onChange, testid }: Props) {
     const d = drag0.current;
     if (!d) return;
     const fine = e.shiftKey || e.ctrlKey || e.metaKey;
-    // re-anchor when fine mode toggles so the knob does not jump
-    set(drag(def, d.v, d.y - e.clientY, fine));
+    // integrate the movement, so pressing or releasing the modifier mid-drag
+    // changes the speed without a jump: 200 px for the whole travel, 2000 fine
+    d.n = Math.min(1, Math.max(0, d.n + (d.y - e.clientY) / (fine ? 2000 : 200)));
+    d.y = e.clientY;
+    set(roundForRange(def, fromNorm(def, d.n)));
   };
   const onPointerUp = () => {
     drag0.current = null;

@@ -79,35 +79,103 @@ function Readouts({ node, t }: { node: RigNode; t: NodeType }) {
   );
 }
 
+interface AssetEntry {
+  path: string;
+  kind: string;
+}
+
+/** A node's files: pick one from the library (`list_assets`), set it
+ * (`set_asset`), and see it (`asset_info`: waveform, spectrum, metadata). */
 function Assets({ node, t }: { node: RigNode; t: NodeType }) {
-  const [files, setFiles] = useState<string[] | null>(null);
+  const [files, setFiles] = useState<AssetEntry[] | null>(null);
   useEffect(() => {
-    // needs `list_assets` on the engine; without it only the current file shows
     send('list_assets', {})
-      .then((r) => setFiles((r.assets as { path: string }[]).map((a) => a.path)))
+      .then((r) => setFiles(r.assets as AssetEntry[]))
       .catch(() => setFiles(null));
   }, [node.id]);
   return (
     <div class="assets">
       <h3>Files</h3>
-      {t.assets.map((a) => (
-        <label class="asset">
-          {a.name} ({a.kind})
-          <select
-            aria-label={`${node.id} ${a.name}`}
-            value={node.assets?.[a.name] ?? ''}
-            onChange={(e) =>
-              optional('set_asset', { node: node.id, asset: a.name, path: (e.target as HTMLSelectElement).value }, 'Choosing a file')
-            }
-          >
-            <option value="">{node.assets?.[a.name] ?? '(none)'}</option>
-            {(files ?? []).map((f) => (
-              <option value={f}>{f}</option>
-            ))}
-          </select>
-        </label>
-      ))}
+      {files === null && <p class="hint">This engine cannot list the library's files (command list_assets); the current file is shown.</p>}
+      {t.assets.map((a) => {
+        const cur = node.assets?.[a.name] ?? '';
+        const choices = (files ?? []).filter((f) => f.kind === a.kind);
+        return (
+          <div class="asset">
+            <label>
+              {a.name} <span class="dim">({a.kind})</span>{' '}
+              <select
+                aria-label={`${node.id} ${a.name}`}
+                value={cur}
+                onChange={(e) => optional('set_asset', { node: node.id, asset: a.name, path: (e.target as HTMLSelectElement).value }, 'Choosing a file')}
+              >
+                {!choices.some((f) => f.path === cur) && <option value={cur}>{cur || '(none)'}</option>}
+                {choices.map((f) => (
+                  <option value={f.path}>{f.path}</option>
+                ))}
+              </select>
+            </label>
+            {cur && <AssetPicture path={cur} />}
+          </div>
+        );
+      })}
     </div>
+  );
+}
+
+interface AssetInfo {
+  kind?: string;
+  rate?: number;
+  channels?: number;
+  frames?: number;
+  waveform?: number[]; // min/max pairs, -1..1
+  spectrum?: { freq_hz: number[]; gain_db: number[] };
+  meta?: Record<string, string | number>;
+}
+
+function AssetPicture({ path }: { path: string }) {
+  const [info, setInfo] = useState<AssetInfo | null | 'none'>(null);
+  useEffect(() => {
+    send('asset_info', { path })
+      .then((r) => setInfo(r as AssetInfo))
+      .catch(() => setInfo('none'));
+  }, [path]);
+  if (info === null) return null;
+  if (info === 'none') return <p class="hint">{path} — pictures need the engine command asset_info.</p>;
+  const W = 300, H = 80;
+  const wf = info.waveform ?? [];
+  const cols = wf.length / 2;
+  const wave = Array.from({ length: cols }, (_, i) => {
+    const x = (i / Math.max(1, cols - 1)) * W;
+    return `M${x.toFixed(1)},${((1 - wf[2 * i + 1]) * H / 2).toFixed(1)}V${((1 - wf[2 * i]) * H / 2).toFixed(1)}`;
+  }).join('');
+  const sp = info.spectrum;
+  const x = (f: number) => (Math.log(f / 20) / Math.log(1000)) * W;
+  const y = (db: number) => ((12 - Math.max(-48, Math.min(12, db))) / 60) * H;
+  const spec = sp ? sp.freq_hz.map((f, i) => `${i ? 'L' : 'M'}${x(f).toFixed(1)},${y(sp.gain_db[i]).toFixed(1)}`).join(' ') : '';
+  return (
+    <figure class="asset-pic" data-testid="asset-picture">
+      {wf.length > 0 && (
+        <svg viewBox={`0 0 ${W} ${H}`} width={W} height={H} role="img" aria-label="waveform">
+          <path d={wave} class="wave" />
+        </svg>
+      )}
+      {sp && (
+        <svg viewBox={`0 0 ${W} ${H}`} width={W} height={H} role="img" aria-label="spectrum">
+          <path d={spec} class="curve" />
+        </svg>
+      )}
+      <figcaption>
+        {[info.kind, info.rate && `${info.rate} Hz`, info.channels && `${info.channels} ch`, info.frames && info.rate && `${((1000 * info.frames) / info.rate).toFixed(0)} ms`]
+          .filter(Boolean)
+          .join(' · ')}
+        {Object.entries(info.meta ?? {}).map(([k, v]) => (
+          <div>
+            {k}: {String(v)}
+          </div>
+        ))}
+      </figcaption>
+    </figure>
   );
 }
 

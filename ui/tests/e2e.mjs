@@ -129,7 +129,7 @@ try {
       }
     }
   });
-  page.on('dialog', (d) => d.accept(d.defaultValue()));
+  page.on('dialog', (d) => (page.listenerCount('dialog') > 1 ? null : d.accept(d.defaultValue())));
   await page.goto(base + '/');
   check(await page.waitForSelector('[data-testid=block-drive]', { timeout: 8000 }).then(() => true, () => false), 'the page connects and draws the default rig');
   const gz = bytesGz.reduce((a, b) => a + b, 0);
@@ -255,6 +255,42 @@ try {
   check(/type: chorus/.test(yaml) && /split:/.test(yaml), 'crunch.yaml on disk has the chorus in a split');
   check(await until(async () => (await page.locator('[data-testid=dirty]').count()) === 0), 'the unsaved mark goes away');
 
+  // knob drag with the mouse: 100 px up is half the travel; with Shift a tenth of that
+  await page.click('[data-testid=block-mids]');
+  const curve0 = await page.getAttribute('[data-testid=eq-curve] path.curve', 'd');
+  const knob = await page.locator('[data-testid=param-mids-gain_db]').boundingBox();
+  const gain0 = (await api('get_param', { node: 'mids', param: 'gain_db' })).value;
+  await page.mouse.move(knob.x + knob.width / 2, knob.y + knob.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(knob.x + knob.width / 2, knob.y + knob.height / 2 - 50, { steps: 5 });
+  await page.mouse.up();
+  const gain1 = await until(async () => {
+    const v = (await api('get_param', { node: 'mids', param: 'gain_db' })).value;
+    return Math.abs(v - (gain0 + 12)) < 0.01 ? v : false;
+  });
+  check(gain1 !== false, `dragging the gain knob up 50 px adds a quarter of its 48 dB travel (${gain0} -> ${gain1} dB)`);
+  await page.keyboard.down('Shift');
+  await page.mouse.move(knob.x + knob.width / 2, knob.y + knob.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(knob.x + knob.width / 2, knob.y + knob.height / 2 - 50, { steps: 5 });
+  await page.mouse.up();
+  await page.keyboard.up('Shift');
+  const gain2 = await until(async () => {
+    const v = (await api('get_param', { node: 'mids', param: 'gain_db' })).value;
+    return Math.abs(v - (gain0 + 13.2)) < 0.01 ? v : false;
+  });
+  check(gain2 !== false, `with Shift the same drag adds a tenth as much (-> ${gain2} dB)`);
+  const curve1 = await page.getAttribute('[data-testid=eq-curve] path.curve', 'd');
+  check(curve0 && curve1 && curve0 !== curve1, 'the EQ picture follows the gain');
+  await page.dblclick('[data-testid=param-mids-gain_db]');
+  check(await until(async () => (await api('get_param', { node: 'mids', param: 'gain_db' })).value === 0), 'double-click sets the default (0 dB)');
+  await page.screenshot({ path: path.join(shotDir, 'eq.png') });
+
+  // save as: a new file in the library, the session follows it
+  page.once('dialog', (d) => d.accept('crunch_copy'));
+  await page.click('[data-testid=save-as]');
+  check(await until(async () => fs.existsSync(path.join(lib, 'crunch_copy.yaml')) && /crunch_copy\.yaml$/.test((await api('get_state')).state.path)), 'Save as writes crunch_copy.yaml and the rig now lives there');
+
   // the other views
   await page.click('[data-testid=view-tuner]');
   await page.click('[data-testid=add-tuner]');
@@ -264,6 +300,16 @@ try {
   await page.click('[data-testid=view-perform]');
   await page.waitForSelector('[data-testid=perform-name]');
   await page.screenshot({ path: path.join(shotDir, 'perform.png') });
+
+  // a setlist: load it from the browser, step through it in the performance view
+  await page.click('[data-testid=view-browse]');
+  await page.click('[data-testid="load-gig.yaml"]');
+  check(await until(async () => (await api('get_state')).state.slots === 5), 'loading the setlist from the browser gives 5 slots');
+  await page.click('[data-testid=view-perform]');
+  await page.click('[aria-label="next rig"]');
+  check(await until(async () => (await api('get_state')).state.slot === 1), 'the next-rig button selects slot 2');
+  check(await until(async () => (await page.textContent('[data-testid=perform-name]')).startsWith('Crunch')), 'and the performance view names it');
+  await page.screenshot({ path: path.join(shotDir, 'setlist.png') });
 
   // the engine restarts: the page says so, reconnects and redraws
   engine.kill('SIGTERM');
