@@ -311,6 +311,47 @@ try {
   check(await until(async () => (await page.textContent('[data-testid=perform-name]')).startsWith('Crunch')), 'and the performance view names it');
   await page.screenshot({ path: path.join(shotDir, 'setlist.png') });
 
+  // commands the engine does not have yet: the page says so and changes nothing
+  await page.click('[data-testid=view-browse]');
+  await page.click('[data-testid="rig-crunch_copy.yaml"] >> text=Delete');
+  check(await until(async () => /needs the engine command 'delete_rig'/.test(await page.textContent('[data-testid=toast]'))), 'Delete on an engine without delete_rig says what it needs');
+  check(fs.existsSync(path.join(lib, 'crunch_copy.yaml')), 'and the file is still there');
+
+  // ... and once the engine has them, the page uses them: a third tab whose
+  // WebSocket is routed through a stand-in answering those commands (the rest
+  // goes on to the real engine)
+  const tab3 = await ctx.newPage();
+  const sent = [];
+  await tab3.routeWebSocket(/\/ws$/, (ws) => {
+    const server = ws.connectToServer();
+    ws.onMessage((m) => {
+      const msg = JSON.parse(m);
+      const answer = (extra) => ws.send(JSON.stringify({ id: msg.id, ok: true, ...extra }));
+      sent.push(msg);
+      if (msg.cmd === 'eq_response') answer({ freq_hz: [20, 1000, 20000], gain_db: [6, 6, 6] });
+      else if (msg.cmd === 'delete_rig' || msg.cmd === 'restore_rig') answer({});
+      else if (msg.cmd === 'list_trash') answer({ rigs: [{ file: 'old.yaml', deleted: '2026-11-25T01:00:00Z' }] });
+      else server.send(m);
+    });
+  });
+  await tab3.goto(base + '/');
+  await tab3.waitForSelector('[data-testid^=block-]');
+  await api('load_rig', { path: 'default.yaml' });
+  await tab3.click('[data-testid=block-presence]');
+  check(await until(async () => /response from the engine/.test(await tab3.textContent('[data-testid=eq-curve] figcaption'))), 'with eq_response the EQ picture draws the engine\'s curve');
+  const d = await tab3.getAttribute('[data-testid=eq-curve] path.curve', 'd');
+  check(/^M0\.0,52\.5 L\d/.test(d), `at the engine's +6 dB (y = 52.5 of 140: ${d.slice(0, 24)}…)`);
+  await tab3.click('[data-testid=view-browse]');
+  await tab3.click('[data-testid="rig-clean.yaml"] >> text=Delete');
+  await tab3.click('text=Trash');
+  check(await tab3.waitForSelector('text=old.yaml', { timeout: 3000 }).then(() => true, () => false), 'the trash lists what list_trash returns');
+  await tab3.click('.trash >> text=Restore');
+  await until(async () => sent.some((m) => m.cmd === 'restore_rig'));
+  const del = sent.find((m) => m.cmd === 'delete_rig');
+  const res = sent.find((m) => m.cmd === 'restore_rig');
+  check(del && del.path === 'clean.yaml' && res && res.path === 'old.yaml', `Delete and Restore send {"cmd": "delete_rig", "path": "clean.yaml"} and restore_rig for old.yaml`);
+  await tab3.close();
+
   // the engine restarts: the page says so, reconnects and redraws
   engine.kill('SIGTERM');
   await new Promise((r) => engine.once('exit', r));
