@@ -214,6 +214,7 @@ export async function listRigs() {
 }
 
 export async function loadRig(path: string) {
+  if (app.value.state?.dirty && !confirm(`“${app.value.rig?.name}” has unsaved changes. Load ${path} anyway?`)) return false;
   try {
     await send('load_rig', { path });
     history.clear();
