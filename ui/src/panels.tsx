@@ -19,7 +19,7 @@ import {
 import { Control } from './knob';
 import { type Rig, type RigNode, findNode, nodes } from './graph';
 import { valueOf, type NodeType } from './taper';
-import { removeEdit, sceneRenameEdit, setBypassEdit, addNodeEdit } from './undo';
+import { removeEdit, sceneRenameEdit, setBypassEdit, addNodeEdit, tempoEdit } from './undo';
 import { response } from './eqcurve';
 
 // ---------------------------------------------------------------- editor
@@ -544,7 +544,8 @@ export function Perform({ rig }: { rig: Rig }) {
     if (ts.length >= 2) {
       const gaps = ts.slice(1).map((x, i) => x - ts[i]);
       const bpm = 60000 / (gaps.reduce((a, b) => a + b, 0) / gaps.length);
-      if (bpm >= 20 && bpm <= 400) send('set_tempo', { bpm: Math.round(bpm * 10) / 10 }).catch((e) => say(e.message, true));
+      const old = app.value.state?.tempo ?? 120;
+      if (bpm >= 20 && bpm <= 400) edit(tempoEdit(old, Math.round(bpm * 10) / 10));
     }
   };
   useEffect(() => {

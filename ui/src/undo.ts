@@ -190,6 +190,15 @@ export function parallelEdit(
   };
 }
 
+export function tempoEdit(oldBpm: number, bpm: number): Edit {
+  return {
+    label: `tempo ${bpm}`,
+    key: 'tempo',
+    forward: [{ cmd: 'set_tempo', bpm }],
+    inverse: [{ cmd: 'set_tempo', bpm: oldBpm }],
+  };
+}
+
 export function sceneRenameEdit(from: string, to: string): Edit {
   return {
     label: `rename scene ${from}`,

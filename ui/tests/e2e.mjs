@@ -318,7 +318,22 @@ try {
   await page.click('[aria-label="next rig"]');
   check(await until(async () => (await api('get_state')).state.slot === 1), 'the next-rig button selects slot 2');
   check(await until(async () => (await page.textContent('[data-testid=perform-name]')).startsWith('Crunch')), 'and the performance view names it');
+  const bpm0 = (await api('get_state')).state.tempo;
+  // taps timed inside the page, so a busy test machine does not stretch them
+  await page.evaluate(() => new Promise((done) => {
+    const b = document.querySelector('[data-testid=tap]');
+    let n = 0;
+    const tap = () => (b.click(), ++n < 4 ? setTimeout(tap, 400) : done());
+    tap();
+  }));
+  const bpm1 = await until(async () => {
+    const t = (await api('get_state')).state.tempo;
+    return Math.abs(t - 150) < 12 ? t : false;
+  });
+  check(bpm1 !== false, `four taps 400 ms apart set about 150 BPM (${bpm1})`);
   await page.screenshot({ path: path.join(shotDir, 'setlist.png') });
+  await page.click('[data-testid=undo]');
+  check(await until(async () => (await api('get_state')).state.tempo === bpm0), `undo gives the tempo back (${bpm0})`);
 
   // commands the engine does not have yet: the page says so and changes nothing
   await page.click('[data-testid=view-browse]');

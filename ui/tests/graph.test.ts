@@ -3,7 +3,7 @@
 // then undone, must give back the rig it started from.
 import { describe, expect, it } from 'vitest';
 import { type Rig, find, freshId, layout, measure, moveIsNoop, movePosition, positionOf, paramDiff, nodes } from '../src/graph';
-import { History, addNodeEdit, moveEdit, parallelEdit, removeEdit, setBranchEdit, setBypassEdit, setParamEdit, sceneRenameEdit, type Edit } from '../src/undo';
+import { History, tempoEdit, addNodeEdit, moveEdit, parallelEdit, removeEdit, setBranchEdit, setBypassEdit, setParamEdit, sceneRenameEdit, type Edit } from '../src/undo';
 import { run } from './model';
 
 const n = (id: string, type = 'eq', params: Record<string, number | string> = {}) => ({ id, type, bypass: false, params });
@@ -85,6 +85,9 @@ describe('undo', () => {
     roundTrip(r, setBypassEdit(r, 'gate', true));
     roundTrip(r, setBranchEdit(r, 'amps', 1, -6, 0));
     roundTrip(r, sceneRenameEdit('lead', 'solo'));
+    const t = tempoEdit(120, 96);
+    expect(t.forward).toEqual([{ cmd: 'set_tempo', bpm: 96 }]);
+    expect(t.inverse).toEqual([{ cmd: 'set_tempo', bpm: 120 }]);
   });
   it('adding, moving and removing nodes undo exactly, in and out of lanes', () => {
     const r = rig();
