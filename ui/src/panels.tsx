@@ -398,7 +398,7 @@ export function Browser() {
                 </button>
               </td>
               <td class="dim">{r.file}</td>
-              <td>{r.author ?? ''}</td>
+              <td>{r.kind === 'setlist' ? <span class="dim">setlist</span> : (r.author ?? '')}</td>
               <td>
                 {(r.tags ?? []).map((t) => (
                   <span class="tag" onClick={() => setQ(t)}>
@@ -406,7 +406,8 @@ export function Browser() {
                   </span>
                 ))}
               </td>
-              <td class="row-actions">
+              <td>
+                <div class="row-actions">
                 <button
                   title="rename the file"
                   onClick={async () => {
@@ -434,6 +435,7 @@ export function Browser() {
                 >
                   Delete
                 </button>
+                </div>
               </td>
             </tr>
           ))}
