@@ -187,6 +187,31 @@ function Block({ rig, node }: { rig: Rig; node: RigItem & { id: string; type: st
   );
 }
 
+/** A number typed in place: what is typed survives re-renders until Enter or leaving the field. */
+function NumberField(p: { value: number; min: number; max: number; step: number; label: string; testid?: string; onCommit: (v: number) => void }) {
+  const [text, setText] = useState<string | null>(null);
+  const commit = () => {
+    if (text === null) return;
+    const v = Number(text);
+    setText(null);
+    if (text.trim() !== '' && isFinite(v) && v >= p.min && v <= p.max && v !== p.value) p.onCommit(v);
+  };
+  return (
+    <input
+      type="number"
+      min={p.min}
+      max={p.max}
+      step={p.step}
+      value={text ?? String(p.value)}
+      aria-label={p.label}
+      data-testid={p.testid}
+      onInput={(e) => setText((e.target as HTMLInputElement).value)}
+      onKeyDown={(e) => e.key === 'Enter' && commit()}
+      onBlur={commit}
+    />
+  );
+}
+
 function Lane({ rig, split, b }: { rig: Rig; split: RigSplit; b: number }) {
   const br = split.branches[b];
   return (
@@ -194,33 +219,26 @@ function Lane({ rig, split, b }: { rig: Rig; split: RigSplit; b: number }) {
       <div class="lane-mix">
         <label title="lane level (dB)">
           dB
-          <input
-            type="number"
+          <NumberField
+            value={br.level_db}
             min={-96}
             max={24}
             step={0.5}
-            value={br.level_db}
-            aria-label={`${split.split} lane ${b + 1} level dB`}
-            data-testid={`lane-level-${split.split}-${b}`}
-            onChange={(e) => {
-              const v = Number((e.target as HTMLInputElement).value);
-              if (isFinite(v) && v >= -96 && v <= 24) edit(setBranchEdit(rig, split.split, b, v, br.pan));
-            }}
+            label={`${split.split} lane ${b + 1} level dB`}
+            testid={`lane-level-${split.split}-${b}`}
+            onCommit={(v) => edit(setBranchEdit(rig, split.split, b, v, br.pan))}
           />
         </label>
         <label title="lane pan (-1 left, 1 right)">
           pan
-          <input
-            type="number"
+          <NumberField
+            value={br.pan}
             min={-1}
             max={1}
             step={0.1}
-            value={br.pan}
-            aria-label={`${split.split} lane ${b + 1} pan`}
-            onChange={(e) => {
-              const v = Number((e.target as HTMLInputElement).value);
-              if (isFinite(v) && v >= -1 && v <= 1) edit(setBranchEdit(rig, split.split, b, br.level_db, v));
-            }}
+            label={`${split.split} lane ${b + 1} pan`}
+            testid={`lane-pan-${split.split}-${b}`}
+            onCommit={(v) => edit(setBranchEdit(rig, split.split, b, br.level_db, v))}
           />
         </label>
       </div>

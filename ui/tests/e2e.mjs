@@ -194,6 +194,16 @@ try {
     check(s.branches[0].chain[0].id === 'slap' && rig.chain.length === 6, `the split replaces the delay in the main chain (${rig.chain.map((i) => i.id ?? i.split)})`);
   }
   await page.waitForSelector('[data-testid^=lane-level-]');
+
+  // reorder: drag the high-pass in front of the gate, then undo
+  await drag(page, '[data-testid=block-tight]', '[data-testid=gap-main-0]');
+  check(await until(async () => (await api('get_rig')).rig.chain.slice(0, 2).map((i) => i.id).join(',') === 'tight,gate'), 'dragging a block into the first gap moves it to the front');
+  await page.click('[data-testid=undo]');
+  check(await until(async () => (await api('get_rig')).rig.chain.slice(0, 2).map((i) => i.id).join(',') === 'gate,tight'), 'undo moves it back');
+  // a lane's level, typed
+  await page.fill('[data-testid=lane-level-split-1]', '-6');
+  await page.press('[data-testid=lane-level-split-1]', 'Tab');
+  check(await until(async () => (await api('get_rig')).rig.chain.find((i) => i.split).branches[1].level_db === -6), 'a lane level typed in the chain reaches the split (-6 dB)');
   await page.click('[data-testid=block-chorus]');
   await page.screenshot({ path: path.join(shotDir, 'parallel.png') });
 
