@@ -350,6 +350,15 @@ try {
   await page.click('[data-testid="rig-crunch_copy.yaml"] >> text=Delete');
   check(await until(async () => /needs the engine command 'delete_rig'/.test(await page.textContent('[data-testid=toast]'))), 'Delete on an engine without delete_rig says what it needs');
   check(fs.existsSync(path.join(lib, 'crunch_copy.yaml')), 'and the file is still there');
+  const dropFile = (p) => p.evaluate(() => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([new Uint8Array(1000)], 'room.wav', { type: 'audio/wav' }));
+    const el = document.querySelector('.app');
+    el.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    el.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  });
+  await dropFile(page);
+  check(await until(async () => /needs the engine's POST \/api\/import/.test(await page.textContent('[data-testid=toast]'))), 'a file dropped on the page: the engine lacks POST /api/import, and the page says so');
 
   // ... and once the engine has them, the page uses them: a third tab whose
   // WebSocket is routed through a stand-in answering those commands (the rest
@@ -368,6 +377,12 @@ try {
       else server.send(m);
     });
   });
+  let imported = null;
+  await tab3.route(/\/api\/import/, async (route) => {
+    const u = new URL(route.request().url());
+    imported = { kind: u.searchParams.get('kind'), name: u.searchParams.get('name'), bytes: route.request().postDataBuffer()?.length };
+    await route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ ok: true, path: 'irs/room.wav' }) });
+  });
   await tab3.goto(base + '/');
   await tab3.waitForSelector('[data-testid^=block-]');
   await api('load_rig', { path: 'default.yaml' });
@@ -384,6 +399,9 @@ try {
   const del = sent.find((m) => m.cmd === 'delete_rig');
   const res = sent.find((m) => m.cmd === 'restore_rig');
   check(del && del.path === 'clean.yaml' && res && res.path === 'old.yaml', `Delete and Restore send {"cmd": "delete_rig", "path": "clean.yaml"} and restore_rig for old.yaml`);
+  await dropFile(tab3);
+  check(await until(async () => /Imported room\.wav as irs\/room\.wav/.test(await tab3.textContent('[data-testid=toast]'))), 'with POST /api/import the dropped file is sent and the page reports where it went');
+  check(imported && imported.kind === 'ir' && imported.name === 'room.wav' && imported.bytes === 1000, `the import request names its kind and file and carries the 1000 bytes (${JSON.stringify(imported)})`);
   await tab3.close();
 
   // the engine restarts: the page says so, reconnects and redraws
