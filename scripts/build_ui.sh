@@ -25,12 +25,12 @@ node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(
 
 # one installer at a time (ctest runs the UI tests in parallel)
 exec 9>".install.lock"
-flock 9
+command -v flock >/dev/null && flock 9
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "build_ui: installing the UI's packages (npm ci)" >&2
   npm ci --no-audit --no-fund --loglevel=error >&2 || fallback "npm ci failed"
 fi
-flock -u 9
+command -v flock >/dev/null && flock -u 9
 [ $deps_only = 1 ] && exit 0
 
 if [ -f dist/index.html ] && [ -z "$(find src index.html package-lock.json vite.config.ts tsconfig.json -newer dist/index.html -print -quit 2>/dev/null)" ]; then
@@ -38,7 +38,7 @@ if [ -f dist/index.html ] && [ -z "$(find src index.html package-lock.json vite.
   exit 0
 fi
 exec 8>".build.lock"
-flock 8
+command -v flock >/dev/null && flock 8
 npx --no-install tsc --noEmit -p . >&2 || fallback "type check failed"
 npx --no-install vite build --logLevel warn >&2 || fallback "vite build failed"
 echo "build_ui: built ui/dist" >&2
