@@ -166,6 +166,8 @@ function AssetPicture({ path }: { path: string }) {
         </svg>
       )}
       <figcaption>
+        {wf.length > 0 && 'waveform · '}
+        {sp && 'spectrum 20 Hz – 20 kHz, +12 … −48 dB · '}
         {[info.kind, info.rate && `${info.rate} Hz`, info.channels && `${info.channels} ch`, info.frames && info.rate && `${((1000 * info.frames) / info.rate).toFixed(0)} ms`]
           .filter(Boolean)
           .join(' · ')}
