@@ -14,7 +14,9 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include "control/server.h"
 #include "control/session.h"
+#include "conv/conv.h"
 #include "core/engine.h"
 #include "core/rt.h"
 #include "io/audiofile.h"
@@ -35,7 +37,7 @@ typedef struct opts {
     int n_pos;
     const char *backend, *device, *input, *record;
     double rate, seconds;
-    int frames, stats, keep_latency, no_server, port, watch, help;
+    int frames, stats, keep_latency, no_server, port, watch, help, no_reconnect;
     char *sets[64];
     int n_sets;
 } opts;
@@ -85,6 +87,7 @@ static int parse(const char *cmd, int argc, char **argv, opts *o, const char *al
         else if (!strcmp(name, "--keep-latency")) o->keep_latency = 1;
         else if (!strcmp(name, "--no-server")) o->no_server = 1;
         else if (!strcmp(name, "--watch")) o->watch = 1;
+        else if (!strcmp(name, "--no-reconnect")) o->no_reconnect = 1;
         else if (!strcmp(name, "--backend")) o->backend = NEXT();
         else if (!strcmp(name, "--device")) o->device = NEXT();
         else if (!strcmp(name, "--input")) o->input = NEXT();
@@ -200,6 +203,9 @@ static int cmd_render(int argc, char **argv)
         return 1;
     }
     pt_set_tempo_bpm(rig->tempo_bpm);
+    /* faster than real time: long convolution tails are computed in the
+     * calling thread instead of a worker that could fall behind */
+    pt_conv_set_offline_default(true);
     pt_program *prog = build("render", rig, &o, in.rate, frames);
     pt_rig_free(rig);
     if (!prog) {
@@ -282,6 +288,7 @@ static int cmd_bench(int argc, char **argv)
     pt_rig *rig = load("bench", o.pos[0], &diags);
     pt_diags_free(&diags);
     if (!rig) return 1;
+    pt_conv_set_offline_default(true); /* as in render: nothing may arrive late */
     pt_program *prog = build("bench", rig, &o, rate, frames);
     pt_rig_free(rig);
     if (!prog) return 1;
@@ -404,7 +411,11 @@ static const char *run_help =
     "and prints one line:\n"
     "  stats: callbacks=N overruns=N load_p50=X% load_p99=X% load_max=X%\n"
     "--stats also prints the DSP load once a second while running.\n"
-    "--input/--record: the virtual device's input file and a WAV of its output.\n";
+    "--input/--record: the virtual device's input file and a WAV of its output.\n"
+    "If the device or JACK server goes away, pytone says so and waits for it to\n"
+    "come back, then plays on; --no-reconnect stops instead (exit code 1).\n"
+    "The web UI and the control protocol (docs/control-protocol.md) are served on\n"
+    "http://127.0.0.1:8750/ (--port N to move it, --no-server to turn it off).\n";
 
 /* Where the running engine keeps its recovery file: PT_RECOVERY_FILE, else
  * $XDG_STATE_HOME/pytone/recovery.yaml (~/.local/state/...). */
@@ -505,7 +516,7 @@ static int cmd_run(int argc, char **argv)
     opts o;
     if (parse("run", argc, argv, &o,
               " --backend --device --rate --frames --seconds --stats --input --record --set --port "
-              "--no-server --watch ") != 0)
+              "--no-server --watch --no-reconnect ") != 0)
         return 2;
     if (o.help) return fputs(run_help, stdout), 0;
     const char *rig_path = o.n_pos > 0 ? o.pos[0] : DEFAULT_RIG;
@@ -574,12 +585,22 @@ static int cmd_run(int argc, char **argv)
         return 1;
     }
     /* the session owns the rig from here on */
-    int latency = pt_engine_latency(e);
+    pt_server *server = NULL; /* the control protocol: docs/control-protocol.md */
+    if (!o.no_server && !(server = pt_server_start(session, o.port, &err))) {
+        fprintf(stderr, "pytone run: %s\n", err.msg);
+        ops->close(dev);
+        pt_session_destroy(session);
+        pt_engine_destroy(e);
+        free(libdir);
+        return 2;
+    }
+    int latency = pt_session_latency(session);
     ops->set_latency(dev, latency);
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     if (ops->start(dev, audio_callback, e, &err) != 0) {
         fprintf(stderr, "pytone run: %s\n", err.msg);
+        pt_server_stop(server);
         ops->close(dev);
         pt_session_destroy(session);
         pt_engine_destroy(e);
@@ -592,25 +613,58 @@ static int cmd_run(int argc, char **argv)
                 cJSON_GetObjectItem(st, "rig")->valuestring, ops->description(dev), latency);
         cJSON_Delete(st);
     }
+    if (server) fprintf(stderr, "pytone: control server on http://127.0.0.1:%d/\n", o.port);
     struct timespec t0, now;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    double last_print = 0;
+    double last_print = 0, last_try = 0;
     int rc = 0;
     while (!stop_requested) {
         struct timespec ts = {0, 20 * 1000000L};
         nanosleep(&ts, NULL);
         pt_session_poll(session);
-        if (pt_engine_latency(e) != latency) {
-            latency = pt_engine_latency(e);
+        if (dev && pt_session_latency(session) != latency) {
+            latency = pt_session_latency(session);
             ops->set_latency(dev, latency);
         }
         clock_gettime(CLOCK_MONOTONIC, &now);
         double t = (double)(now.tv_sec - t0.tv_sec) + 1e-9 * (double)(now.tv_nsec - t0.tv_nsec);
-        if (!ops->alive(dev)) {
-            fprintf(stderr, "pytone run: the audio device went away (%s); stopping\n",
-                    ops->name);
-            rc = 1;
-            break;
+        if (dev && !ops->alive(dev)) {
+            if (o.no_reconnect) {
+                fprintf(stderr, "pytone run: the audio device went away (%s); stopping\n", ops->name);
+                rc = 1;
+                break;
+            }
+            fprintf(stderr, "pytone run: the audio device went away (%s); waiting for it to come "
+                            "back (Ctrl-C to stop)\n", ops->name);
+            ops->close(dev);
+            dev = NULL;
+            last_try = t;
+        }
+        if (!dev) {
+            /* try to reopen twice a second; the engine and the rig stay as they are */
+            if (t - last_try >= 0.5) {
+                last_try = t;
+                pt_error rerr = {0};
+                if (ops->open(&dev, &bc, &rerr) == 0) {
+                    if (ops->rate(dev) != rate) {
+                        fprintf(stderr, "pytone run: %s came back at %.0f Hz, but this session runs "
+                                        "at %.0f Hz; restart pytone\n", ops->name, ops->rate(dev), rate);
+                        ops->close(dev);
+                        dev = NULL;
+                        rc = 1;
+                        break;
+                    }
+                    ops->set_latency(dev, latency);
+                    if (ops->start(dev, audio_callback, e, &rerr) != 0) {
+                        ops->close(dev);
+                        dev = NULL;
+                    } else {
+                        fprintf(stderr, "pytone run: reconnected: %s\n", ops->description(dev));
+                    }
+                }
+            }
+            if (o.seconds > 0 && t >= o.seconds) break;
+            continue;
         }
         if (o.stats && t - last_print >= 1.0) {
             pt_load_summary s;
@@ -624,14 +678,15 @@ static int cmd_run(int argc, char **argv)
         }
         if (o.seconds > 0 && t >= o.seconds) break;
     }
-    if (ops->alive(dev)) ops->stop(dev);
+    pt_server_stop(server);
+    if (dev && ops->alive(dev)) ops->stop(dev);
     pt_load_summary s;
     pt_engine_load(e, &s);
     char line[256];
     pt_load_summary_line(&s, line, sizeof line);
     printf("%s\n", line);
     fflush(stdout);
-    ops->close(dev);
+    if (dev) ops->close(dev);
     pt_session_close_clean(session);
     pt_session_destroy(session);
     pt_engine_destroy(e);

@@ -34,6 +34,7 @@ struct pt_session {
     pt_rig *rig;
     int scene; /* index into rig->scenes, -1: none */
     int dirty, autosave_due;
+    int autosaved; /* this session wrote the recovery file */
     double last_edit;
     pt_setlist *setlist;
     int slot;
@@ -100,6 +101,14 @@ void pt_session_destroy(pt_session *s)
 }
 
 pt_engine *pt_session_engine(pt_session *s) { return s->e; }
+
+int pt_session_latency(pt_session *s)
+{
+    pthread_mutex_lock(&s->lock);
+    int l = pt_engine_latency(s->e);
+    pthread_mutex_unlock(&s->lock);
+    return l;
+}
 const char *pt_session_library(pt_session *s) { return s->library; }
 
 /* ------------------------------------------------------------ watching */
@@ -934,7 +943,7 @@ void pt_session_poll(pt_session *s)
     if (s->autosave && s->autosave_due && s->rig && t - s->last_edit > 1.0) {
         pt_error err = {0};
         /* asset paths written absolute: the recovery file lives elsewhere */
-        if (pt_rig_save_ex(s->rig, s->autosave, 1, &err) == 0) s->autosave_due = 0;
+        if (pt_rig_save_ex(s->rig, s->autosave, 1, &err) == 0) s->autosave_due = 0, s->autosaved = 1;
     }
     prebuild(s);
     pthread_mutex_unlock(&s->lock);
@@ -944,7 +953,9 @@ const char *pt_session_reload_error(pt_session *s) { return s->reload_error; }
 
 void pt_session_close_clean(pt_session *s)
 {
-    if (!s->autosave) return;
+    /* only what this session wrote: a crash's recovery file stays until an
+     * edit here replaces it */
+    if (!s->autosave || !s->autosaved) return;
     unlink(s->autosave);
     char bak[4200];
     snprintf(bak, sizeof bak, "%s.bak", s->autosave);
