@@ -40,8 +40,15 @@ async function freePort() {
   });
 }
 
+// the library: the test's own rigs (tests/rigs, apart from the factory rigs,
+// which change) and two copies of a factory cabinet IR in irs/
 const lib = fs.mkdtempSync(path.join(os.tmpdir(), 'pt-ui-lib-'));
-for (const f of fs.readdirSync(path.join(srcDir, 'rigs'))) fs.copyFileSync(path.join(srcDir, 'rigs', f), path.join(lib, f));
+const fixtures = path.join(srcDir, 'ui', 'tests', 'rigs');
+for (const f of fs.readdirSync(fixtures)) fs.copyFileSync(path.join(fixtures, f), path.join(lib, f));
+fs.mkdirSync(path.join(lib, 'irs'));
+const factoryIr = path.join(srcDir, 'irs', 'synthetic_4x12.wav');
+fs.copyFileSync(factoryIr, path.join(lib, 'irs', '4x12.wav'));
+fs.copyFileSync(factoryIr, path.join(lib, 'irs', 'other.wav'));
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
 let engine = null;
@@ -365,27 +372,16 @@ try {
   // goes on to the real engine)
   const tab3 = await ctx.newPage();
   const sent = [];
-  // a cabinet block with an IR, as the `conv` branch's cab node will report it
-  const cabType = { name: 'cab', summary: 'Cabinet IR', params: [{ name: 'mix', unit: '', min: 0, max: 1, default: 1, taper: 'linear' }], assets: [{ name: 'ir', kind: 'ir', required: true }], readouts: [] };
-  const cabNode = { id: 'cab', type: 'cab', bypass: false, params: { mix: 1 }, assets: { ir: 'irs/4x12.wav' } };
-  const withCab = (rig) => rig && rig.chain && !rig.chain.some((i) => i.id === 'cab') ? { ...rig, chain: [...rig.chain, cabNode] } : rig;
   await tab3.routeWebSocket(/\/ws$/, (ws) => {
     const server = ws.connectToServer();
-    server.onMessage((m) => {
-      const msg = JSON.parse(m);
-      if (msg.types) msg.types.push(cabType);
-      if (msg.rig) msg.rig = withCab(msg.rig);
-      ws.send(JSON.stringify(msg));
-    });
     ws.onMessage((m) => {
       const msg = JSON.parse(m);
       const answer = (extra) => ws.send(JSON.stringify({ id: msg.id, ok: true, ...extra }));
       sent.push(msg);
       if (msg.cmd === 'eq_response') answer({ freq_hz: [20, 1000, 20000], gain_db: [6, 6, 6] });
       else if (msg.cmd === 'delete_rig' || msg.cmd === 'restore_rig') answer({});
-      else if (msg.cmd === 'list_assets') answer({ assets: [{ path: 'irs/4x12.wav', kind: 'ir', bytes: 96000 }, { path: 'irs/room.wav', kind: 'ir', bytes: 1000 }, { path: 'captures/amp.nam', kind: 'nam', bytes: 300000 }] });
+      else if (msg.cmd === 'list_assets') answer({ assets: [{ path: 'irs/4x12.wav', kind: 'ir', bytes: 96000 }, { path: 'irs/other.wav', kind: 'ir', bytes: 96000 }, { path: 'captures/amp.nam', kind: 'nam', bytes: 300000 }] });
       else if (msg.cmd === 'asset_info') answer({ kind: 'ir', rate: 48000, channels: 1, frames: 24000, waveform: [-0.5, 0.9, -0.2, 0.3, -0.05, 0.05], spectrum: { freq_hz: [20, 200, 2000, 20000], gain_db: [-6, 0, -3, -30] }, meta: { name: '4x12 V30' } });
-      else if (msg.cmd === 'set_asset') answer({});
       else if (msg.cmd === 'list_trash') answer({ rigs: [{ file: 'old.yaml', deleted: '2026-11-25T01:00:00Z' }] });
       else server.send(m);
     });
@@ -416,9 +412,9 @@ try {
   await tab3.click('[data-testid=block-cab]');
   check(await tab3.waitForSelector('[data-testid=asset-picture] svg[aria-label=waveform]', { timeout: 3000 }).then(() => true, () => false), 'a block with an IR shows its waveform and spectrum from asset_info');
   const options = await tab3.$$eval('select[aria-label="cab ir"] option', (o) => o.map((x) => x.value));
-  check(options.join(',') === 'irs/4x12.wav,irs/room.wav', `the IR picker offers the library's IRs only (${options})`);
-  await tab3.selectOption('select[aria-label="cab ir"]', 'irs/room.wav');
-  check(await until(async () => sent.some((m) => m.cmd === 'set_asset' && m.node === 'cab' && m.asset === 'ir' && m.path === 'irs/room.wav')), 'choosing another IR sends set_asset for it');
+  check(options.join(',') === 'irs/4x12.wav,irs/other.wav', `the IR picker offers the library's IRs only (${options})`);
+  await tab3.selectOption('select[aria-label="cab ir"]', 'irs/other.wav');
+  check(await until(async () => /other\.wav$/.test((await api('get_rig')).rig.chain.find((n) => n.id === 'cab').assets.ir)), 'choosing another IR points the engine\'s cab at it (set_asset)');
   await tab3.screenshot({ path: path.join(shotDir, 'ir.png') });
   await dropFile(tab3);
   check(await until(async () => /Imported room\.wav as irs\/room\.wav/.test(await tab3.textContent('[data-testid=toast]'))), 'with POST /api/import the dropped file is sent and the page reports where it went');
