@@ -5,7 +5,7 @@
 // remove it.
 
 import { useState } from 'preact/hooks';
-import { app, edit, useMeters } from './store';
+import { app, edit, send, useMeters } from './store';
 import {
   type Rig,
   type RigItem,
@@ -40,13 +40,38 @@ function readDrop(e: DragEvent): { type?: string; node?: string } | null {
   return null;
 }
 
+/** Files for a new node whose type needs them (cab: an IR, nam: a capture,
+ * circuit: a circuit file): the first of that kind in the library when the
+ * engine can list them, else the user types a path. null: cancelled. */
+export async function askAssets(type: string): Promise<{ [name: string]: string } | null> {
+  const t = app.value.types.get(type);
+  const out: { [name: string]: string } = {};
+  const need = (t?.assets ?? []).filter((a) => a.required);
+  if (!need.length) return out;
+  let listed: { path: string; kind: string }[] = [];
+  try {
+    listed = (await send('list_assets', {})).assets as { path: string; kind: string }[];
+  } catch {
+    /* an engine without list_assets: ask */
+  }
+  for (const a of need) {
+    const first = listed.find((f) => f.kind === a.kind)?.path ?? '';
+    const path = prompt(`${type} needs a file for '${a.name}' (${a.kind}), a path in the rig library`, first)?.trim();
+    if (!path) return null;
+    out[a.name] = path;
+  }
+  return out;
+}
+
 async function dropInGap(rig: Rig, chain: RigItem[], index: number, split: string | null, branch: number, e: DragEvent) {
   const d = readDrop(e);
   setDragging(null);
   if (!d) return;
   if (d.type) {
     const id = freshId(rig.chain, d.type);
-    if (await edit(addNodeEdit(d.type, id, positionAt(chain, index, split, branch)))) app.set({ selected: id });
+    const assets = await askAssets(d.type);
+    if (!assets) return;
+    if (await edit(addNodeEdit(d.type, id, positionAt(chain, index, split, branch), assets))) app.set({ selected: id });
   } else if (d.node) {
     if (moveIsNoop(rig, d.node, chain, index)) return;
     // a split cannot go inside itself
@@ -68,7 +93,9 @@ async function dropParallel(rig: Rig, target: string, e: DragEvent) {
   const splitId = freshId(rig.chain, 'split');
   if (d.type) {
     const id = freshId(rig.chain, d.type);
-    if (await edit(parallelEdit(rig, target, splitId, { type: d.type, id }))) app.set({ selected: id });
+    const assets = await askAssets(d.type);
+    if (!assets) return;
+    if (await edit(parallelEdit(rig, target, splitId, { type: d.type, id, assets }))) app.set({ selected: id });
   } else if (d.node) {
     if (isInside(rig, d.node, target)) return;
     await edit(parallelEdit(rig, target, splitId, { move: d.node }));
@@ -340,7 +367,8 @@ export function Palette() {
             if ((e.key === 'Enter' || e.key === ' ') && rig) {
               e.preventDefault();
               const id = freshId(rig.chain, t.name);
-              if (await edit(addNodeEdit(t.name, id, positionAt(rig.chain, rig.chain.length, null, 0)))) app.set({ selected: id });
+              const assets = await askAssets(t.name);
+              if (assets && (await edit(addNodeEdit(t.name, id, positionAt(rig.chain, rig.chain.length, null, 0), assets)))) app.set({ selected: id });
             }
           }}
         >

@@ -117,10 +117,11 @@ export function setBranchEdit(rig: Rig, split: string, branch: number, level_db:
   };
 }
 
-export function addNodeEdit(type: string, id: string, where: Position | null): Edit {
+/** A new node; `assets` for types that need a file (cab, nam, circuit). */
+export function addNodeEdit(type: string, id: string, where: Position | null, assets?: { [name: string]: string }): Edit {
   return {
     label: `add ${id}`,
-    forward: [{ cmd: 'add_node', type, node: id, position: pos(where) }],
+    forward: [{ cmd: 'add_node', type, node: id, position: pos(where), assets: assets && Object.keys(assets).length ? assets : undefined }],
     inverse: [{ cmd: 'remove', node: id }],
   };
 }
@@ -135,9 +136,10 @@ export function recreate(it: RigItem, where: Position | null): Cmd[] {
     });
     return out;
   }
-  const out: Cmd[] = [{ cmd: 'add_node', type: it.type, node: it.id, position: pos(where) }];
+  // a node's files go with add_node: types whose file is required cannot exist without it
+  const assets = it.assets && Object.keys(it.assets).length ? { ...it.assets } : undefined;
+  const out: Cmd[] = [{ cmd: 'add_node', type: it.type, node: it.id, position: pos(where), assets }];
   for (const [param, value] of Object.entries(it.params)) out.push({ cmd: 'set_param', node: it.id, param, value });
-  for (const [asset, path] of Object.entries(it.assets ?? {})) out.push({ cmd: 'set_asset', node: it.id, asset, path });
   if (it.bypass) out.push({ cmd: 'set_bypass', node: it.id, bypass: true });
   return out;
 }
@@ -167,7 +169,7 @@ export function parallelEdit(
   rig: Rig,
   target: string,
   splitId: string,
-  dragged: { move: string } | { type: string; id: string },
+  dragged: { move: string } | { type: string; id: string; assets?: { [name: string]: string } },
 ): Edit {
   const tp = find(rig.chain, target);
   const forward: Cmd[] = [
@@ -180,7 +182,8 @@ export function parallelEdit(
     const back = positionOf(rig, dragged.move);
     if (back) inverse.push({ cmd: 'move', node: dragged.move, position: pos(back) ?? {} });
   } else {
-    forward.push({ cmd: 'add_node', type: dragged.type, node: dragged.id, position: { split: splitId, branch: 1, index: 0 } });
+    const assets = dragged.assets && Object.keys(dragged.assets).length ? dragged.assets : undefined;
+    forward.push({ cmd: 'add_node', type: dragged.type, node: dragged.id, position: { split: splitId, branch: 1, index: 0 }, assets });
   }
   inverse.push({ cmd: 'remove', node: splitId });
   return {

@@ -364,6 +364,20 @@ try {
     el.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
     el.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
   });
+  // a cab needs its IR when added: the page asks for it and sends it with add_node
+  await page.click('[data-testid=view-edit]');
+  const before = JSON.stringify((await api('get_rig')).rig.chain);
+  page.once('dialog', (d) => d.accept('irs/other.wav'));
+  await drag(page, '[data-testid=palette-cab]', '[data-testid=gap-main-0]');
+  const added = await until(async () => {
+    const chain = (await api('get_rig')).rig.chain;
+    const cab = chain.find((n) => n.type === 'cab');
+    if (cab) return `added (${cab.assets.ir})`;
+    const t = await page.textContent('[data-testid=toast]').catch(() => '');
+    return /assets/.test(t) ? `refused: ${t}` : false;
+  });
+  check(added && (added.startsWith('added') ? /other\.wav/.test(added) : JSON.stringify((await api('get_rig')).rig.chain) === before), `a cab dragged from the palette asks for its IR and is ${added || 'neither added nor refused'}`);
+  await page.click('[data-testid=view-browse]');
   await dropFile(page);
   check(await until(async () => /needs the engine's POST \/api\/import/.test(await page.textContent('[data-testid=toast]'))), 'a file dropped on the page: the engine lacks POST /api/import, and the page says so');
 

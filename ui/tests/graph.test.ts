@@ -22,6 +22,7 @@ function rig(): Rig {
         ],
       },
       n('room', 'reverb'),
+      { id: 'cab', type: 'cab', bypass: true, params: { level_db: -4 }, assets: { ir: 'irs/4x12.wav' } },
     ],
   };
 }
@@ -38,7 +39,7 @@ function roundTrip(r: Rig, e: Edit) {
 describe('layout', () => {
   it('measures columns and lanes: a split is as wide as its widest lane and as tall as its lanes', () => {
     const r = rig();
-    expect(measure(r.chain)).toEqual({ w: 5, h: 2 });
+    expect(measure(r.chain)).toEqual({ w: 6, h: 2 });
     const L = layout(r.chain);
     const box = (id: string) => L.boxes.find((b) => b.id === id)!;
     expect(box('gate')).toMatchObject({ x: 0, y: 0 });
@@ -64,7 +65,8 @@ describe('positions', () => {
   it('positionOf names a neighbour that stays, or the split lane', () => {
     const r = rig();
     expect(positionOf(r, 'gate')).toEqual({ before: 'drive' });
-    expect(positionOf(r, 'room')).toEqual({ after: 'amps' });
+    expect(positionOf(r, 'room')).toEqual({ before: 'cab' });
+    expect(positionOf(r, 'cab')).toEqual({ after: 'room' });
     expect(positionOf(r, 'a2')).toEqual({ split: 'amps', branch: 0, index: 1 });
   });
   it('dropping a block beside itself is no move; later gaps count without it', () => {
@@ -73,7 +75,7 @@ describe('positions', () => {
     expect(moveIsNoop(r, 'drive', r.chain, 2)).toBe(true);
     expect(movePosition(r, 'gate', r.chain, 3, null, 0)).toEqual({ before: 'room' });
     const after = run(r, [{ cmd: 'move', node: 'gate', position: movePosition(r, 'gate', r.chain, 3, null, 0) }]);
-    expect(after.chain.map((i) => ('id' in i ? i.id : i.split))).toEqual(['drive', 'amps', 'gate', 'room']);
+    expect(after.chain.map((i) => ('id' in i ? i.id : i.split))).toEqual(['drive', 'amps', 'gate', 'room', 'cab']);
   });
 });
 
@@ -98,6 +100,10 @@ describe('undo', () => {
     roundTrip(r, removeEdit(r, 'drive'));
     roundTrip(r, removeEdit(r, 'a1'));
     roundTrip(r, removeEdit(r, 'room'));
+    // a node with a file comes back with it (add_node carries its assets), its values and its bypass
+    const e = removeEdit(r, 'cab');
+    expect(e.inverse[0]).toMatchObject({ cmd: 'add_node', type: 'cab', node: 'cab', assets: { ir: 'irs/4x12.wav' }, position: { after: 'room' } });
+    roundTrip(r, e);
     // a whole split with its lanes, levels and nodes comes back
     roundTrip(r, removeEdit(r, 'amps'));
   });
@@ -110,7 +116,7 @@ describe('undo', () => {
       expect(s.branches.map((b) => b.chain.map((x) => x.id))).toEqual([[target], [moved]]);
     }
     const after = roundTrip(r, parallelEdit(r, 'drive', 'split', { type: 'delay', id: 'delay' }));
-    expect(nodes(after.chain).map((x) => x.id)).toEqual(['gate', 'drive', 'delay', 'a1', 'a2', 'room']);
+    expect(nodes(after.chain).map((x) => x.id)).toEqual(['gate', 'drive', 'delay', 'a1', 'a2', 'room', 'cab']);
   });
   it('history: knob drags on one parameter merge into one step; redo is cleared by a new edit', () => {
     const h = new History(200, 1000);

@@ -25,7 +25,8 @@ export function apply(rig: Rig, c: Cmd, defaults: Record<string, Record<string, 
     case 'add_node': {
       if (find(rig.chain, c.node as string)) throw new Error('id taken');
       const r = resolve(rig, pos);
-      r.chain.splice(r.index, 0, { id: c.node as string, type: c.type as string, bypass: false, params: { ...(defaults[c.type as string] ?? {}) } });
+      const assets = c.assets as Record<string, string> | undefined;
+      r.chain.splice(r.index, 0, { id: c.node as string, type: c.type as string, bypass: false, params: { ...(defaults[c.type as string] ?? {}) }, ...(assets ? { assets: { ...assets } } : {}) });
       break;
     }
     case 'add_split': {
