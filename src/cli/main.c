@@ -22,6 +22,7 @@
 #include "io/audiofile.h"
 #include "io/backend.h"
 #include "rig/rig.h"
+#include "open_ui.h"
 #include "target.h"
 
 #define DEFAULT_RIG "rigs/default.yaml"
@@ -718,6 +719,7 @@ static const char *main_help =
     "  bench RIG                 time a rig offline\n"
     "  validate RIG...           check rig files\n"
     "  devices                   list audio devices\n"
+    "  ui [--port N]             open the web UI of a running engine\n"
     "\n"
     "'pytone COMMAND --help' tells more. 'pytone --version' prints the version.\n";
 
@@ -735,6 +737,8 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "bench")) return cmd_bench(argc - 2, argv + 2);
     if (!strcmp(cmd, "validate")) return cmd_validate(argc - 2, argv + 2);
     if (!strcmp(cmd, "devices")) return cmd_devices(argc - 2, argv + 2);
+    if (!strcmp(cmd, "ui")) return cmd_ui(argc - 2, argv + 2);
+    if (!strcmp(cmd, "app")) return cmd_app(argc - 2, argv + 2);
     fprintf(stderr, "pytone: unknown command '%s' (run, render, bench, validate, devices)\n", cmd);
     return 2;
 }
