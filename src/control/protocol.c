@@ -633,6 +633,39 @@ static int cmd_set_branch(req *r)
     return 0;
 }
 
+/* An asset path from the network, confined to the library; what the rig
+ * records: relative to its own folder when that is the library, else
+ * absolute. Fills use (PATH_MAX bytes). */
+static int asset_path(req *r, const char *cmd, const char *rel, char *use)
+{
+    /* on the heap: civetweb's worker threads have small stacks */
+    struct bufs {
+        char path[PATH_MAX], rig_dir[PATH_MAX], real_rig_dir[PATH_MAX], real_lib[PATH_MAX];
+    } *b = malloc(sizeof *b);
+    if (!b) return fail(r, "%s: out of memory", cmd);
+    pt_error err = {0};
+    const char *lib = pt_session_library(r->s);
+    if (pt_protocol_confine_path(lib, rel, asset_exts, true, b->path, sizeof b->path, &err)) {
+        free(b);
+        return fail(r, "%s: %s", cmd, err.msg);
+    }
+    snprintf(use, PATH_MAX, "%s", b->path);
+    cJSON *st = pt_session_state(r->s);
+    const cJSON *rp = cJSON_GetObjectItemCaseSensitive(st, "path");
+    if (cJSON_IsString(rp) && strlen(rp->valuestring) < sizeof b->rig_dir) {
+        snprintf(b->rig_dir, sizeof b->rig_dir, "%s", rp->valuestring);
+        char *slash = strrchr(b->rig_dir, '/');
+        if (slash) *slash = 0;
+        else snprintf(b->rig_dir, sizeof b->rig_dir, ".");
+        if (realpath(b->rig_dir, b->real_rig_dir) && realpath(lib, b->real_lib) &&
+            !strcmp(b->real_rig_dir, b->real_lib))
+            snprintf(use, PATH_MAX, "%s", rel);
+    }
+    cJSON_Delete(st);
+    free(b);
+    return 0;
+}
+
 static int cmd_add_node(req *r)
 {
     bool bad;
@@ -645,13 +678,41 @@ static int cmd_add_node(req *r)
                     pt_node_type_nearest(type));
     pt_position pos;
     if (get_position(r, &pos)) return -1;
+    /* optional "assets": {"ir": "irs/4x12.wav"}: files from the library */
+    enum { MAX_ASSETS = 4 };
+    const char *names[MAX_ASSETS];
+    const char *paths[MAX_ASSETS];
+    char (*paths_buf)[PATH_MAX] = malloc(MAX_ASSETS * sizeof *paths_buf); /* heap: small stacks */
+    if (!paths_buf) return fail(r, "add_node: out of memory");
+    int n = 0;
+    const cJSON *assets = cJSON_GetObjectItemCaseSensitive(r->msg, "assets");
+    if (assets) {
+        int rc = 0;
+        if (!cJSON_IsObject(assets)) rc = fail(r, "add_node: 'assets' must be an object of name: path");
+        const cJSON *a;
+        cJSON_ArrayForEach(a, assets) {
+            if (rc) break;
+            if (n == MAX_ASSETS) rc = fail(r, "add_node: at most %d assets", MAX_ASSETS);
+            else if (!cJSON_IsString(a) || !a->string || strlen(a->string) >= PT_ID_MAX)
+                rc = fail(r, "add_node: each asset must be a name and a path");
+            else if (asset_path(r, "add_node", a->valuestring, paths_buf[n])) rc = -1;
+            else names[n] = a->string, paths[n] = paths_buf[n], n++;
+        }
+        if (rc) {
+            free(paths_buf);
+            return -1;
+        }
+    }
     pt_error err = {0};
-    if (pt_session_add_node(r->s, type, id, &pos, &err)) return fail_err(r, &err);
+    int rc = pt_session_add_node_with_assets(r->s, type, id, &pos, names, paths, n, &err);
+    free(paths_buf);
+    if (rc) return fail_err(r, &err);
     return 0;
 }
 
 /* An asset file (model, IR, circuit) from the library. The rig records it
  * relative to its own folder when that is the library, else absolute. */
+/* An asset file (model, IR, circuit) from the library. */
 static int cmd_set_asset(req *r)
 {
     bool bad;
@@ -661,26 +722,15 @@ static int cmd_set_asset(req *r)
     if (bad) return -1;
     const char *rel = get_str(r, r->msg, "path", STR_PATH, true, &bad);
     if (bad) return -1;
-    char path[PATH_MAX];
-    pt_error err = {0};
-    const char *lib = pt_session_library(r->s);
-    if (pt_protocol_confine_path(lib, rel, asset_exts, true, path, sizeof path, &err))
-        return fail(r, "set_asset: %s", err.msg);
-    const char *use = path;
-    cJSON *st = pt_session_state(r->s);
-    const cJSON *rp = cJSON_GetObjectItemCaseSensitive(st, "path");
-    char rig_dir[PATH_MAX], real_rig_dir[PATH_MAX], real_lib[PATH_MAX];
-    if (cJSON_IsString(rp) && strlen(rp->valuestring) < sizeof rig_dir) {
-        snprintf(rig_dir, sizeof rig_dir, "%s", rp->valuestring);
-        char *slash = strrchr(rig_dir, '/');
-        if (slash) *slash = 0;
-        else snprintf(rig_dir, sizeof rig_dir, ".");
-        if (realpath(rig_dir, real_rig_dir) && realpath(lib, real_lib) &&
-            !strcmp(real_rig_dir, real_lib))
-            use = rel;
+    char *use = malloc(PATH_MAX); /* heap: small stacks */
+    if (!use) return fail(r, "set_asset: out of memory");
+    if (asset_path(r, "set_asset", rel, use)) {
+        free(use);
+        return -1;
     }
+    pt_error err = {0};
     int rc = pt_session_set_asset(r->s, node, asset, use, &err);
-    cJSON_Delete(st);
+    free(use);
     if (rc) return fail_err(r, &err);
     return 0;
 }
@@ -815,7 +865,7 @@ static const cmd_def commands[] = {
     {"get_param", cmd_get_param, false, {"node", "param", NULL}},
     {"set_bypass", cmd_set_bypass, true, {"node", "bypass", NULL}},
     {"set_branch", cmd_set_branch, true, {"split", "branch", "level_db", "pan", NULL}},
-    {"add_node", cmd_add_node, true, {"type", "node", "position", NULL}},
+    {"add_node", cmd_add_node, true, {"type", "node", "position", "assets", NULL}},
     {"set_asset", cmd_set_asset, true, {"node", "asset", "path", NULL}},
     {"add_split", cmd_add_split, true, {"split", "branches", "position", NULL}},
     {"remove", cmd_remove, true, {"node", NULL}},

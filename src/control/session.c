@@ -478,8 +478,42 @@ static pt_rig *copy_rig(pt_session *s, pt_error *err)
     return c;
 }
 
+/* Set asset a of node n to path, as written and resolved against the rig's
+ * folder. */
+static int put_asset(const pt_rig *rig, pt_rig_node *n, int a, const char *path)
+{
+    if (!n->asset) n->asset = calloc((size_t)n->type->n_assets, sizeof(char *));
+    if (!n->asset_path) n->asset_path = calloc((size_t)n->type->n_assets, sizeof(char *));
+    if (!n->asset || !n->asset_path) return -1;
+    free(n->asset[a]);
+    free(n->asset_path[a]);
+    n->asset[a] = strdup(path);
+    if (path[0] == '/' || !rig->dir || !rig->dir[0]) {
+        n->asset_path[a] = strdup(path);
+    } else {
+        size_t len = strlen(rig->dir) + strlen(path) + 2;
+        n->asset_path[a] = malloc(len);
+        if (n->asset_path[a]) snprintf(n->asset_path[a], len, "%s/%s", rig->dir, path);
+    }
+    return n->asset[a] && n->asset_path[a] ? 0 : -1;
+}
+
+static int asset_index(const pt_node_type *t, const char *name)
+{
+    for (int i = 0; name && i < t->n_assets; i++)
+        if (!strcmp(t->assets[i].name, name)) return i;
+    return -1;
+}
+
 int pt_session_add_node(pt_session *s, const char *type, const char *id, const pt_position *where,
                         pt_error *err)
+{
+    return pt_session_add_node_with_assets(s, type, id, where, NULL, NULL, 0, err);
+}
+
+int pt_session_add_node_with_assets(pt_session *s, const char *type, const char *id,
+                                    const pt_position *where, const char *const *names,
+                                    const char *const *paths, int n_assets, pt_error *err)
 {
     pthread_mutex_lock(&s->lock);
     int rc = PT_ERR_INVALID;
@@ -502,7 +536,26 @@ int pt_session_add_node(pt_session *s, const char *type, const char *id, const p
             it.node.asset = calloc((size_t)t->n_assets, sizeof(char *));
             it.node.asset_path = calloc((size_t)t->n_assets, sizeof(char *));
         }
-        if (insert(&p, &it) != 0) {
+        int bad_asset = 0;
+        for (int k = 0; k < n_assets && !bad_asset; k++) {
+            int a = asset_index(t, names[k]);
+            if (a < 0 || !paths[k] || !paths[k][0]) {
+                pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "%s has no asset '%s' (or no file given)",
+                             t->name, names[k] ? names[k] : "");
+                bad_asset = 1;
+            } else if (put_asset(copy, &it.node, a, paths[k]) != 0) {
+                pt_error_set(err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
+                bad_asset = 1;
+            }
+        }
+        if (bad_asset) { /* the node never went into the copy: drop its files */
+            for (int a = 0; a < t->n_assets; a++) {
+                if (it.node.asset) free(it.node.asset[a]);
+                if (it.node.asset_path) free(it.node.asset_path[a]);
+            }
+            free(it.node.asset);
+            free(it.node.asset_path);
+        } else if (insert(&p, &it) != 0) {
             pt_error_set(err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
         } else {
             rc = commit_copy(s, copy, err);
@@ -531,19 +584,12 @@ int pt_session_set_asset(pt_session *s, const char *node, const char *asset, con
         pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "give a file for %s.%s", node, asset);
     } else if (n && (copy = copy_rig(s, err))) {
         pt_rig_node *cn = pt_rig_find_node(copy, node);
-        if (!cn->asset) cn->asset = calloc((size_t)cn->type->n_assets, sizeof(char *));
-        if (!cn->asset_path) cn->asset_path = calloc((size_t)cn->type->n_assets, sizeof(char *));
-        free(cn->asset[a]);
-        free(cn->asset_path[a]);
-        cn->asset[a] = strdup(path);
-        if (path[0] == '/' || !copy->dir || !copy->dir[0]) {
-            cn->asset_path[a] = strdup(path);
+        if (put_asset(copy, cn, a, path) != 0) {
+            pt_rig_free(copy);
+            rc = pt_error_set(err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
         } else {
-            size_t len = strlen(copy->dir) + strlen(path) + 2;
-            cn->asset_path[a] = malloc(len);
-            if (cn->asset_path[a]) snprintf(cn->asset_path[a], len, "%s/%s", copy->dir, path);
+            rc = commit_copy(s, copy, err);
         }
-        rc = commit_copy(s, copy, err);
     }
     pthread_mutex_unlock(&s->lock);
     return rc;

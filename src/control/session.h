@@ -60,6 +60,11 @@ int pt_session_set_branch(pt_session *s, const char *split, int branch, float le
 
 int pt_session_add_node(pt_session *s, const char *type, const char *id, const pt_position *where,
                         pt_error *err);
+/* The same with files for its assets (a cab's IR, a nam's model, a
+ * circuit's file): names[i] -> paths[i], n of them. */
+int pt_session_add_node_with_assets(pt_session *s, const char *type, const char *id,
+                                    const pt_position *where, const char *const *names,
+                                    const char *const *paths, int n, pt_error *err);
 /* Point a node's asset (model, IR, circuit) at a file; the node is rebuilt. */
 int pt_session_set_asset(pt_session *s, const char *node, const char *asset, const char *path,
                          pt_error *err);

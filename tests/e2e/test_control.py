@@ -257,6 +257,27 @@ def an_asset_from_the_library_replaces_a_nodes_model():
 
 
 @test
+def a_node_with_a_file_is_added_from_the_library():
+    with Server() as s:
+        os.makedirs(os.path.join(s.lib, "irs"))
+        shutil.copy(os.path.join(SRC, "irs", "synthetic_4x12.wav"), os.path.join(s.lib, "irs", "x.wav"))
+        ws = WS(s.port)
+        # without its IR a cab cannot be built: refused, nothing changes
+        before = ok(ws.call("get_rig"))["rig"]
+        refused(ws.call("add_node", type="cab", node="cab2"), "needs 'ir'")
+        refused(ws.call("add_node", type="cab", node="cab2", assets={"ir": "../../etc/passwd"}))
+        refused(ws.call("add_node", type="cab", node="cab2", assets={"model": "irs/x.wav"}), "no asset 'model'")
+        assert ok(ws.call("get_rig"))["rig"] == before
+        ok(ws.call("add_node", type="cab", node="cab2", assets={"ir": "irs/x.wav"}, position={"after": "drive"}))
+        rig = ok(ws.call("get_rig"))["rig"]
+        ids = [n.get("id") for n in rig["chain"]]
+        assert ids[ids.index("drive") + 1] == "cab2", ids
+        cab = [n for n in rig["chain"] if n.get("id") == "cab2"][0]
+        assert cab["assets"]["ir"] == "irs/x.wav", cab
+        ws.close()
+
+
+@test
 def setlist_slots_are_selected_by_number():
     # the factory setlist, its rigs beside it: the library is rigs/ (read only here)
     gig = yaml.safe_load(open(os.path.join(SRC, "rigs", "gig.yaml"))) if yaml else None
