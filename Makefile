@@ -4,6 +4,7 @@
 #                sanitizer build of the unit tests)
 #   make bench   performance figures, printed
 #   make fuzz    every parser under libFuzzer, FUZZ_SECONDS each (default 300)
+#   make soak    the long soak, MINUTES (default 30)
 #   make ui      build the web UI (ui/dist) when Node is there
 BUILD ?= build
 ASAN_BUILD ?= build-asan
@@ -11,7 +12,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 RIG ?= rigs/default.yaml
 ARGS ?=
 
-.PHONY: all deps build ui run test test-unit test-asan bench fuzz clean
+.PHONY: all deps build ui run test test-unit test-asan bench fuzz soak clean
 
 all: build
 
@@ -38,8 +39,14 @@ test-asan: $(ASAN_BUILD)/CMakeCache.txt
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		ctest -L unit --output-on-failure -j$(JOBS)
 
+TEST_FUZZ_SECONDS ?= 15
 test: deps build test-asan
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+	./scripts/fuzz.sh $(TEST_FUZZ_SECONDS) || [ $$? -eq 77 ]
+
+MINUTES ?= 30
+soak: deps build test-asan
+	/usr/bin/python3 tests/e2e/soak.py $(MINUTES)
 
 bench: deps build
 	./scripts/bench.sh $(BUILD)

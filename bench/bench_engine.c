@@ -74,6 +74,18 @@ int main(void)
     qsort(sw, (size_t)n, sizeof *sw, cmp);
     printf("engine: rig crossfade blocks us_p50=%.2f us_max=%.2f (%.1f%% of the period at worst)\n",
            sw[n / 2], sw[n - 1], 100 * sw[n - 1] / period_us);
+
+    /* the same between the heaviest factory rigs (captures, IRs, circuits) */
+    n = 0;
+    for (int k = 0; k < 20; k++) {
+        pt_session_load(s, k % 2 ? "rigs/high_gain.yaml" : "rigs/dual_amp.yaml", &d);
+        for (int i = 0; i < 15 && n < R; i++) sw[n++] = block_us(e, x, l, r);
+        for (int i = 0; i < 30; i++) block_us(e, x, l, r);
+        pt_session_poll(s);
+    }
+    qsort(sw, (size_t)n, sizeof *sw, cmp);
+    printf("engine: high-gain <-> dual-amp crossfade blocks us_p50=%.2f us_max=%.2f (%.1f%% of the period)\n",
+           sw[n / 2], sw[n - 1], 100 * sw[n - 1] / period_us);
     pt_session_destroy(s);
     pt_engine_destroy(e);
     pt_diags_free(&d);

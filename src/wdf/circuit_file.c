@@ -14,6 +14,8 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "../rig/yaml_guard.h"
+
 #include "wdf.h"
 
 typedef struct loader {
@@ -771,6 +773,16 @@ int pt_circuit_parse(const char *text, const char *name, pt_wdf_desc **out, pt_e
 {
     *out = NULL;
     loader L = {.file = name, .err = err};
+    /* aliases, absurd nesting or size are refused before the recursive load */
+    pt_diags guard;
+    pt_diags_init(&guard);
+    if (pt_yaml_precheck(text, strlen(text), name, &guard) != 0) {
+        int rc = pt_error_set(err, PT_ERR_INVALID, name, guard.items[0].line, guard.items[0].col, "%s",
+                              guard.items[0].msg);
+        pt_diags_free(&guard);
+        return rc;
+    }
+    pt_diags_free(&guard);
     yaml_parser_t parser;
     if (!yaml_parser_initialize(&parser))
         return pt_error_set(err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
