@@ -1236,3 +1236,61 @@ cJSON *pt_session_list_rigs(pt_session *s)
     pthread_mutex_unlock(&s->lock);
     return arr;
 }
+
+/* ------------------------------------------------------------- response */
+
+int pt_session_response(pt_session *s, const char *node, int points, double *freq_hz,
+                        double *gain_db, pt_error *err)
+{
+    if (points < 2 || points > 4096)
+        return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "points must be 2 .. 4096");
+    pthread_mutex_lock(&s->lock);
+    pt_rig_node *rn = need_node(s, node, err);
+    if (!rn) {
+        pthread_mutex_unlock(&s->lock);
+        return PT_ERR_INVALID;
+    }
+    pt_node_config cfg = {.id = rn->id, .asset = (const char *const *)rn->asset_path};
+    pt_node *n = pt_node_create(rn->type, &cfg, err);
+    for (int v = 0; n && v < rn->n_values; v++) pt_node_set_param_now(n, rn->values[v].param, rn->values[v].value);
+    double rate = pt_engine_rate(s->e);
+    pthread_mutex_unlock(&s->lock);
+    if (!n) return PT_ERR;
+    enum { BLOCK = 256 };
+    const float amp = 1e-3f;
+    int len = 1 << 16; /* 1.4 s at 48 kHz: long enough for filters, cabinets, rooms */
+    int rc = 0;
+    float *x = calloc(BLOCK, sizeof(float)), *y = malloc((size_t)len * sizeof(float));
+    float *out[PT_MAX_CHANNELS] = {malloc(BLOCK * sizeof(float)), malloc(BLOCK * sizeof(float))};
+    if (!x || !y || !out[0] || !out[1]) {
+        rc = pt_error_set(err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    } else if (pt_node_prepare(n, rate, BLOCK, 1, err) != 0) {
+        rc = PT_ERR;
+    } else {
+        const float *in[PT_MAX_CHANNELS] = {x, x};
+        for (int off = 0; off < len; off += BLOCK) {
+            x[0] = off == 0 ? amp : 0.0f;
+            n->type->process(n, in, out, BLOCK);
+            memcpy(y + off, out[0], BLOCK * sizeof(float));
+        }
+        for (int i = 0; i < points; i++) {
+            double f = 20.0 * pow(1000.0, (double)i / (points - 1));
+            freq_hz[i] = f;
+            /* one DFT bin by a rotating phasor, renormalised every 1024 steps */
+            double w = 2.0 * M_PI * f / rate, cr = cos(w), ci = -sin(w);
+            double pr = 1, pi = 0, re = 0, im = 0;
+            for (int k = 0; k < len; k++) {
+                re += y[k] * pr;
+                im += y[k] * pi;
+                double t = pr * cr - pi * ci;
+                pi = pr * ci + pi * cr;
+                pr = t;
+                if ((k & 1023) == 1023) pr = cos(-w * (k + 1)), pi = sin(-w * (k + 1));
+            }
+            gain_db[i] = 20.0 * log10(sqrt(re * re + im * im) / amp + 1e-12);
+        }
+    }
+    free(x), free(y), free(out[0]), free(out[1]);
+    pt_node_destroy(n);
+    return rc;
+}

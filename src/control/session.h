@@ -103,6 +103,14 @@ cJSON *pt_node_types_json(void);
 /* Rigs and setlists in the library folder. */
 cJSON *pt_session_list_rigs(pt_session *s);
 
+/* A node's frequency response as the engine computes it: a private copy of
+ * the node (same type, values and files) is built off the audio thread and
+ * fed a small impulse (small, so nonlinear nodes show their small-signal
+ * response); gain_db[i] is its magnitude at freq_hz[i], `points` frequencies
+ * log-spaced from 20 Hz to 20 kHz. */
+int pt_session_response(pt_session *s, const char *node, int points, double *freq_hz,
+                        double *gain_db, pt_error *err);
+
 /* The problem the last automatic reload (--watch) found, "" if none. */
 const char *pt_session_reload_error(pt_session *s);
 /* Clean shutdown: removes the autosave (recovery) file. */
