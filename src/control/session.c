@@ -1179,3 +1179,14 @@ cJSON *pt_session_list_rigs(pt_session *s)
     pthread_mutex_unlock(&s->lock);
     return arr;
 }
+
+/* ---------------------------------------------- other modules' rig parts */
+
+int pt_session_with_rig(pt_session *s, int (*fn)(pt_rig *rig, void *user), void *user)
+{
+    pthread_mutex_lock(&s->lock);
+    int rc = fn(s->rig, user);
+    if (rc == 1) edited(s);
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}

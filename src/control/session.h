@@ -104,6 +104,13 @@ const char *pt_session_reload_error(pt_session *s);
 void pt_session_close_clean(pt_session *s);
 
 pt_engine *pt_session_engine(pt_session *s);
+
+/* Run fn on the rig being played (NULL when none), under the session's lock,
+ * for parts of the rig kept by other modules (MIDI mappings). fn must not
+ * call session functions. It returns < 0 on failure, 1 when it changed the
+ * rig (which is then marked edited: dirty, autosaved), else 0; that value is
+ * returned. */
+int pt_session_with_rig(pt_session *s, int (*fn)(pt_rig *rig, void *user), void *user);
 const char *pt_session_library(pt_session *s);
 
 #endif
