@@ -530,6 +530,7 @@ static const pt_backend_ops *choose_backend(const opts *o, int *exit_code)
 static void write_status(const char *path, pt_session *s, pt_midi *midi)
 {
     cJSON *j = pt_session_state(s);
+    cJSON_AddItemToObject(j, "rig_json", pt_session_rig_json(s));
     if (midi) cJSON_AddItemToObject(j, "midi", pt_midi_state(midi));
     char *text = cJSON_PrintUnformatted(j);
     cJSON_Delete(j);

@@ -19,7 +19,8 @@ typedef struct jdev {
     pt_midi_in_rt midi_cb;
     pt_midi_out_rt midi_src;
     void *midi_user;
-    uint64_t frames_done; /* audio clock for MIDI event times */
+    uint64_t frames_done; /* audio clock for MIDI event times: JACK's frame */
+    jack_nframes_t last_frame; /* time, extended past its 32-bit wrap */
     pt_audio_callback cb;
     void *user;
     atomic_int alive;
@@ -83,6 +84,9 @@ int pt_jack_list_midi(FILE *out)
 static int j_process(jack_nframes_t nframes, void *arg)
 {
     jdev *d = arg;
+    jack_nframes_t now = jack_last_frame_time(d->client);
+    d->frames_done += (jack_nframes_t)(now - d->last_frame); /* also counts cycles we missed */
+    d->last_frame = now;
     if (d->midi_in) { /* MIDI first, with each event's frame in this block */
         void *buf = jack_port_get_buffer(d->midi_in, nframes);
         jack_nframes_t n = jack_midi_get_event_count(buf);
@@ -101,7 +105,6 @@ static int j_process(jack_nframes_t nframes, void *arg)
         while (d->midi_src && (len = d->midi_src(d->midi_user, msg)) > 0)
             if (jack_midi_event_write(buf, 0, msg, (size_t)len) != 0) break; /* full: the rest waits */
     }
-    d->frames_done += nframes;
     const float *in = jack_port_get_buffer(d->in, nframes);
     float *l = jack_port_get_buffer(d->out_l, nframes);
     float *r = jack_port_get_buffer(d->out_r, nframes);

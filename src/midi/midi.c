@@ -187,6 +187,8 @@ static int refresh_locked(pt_rig *rig, void *user)
     free(m->lv);
     m->merged = merged;
     m->lv = lv;
+    m->set_bpm = 0; /* a new rig brings its own tempo */
+    snprintf(m->tempo_source, sizeof m->tempo_source, "rig");
     r->changed = 1;
     return 0;
 }

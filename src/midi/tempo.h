@@ -25,8 +25,11 @@ double pt_tap(pt_tap_tempo *t, uint64_t t_ns);
 
 typedef struct pt_clock_tempo {
     uint64_t t_ns[PT_CLOCK_WINDOW]; /* ring of pulse times */
+    int64_t index[PT_CLOCK_WINDOW]; /* and their pulse numbers */
     int n, head;
     uint64_t last_ns;
+    int64_t last_index;
+    double period_ms;               /* the last estimate (0: none) */
 } pt_clock_tempo;
 
 void pt_clock_init(pt_clock_tempo *c);
@@ -34,7 +37,9 @@ void pt_clock_init(pt_clock_tempo *c);
  * pulses has come, else 0. The pulse period is the least-squares slope of
  * pulse time against pulse number over the last four beats, which averages
  * out per-pulse jitter (a standard deviation s per pulse gives about
- * s * sqrt(12 / N^3) on the period). A gap of more than 250 ms (the clock
+ * s * sqrt(12 / N^3) on the period). A pulse lost on the way (a gap of 1.5
+ * to 8 periods) advances the pulse number by the pulses missed, so it does
+ * not bend the line. A gap of more than 250 ms (the clock
  * stopped; 250 ms is a pulse at 10 BPM) starts over. */
 double pt_clock_pulse(pt_clock_tempo *c, uint64_t t_ns);
 /* Start / Stop: forget the pulses. */
