@@ -54,6 +54,7 @@ struct pt_midi {
     pthread_t thread;
     int running;
     atomic_int stop;
+    atomic_int remap; /* the rig's mappings changed (unmap): rebuild the merged map */
     /* control thread */
     pt_midi_map *global, *setlist, *merged;
     live *lv;
@@ -597,8 +598,10 @@ static void *thread_main(void *arg)
         event e;
         int n = 0;
         double t = now_s();
-        if (t - last_refresh > 0.02) { /* a rig change elsewhere: new mappings */
-            refresh(m, 0);
+        int remap = atomic_load(&m->remap);
+        if (remap || t - last_refresh > 0.02) { /* a rig change elsewhere: new mappings */
+            refresh(m, remap);
+            if (remap) atomic_store(&m->remap, 0); /* done: pt_midi_unmap may return */
             last_refresh = t;
         }
         while (n < 256 && (pt_spsc_pop(&m->host_q, &e) || pt_spsc_pop(&m->dev_q, &e))) {
@@ -766,6 +769,13 @@ int pt_midi_unmap(pt_midi *m, int channel, int cc, pt_error *err)
         return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "unmap: channel 0 .. 16, cc 0 .. 127");
     unmap_ctx u = {channel, cc, 0};
     pt_session_with_rig(m->s, unmap_locked, &u);
+    /* the MIDI thread rebuilds its map; wait for it, so that once this
+     * returns the CC no longer acts */
+    atomic_store(&m->remap, 1);
+    for (int waited = 0; m->running && atomic_load(&m->remap) && waited < 500; waited++) {
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
     if (!u.removed)
         return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "the rig maps no CC %d on channel %d", cc,
                             channel);
