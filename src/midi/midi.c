@@ -107,14 +107,14 @@ static void feed(pt_midi *m, pt_spsc *q, pt_midi_parser *p, const unsigned char 
     atomic_store_explicit(&m->sysex, p->sysex, memory_order_relaxed);
 }
 
-/* RT */
+/* RT: from the host's audio thread; only pushes to / pops from a lock-free ring. */
 void pt_midi_host_in(void *user, const unsigned char *bytes, size_t len, int frame, uint64_t t_ns)
 {
     pt_midi *m = user;
     feed(m, &m->host_q, &m->host_parser, bytes, len, frame, t_ns, SRC_HOST);
 }
 
-/* RT */
+/* RT: from the host's audio thread; only pushes to / pops from a lock-free ring. */
 int pt_midi_host_out(void *user, unsigned char bytes[3])
 {
     pt_midi *m = user;
