@@ -52,6 +52,10 @@ int pt_session_save(pt_session *s, const char *path, pt_error *err);
 
 int pt_session_set_param(pt_session *s, const char *node, const char *param, float value,
                          pt_error *err);
+/* The same, `frame` frames into the audio block that takes it (MIDI events
+ * that came with a frame offset keep their timing; see pt_engine_set_param_at). */
+int pt_session_set_param_at(pt_session *s, const char *node, const char *param, float value,
+                            int frame, pt_error *err);
 int pt_session_get_param(pt_session *s, const char *node, const char *param, float *value,
                          pt_error *err);
 int pt_session_set_bypass(pt_session *s, const char *node, bool bypass, pt_error *err);

@@ -257,12 +257,13 @@ static void set_tempo(pt_midi *m, double bpm, const char *source)
 
 /* ------------------------------------------------------------- actions */
 
-static void set_param(pt_midi *m, pt_midi_mapping *it, live *l, float v)
+/* frame: where in the audio block (JACK MIDI's offset); -1: at its start */
+static void set_param(pt_midi *m, pt_midi_mapping *it, live *l, float v, int frame)
 {
-    if (pt_session_set_param(m->s, it->node, it->param, v, NULL) == 0) l->sent = v;
+    if (pt_session_set_param_at(m->s, it->node, it->param, v, frame, NULL) == 0) l->sent = v;
 }
 
-static void do_param(pt_midi *m, pt_midi_mapping *it, live *l, int raw)
+static void do_param(pt_midi *m, pt_midi_mapping *it, live *l, int raw, int frame)
 {
     float v = pt_midi_curve_value(it, raw, l->lo, l->hi);
     if (it->soft) {
@@ -282,7 +283,7 @@ static void do_param(pt_midi *m, pt_midi_mapping *it, live *l, int raw)
         l->smoothing = 1;
         return; /* the tick moves it */
     }
-    set_param(m, it, l, v);
+    set_param(m, it, l, v, frame);
 }
 
 static void do_cc(pt_midi *m, const event *e)
@@ -299,7 +300,7 @@ static void do_cc(pt_midi *m, const event *e)
         int release = raw < 64 && l->prev_raw >= 64;
         switch (it->kind) {
         case PT_MAP_PARAM:
-            do_param(m, it, l, raw);
+            do_param(m, it, l, raw, e->frame);
             break;
         case PT_MAP_SCENE:
             if (it->value >= 0 ? raw == it->value : press)
@@ -586,7 +587,7 @@ static void tick(pt_midi *m, double dt_s)
             l->y = l->target;
             l->smoothing = 0;
         }
-        set_param(m, it, l, l->y);
+        set_param(m, it, l, l->y, 0);
     }
 }
 
