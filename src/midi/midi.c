@@ -454,6 +454,14 @@ static void dispatch(pt_midi *m, const event *e)
  * try: look first. */
 static int have_sequencer(void) { return access(SEQ_DEV, R_OK | W_OK) == 0; }
 
+/* The ALSA sequencer; PT_MIDI_API=jack makes RtMidi look at JACK's MIDI
+ * ports instead (what the reconnect test uses: it has no ALSA sequencer). */
+static enum RtMidiApi device_api(void)
+{
+    const char *api = getenv("PT_MIDI_API");
+    return api && !strcmp(api, "jack") ? RTMIDI_API_UNIX_JACK : RTMIDI_API_LINUX_ALSA;
+}
+
 /* Index of the first port whose name contains `want`, or -1. */
 static int find_port(RtMidiPtr dev, const char *want, char *name, size_t size)
 {
@@ -500,11 +508,12 @@ static void device_scan(pt_midi *m)
         device_close(m);
         return;
     }
-    if (!have_sequencer()) {
+    enum RtMidiApi api = device_api();
+    if (api == RTMIDI_API_LINUX_ALSA && !have_sequencer()) {
         snprintf(m->device_error, sizeof m->device_error, "no ALSA sequencer (%s)", SEQ_DEV);
         return;
     }
-    RtMidiInPtr in = rtmidi_in_create(RTMIDI_API_LINUX_ALSA, "pytone", 4096);
+    RtMidiInPtr in = rtmidi_in_create(api, "pytone-midi", 4096);
     if (!in || !in->ok) {
         snprintf(m->device_error, sizeof m->device_error, "cannot open the ALSA sequencer");
         if (in) rtmidi_in_free(in);
@@ -525,7 +534,7 @@ static void device_scan(pt_midi *m)
         return;
     }
     m->in = in;
-    RtMidiOutPtr out = rtmidi_out_create(RTMIDI_API_LINUX_ALSA, "pytone");
+    RtMidiOutPtr out = rtmidi_out_create(api, "pytone-midi");
     if (out && out->ok) {
         int o = find_port(out, m->device, NULL, 0);
         if (o >= 0) rtmidi_open_port(out, (unsigned)o, "pytone:midi_out");
@@ -550,8 +559,9 @@ static void device_close(pt_midi *m) { (void)m; }
 int pt_midi_list_devices(FILE *out)
 {
 #ifdef PT_HAVE_RTMIDI
-    RtMidiInPtr in = have_sequencer() ? rtmidi_in_create(RTMIDI_API_LINUX_ALSA, "pytone-list", 100)
-                                      : NULL;
+    RtMidiInPtr in = have_sequencer() || device_api() != RTMIDI_API_LINUX_ALSA
+                         ? rtmidi_in_create(device_api(), "pytone-list", 100)
+                         : NULL;
     if (!in || !in->ok) {
         fprintf(out, "alsa: no ALSA sequencer (%s)\n", SEQ_DEV);
         if (in) rtmidi_in_free(in);

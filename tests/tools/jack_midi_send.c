@@ -6,7 +6,9 @@
  * SCHEDULE is a text file, one event a line: a time in milliseconds from the
  * start, then the event's bytes in hex ("250.5 b0 07 40"). Times must not go
  * down. The client "midi_send" connects its port "out" to TARGET_PORT
- * (waiting up to 10 s for it to appear), starts at the next cycle and writes
+ * (waiting up to 10 s for it to appear; TARGET_PORT "-": waits up to 10 s for
+ * someone else to connect to it, as a hardware controller would be found),
+ * starts at the next cycle and writes
  * each event at frame round(t_ms * rate / 1000) from the start. Prints
  *   sent: events=N late=N cycles=N
  * where late counts events the port buffer had no room for in their cycle
@@ -101,7 +103,10 @@ int main(int argc, char **argv)
     }
     int ok = 0;
     for (int tries = 0; tries < 200 && !ok; tries++) {
-        if (jack_port_by_name(client, argv[1]) &&
+        if (!strcmp(argv[1], "-")) {
+            if (jack_port_connected(out) > 0) ok = 1;
+            else usleep(50000);
+        } else if (jack_port_by_name(client, argv[1]) &&
             jack_connect(client, jack_port_name(out), argv[1]) == 0)
             ok = 1;
         else usleep(50000);
