@@ -65,7 +65,8 @@ midi:
     - {{cc: 7, param: tone.freq_hz, min: 100, max: 10000, curve: log}}
     - {{cc: 8, param: tone.gain_db, min: -12, max: 12}}
     - {{cc: 20, scene: wet}}
-    - {{cc: 21, bypass: echo}}
+    - {{cc: 21, bypass: echo, feedback: true}}
+    - {{cc: 9, param: tone.freq_hz, curve: log, feedback: true}}
 """
 SETLIST = """version: 1
 name: MIDI test set
@@ -244,6 +245,29 @@ def flood_of_10000_messages_a_second_for_10_s_causes_no_overrun():
           f"overruns={stats['overruns']} load_p99={stats['load_p99']} load_max={stats['load_max']}")
     assert int(stats["overruns"]) == 0, stats
     assert s["midi"]["dropped"] == 0, s["midi"]
+
+
+@test
+def midi_out_sends_current_values_on_rig_change():
+    """Mappings marked feedback send their value back on pytone:midi_out when
+    a rig loads: tone.freq_hz = 1000 Hz on a log curve over 20 .. 20000 Hz is
+    CC round(127 * ln(1000/20) / ln(20000/20)) = 72; echo not bypassed is 127."""
+    pt = Pytone(120)
+    try:
+        recv = subprocess.Popen([os.path.join(BUILD, "jack_midi_recv"), "pytone:midi_out", "2"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert recv.stdout.readline().strip() == "connected"
+        send([(0, bytes([0xC0, 1]))])
+        pt.wait(lambda s: s["slot"] == 1)
+        out, err = recv.communicate(timeout=30)
+        events = [l.split()[2:] for l in out.splitlines() if l.startswith("event:")]
+        want9 = round(127 * np.log(1000 / 20) / np.log(20000 / 20))
+        print(f"   after PC 1, pytone:midi_out sent {events} (want CC9={want9}, CC21=127)")
+        assert ["b0", "09", f"{want9:02x}"] in events, events
+        assert ["b0", "15", "7f"] in events, events
+    finally:
+        pt.p.terminate()
+        pt.p.communicate(timeout=30)
 
 
 @test
