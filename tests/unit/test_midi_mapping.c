@@ -380,6 +380,85 @@ static void soft_takeover_waits_for_the_control(void **state)
     teardown(&f);
 }
 
+/* Program Changes into a setlist while a sine plays: each lands on its slot,
+ * and the switches (prebuilt neighbours, crossfaded) neither click nor gap.
+ * Reference, as in test_rig_session.c: a sine of amplitude A, frequency f
+ * through rigs of gain at most G changes by at most A 2 pi f / fs G per
+ * sample; a step beyond 1.25x that is a click. */
+static void program_changes_switch_rigs_without_a_click(void **state)
+{
+    (void)state;
+    const char *rigs[3] = {"/tmp/pt-midi-pc-a.yaml", "/tmp/pt-midi-pc-b.yaml", "/tmp/pt-midi-pc-c.yaml"};
+    const char *bodies[3] = {
+        "version: 1\nname: A\nchain:\n  - {id: vol, type: level, params: {gain_db: 0}}\n"
+        "  - {id: tone, type: eq, params: {shape: peak, freq_hz: 800, gain_db: 6, q: 0.7}}\n",
+        "version: 1\nname: B\nchain:\n  - {id: vol, type: level, params: {gain_db: -6}}\n"
+        "  - {id: tone, type: eq, params: {shape: lowpass, freq_hz: 2000}}\n",
+        "version: 1\nname: C\nchain:\n  - {id: vol, type: level, params: {gain_db: -12}}\n"};
+    for (int i = 0; i < 3; i++) {
+        FILE *f = fopen(rigs[i], "w");
+        fputs(bodies[i], f);
+        fclose(f);
+    }
+    FILE *f = fopen("/tmp/pt-midi-pc-set.yaml", "w");
+    fprintf(f, "version: 1\nname: PC\nrigs: [%s, %s, %s]\n", rigs[0], rigs[1], rigs[2]);
+    fclose(f);
+    pt_error err = {0};
+    pt_engine_config ec = {.rate = 48000, .max_frames = 64};
+    pt_engine *e = pt_engine_create(&ec, &err);
+    pt_session *s = pt_session_create(e, NULL, &err);
+    pt_diags d;
+    pt_diags_init(&d);
+    assert_int_equal(pt_session_load(s, "/tmp/pt-midi-pc-set.yaml", &d), 0);
+    pt_midi *m = pt_midi_create(s, NULL, &d);
+    assert_int_equal(pt_midi_start(m, &err), 0);
+    const double A = 0.25, fr = 220, fs = 48000;
+    double bound = A * 2 * M_PI * fr / fs * pow(10, 6.0 / 20) * 1.25, worst = 0, prev = 0;
+    int zeros = 0, worst_zeros = 0, sent_at = -1, program = -1;
+    const int order[] = {1, 2, 1, 0, 2}; /* neighbours, and one jump of two */
+    float x[64], l[64], r[64];
+    for (int b = 0, k = 0; b < 3000 && k <= 5; b++) {
+        if (b % 10 == 0) pt_session_poll(s); /* builds the neighbours */
+        if (sent_at < 0 && b > 100 && k < 5) {
+            program = order[k++];
+            unsigned char pc[2] = {0xC0, (unsigned char)program};
+            pt_midi_host_in(m, pc, 2, 0, 0);
+            sent_at = b;
+        } else if (sent_at >= 0) {
+            cJSON *st = pt_session_state(s);
+            int slot = cJSON_GetObjectItem(st, "slot")->valueint;
+            cJSON_Delete(st);
+            if (slot == program) {
+                print_message("PC %d reached slot %d after %d blocks of 64\n", program, slot, b - sent_at);
+                sent_at = -1;
+                if (k == 5) k = 6;
+            }
+        }
+        for (int i = 0; i < 64; i++) x[i] = (float)(A * sin(2 * M_PI * fr * (b * 64 + i) / fs));
+        pt_engine_process(e, x, l, r, 64);
+        for (int i = 0; i < 64; i++) {
+            if (b > 10) {
+                worst = fmax(worst, fabs(l[i] - prev));
+                zeros = l[i] == 0.0f ? zeros + 1 : 0;
+                worst_zeros = zeros > worst_zeros ? zeros : worst_zeros;
+            }
+            prev = l[i];
+        }
+        struct timespec ts = {0, 300000};
+        nanosleep(&ts, NULL);
+    }
+    print_message("largest step %.5f (bound %.5f), longest zero run %d\n", worst, bound, worst_zeros);
+    assert_int_equal(sent_at, -1); /* every PC reached its slot */
+    assert_true(worst <= bound);
+    assert_true(worst_zeros <= 2);
+    pt_midi_destroy(m);
+    pt_session_destroy(s);
+    pt_engine_destroy(e);
+    pt_diags_free(&d);
+    for (int i = 0; i < 3; i++) unlink(rigs[i]);
+    unlink("/tmp/pt-midi-pc-set.yaml");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -389,6 +468,7 @@ int main(void)
         cmocka_unit_test(mappings_survive_save_and_load),
         cmocka_unit_test(learn_stores_the_mapping_in_the_saved_rig),
         cmocka_unit_test(soft_takeover_waits_for_the_control),
+        cmocka_unit_test(program_changes_switch_rigs_without_a_click),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
