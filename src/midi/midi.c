@@ -51,6 +51,7 @@ struct pt_midi {
     pt_midi_parser host_parser; /* the host's audio thread only */
     pt_midi_parser dev_parser;  /* RtMidi's thread only */
     atomic_ulong received, dropped, truncated, stray, sysex;
+    atomic_ulong handled; /* messages the MIDI thread has acted on */
     pthread_t thread;
     int running;
     atomic_int stop;
@@ -617,6 +618,7 @@ static void *thread_main(void *arg)
         }
         while (n < 256 && (pt_spsc_pop(&m->host_q, &e) || pt_spsc_pop(&m->dev_q, &e))) {
             dispatch(m, &e);
+            atomic_fetch_add_explicit(&m->handled, 1, memory_order_relaxed);
             n++;
         }
         t = now_s();
@@ -805,6 +807,7 @@ cJSON *pt_midi_state(pt_midi *m)
     cJSON_AddStringToObject(j, "device_error", m->device_error);
     cJSON_AddNumberToObject(j, "received", (double)atomic_load(&m->received));
     cJSON_AddNumberToObject(j, "dropped", (double)atomic_load(&m->dropped));
+    cJSON_AddNumberToObject(j, "handled", (double)atomic_load(&m->handled));
     cJSON_AddNumberToObject(j, "truncated", (double)atomic_load(&m->truncated));
     cJSON_AddNumberToObject(j, "stray", (double)atomic_load(&m->stray));
     cJSON_AddNumberToObject(j, "sysex", (double)atomic_load(&m->sysex));

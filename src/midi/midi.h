@@ -50,7 +50,7 @@ void pt_midi_learn_cancel(pt_midi *m);
 /* Remove the rig's mappings of a CC (channel 0: all channels). */
 int pt_midi_unmap(pt_midi *m, int channel, int cc, pt_error *err);
 
-/* {"device", "connected", "host", "received", "dropped", "truncated", "stray",
+/* {"device", "connected", "port", "device_error", "received", "dropped", "handled", "truncated", "stray",
  *  "sysex", "last", "tempo_source", "tap_bpm", "clock_bpm", "bank",
  *  "learn": {"armed", "kind", "target", "learnt"}, "mappings": [...]} */
 cJSON *pt_midi_state(pt_midi *m);
