@@ -598,6 +598,8 @@ static void tick(pt_midi *m, double dt_s)
             l->y = l->target;
             l->smoothing = 0;
         }
+        /* steps under 0.1% of the range wait (the engine ramps between) */
+        if (l->smoothing && fabsf(l->y - l->sent) < 1e-3f * span) continue;
         set_param(m, it, l, l->y, 0);
     }
 }
@@ -796,6 +798,58 @@ int pt_midi_unmap(pt_midi *m, int channel, int cc, pt_error *err)
 }
 
 /* --------------------------------------------------------------- state */
+
+typedef struct list_ctx {
+    pt_midi *m;
+    cJSON *arr;
+} list_ctx;
+
+static void list_layer(cJSON *arr, const pt_midi_map *map, const char *source)
+{
+    static const char *const kinds[] = {"param", "scene", "bypass", "tap"};
+    static const char *const curves[] = {"linear", "log", "exp"};
+    for (int i = 0; map && i < map->n; i++) {
+        const pt_midi_mapping *it = &map->items[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "source", source);
+        cJSON_AddNumberToObject(o, "cc", it->cc);
+        cJSON_AddNumberToObject(o, "channel", it->channel ? it->channel : map->channel > 0 ? map->channel : 0);
+        cJSON_AddStringToObject(o, "kind", kinds[it->kind]);
+        char target[2 * PT_ID_MAX + 64];
+        if (it->kind == PT_MAP_PARAM) snprintf(target, sizeof target, "%s.%s", it->node, it->param);
+        else snprintf(target, sizeof target, "%s", it->kind == PT_MAP_SCENE ? it->scene : it->node);
+        cJSON_AddStringToObject(o, "target", target);
+        if (it->kind == PT_MAP_PARAM) {
+            if (it->has_min) cJSON_AddNumberToObject(o, "min", it->min);
+            if (it->has_max) cJSON_AddNumberToObject(o, "max", it->max);
+            cJSON_AddStringToObject(o, "curve", curves[it->curve]);
+            cJSON_AddStringToObject(o, "takeover", it->soft ? "soft" : "jump");
+            cJSON_AddNumberToObject(o, "heel", it->heel);
+            cJSON_AddNumberToObject(o, "toe", it->toe);
+            cJSON_AddNumberToObject(o, "smoothing_ms", it->smoothing_ms);
+        }
+        if (it->kind == PT_MAP_BYPASS) cJSON_AddStringToObject(o, "mode", it->momentary ? "momentary" : "latching");
+        if (it->kind == PT_MAP_SCENE && it->value >= 0) cJSON_AddNumberToObject(o, "value", it->value);
+        cJSON_AddBoolToObject(o, "feedback", it->feedback);
+        cJSON_AddItemToArray(arr, o);
+    }
+}
+
+static int list_locked(pt_rig *rig, void *user)
+{
+    list_ctx *c = user;
+    list_layer(c->arr, rig ? rig->midi : NULL, "rig");
+    list_layer(c->arr, c->m->setlist, "setlist");
+    list_layer(c->arr, c->m->global, "global");
+    return 0;
+}
+
+cJSON *pt_midi_mappings_json(pt_midi *m)
+{
+    list_ctx c = {m, cJSON_CreateArray()};
+    pt_session_with_rig(m->s, list_locked, &c);
+    return c.arr;
+}
 
 cJSON *pt_midi_state(pt_midi *m)
 {

@@ -52,8 +52,14 @@ int pt_midi_unmap(pt_midi *m, int channel, int cc, pt_error *err);
 
 /* {"device", "connected", "port", "device_error", "received", "dropped", "handled", "truncated", "stray",
  *  "sysex", "last", "tempo_source", "tap_bpm", "clock_bpm", "bank",
- *  "learn": {"armed", "kind", "target", "learnt"}, "mappings": [...]} */
+ *  "learn": {"armed", "target", "learnt"}} */
 cJSON *pt_midi_state(pt_midi *m);
+/* Every mapping, most specific first, as written in each file (a CC in an
+ * earlier entry hides the same CC below it): [{"source": "rig"|"setlist"|
+ * "global", "cc", "channel" (0: omni), "kind", "target", and per kind "min",
+ * "max", "curve", "takeover", "heel", "toe", "smoothing_ms", "mode",
+ * "value"; "feedback"}] */
+cJSON *pt_midi_mappings_json(pt_midi *m);
 
 /* Print the MIDI inputs RtMidi sees (ALSA sequencer), one a line. */
 int pt_midi_list_devices(FILE *out);

@@ -303,6 +303,14 @@ static void learn_stores_the_mapping_in_the_saved_rig(void **state)
     assert_non_null(strstr(err.msg, "no parameter 'nope'"));
     assert_int_equal(pt_midi_learn_arm(f.m, "param", "tone.gain_db", &err), 0);
     cc(&f, 4, 12, 64); /* the control the player moves */
+    cJSON *maps = pt_midi_mappings_json(f.m);
+    assert_int_equal(cJSON_GetArraySize(maps), 1);
+    cJSON *m0 = cJSON_GetArrayItem(maps, 0);
+    assert_string_equal(cJSON_GetObjectItem(m0, "source")->valuestring, "rig");
+    assert_string_equal(cJSON_GetObjectItem(m0, "target")->valuestring, "tone.gain_db");
+    assert_int_equal(cJSON_GetObjectItem(m0, "cc")->valueint, 12);
+    assert_int_equal(cJSON_GetObjectItem(m0, "channel")->valueint, 4);
+    cJSON_Delete(maps);
     cJSON *st = pt_midi_state(f.m);
     const char *learnt = cJSON_GetObjectItem(cJSON_GetObjectItem(st, "learn"), "learnt")->valuestring;
     assert_non_null(strstr(learnt, "cc 12 channel 4 -> param tone.gain_db"));
@@ -377,6 +385,46 @@ static void soft_takeover_waits_for_the_control(void **state)
     /* a scene */
     cc(&f, 1, 3, 127);
     assert_float_equal(get(&f, "echo", "mix"), 0.7f, 1e-6);
+    teardown(&f);
+}
+
+static int echo_bypassed(fixture *f)
+{
+    cJSON *rj = pt_session_rig_json(f->s);
+    int b = cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(rj, "chain"), 1), "bypass"));
+    cJSON_Delete(rj);
+    return b;
+}
+
+/* A momentary switch holds the other state only while pressed; an expression
+ * pedal with heel/toe calibration glides (one pole, 200 ms) to where the
+ * calibrated curve puts it instead of jumping. */
+static void momentary_bypass_and_smoothed_pedal(void **state)
+{
+    (void)state;
+    fixture f;
+    setup(&f, "midi:\n  channel: 2\n  map:\n    - {cc: 4, bypass: echo, mode: momentary}\n"
+              "    - {cc: 11, param: tone.gain_db, min: -10, max: 10, heel: 20, toe: 100, "
+              "smoothing_ms: 200}\n");
+    cc(&f, 1, 4, 127); /* channel 1: the section listens on 2 only */
+    assert_false(echo_bypassed(&f));
+    cc(&f, 2, 4, 127);
+    assert_true(echo_bypassed(&f));
+    cc(&f, 2, 4, 127); /* still held */
+    assert_true(echo_bypassed(&f));
+    cc(&f, 2, 4, 0);
+    assert_false(echo_bypassed(&f));
+    /* toe down: the target is +10 dB; ~20 ms later it is on its way (a 200 ms
+     * pole covers about 10% in 20 ms; far from 100% unless this thread
+     * stalls for half a second) */
+    cc(&f, 2, 11, 110);
+    float v = get(&f, "tone", "gain_db");
+    assert_true(v > 0.0f && v < 9.0f);
+    for (int i = 0; i < 300 && get(&f, "tone", "gain_db") != 10.0f; i++) cc(&f, 2, 11, 110);
+    assert_float_equal(get(&f, "tone", "gain_db"), 10.0f, 1e-6);
+    /* CC 60 is halfway between heel 20 and toe 100: 0 dB once settled */
+    for (int i = 0; i < 300 && fabsf(get(&f, "tone", "gain_db")) > 1e-3f; i++) cc(&f, 2, 11, 60);
+    assert_float_equal(get(&f, "tone", "gain_db"), 0.0f, 2e-3);
     teardown(&f);
 }
 
@@ -468,6 +516,7 @@ int main(void)
         cmocka_unit_test(mappings_survive_save_and_load),
         cmocka_unit_test(learn_stores_the_mapping_in_the_saved_rig),
         cmocka_unit_test(soft_takeover_waits_for_the_control),
+        cmocka_unit_test(momentary_bypass_and_smoothed_pedal),
         cmocka_unit_test(program_changes_switch_rigs_without_a_click),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
