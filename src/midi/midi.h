@@ -32,13 +32,12 @@ int pt_midi_start(pt_midi *m, pt_error *err);
 /* Stops the thread, closes the device. */
 void pt_midi_destroy(pt_midi *m);
 
-/* Hook the host's own MIDI to the engine's block: pass these to
- * pt_backend_ops.set_midi with m as user. */
+/* RT: the host's own MIDI (pass both to pt_backend_ops.set_midi with m as
+ * user). host_in parses and queues; one producer thread only (the host's
+ * audio thread, or a test standing in for it). host_out hands over the next
+ * message for the host's MIDI output. */
 void pt_midi_host_in(void *m, const unsigned char *bytes, size_t len, int frame, uint64_t time_ns);
 int pt_midi_host_out(void *m, unsigned char bytes[3]);
-
-/* RT-safe injection for tests and other sources (single producer: the
- * host's thread). Same as pt_midi_host_in. */
 
 /* ---- MIDI learn (for the control server and UI) ----
  * kind: "param" (target "node.param"), "bypass" (target "node"),
@@ -50,9 +49,9 @@ void pt_midi_learn_cancel(pt_midi *m);
 /* Remove the rig's mappings of a CC (channel 0: all channels). */
 int pt_midi_unmap(pt_midi *m, int channel, int cc, pt_error *err);
 
-/* {"device", "connected", "port", "device_error", "received", "dropped", "handled", "truncated", "stray",
- *  "sysex", "last", "tempo_source", "tap_bpm", "clock_bpm", "bank",
- *  "learn": {"armed", "target", "learnt"}} */
+/* {"device", "connected", "port", "device_error", "received", "dropped",
+ *  "handled", "truncated", "stray", "sysex", "last", "tempo_source",
+ *  "tap_bpm", "clock_bpm", "bank", "learn": {"armed", "target", "learnt"}} */
 cJSON *pt_midi_state(pt_midi *m);
 /* Every mapping, most specific first, as written in each file (a CC in an
  * earlier entry hides the same CC below it): [{"source": "rig"|"setlist"|
