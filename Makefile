@@ -3,13 +3,14 @@
 #   make test    install what is missing, build, run every test (plus a
 #                sanitizer build of the unit tests)
 #   make bench   performance figures, printed
+#   make fuzz    every parser under libFuzzer, FUZZ_SECONDS each (default 300)
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 RIG ?= rigs/default.yaml
 ARGS ?=
 
-.PHONY: all deps build run test test-unit test-asan bench clean
+.PHONY: all deps build run test test-unit test-asan bench fuzz clean
 
 all: build
 
@@ -39,5 +40,9 @@ test: deps build test-asan
 bench: deps build
 	./scripts/bench.sh $(BUILD)
 
+FUZZ_SECONDS ?= 300
+fuzz: deps
+	./scripts/fuzz.sh $(FUZZ_SECONDS)
+
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz

@@ -14,7 +14,9 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include "control/server.h"
 #include "control/session.h"
+#include "conv/conv.h"
 #include "core/engine.h"
 #include "core/rt.h"
 #include "io/audiofile.h"
@@ -36,7 +38,7 @@ typedef struct opts {
     const char *backend, *device, *input, *record;
     const char *midi, *midi_map, *status_file;
     double rate, seconds;
-    int frames, stats, keep_latency, no_server, port, watch, help;
+    int frames, stats, keep_latency, no_server, port, watch, help, no_reconnect;
     char *sets[64];
     int n_sets;
 } opts;
@@ -86,6 +88,7 @@ static int parse(const char *cmd, int argc, char **argv, opts *o, const char *al
         else if (!strcmp(name, "--keep-latency")) o->keep_latency = 1;
         else if (!strcmp(name, "--no-server")) o->no_server = 1;
         else if (!strcmp(name, "--watch")) o->watch = 1;
+        else if (!strcmp(name, "--no-reconnect")) o->no_reconnect = 1;
         else if (!strcmp(name, "--backend")) o->backend = NEXT();
         else if (!strcmp(name, "--device")) o->device = NEXT();
         else if (!strcmp(name, "--input")) o->input = NEXT();
@@ -204,6 +207,9 @@ static int cmd_render(int argc, char **argv)
         return 1;
     }
     pt_set_tempo_bpm(rig->tempo_bpm);
+    /* faster than real time: long convolution tails are computed in the
+     * calling thread instead of a worker that could fall behind */
+    pt_conv_set_offline_default(true);
     pt_program *prog = build("render", rig, &o, in.rate, frames);
     pt_rig_free(rig);
     if (!prog) {
@@ -286,6 +292,7 @@ static int cmd_bench(int argc, char **argv)
     pt_rig *rig = load("bench", o.pos[0], &diags);
     pt_diags_free(&diags);
     if (!rig) return 1;
+    pt_conv_set_offline_default(true); /* as in render: nothing may arrive late */
     pt_program *prog = build("bench", rig, &o, rate, frames);
     pt_rig_free(rig);
     if (!prog) return 1;
@@ -429,7 +436,11 @@ static const char *run_help =
     "NAME; reconnected when plugged in again). On JACK, pytone:midi_in and\n"
     "pytone:midi_out are always there. --midi-map FILE: the global MIDI mappings\n"
     "(default $XDG_CONFIG_HOME/pytone/midi.yaml if it exists); see docs/midi.md.\n"
-    "--status-file PATH: rewrite PATH with the session state as JSON every 100 ms.\n";
+    "--status-file PATH: rewrite PATH with the session state as JSON every 100 ms.\n"
+    "If the device or JACK server goes away, pytone says so and waits for it to\n"
+    "come back, then plays on; --no-reconnect stops instead (exit code 1).\n"
+    "The web UI and the control protocol (docs/control-protocol.md) are served on\n"
+    "http://127.0.0.1:8750/ (--port N to move it, --no-server to turn it off).\n";
 
 /* Where the running engine keeps its recovery file: PT_RECOVERY_FILE, else
  * $XDG_STATE_HOME/pytone/recovery.yaml (~/.local/state/...). */
@@ -585,7 +596,7 @@ static int cmd_run(int argc, char **argv)
     opts o;
     if (parse("run", argc, argv, &o,
               " --backend --device --rate --frames --seconds --stats --input --record --set --port "
-              "--no-server --watch --midi --midi-map --status-file ") != 0)
+              "--no-server --watch --no-reconnect --midi --midi-map --status-file ") != 0)
         return 2;
     if (o.help) return fputs(run_help, stdout), 0;
     const char *rig_path = o.n_pos > 0 ? o.pos[0] : DEFAULT_RIG;
@@ -661,6 +672,15 @@ static int cmd_run(int argc, char **argv)
         if (pt_session_load(session, rig_path, &sd) != 0) pt_diags_print(&sd, stderr);
         pt_diags_free(&sd);
     }
+    pt_server *server = NULL; /* the control protocol: docs/control-protocol.md */
+    if (!o.no_server && !(server = pt_server_start(session, o.port, &err))) {
+        fprintf(stderr, "pytone run: %s\n", err.msg);
+        ops->close(dev);
+        pt_session_destroy(session);
+        pt_engine_destroy(e);
+        free(libdir);
+        return 2;
+    }
     pt_midi *midi = start_midi(&o, session, rig_path, ops, dev);
     int latency = pt_engine_latency(e);
     ops->set_latency(dev, latency);
@@ -668,6 +688,7 @@ static int cmd_run(int argc, char **argv)
     signal(SIGTERM, on_signal);
     if (ops->start(dev, audio_callback, e, &err) != 0 || (midi && pt_midi_start(midi, &err) != 0)) {
         fprintf(stderr, "pytone run: %s\n", err.msg);
+        pt_server_stop(server);
         ops->close(dev);
         pt_midi_destroy(midi);
         pt_session_destroy(session);
@@ -681,25 +702,60 @@ static int cmd_run(int argc, char **argv)
                 cJSON_GetObjectItem(st, "rig")->valuestring, ops->description(dev), latency);
         cJSON_Delete(st);
     }
+    if (server) fprintf(stderr, "pytone: control server on http://127.0.0.1:%d/\n", o.port);
     struct timespec t0, now;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    double last_print = 0, last_status = -1;
+    double last_print = 0, last_try = 0, last_status = -1;
     int rc = 0;
     while (!stop_requested) {
         struct timespec ts = {0, 20 * 1000000L};
         nanosleep(&ts, NULL);
         pt_session_poll(session);
-        if (pt_engine_latency(e) != latency) {
+        if (dev && pt_engine_latency(e) != latency) {
             latency = pt_engine_latency(e);
             ops->set_latency(dev, latency);
         }
         clock_gettime(CLOCK_MONOTONIC, &now);
         double t = (double)(now.tv_sec - t0.tv_sec) + 1e-9 * (double)(now.tv_nsec - t0.tv_nsec);
-        if (!ops->alive(dev)) {
-            fprintf(stderr, "pytone run: the audio device went away (%s); stopping\n",
-                    ops->name);
-            rc = 1;
-            break;
+        if (dev && !ops->alive(dev)) {
+            if (o.no_reconnect) {
+                fprintf(stderr, "pytone run: the audio device went away (%s); stopping\n", ops->name);
+                rc = 1;
+                break;
+            }
+            fprintf(stderr, "pytone run: the audio device went away (%s); waiting for it to come "
+                            "back (Ctrl-C to stop)\n", ops->name);
+            ops->close(dev);
+            dev = NULL;
+            last_try = t;
+        }
+        if (!dev) {
+            /* try to reopen twice a second; the engine and the rig stay as they are */
+            if (t - last_try >= 0.5) {
+                last_try = t;
+                pt_error rerr = {0};
+                if (ops->open(&dev, &bc, &rerr) == 0) {
+                    if (ops->rate(dev) != rate) {
+                        fprintf(stderr, "pytone run: %s came back at %.0f Hz, but this session runs "
+                                        "at %.0f Hz; restart pytone\n", ops->name, ops->rate(dev), rate);
+                        ops->close(dev);
+                        dev = NULL;
+                        rc = 1;
+                        break;
+                    }
+                    ops->set_latency(dev, latency);
+                    if (midi && ops->set_midi) /* the host's MIDI ports come back too */
+                        ops->set_midi(dev, pt_midi_host_in, pt_midi_host_out, midi, &rerr);
+                    if (ops->start(dev, audio_callback, e, &rerr) != 0) {
+                        ops->close(dev);
+                        dev = NULL;
+                    } else {
+                        fprintf(stderr, "pytone run: reconnected: %s\n", ops->description(dev));
+                    }
+                }
+            }
+            if (o.seconds > 0 && t >= o.seconds) break;
+            continue;
         }
         if (o.stats && t - last_print >= 1.0) {
             pt_load_summary s;
@@ -717,14 +773,15 @@ static int cmd_run(int argc, char **argv)
         }
         if (o.seconds > 0 && t >= o.seconds) break;
     }
-    if (ops->alive(dev)) ops->stop(dev);
+    pt_server_stop(server);
+    if (dev && ops->alive(dev)) ops->stop(dev);
     pt_load_summary s;
     pt_engine_load(e, &s);
     char line[256];
     pt_load_summary_line(&s, line, sizeof line);
     printf("%s\n", line);
     fflush(stdout);
-    ops->close(dev);
+    if (dev) ops->close(dev);
     if (o.status_file) write_status(o.status_file, session, midi);
     pt_midi_destroy(midi);
     pt_session_close_clean(session);

@@ -42,7 +42,14 @@ static pt_rig *single(const char *type, const char *asset, const char *path, pt_
     }
     fclose(f);
     pt_rig *rig = pt_rig_single(type, asset, path, &err);
-    if (!rig) pt_diags_add(diags, path, 0, 0, "%s", err.msg);
+    if (!rig) {
+        pt_diags_add(diags, path, 0, 0, "%s", err.msg);
+        return NULL;
+    }
+    /* quick use is the raw model/IR/circuit: no level calibration */
+    pt_rig_node *n = &rig->chain.items[0].node;
+    int norm = pt_param_index(n->type, "normalize");
+    if (norm >= 0) pt_rig_node_set(n, norm, 0.0f);
     return rig;
 }
 

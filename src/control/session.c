@@ -34,6 +34,7 @@ struct pt_session {
     pt_rig *rig;
     int scene; /* index into rig->scenes, -1: none */
     int dirty, autosave_due;
+    int autosaved; /* this session wrote the recovery file */
     double last_edit;
     pt_setlist *setlist;
     int slot;
@@ -949,7 +950,7 @@ void pt_session_poll(pt_session *s)
     if (s->autosave && s->autosave_due && s->rig && t - s->last_edit > 1.0) {
         pt_error err = {0};
         /* asset paths written absolute: the recovery file lives elsewhere */
-        if (pt_rig_save_ex(s->rig, s->autosave, 1, &err) == 0) s->autosave_due = 0;
+        if (pt_rig_save_ex(s->rig, s->autosave, 1, &err) == 0) s->autosave_due = 0, s->autosaved = 1;
     }
     prebuild(s);
     pthread_mutex_unlock(&s->lock);
@@ -959,7 +960,9 @@ const char *pt_session_reload_error(pt_session *s) { return s->reload_error; }
 
 void pt_session_close_clean(pt_session *s)
 {
-    if (!s->autosave) return;
+    /* only what this session wrote: a crash's recovery file stays until an
+     * edit here replaces it */
+    if (!s->autosave || !s->autosaved) return;
     unlink(s->autosave);
     char bak[4200];
     snprintf(bak, sizeof bak, "%s.bak", s->autosave);

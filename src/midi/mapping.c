@@ -1,6 +1,8 @@
 /* mapping.c — see mapping.h. */
 #include "mapping.h"
 
+#include "../rig/yaml_guard.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -431,6 +433,8 @@ pt_midi_map *pt_midi_map_parse(yaml_document_t *doc, yaml_node_t *node, const ch
 pt_midi_map *pt_midi_map_load_string(const char *text, size_t len, const char *path,
                                      pt_diags *diags)
 {
+    /* aliases, absurd nesting or size: refused before libyaml builds a tree */
+    if (pt_yaml_precheck(text, len, path, diags) != 0) return NULL;
     yaml_parser_t parser;
     yaml_document_t doc;
     yaml_parser_initialize(&parser);

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <yaml.h>
 
+#include "yaml_guard.h"
 #include "../midi/mapping.h"
 
 /* ------------------------------------------------------------ diagnostics */
@@ -692,6 +693,10 @@ pt_rig *pt_rig_load_string(const char *text, size_t len, const char *path, const
     pt_rig *rig = rig_new(path, dir);
     if (!rig) return NULL;
     int before = diags->n;
+    if (pt_yaml_precheck(text, len, path, diags) != 0) {
+        pt_rig_free(rig);
+        return NULL;
+    }
     yaml_parser_t parser;
     yaml_document_t doc;
     yaml_parser_initialize(&parser);
@@ -959,6 +964,10 @@ pt_setlist *pt_setlist_load(const char *path, pt_diags *diags)
     size_t len;
     char *text = slurp(path, &len, diags);
     if (!text) return NULL;
+    if (pt_yaml_precheck(text, len, path, diags) != 0) {
+        free(text);
+        return NULL;
+    }
     pt_setlist *sl = calloc(1, sizeof *sl);
     char *tmp = strdup(path);
     const char *dir = tmp ? dirname(tmp) : ".";

@@ -8,6 +8,7 @@
  * a save (its key order is the canonical one below). */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,8 +137,12 @@ static void chain(out *o, const pt_rig_chain *c)
             for (int a = 0; n->asset && a < n->type->n_assets; a++)
                 if (n->asset[a]) {
                     scalar(o, n->type->assets[a].name);
-                    scalar(o, o->absolute_assets && n->asset_path && n->asset_path[a] ? n->asset_path[a]
-                                                                                     : n->asset[a]);
+                    if (o->absolute_assets && n->asset_path && n->asset_path[a]) {
+                        char real[PATH_MAX];
+                        scalar(o, realpath(n->asset_path[a], real) ? real : n->asset_path[a]);
+                    } else {
+                        scalar(o, n->asset[a]);
+                    }
                 }
             if (n->n_values) {
                 scalar(o, "params");
@@ -313,9 +318,24 @@ static int write_all(int fd, const char *buf, size_t len)
     return 0;
 }
 
+/* 1 if `path` would sit in another folder than the one the rig's relative
+ * asset paths are written against. */
+static int other_folder(const pt_rig *rig, const char *path)
+{
+    char *copy = strdup(path);
+    char a[PATH_MAX], b[PATH_MAX];
+    int differ = 1;
+    if (copy && realpath(dirname(copy), a) && rig->dir && realpath(rig->dir[0] ? rig->dir : ".", b))
+        differ = strcmp(a, b) != 0;
+    free(copy);
+    return differ;
+}
+
 int pt_rig_save(const pt_rig *rig, const char *path, pt_error *err)
 {
-    return pt_rig_save_ex(rig, path, 0, err);
+    /* saved elsewhere ("save as"), relative asset paths would point at the
+     * wrong files: write them resolved */
+    return pt_rig_save_ex(rig, path, other_folder(rig, path), err);
 }
 
 int pt_rig_save_ex(const pt_rig *rig, const char *path, int absolute_assets, pt_error *err)

@@ -51,6 +51,31 @@ def write_wav(p, rate, x):
     scipy.io.wavfile.write(p, rate, np.asarray(x, dtype=np.float32))
 
 
+def isolate_shm():
+    """Re-run this script in a private mount namespace with its own /dev/shm.
+
+    JACK servers register in /dev/shm; one killed with SIGKILL (as the fault
+    tests do) never unregisters, and enough stale entries stop any new
+    server from starting. In a namespace of its own, whatever a test leaves
+    there disappears with it. Needs root (CI runs as root); elsewhere the
+    script runs as it is."""
+    if os.environ.get("PT_SHM_ISOLATED") or os.geteuid() != 0:
+        return
+    import shutil
+    if not shutil.which("unshare"):
+        return
+    probe = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                            "mount -t tmpfs -o size=512m tmpfs /dev/shm"], capture_output=True)
+    if probe.returncode != 0:
+        return
+    os.environ["PT_SHM_ISOLATED"] = "1"
+    sys.stdout.flush()
+    r = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                        'mount -t tmpfs -o size=512m tmpfs /dev/shm && exec "$0" "$@"',
+                        sys.executable, *sys.argv])
+    sys.exit(r.returncode)
+
+
 def main():
     import warnings
     warnings.simplefilter("ignore")

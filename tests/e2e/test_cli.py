@@ -85,7 +85,7 @@ def devices_lists_every_backend():
 
 @test
 def run_on_the_virtual_device_prints_the_stats_line():
-    p = run("run", "--backend", "virtual", "--seconds", "1.5", "--stats")
+    p = run("run", "--backend", "virtual", "--seconds", "1.5", "--stats", "--no-server")
     assert p.returncode == 0, p.stderr
     line = [l for l in p.stdout.splitlines() if l.startswith("stats:")]
     assert len(line) == 1, p.stdout

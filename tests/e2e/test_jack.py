@@ -10,12 +10,13 @@ import subprocess
 import sys
 import time
 
-from ptest import BUILD, PYTONE, SRC, main, path, run, test
+from ptest import BUILD, PYTONE, SRC, isolate_shm, main, path, run, test
 
 if not shutil.which("jackd"):
     print("jackd is not installed: skipped")
     sys.exit(77)
 
+isolate_shm()
 SERVER = f"pytone_test_{os.getpid()}"
 ENV = {"JACK_DEFAULT_SERVER": SERVER, "JACK_NO_AUDIO_RESERVATION": "1"}
 os.environ.update(ENV)
@@ -33,10 +34,18 @@ def start_jackd():
     raise AssertionError("jackd did not start")
 
 
-def stop_jackd():
+def stop_jackd(hard=True):
+    """hard: SIGKILL, the server vanishing as in a crash; otherwise a clean stop."""
     if jackd and jackd.poll() is None:
-        jackd.kill()
-        jackd.wait()
+        if hard:
+            jackd.kill()
+        else:
+            jackd.terminate()
+        try:
+            jackd.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            jackd.kill()
+            jackd.wait()
 
 
 def stats(stdout):
@@ -46,7 +55,7 @@ def stats(stdout):
 
 @test
 def default_rig_plays_30_s_without_engine_overruns():
-    p = run("run", "--backend", "jack", "--seconds", "30", timeout=90)
+    p = run("run", "--backend", "jack", "--seconds", "30", "--no-server", timeout=90)
     assert p.returncode == 0, p.stderr
     s = stats(p.stdout)
     print("  ", [l for l in p.stdout.splitlines() if l.startswith("stats:")][0])
@@ -55,7 +64,7 @@ def default_rig_plays_30_s_without_engine_overruns():
 
 
 def probe(rig):
-    pt = subprocess.Popen([PYTONE, "run", rig, "--backend", "jack", "--seconds", "4"],
+    pt = subprocess.Popen([PYTONE, "run", rig, "--backend", "jack", "--seconds", "4", "--no-server"],
                           env={**os.environ, "PT_JACK_NO_AUTOCONNECT": "1", "PT_SOURCE_DIR": SRC},
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -82,7 +91,7 @@ def declared_latency_is_reported_and_exact():
 
 @test
 def killing_jackd_mid_run_ends_with_a_clear_message():
-    pt = subprocess.Popen([PYTONE, "run", "--backend", "jack", "--seconds", "60"],
+    pt = subprocess.Popen([PYTONE, "run", "--backend", "jack", "--seconds", "60", "--no-reconnect", "--no-server"],
                           env={**os.environ, "PT_SOURCE_DIR": SRC},
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(2.0)
@@ -99,9 +108,30 @@ def killing_jackd_mid_run_ends_with_a_clear_message():
     assert pt.returncode != -signal.SIGSEGV
 
 
+@test
+def pytone_waits_for_jackd_and_reconnects():
+    start_jackd()
+    pt = subprocess.Popen([PYTONE, "run", "--backend", "jack", "--seconds", "8", "--no-server"],
+                          env={**os.environ, "PT_SOURCE_DIR": SRC},
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.5)
+    stop_jackd()
+    time.sleep(1.5)
+    assert pt.poll() is None, "pytone exited instead of waiting"
+    start_jackd()
+    out, err = pt.communicate(timeout=30)
+    print("   " + " | ".join(l for l in err.splitlines() if "went away" in l or "reconnected" in l))
+    assert pt.returncode == 0, err
+    assert "waiting for it to come back" in err and "reconnected" in err, err
+    s = stats(out)
+    # 8 s minus about 2 s away: callbacks kept coming after the reconnect
+    assert int(s["callbacks"]) > 4.5 * 48000 / 64, s
+    assert int(s["overruns"]) == 0, s
+
+
 if __name__ == "__main__":
     start_jackd()
     try:
         main()
     finally:
-        stop_jackd()
+        stop_jackd(hard=False)

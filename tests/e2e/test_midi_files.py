@@ -36,7 +36,7 @@ def run_reports_a_broken_global_file_and_plays_on():
     path = tmp("global_midi.yaml")
     with open(path, "w") as f:
         f.write("midi:\n  map:\n    - {cc: 300, tap: true}\n")
-    p = run("run", "rigs/clean.yaml", "--backend", "virtual", "--seconds", "0.5", "--midi-map", path,
+    p = run("run", "rigs/clean.yaml", "--backend", "virtual", "--seconds", "0.5", "--no-server", "--midi-map", path,
             env={"PT_RECOVERY_FILE": tmp("rec.yaml")})
     print("  ", p.stderr.strip().replace("\n", "\n   "))
     assert p.returncode == 0, p.stderr

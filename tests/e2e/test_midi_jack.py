@@ -101,7 +101,7 @@ class Pytone:
     def __init__(self, seconds, *args, env=None):
         self.status = tmp(f"status_{time.time_ns()}.json")
         self.p = subprocess.Popen([PYTONE, "run", tmp("set.yaml"), "--backend", "jack", "--seconds",
-                                   str(seconds), "--status-file", self.status, *args],
+                                   str(seconds), "--status-file", self.status, "--no-server", *args],
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                   env={**os.environ, **(env or {})})
         self.wait(lambda s: s["rig"] == "Rig 0", 10)

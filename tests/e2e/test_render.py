@@ -13,7 +13,7 @@ def offline_render_equals_realtime_render():
     # and records what it would send to the speakers.
     rec = tmp("rt.wav")
     p = run("run", "rigs/default.yaml", "--backend", "virtual", "--input", DI, "--record", rec,
-            "--seconds", "2")
+            "--seconds", "2", "--no-server")
     assert p.returncode == 0, p.stderr
     _, rt = read_wav(rec)
     off = tmp("off.wav")

@@ -113,17 +113,13 @@ def newer_version_is_refused():
 
 @test
 def missing_asset_file_is_named():
-    # a node type with a file asset; skipped until one is built in
-    types = run("devices")  # any call; we ask the loader below
     f, p = validate("t9.yaml", """
         version: 1
         name: t
         chain:
           - {id: c, type: cab, ir: no/such/ir.wav}
     """)
-    if "unknown node type 'cab'" in p.stdout:
-        return
-    expect(f, p, f"4:26: ir file 'no/such/ir.wav' not found (looked for {os.path.dirname(f)}/no/such/ir.wav)")
+    expect(f, p, f"4:28: ir file 'no/such/ir.wav' not found (looked for {os.path.dirname(f)}/no/such/ir.wav)")
 
 
 @test

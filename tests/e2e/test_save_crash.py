@@ -14,10 +14,10 @@ from ptest import BUILD, main, path, run, test, tmp
 @test
 def sigkill_during_saves_always_leaves_a_loadable_rig():
     rig = tmp("crash.yaml")
-    shutil.copy(path("rigs/default.yaml"), rig)
+    shutil.copy(path("tests/data/rigs/no_assets.yaml"), rig)
     rng = random.Random(1234)
     for i in range(30):
-        p = subprocess.Popen([os.path.join(BUILD, "save_loop"), path("rigs/default.yaml"), rig],
+        p = subprocess.Popen([os.path.join(BUILD, "save_loop"), path("tests/data/rigs/no_assets.yaml"), rig],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         assert p.stdout.readline().strip() == b"saving", p.stderr.read()
         time.sleep(rng.uniform(0.0, 0.03))

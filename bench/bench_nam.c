@@ -1,0 +1,253 @@
+/* bench_nam — speed of .nam models in the nam node's code path.
+ *
+ * Models: the NAM trainer's standard / lite / feather / nano WaveNet
+ * configurations and its standard LSTM (1 layer x 24), with random weights
+ * (speed does not depend on the values). Each runs 10 s of a guitar-like
+ * signal at 48 kHz in 64-frame blocks after its prewarm; printed: µs per
+ * sample and % of one core at 48 kHz. Also the standard WaveNet through the
+ * node in a 44.1 kHz engine (resampling both ways).
+ *
+ * Reference point (tests/data/nam/README.md): the reference player takes
+ * ~3.8 µs/sample for the standard WaveNet with exact tanh and ~0.62 µs with
+ * its fast tanh approximation, on this machine class. */
+#include <math.h>
+#include <sndfile.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/node.h"
+#include "core/rt.h"
+#include "neural/nam_file.h"
+#include "neural/nam_model.h"
+#include "neural/nn_math.h"
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void array(pt_nam_layer_array *a, int in, int ch, int head, int head_bias, const int *dil, int nd)
+{
+    memset(a, 0, sizeof *a);
+    a->input_size = in;
+    a->condition_size = 1;
+    a->channels = ch;
+    a->head_size = head;
+    a->kernel_size = 3;
+    a->n_dilations = nd;
+    memcpy(a->dilations, dil, (size_t)nd * sizeof(int));
+    a->activation = PT_ACT_TANH;
+    a->gated = false;
+    a->head_bias = head_bias;
+}
+
+/* the trainer's four WaveNet sizes: (16,8) (12,6) (8,4) (4,2) channels */
+static void wavenet(pt_nam_file *f, const char *size)
+{
+    static const int d10[] = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512};
+    static const int d7[] = {1, 2, 4, 8, 16, 32, 64};
+    static const int d13[] = {128, 256, 512, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512};
+    memset(f, 0, sizeof *f);
+    f->arch = PT_NAM_WAVENET;
+    f->sample_rate_hz = 48000;
+    f->cfg.wavenet.n_arrays = 2;
+    pt_nam_layer_array *a = f->cfg.wavenet.arrays;
+    if (strcmp(size, "standard") == 0) {
+        array(&a[0], 1, 16, 8, 0, d10, 10);
+        array(&a[1], 16, 8, 1, 1, d10, 10);
+    } else {
+        int c = strcmp(size, "lite") == 0 ? 12 : strcmp(size, "feather") == 0 ? 8 : 4;
+        array(&a[0], 1, c, c / 2, 0, d7, 7);
+        array(&a[1], c, c / 2, 1, 1, d13, 13);
+    }
+}
+
+static void fill_weights(pt_nam_file *f)
+{
+    f->n_weights = (int)pt_nam_expected_weights(f);
+    f->weights = malloc((size_t)f->n_weights * sizeof(float));
+    srand(1);
+    for (int i = 0; i < f->n_weights; i++) f->weights[i] = ((float)rand() / (float)RAND_MAX - 0.5f) * 0.6f;
+}
+
+static float *guitar(int n, double rate)
+{
+    float *x = malloc((size_t)n * sizeof(float));
+    for (int i = 0; i < n; i++) {
+        double t = i / rate, tn = fmod(t, 0.5);
+        x[i] = (float)(0.4 * exp(-4 * tn) * (sin(2 * M_PI * 82.4 * t) + 0.5 * sin(2 * M_PI * 164.8 * t)));
+    }
+    return x;
+}
+
+static void report(const char *name, double us)
+{
+    printf("  %-34s %7.3f us/sample  %6.2f %% of one core at 48 kHz\n", name, us, us * 48000.0 / 1e6 * 100.0);
+}
+
+static double bench_model(pt_nam_file *f, int block)
+{
+    pt_error err = {0};
+    pt_nam_model *m = pt_nam_model_create(f, block, &err);
+    if (!m) {
+        fprintf(stderr, "bench_nam: %s\n", err.msg);
+        exit(1);
+    }
+    pt_nam_model_prewarm(m);
+    const int n = 480000;
+    float *x = guitar(n, 48000), *y = malloc((size_t)n * sizeof(float));
+    double best = 1e9;
+    for (int rep = 0; rep < 3; rep++) {
+        double t0 = now_s();
+        for (int off = 0; off < n; off += block) pt_nam_model_process(m, x + off, y + off, block);
+        double us = (now_s() - t0) * 1e6 / n;
+        if (us < best) best = us;
+    }
+    pt_nam_model_free(m);
+    free(x);
+    free(y);
+    return best;
+}
+
+/* The shipped standard model (tests/data/nam) on its reference input: time,
+ * and the difference from the reference player's exact-tanh output. */
+static void bench_reference_model(void)
+{
+    const char *mp = "tests/data/nam/wavenet_a1_standard.nam";
+    SF_INFO si = {0}, ri = {0};
+    SNDFILE *a = sf_open("tests/data/nam/input.wav", SFM_READ, &si);
+    SNDFILE *b = sf_open("tests/data/nam/wavenet_a1_standard.reference.wav", SFM_READ, &ri);
+    pt_nam_file f;
+    pt_error err = {0};
+    if (!a || !b || pt_nam_file_load(&f, mp, &err) != 0) {
+        if (a) sf_close(a);
+        if (b) sf_close(b);
+        printf("  (tests/data/nam not found: run from the source tree for the reference model)\n");
+        return;
+    }
+    int n = (int)si.frames / 64 * 64;
+    float *x = malloc((size_t)si.frames * sizeof(float)), *r = malloc((size_t)ri.frames * sizeof(float));
+    float *y = malloc((size_t)si.frames * sizeof(float));
+    sf_readf_float(a, x, si.frames);
+    sf_readf_float(b, r, ri.frames);
+    sf_close(a);
+    sf_close(b);
+    pt_nam_model *m = pt_nam_model_create(&f, 64, &err);
+    pt_nam_model_prewarm(m);
+    double t0 = now_s();
+    for (int off = 0; off < n; off += 64) pt_nam_model_process(m, x + off, y + off, 64);
+    double us = (now_s() - t0) * 1e6 / n;
+    double e = 0, p = 0;
+    for (int i = 0; i < n; i++) e += ((double)y[i] - r[i]) * ((double)y[i] - r[i]), p += (double)r[i] * r[i];
+    char name[96];
+    snprintf(name, sizeof name, "wavenet_a1_standard.nam (shipped)");
+    report(name, us);
+    printf("    output vs the reference player's exact-tanh render: relative RMS %.2g\n", sqrt(e / p));
+    pt_nam_model_free(m);
+    pt_nam_file_free(&f);
+    free(x);
+    free(r);
+    free(y);
+}
+
+/* the standard WaveNet through the node in a 44.1 kHz engine */
+static void bench_node_resampled(void)
+{
+    pt_nam_file f;
+    wavenet(&f, "standard");
+    fill_weights(&f);
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/bench_nam_%d.nam", (int)getpid());
+    FILE *fp = fopen(path, "w");
+    fprintf(fp, "{\"version\": \"0.5.4\", \"architecture\": \"WaveNet\", \"config\": {\"layers\": [");
+    for (int a = 0; a < 2; a++) {
+        pt_nam_layer_array *la = &f.cfg.wavenet.arrays[a];
+        fprintf(fp, "%s{\"input_size\": %d, \"condition_size\": 1, \"head_size\": %d, \"channels\": %d, "
+                    "\"kernel_size\": 3, \"dilations\": [", a ? ", " : "", la->input_size, la->head_size,
+                la->channels);
+        for (int l = 0; l < la->n_dilations; l++) fprintf(fp, "%s%d", l ? ", " : "", la->dilations[l]);
+        fprintf(fp, "], \"activation\": \"Tanh\", \"gated\": false, \"head_bias\": %s}",
+                la->head_bias ? "true" : "false");
+    }
+    fprintf(fp, "], \"head\": null, \"head_scale\": 0.02}, \"weights\": [");
+    for (int i = 0; i < f.n_weights; i++) fprintf(fp, "%s%.7g", i ? ", " : "", f.weights[i]);
+    fprintf(fp, "], \"sample_rate\": 48000}\n");
+    fclose(fp);
+    free(f.weights);
+
+    const pt_node_type *t = pt_node_type_find("nam");
+    const char *asset[1] = {path};
+    pt_node_config cfg = {.id = "amp", .asset = asset};
+    pt_error err = {0};
+    pt_node *n = pt_node_create(t, &cfg, &err);
+    if (!n || pt_node_prepare(n, 44100, 64, 1, &err) != 0) {
+        fprintf(stderr, "bench_nam: %s\n", err.msg);
+        exit(1);
+    }
+    const int len = 64 * 6890; /* ~10 s */
+    float *x = guitar(len, 44100), *y = malloc((size_t)len * sizeof(float));
+    double best = 1e9;
+    for (int rep = 0; rep < 3; rep++) {
+        double t0 = now_s();
+        for (int off = 0; off < len; off += 64) {
+            const float *in[1] = {x + off};
+            float *out[1] = {y + off};
+            t->process(n, in, out, 64);
+        }
+        double us = (now_s() - t0) * 1e6 / len;
+        if (us < best) best = us;
+    }
+    printf("  %-34s %7.3f us/sample  %6.2f %% of one core at 44.1 kHz (latency %d samples)\n",
+           "standard WaveNet, node at 44.1 kHz", best, best * 44100.0 / 1e6 * 100.0, n->latency_samples);
+    pt_node_destroy(n);
+    unlink(path);
+    free(x);
+    free(y);
+}
+
+int main(void)
+{
+    pt_rt_flush_denormals();
+    printf("nam: 48 kHz, 64-frame blocks, best of 3 runs of 10 s, %s kernels\n", pt_nn_isa());
+    const char *sizes[] = {"standard", "lite", "feather", "nano"};
+    for (int i = 0; i < 4; i++) {
+        pt_nam_file f;
+        wavenet(&f, sizes[i]);
+        fill_weights(&f);
+        char name[64];
+        snprintf(name, sizeof name, "%s WaveNet (%d weights)", sizes[i], f.n_weights);
+        report(name, bench_model(&f, 64));
+        free(f.weights);
+    }
+    pt_nam_file f;
+    memset(&f, 0, sizeof f);
+    f.arch = PT_NAM_LSTM;
+    f.sample_rate_hz = 48000;
+    f.cfg.lstm = (pt_nam_lstm_config){1, 24, 1};
+    fill_weights(&f);
+    report("LSTM 1 x 24 (trainer standard)", bench_model(&f, 64));
+    free(f.weights);
+    bench_reference_model();
+    bench_node_resampled();
+
+    /* the other kernel builds, for machines without AVX-512 (CI builds are
+     * portable; the build is picked at run time) */
+    const char *isas[] = {"avx2", "baseline"};
+    for (int i = 0; i < 2; i++) {
+        if (pt_nn_set_isa(isas[i]) != 0) continue;
+        pt_nam_file g;
+        wavenet(&g, "standard");
+        fill_weights(&g);
+        char name[64];
+        snprintf(name, sizeof name, "standard WaveNet, %s kernels", isas[i]);
+        report(name, bench_model(&g, 64));
+        free(g.weights);
+    }
+    pt_nn_set_isa(NULL);
+    return 0;
+}

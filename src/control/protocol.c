@@ -1,0 +1,984 @@
+/* protocol.c — the JSON command dispatcher (see protocol.h and
+ * docs/control-protocol.md).
+ *
+ * Order of checks for every message: size, raw-text scan (NUL bytes, \u0000
+ * escapes, nesting depth), JSON syntax, shape (an object, a known "cmd", only
+ * the fields that command takes, each once), each field's type and range,
+ * then the session call. The session itself validates again and changes
+ * nothing on error; the checks here make sure nothing strange even reaches
+ * it and that every refusal says which field is wrong and why.
+ */
+#include "protocol.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef PT_VERSION
+#define PT_VERSION "0"
+#endif
+
+void pt_protocol_client_init(pt_protocol_client *c, bool can_subscribe)
+{
+    memset(c, 0, sizeof *c);
+    c->can_subscribe = can_subscribe;
+    c->state = can_subscribe;
+    c->meters_hz = 30;
+}
+
+void pt_protocol_free(char *json) { cJSON_free(json); }
+
+/* ------------------------------------------------------------ a request */
+
+typedef struct req {
+    pt_session *s;
+    pt_protocol_client *cl;
+    const char *cmd;
+    const cJSON *msg;
+    cJSON *reply;
+    char err[1024];
+} req;
+
+static int fail(req *r, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* Length of the valid UTF-8 sequence at p (at most n bytes), 0 if invalid
+ * (overlong forms, surrogates and values past U+10FFFF included). */
+static size_t utf8_seq(const unsigned char *p, size_t n)
+{
+    if (p[0] < 0x80) return 1;
+    size_t len = p[0] >= 0xf0 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 ? 2 : 0;
+    if (!len || len > n || p[0] > 0xf4) return 0;
+    for (size_t i = 1; i < len; i++)
+        if ((p[i] & 0xc0) != 0x80) return 0;
+    if (len == 3 && ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] >= 0xa0))) return 0;
+    if (len == 4 && ((p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] >= 0x90))) return 0;
+    return len;
+}
+
+/* Error text quotes the message; keep the reply valid UTF-8 whatever was
+ * quoted (or cut short by a field width). */
+static void utf8_sanitize(char *s)
+{
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n;) {
+        size_t k = utf8_seq((const unsigned char *)s + i, n - i);
+        if (k) i += k;
+        else s[i++] = '?';
+    }
+}
+
+static int fail(req *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->err, sizeof r->err, fmt, ap);
+    va_end(ap);
+    utf8_sanitize(r->err);
+    return -1;
+}
+
+static int fail_err(req *r, const pt_error *e)
+{
+    char buf[2048];
+    pt_error_format(e, buf, sizeof buf);
+    return fail(r, "%s", buf[0] ? buf : "failed (no reason given)");
+}
+
+static const char *json_kind(const cJSON *v)
+{
+    if (!v) return "missing";
+    if (cJSON_IsString(v)) return "a string";
+    if (cJSON_IsNumber(v)) return "a number";
+    if (cJSON_IsBool(v)) return "a boolean";
+    if (cJSON_IsNull(v)) return "null";
+    if (cJSON_IsArray(v)) return "an array";
+    if (cJSON_IsObject(v)) return "an object";
+    return "invalid";
+}
+
+/* ------------------------------------------------------------ field checks */
+
+enum str_kind {
+    STR_ID,   /* node ids, parameter and type names: letters, digits, _ and - */
+    STR_NAME, /* scene names: any printable text */
+    STR_PATH  /* rig paths: printable, confined later */
+};
+
+static bool id_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n >= PT_ID_MAX) return false;
+    for (const char *p = s; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '_' || *p == '-'))
+            return false;
+    return true;
+}
+
+static bool printable(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p < 0x20 || *p == 0x7f) return false;
+    return true;
+}
+
+/* A string field. Returns its value, or NULL (with r->err set when it was
+ * required or present but wrong; *bad says which). */
+static const char *get_str(req *r, const cJSON *obj, const char *key, enum str_kind kind,
+                           bool required, bool *bad)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    *bad = false;
+    if (!v) {
+        if (required) {
+            *bad = true;
+            fail(r, "%s: '%s' is missing", r->cmd, key);
+        }
+        return NULL;
+    }
+    *bad = true;
+    if (!cJSON_IsString(v) || !v->valuestring) {
+        fail(r, "%s: '%s' must be a string, not %s", r->cmd, key, json_kind(v));
+        return NULL;
+    }
+    const char *s = v->valuestring;
+    size_t max = kind == STR_PATH ? PT_PROTOCOL_MAX_PATH : PT_ID_MAX - 1;
+    size_t n = strnlen(s, max + 1);
+    if (n > max) {
+        fail(r, "%s: '%s' is too long (at most %zu bytes)", r->cmd, key, max);
+        return NULL;
+    }
+    if (n == 0) {
+        fail(r, "%s: '%s' is empty", r->cmd, key);
+        return NULL;
+    }
+    if (kind == STR_ID && !id_ok(s)) {
+        fail(r, "%s: '%s' must be letters, digits, '_' or '-', not '%s'", r->cmd, key, s);
+        return NULL;
+    }
+    if (kind != STR_ID && !printable(s)) {
+        fail(r, "%s: '%s' contains control characters", r->cmd, key);
+        return NULL;
+    }
+    *bad = false;
+    return s;
+}
+
+/* A finite number in [lo, hi]; integer when `integer`. Returns 1 when
+ * present and valid, 0 when absent and optional, -1 on error. */
+static int get_num(req *r, const cJSON *obj, const char *key, double lo, double hi, bool integer,
+                   bool required, double *out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!v) return required ? fail(r, "%s: '%s' is missing", r->cmd, key) : 0;
+    if (!cJSON_IsNumber(v))
+        return fail(r, "%s: '%s' must be a number, not %s", r->cmd, key, json_kind(v));
+    double d = v->valuedouble;
+    if (!isfinite(d)) return fail(r, "%s: '%s' must be a finite number", r->cmd, key);
+    if (integer && d != floor(d)) return fail(r, "%s: '%s' must be a whole number", r->cmd, key);
+    if (d < lo || d > hi)
+        return fail(r, "%s: '%s' = %g is out of range %g .. %g", r->cmd, key, d, lo, hi);
+    *out = d;
+    return 1;
+}
+
+static int get_bool(req *r, const cJSON *obj, const char *key, bool required, bool *out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!v) return required ? fail(r, "%s: '%s' is missing", r->cmd, key) : 0;
+    if (!cJSON_IsBool(v))
+        return fail(r, "%s: '%s' must be true or false, not %s", r->cmd, key, json_kind(v));
+    *out = cJSON_IsTrue(v);
+    return 1;
+}
+
+/* Only the allowed keys, each once. */
+static int check_keys(req *r, const cJSON *obj, const char *what, const char *const *allowed)
+{
+    int n = 0;
+    for (const cJSON *c = obj->child; c; c = c->next, n++) {
+        if (!c->string) return fail(r, "%s: a field has no name", what);
+        if (n > 32) return fail(r, "%s: too many fields", what);
+        bool known = false;
+        for (int i = 0; allowed[i]; i++)
+            if (!strcmp(c->string, allowed[i])) known = true;
+        if (!known) {
+            char list[512] = "";
+            for (int i = 0; allowed[i]; i++) {
+                strncat(list, allowed[i], sizeof list - strlen(list) - 3);
+                if (allowed[i + 1]) strncat(list, ", ", sizeof list - strlen(list) - 1);
+            }
+            char name[80];
+            snprintf(name, sizeof name, "%s", c->string);
+            return fail(r, "%s: unknown field '%s'%s (it takes: %s)", what, name,
+                        strlen(c->string) >= sizeof name ? "..." : "", list[0] ? list : "nothing");
+        }
+        for (const cJSON *d = obj->child; d != c; d = d->next)
+            if (!strcmp(d->string, c->string))
+                return fail(r, "%s: field '%s' is given twice", what, c->string);
+    }
+    return 0;
+}
+
+/* Where a node goes: {"after": id} | {"before": id} |
+ * {"split": id, "branch": n, "index": n}; absent: the end of the main chain. */
+static int get_position(req *r, pt_position *pos)
+{
+    memset(pos, 0, sizeof *pos);
+    pos->index = -1;
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(r->msg, "position");
+    if (!p) return 0;
+    if (!cJSON_IsObject(p))
+        return fail(r, "%s: 'position' must be an object like {\"after\": \"drive\"}, not %s",
+                    r->cmd, json_kind(p));
+    static const char *const keys[] = {"after", "before", "split", "branch", "index", NULL};
+    char what[64];
+    snprintf(what, sizeof what, "%s: position", r->cmd);
+    if (check_keys(r, p, what, keys)) return -1;
+    bool bad;
+    pos->after = get_str(r, p, "after", STR_ID, false, &bad);
+    if (bad) return -1;
+    pos->before = get_str(r, p, "before", STR_ID, false, &bad);
+    if (bad) return -1;
+    pos->split = get_str(r, p, "split", STR_ID, false, &bad);
+    if (bad) return -1;
+    int n = !!pos->after + !!pos->before + !!pos->split;
+    if (n != 1)
+        return fail(r, "%s: 'position' needs exactly one of 'after', 'before' or 'split'", r->cmd);
+    double d = 0;
+    int got = get_num(r, p, "branch", 0, 63, true, pos->split != NULL, &d);
+    if (got < 0) return -1;
+    if (got > 0 && !pos->split) return fail(r, "%s: 'branch' goes with 'split'", r->cmd);
+    if (got > 0) pos->branch = (int)d;
+    got = get_num(r, p, "index", -1, 4096, true, false, &d);
+    if (got < 0) return -1;
+    if (got > 0 && !pos->split) return fail(r, "%s: 'index' goes with 'split'", r->cmd);
+    if (got > 0) pos->index = (int)d;
+    return 0;
+}
+
+/* ------------------------------------------------------------ rig paths */
+
+static bool has_suffix(const char *s, const char *suf)
+{
+    size_t n = strlen(s), m = strlen(suf);
+    return n >= m && !strcmp(s + n - m, suf);
+}
+
+static bool inside(const char *root, const char *path)
+{
+    size_t n = strlen(root);
+    return !strncmp(path, root, n) && path[n] == '/';
+}
+
+static const char *const rig_exts[] = {".yaml", ".yml", NULL};
+/* models (.nam), impulse responses, circuits */
+static const char *const asset_exts[] = {".nam", ".wav", ".aif", ".aiff", ".flac", ".yaml", ".yml",
+                                         ".json", NULL};
+
+int pt_protocol_confine_path(const char *library, const char *rel, const char *const *exts,
+                             bool must_exist, char *out, size_t out_size, pt_error *err)
+{
+    if (!exts) exts = rig_exts;
+    if (!library || !library[0])
+        return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0,
+                            "this session has no rig library, so no paths are accepted");
+    if (!rel || !rel[0]) return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "the path is empty");
+    if (strlen(rel) > PT_PROTOCOL_MAX_PATH)
+        return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "the path is too long");
+    if (rel[0] == '/' || rel[0] == '~')
+        return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0,
+                            "'%s': absolute paths are not allowed; name a rig inside the library",
+                            rel);
+    for (const unsigned char *p = (const unsigned char *)rel; *p; p++)
+        if (*p < 0x20 || *p == 0x7f || *p == '\\')
+            return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0,
+                                "the path contains a control character or a backslash");
+    /* every component a plain name: no "", ".", ".." or hidden files */
+    for (const char *c = rel; *c;) {
+        const char *e = strchr(c, '/');
+        size_t n = e ? (size_t)(e - c) : strlen(c);
+        if (n == 0 || c[0] == '.') {
+            bool dots = (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.');
+            return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0,
+                                "'%s': %s is not allowed in a rig path (paths stay inside the "
+                                "library)",
+                                rel, dots ? "'.' or '..'" : n == 0 ? "an empty component"
+                                                                  : "a hidden name");
+        }
+        c += n;
+        if (*c == '/') c++;
+    }
+    bool ext_ok = false;
+    char ext_list[128] = "";
+    for (int i = 0; exts[i]; i++) {
+        ext_ok |= has_suffix(rel, exts[i]);
+        strncat(ext_list, exts[i], sizeof ext_list - strlen(ext_list) - 3);
+        if (exts[i + 1]) strncat(ext_list, ", ", sizeof ext_list - strlen(ext_list) - 1);
+    }
+    if (!ext_ok)
+        return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "'%s': the file must end in %s", rel,
+                            ext_list);
+
+    char root[PATH_MAX];
+    if (!realpath(library, root))
+        return pt_error_set(err, PT_ERR_IO, NULL, 0, 0, "the rig library '%s' is not there: %s",
+                            library, strerror(errno));
+    char joined[PATH_MAX * 2];
+    snprintf(joined, sizeof joined, "%s/%s", root, rel);
+    char real[PATH_MAX];
+    if (must_exist) {
+        if (!realpath(joined, real))
+            return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "'%s' is not in the rig library",
+                                rel);
+        if (!inside(root, real))
+            return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0,
+                                "'%s' leads outside the rig library (a symlink?)", rel);
+        struct stat st;
+        if (stat(real, &st) != 0 || !S_ISREG(st.st_mode))
+            return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "'%s' is not a file", rel);
+        if (strlen(real) >= out_size)
+            return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "the path is too long");
+        snprintf(out, out_size, "%s", real);
+        return 0;
+    }
+    /* save: the folder must exist inside the library, and a file already
+     * there must not be a link leading out of it */
+    char dir[PATH_MAX * 2];
+    snprintf(dir, sizeof dir, "%s", joined);
+    char *slash = strrchr(dir, '/');
+    *slash = 0;
+    const char *base = slash + 1;
+    char real_dir[PATH_MAX];
+    if (!realpath(dir, real_dir))
+        return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0,
+                            "'%s': its folder is not in the rig library", rel);
+    if (strcmp(real_dir, root) && !inside(root, real_dir))
+        return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0,
+                            "'%s' leads outside the rig library (a symlink?)", rel);
+    char target[PATH_MAX * 2];
+    snprintf(target, sizeof target, "%s/%s", real_dir, base);
+    struct stat st;
+    if (lstat(target, &st) == 0) {
+        if (S_ISLNK(st.st_mode)) {
+            if (!realpath(target, real) || !inside(root, real))
+                return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0,
+                                    "'%s' is a link leading outside the rig library", rel);
+        } else if (!S_ISREG(st.st_mode)) {
+            return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "'%s' is not a file", rel);
+        }
+    }
+    if (strlen(target) >= out_size)
+        return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "the path is too long");
+    snprintf(out, out_size, "%s", target);
+    return 0;
+}
+
+/* ------------------------------------------------------------ node types */
+
+/* The type of node `id`, found in the session's rig JSON wherever it sits
+ * (an object with that "id" and a "type": in the chain or in a split's
+ * branch). NULL when not found: the session then judges alone. */
+static const cJSON *find_node_json(const cJSON *j, const char *id, int depth)
+{
+    if (!j || depth > 64) return NULL;
+    if (cJSON_IsObject(j)) {
+        const cJSON *jid = cJSON_GetObjectItemCaseSensitive(j, "id");
+        const cJSON *jt = cJSON_GetObjectItemCaseSensitive(j, "type");
+        if (cJSON_IsString(jid) && cJSON_IsString(jt) && !strcmp(jid->valuestring, id)) return j;
+    }
+    if (cJSON_IsObject(j) || cJSON_IsArray(j))
+        for (const cJSON *c = j->child; c; c = c->next) {
+            const cJSON *f = find_node_json(c, id, depth + 1);
+            if (f) return f;
+        }
+    return NULL;
+}
+
+static const pt_node_type *node_type_of(pt_session *s, const char *node)
+{
+    cJSON *rig = pt_session_rig_json(s);
+    const cJSON *n = find_node_json(rig, node, 0);
+    const pt_node_type *t =
+        n ? pt_node_type_find(cJSON_GetObjectItemCaseSensitive(n, "type")->valuestring) : NULL;
+    cJSON_Delete(rig);
+    return t;
+}
+
+static void list_params(const pt_node_type *t, char *buf, size_t size)
+{
+    buf[0] = 0;
+    for (int i = 0; i < t->n_params; i++) {
+        strncat(buf, t->params[i].name, size - strlen(buf) - 3);
+        if (i + 1 < t->n_params) strncat(buf, ", ", size - strlen(buf) - 1);
+    }
+}
+
+static void list_choices(const pt_param_def *d, char *buf, size_t size)
+{
+    buf[0] = 0;
+    for (int k = 0; d->choices && d->choices[k]; k++) {
+        strncat(buf, d->choices[k], size - strlen(buf) - 3);
+        if (d->choices[k + 1]) strncat(buf, ", ", size - strlen(buf) - 1);
+    }
+}
+
+/* ------------------------------------------------------------ commands */
+
+static cJSON *wrap(cJSON *obj)
+{
+    return obj ? obj : cJSON_CreateNull();
+}
+
+static int cmd_hello(req *r);
+
+static int cmd_get_state(req *r)
+{
+    cJSON_AddItemToObject(r->reply, "state", wrap(pt_session_state(r->s)));
+    return 0;
+}
+
+static int cmd_get_rig(req *r)
+{
+    cJSON_AddItemToObject(r->reply, "rig", wrap(pt_session_rig_json(r->s)));
+    return 0;
+}
+
+static int cmd_get_meters(req *r)
+{
+    cJSON_AddItemToObject(r->reply, "meters", wrap(pt_session_meters(r->s)));
+    return 0;
+}
+
+static int cmd_list_rigs(req *r)
+{
+    cJSON_AddItemToObject(r->reply, "rigs", wrap(pt_session_list_rigs(r->s)));
+    return 0;
+}
+
+static int cmd_list_types(req *r)
+{
+    cJSON_AddItemToObject(r->reply, "types", wrap(pt_node_types_json()));
+    return 0;
+}
+
+static int cmd_load_rig(req *r)
+{
+    bool bad;
+    const char *rel = get_str(r, r->msg, "path", STR_PATH, true, &bad);
+    if (bad) return -1;
+    char path[PATH_MAX];
+    pt_error err = {0};
+    if (pt_protocol_confine_path(pt_session_library(r->s), rel, NULL, true, path, sizeof path,
+                                 &err))
+        return fail(r, "load_rig: %s", err.msg);
+    pt_diags diags;
+    pt_diags_init(&diags);
+    int rc = pt_session_load(r->s, path, &diags);
+    if (rc != 0) {
+        char buf[1024] = "";
+        for (int i = 0; i < diags.n && i < 4; i++) {
+            char one[1024];
+            pt_error_format(&diags.items[i], one, sizeof one);
+            if (i) strncat(buf, "; ", sizeof buf - strlen(buf) - 1);
+            strncat(buf, one, sizeof buf - strlen(buf) - 1);
+        }
+        int n = diags.n;
+        pt_diags_free(&diags);
+        return fail(r, "load_rig: '%s' could not be loaded%s%s%s", rel, n ? ": " : "", buf,
+                    n > 4 ? " (and more)" : "");
+    }
+    pt_diags_free(&diags);
+    cJSON_AddStringToObject(r->reply, "path", rel);
+    return 0;
+}
+
+static int cmd_save_rig(req *r)
+{
+    bool bad;
+    const char *rel = get_str(r, r->msg, "path", STR_PATH, false, &bad);
+    if (bad) return -1;
+    char path[PATH_MAX];
+    pt_error err = {0};
+    if (rel &&
+        pt_protocol_confine_path(pt_session_library(r->s), rel, NULL, false, path, sizeof path,
+                                 &err))
+        return fail(r, "save_rig: %s", err.msg);
+    if (pt_session_save(r->s, rel ? path : NULL, &err)) return fail_err(r, &err);
+    if (rel) cJSON_AddStringToObject(r->reply, "path", rel);
+    return 0;
+}
+
+/* The value of set_param: a number in the parameter's range, an enum choice
+ * by name, or true/false for a toggle. */
+static int param_value(req *r, const char *node, const char *param, float *out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(r->msg, "value");
+    if (!v) return fail(r, "set_param: 'value' is missing");
+    if (!cJSON_IsNumber(v) && !cJSON_IsString(v) && !cJSON_IsBool(v))
+        return fail(r, "set_param: 'value' must be a number, a choice name or true/false, not %s",
+                    json_kind(v));
+    const pt_node_type *t = node_type_of(r->s, node);
+    const pt_param_def *d = NULL;
+    if (t) {
+        int pi = pt_param_index(t, param);
+        if (pi < 0) {
+            char list[512];
+            list_params(t, list, sizeof list);
+            return fail(r, "node '%s' has no parameter '%s' (%s has: %s)", node, param, t->name,
+                        t->n_params ? list : "no parameters");
+        }
+        d = &t->params[pi];
+    }
+    if (cJSON_IsNumber(v)) {
+        double x = v->valuedouble;
+        if (!isfinite(x)) return fail(r, "set_param: 'value' must be a finite number");
+        if (fabs(x) > 1e9) return fail(r, "set_param: 'value' = %g is out of range", x);
+        if (d && (x < d->min || x > d->max))
+            return fail(r, "%s.%s = %g is out of range %g .. %g%s%s", node, param, x,
+                        (double)d->min, (double)d->max, d->unit[0] ? " " : "", d->unit);
+        if (d && (d->taper == PT_TAPER_ENUM || d->taper == PT_TAPER_TOGGLE) && x != floor(x))
+            return fail(r, "%s.%s takes a whole number (or a choice name)", node, param);
+        *out = (float)x;
+        return 0;
+    }
+    if (!d) return fail(r, "set_param: node '%s' not found for a named value", node);
+    if (cJSON_IsBool(v)) {
+        if (d->taper != PT_TAPER_TOGGLE)
+            return fail(r, "%s.%s is not a switch; give a number", node, param);
+        *out = cJSON_IsTrue(v) ? 1.0f : 0.0f;
+        return 0;
+    }
+    const char *s = v->valuestring;
+    if (d->taper != PT_TAPER_ENUM)
+        return fail(r, "%s.%s takes a number, not a string", node, param);
+    int ci = strnlen(s, 256) < 256 ? pt_param_choice_index(d, s) : -1;
+    if (ci < 0) {
+        char list[512];
+        list_choices(d, list, sizeof list);
+        return fail(r, "%s.%s: '%.64s' is not one of %s", node, param, s, list);
+    }
+    *out = (float)ci;
+    return 0;
+}
+
+static int cmd_set_param(req *r)
+{
+    bool bad;
+    const char *node = get_str(r, r->msg, "node", STR_ID, true, &bad);
+    if (bad) return -1;
+    const char *param = get_str(r, r->msg, "param", STR_ID, true, &bad);
+    if (bad) return -1;
+    float value = 0;
+    if (param_value(r, node, param, &value)) return -1;
+    pt_error err = {0};
+    if (pt_session_set_param(r->s, node, param, value, &err)) return fail_err(r, &err);
+    return 0;
+}
+
+static int cmd_get_param(req *r)
+{
+    bool bad;
+    const char *node = get_str(r, r->msg, "node", STR_ID, true, &bad);
+    if (bad) return -1;
+    const char *param = get_str(r, r->msg, "param", STR_ID, true, &bad);
+    if (bad) return -1;
+    float value = 0;
+    pt_error err = {0};
+    if (pt_session_get_param(r->s, node, param, &value, &err)) return fail_err(r, &err);
+    cJSON_AddNumberToObject(r->reply, "value", value);
+    const pt_node_type *t = node_type_of(r->s, node);
+    int pi = t ? pt_param_index(t, param) : -1;
+    if (pi >= 0 && t->params[pi].taper == PT_TAPER_ENUM && t->params[pi].choices) {
+        int k = (int)value, n = 0;
+        while (t->params[pi].choices[n]) n++;
+        if (k >= 0 && k < n) cJSON_AddStringToObject(r->reply, "choice", t->params[pi].choices[k]);
+    }
+    return 0;
+}
+
+static int cmd_set_bypass(req *r)
+{
+    bool bad, on = false;
+    const char *node = get_str(r, r->msg, "node", STR_ID, true, &bad);
+    if (bad) return -1;
+    if (get_bool(r, r->msg, "bypass", true, &on) < 0) return -1;
+    pt_error err = {0};
+    if (pt_session_set_bypass(r->s, node, on, &err)) return fail_err(r, &err);
+    return 0;
+}
+
+static int cmd_set_branch(req *r)
+{
+    bool bad;
+    const char *split = get_str(r, r->msg, "split", STR_ID, true, &bad);
+    if (bad) return -1;
+    double branch = 0, level_db = 0, pan = 0;
+    if (get_num(r, r->msg, "branch", 0, 63, true, true, &branch) < 0 ||
+        get_num(r, r->msg, "level_db", -96, 24, false, true, &level_db) < 0 ||
+        get_num(r, r->msg, "pan", -1, 1, false, true, &pan) < 0)
+        return -1;
+    pt_error err = {0};
+    if (pt_session_set_branch(r->s, split, (int)branch, (float)level_db, (float)pan, &err))
+        return fail_err(r, &err);
+    return 0;
+}
+
+static int cmd_add_node(req *r)
+{
+    bool bad;
+    const char *type = get_str(r, r->msg, "type", STR_ID, true, &bad);
+    if (bad) return -1;
+    const char *id = get_str(r, r->msg, "node", STR_ID, true, &bad);
+    if (bad) return -1;
+    if (!pt_node_type_find(type))
+        return fail(r, "add_node: unknown node type '%s' (did you mean '%s'?)", type,
+                    pt_node_type_nearest(type));
+    pt_position pos;
+    if (get_position(r, &pos)) return -1;
+    pt_error err = {0};
+    if (pt_session_add_node(r->s, type, id, &pos, &err)) return fail_err(r, &err);
+    return 0;
+}
+
+/* An asset file (model, IR, circuit) from the library. The rig records it
+ * relative to its own folder when that is the library, else absolute. */
+static int cmd_set_asset(req *r)
+{
+    bool bad;
+    const char *node = get_str(r, r->msg, "node", STR_ID, true, &bad);
+    if (bad) return -1;
+    const char *asset = get_str(r, r->msg, "asset", STR_ID, true, &bad);
+    if (bad) return -1;
+    const char *rel = get_str(r, r->msg, "path", STR_PATH, true, &bad);
+    if (bad) return -1;
+    char path[PATH_MAX];
+    pt_error err = {0};
+    const char *lib = pt_session_library(r->s);
+    if (pt_protocol_confine_path(lib, rel, asset_exts, true, path, sizeof path, &err))
+        return fail(r, "set_asset: %s", err.msg);
+    const char *use = path;
+    cJSON *st = pt_session_state(r->s);
+    const cJSON *rp = cJSON_GetObjectItemCaseSensitive(st, "path");
+    char rig_dir[PATH_MAX], real_rig_dir[PATH_MAX], real_lib[PATH_MAX];
+    if (cJSON_IsString(rp) && strlen(rp->valuestring) < sizeof rig_dir) {
+        snprintf(rig_dir, sizeof rig_dir, "%s", rp->valuestring);
+        char *slash = strrchr(rig_dir, '/');
+        if (slash) *slash = 0;
+        else snprintf(rig_dir, sizeof rig_dir, ".");
+        if (realpath(rig_dir, real_rig_dir) && realpath(lib, real_lib) &&
+            !strcmp(real_rig_dir, real_lib))
+            use = rel;
+    }
+    int rc = pt_session_set_asset(r->s, node, asset, use, &err);
+    cJSON_Delete(st);
+    if (rc) return fail_err(r, &err);
+    return 0;
+}
+
+static int cmd_add_split(req *r)
+{
+    bool bad;
+    const char *id = get_str(r, r->msg, "split", STR_ID, true, &bad);
+    if (bad) return -1;
+    double branches = 0;
+    if (get_num(r, r->msg, "branches", 1, 16, true, true, &branches) < 0) return -1;
+    pt_position pos;
+    if (get_position(r, &pos)) return -1;
+    pt_error err = {0};
+    if (pt_session_add_split(r->s, id, (int)branches, &pos, &err)) return fail_err(r, &err);
+    return 0;
+}
+
+static int cmd_remove(req *r)
+{
+    bool bad;
+    const char *id = get_str(r, r->msg, "node", STR_ID, true, &bad);
+    if (bad) return -1;
+    pt_error err = {0};
+    if (pt_session_remove(r->s, id, &err)) return fail_err(r, &err);
+    return 0;
+}
+
+static int cmd_move(req *r)
+{
+    bool bad;
+    const char *id = get_str(r, r->msg, "node", STR_ID, true, &bad);
+    if (bad) return -1;
+    if (!cJSON_GetObjectItemCaseSensitive(r->msg, "position"))
+        return fail(r, "move: 'position' is missing");
+    pt_position pos;
+    if (get_position(r, &pos)) return -1;
+    pt_error err = {0};
+    if (pt_session_move(r->s, id, &pos, &err)) return fail_err(r, &err);
+    return 0;
+}
+
+static int cmd_scene_select(req *r)
+{
+    bool bad;
+    const char *name = get_str(r, r->msg, "name", STR_NAME, true, &bad);
+    if (bad) return -1;
+    pt_error err = {0};
+    if (pt_session_scene_select(r->s, name, &err)) return fail_err(r, &err);
+    return 0;
+}
+
+static int cmd_scene_store(req *r)
+{
+    bool bad;
+    const char *name = get_str(r, r->msg, "name", STR_NAME, true, &bad);
+    if (bad) return -1;
+    pt_error err = {0};
+    if (pt_session_scene_store(r->s, name, &err)) return fail_err(r, &err);
+    return 0;
+}
+
+static int cmd_scene_rename(req *r)
+{
+    bool bad;
+    const char *from = get_str(r, r->msg, "from", STR_NAME, true, &bad);
+    if (bad) return -1;
+    const char *to = get_str(r, r->msg, "to", STR_NAME, true, &bad);
+    if (bad) return -1;
+    pt_error err = {0};
+    if (pt_session_scene_rename(r->s, from, to, &err)) return fail_err(r, &err);
+    return 0;
+}
+
+static int cmd_set_tempo(req *r)
+{
+    double bpm = 0;
+    if (get_num(r, r->msg, "bpm", 20, 400, false, true, &bpm) < 0) return -1;
+    pt_error err = {0};
+    if (pt_session_set_tempo(r->s, (float)bpm, &err)) return fail_err(r, &err);
+    return 0;
+}
+
+static int cmd_select_slot(req *r)
+{
+    double slot = 0;
+    if (get_num(r, r->msg, "slot", 0, 9999, true, true, &slot) < 0) return -1;
+    int n = pt_session_slot_count(r->s);
+    if ((int)slot >= n)
+        return fail(r, "select_slot: slot %d does not exist (the setlist has %d)", (int)slot, n);
+    pt_error err = {0};
+    if (pt_session_select_slot(r->s, (int)slot, &err)) return fail_err(r, &err);
+    return 0;
+}
+
+static int cmd_subscribe(req *r)
+{
+    if (!r->cl || !r->cl->can_subscribe)
+        return fail(r, "subscribe: events need a WebSocket connection (/ws)");
+    bool meters = r->cl->meters, state = r->cl->state;
+    double hz = r->cl->meters_hz;
+    if (get_bool(r, r->msg, "meters", false, &meters) < 0 ||
+        get_bool(r, r->msg, "state", false, &state) < 0 ||
+        get_num(r, r->msg, "meters_hz", 1, 60, true, false, &hz) < 0)
+        return -1;
+    r->cl->meters = meters;
+    r->cl->state = state;
+    r->cl->meters_hz = (int)hz;
+    cJSON_AddBoolToObject(r->reply, "meters", meters);
+    cJSON_AddBoolToObject(r->reply, "state", state);
+    cJSON_AddNumberToObject(r->reply, "meters_hz", (int)hz);
+    return 0;
+}
+
+typedef struct cmd_def {
+    const char *name;
+    int (*run)(req *r);
+    bool changes; /* a success changes the session: push a state event */
+    const char *fields[8];
+} cmd_def;
+
+static const cmd_def commands[] = {
+    {"hello", cmd_hello, false, {NULL}},
+    {"get_state", cmd_get_state, false, {NULL}},
+    {"get_rig", cmd_get_rig, false, {NULL}},
+    {"get_meters", cmd_get_meters, false, {NULL}},
+    {"list_rigs", cmd_list_rigs, false, {NULL}},
+    {"list_types", cmd_list_types, false, {NULL}},
+    {"load_rig", cmd_load_rig, true, {"path", NULL}},
+    {"save_rig", cmd_save_rig, true, {"path", NULL}},
+    {"set_param", cmd_set_param, true, {"node", "param", "value", NULL}},
+    {"get_param", cmd_get_param, false, {"node", "param", NULL}},
+    {"set_bypass", cmd_set_bypass, true, {"node", "bypass", NULL}},
+    {"set_branch", cmd_set_branch, true, {"split", "branch", "level_db", "pan", NULL}},
+    {"add_node", cmd_add_node, true, {"type", "node", "position", NULL}},
+    {"set_asset", cmd_set_asset, true, {"node", "asset", "path", NULL}},
+    {"add_split", cmd_add_split, true, {"split", "branches", "position", NULL}},
+    {"remove", cmd_remove, true, {"node", NULL}},
+    {"move", cmd_move, true, {"node", "position", NULL}},
+    {"scene_select", cmd_scene_select, true, {"name", NULL}},
+    {"scene_store", cmd_scene_store, true, {"name", NULL}},
+    {"scene_rename", cmd_scene_rename, true, {"from", "to", NULL}},
+    {"set_tempo", cmd_set_tempo, true, {"bpm", NULL}},
+    {"select_slot", cmd_select_slot, true, {"slot", NULL}},
+    {"subscribe", cmd_subscribe, false, {"meters", "state", "meters_hz", NULL}},
+};
+
+static int cmd_hello(req *r)
+{
+    cJSON_AddNumberToObject(r->reply, "protocol", PT_PROTOCOL_VERSION);
+    cJSON_AddStringToObject(r->reply, "version", PT_VERSION);
+    cJSON *list = cJSON_AddArrayToObject(r->reply, "commands");
+    for (size_t i = 0; list && i < sizeof commands / sizeof commands[0]; i++)
+        cJSON_AddItemToArray(list, cJSON_CreateString(commands[i].name));
+    return 0;
+}
+
+/* ------------------------------------------------------------ dispatch */
+
+/* Before parsing: valid UTF-8 (RFC 8259; replies quote parts of the
+ * message, so they stay valid too), no NUL bytes, no \u0000 escapes (they would cut a C
+ * string short, so "a.yaml\u0000../x" must not pass as "a.yaml"), and no
+ * nesting deeper than PT_PROTOCOL_MAX_DEPTH (so the parser's recursion
+ * stays shallow whatever arrives). */
+static int scan(req *r, const char *json, size_t len)
+{
+    int depth = 0;
+    bool in_str = false;
+    for (size_t i = 0; i < len;) {
+        size_t k = utf8_seq((const unsigned char *)json + i, len - i);
+        if (!k) return fail(r, "the message is not valid UTF-8 (byte %zu)", i);
+        i += k;
+    }
+    for (size_t i = 0; i < len; i++) {
+        char c = json[i];
+        if (c == 0) return fail(r, "the message contains a NUL byte");
+        if (in_str) {
+            if (c == '\\') {
+                if (i + 5 < len && json[i + 1] == 'u' && json[i + 2] == '0' &&
+                    json[i + 3] == '0' && json[i + 4] == '0' && json[i + 5] == '0')
+                    return fail(r, "the message contains a \\u0000 escape");
+                i++;
+            } else if (c == '"') {
+                in_str = false;
+            }
+        } else if (c == '"') {
+            in_str = true;
+        } else if (c == '{' || c == '[') {
+            if (++depth > PT_PROTOCOL_MAX_DEPTH)
+                return fail(r, "the message is nested deeper than %d levels", PT_PROTOCOL_MAX_DEPTH);
+        } else if (c == '}' || c == ']') {
+            depth--;
+        }
+    }
+    return 0;
+}
+
+static int dispatch(req *r, const char *json, size_t len, cJSON **root_out)
+{
+    r->cmd = "message";
+    if (len > PT_PROTOCOL_MAX_MESSAGE)
+        return fail(r, "the message is too large (%zu bytes; at most %d)", len,
+                    PT_PROTOCOL_MAX_MESSAGE);
+    if (scan(r, json, len)) return -1;
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
+    *root_out = root;
+    if (!root) {
+        size_t at = end && end >= json && end <= json + len ? (size_t)(end - json) : 0;
+        return fail(r, "bad JSON near byte %zu", at);
+    }
+    for (const char *p = end; p && p < json + len; p++)
+        if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
+            return fail(r, "bad JSON: something follows the message at byte %zu",
+                        (size_t)(p - json));
+    if (!cJSON_IsObject(root))
+        return fail(r, "a message must be a JSON object like {\"cmd\": \"get_state\"}, not %s",
+                    json_kind(root));
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(root, "id");
+    if (id) {
+        bool good = (cJSON_IsNumber(id) && isfinite(id->valuedouble) &&
+                     fabs(id->valuedouble) <= 9007199254740992.0) ||
+                    (cJSON_IsString(id) && strnlen(id->valuestring, 65) <= 64 &&
+                     printable(id->valuestring)) ||
+                    cJSON_IsNull(id);
+        if (!good) return fail(r, "'id' must be a number or a short string");
+        cJSON_ReplaceItemInObjectCaseSensitive(r->reply, "id", cJSON_Duplicate(id, 0));
+    }
+    const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(root, "cmd");
+    if (!cmd) return fail(r, "the message has no 'cmd'");
+    if (!cJSON_IsString(cmd)) return fail(r, "'cmd' must be a string, not %s", json_kind(cmd));
+    const cmd_def *def = NULL;
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(commands[i].name, cmd->valuestring)) def = &commands[i];
+    if (!def)
+        return fail(r, "unknown command '%.64s' (see docs/control-protocol.md)", cmd->valuestring);
+    r->cmd = def->name;
+    r->msg = root;
+    const char *allowed[12] = {"id", "cmd"};
+    for (int i = 0; def->fields[i]; i++) allowed[i + 2] = def->fields[i];
+    if (check_keys(r, root, def->name, allowed)) return -1;
+    if (def->run(r)) return -1;
+    if (def->changes && r->cl) r->cl->changed = true;
+    return 0;
+}
+
+int pt_protocol_handle(pt_session *s, pt_protocol_client *client, const char *json, size_t len,
+                       char **reply)
+{
+    req r = {.s = s, .cl = client};
+    if (client) client->changed = false;
+    r.reply = cJSON_CreateObject();
+    *reply = NULL;
+    if (!r.reply) return -1;
+    cJSON_AddNullToObject(r.reply, "id");
+    cJSON_AddBoolToObject(r.reply, "ok", true);
+    cJSON *root = NULL;
+    int rc = json ? dispatch(&r, json, len, &root) : fail(&r, "no message");
+    cJSON_Delete(root);
+    if (rc) {
+        /* an error reply carries only id, ok and error */
+        cJSON *id = cJSON_DetachItemFromObjectCaseSensitive(r.reply, "id");
+        cJSON_Delete(r.reply);
+        r.reply = cJSON_CreateObject();
+        if (!r.reply) {
+            cJSON_Delete(id);
+            return -1;
+        }
+        cJSON_AddItemToObject(r.reply, "id", id ? id : cJSON_CreateNull());
+        cJSON_AddBoolToObject(r.reply, "ok", false);
+        cJSON_AddStringToObject(r.reply, "error", r.err);
+    }
+    *reply = cJSON_PrintUnformatted(r.reply);
+    cJSON_Delete(r.reply);
+    return rc ? -1 : 0;
+}
+
+/* ------------------------------------------------------------ events */
+
+char *pt_protocol_state_event(pt_session *s)
+{
+    cJSON *ev = cJSON_CreateObject();
+    if (!ev) return NULL;
+    cJSON_AddStringToObject(ev, "event", "state");
+    cJSON_AddItemToObject(ev, "state", wrap(pt_session_state(s)));
+    cJSON_AddItemToObject(ev, "rig", wrap(pt_session_rig_json(s)));
+    char *out = cJSON_PrintUnformatted(ev);
+    cJSON_Delete(ev);
+    return out;
+}
+
+char *pt_protocol_meters_event(pt_session *s)
+{
+    cJSON *ev = cJSON_CreateObject();
+    if (!ev) return NULL;
+    cJSON_AddStringToObject(ev, "event", "meters");
+    cJSON_AddItemToObject(ev, "meters", wrap(pt_session_meters(s)));
+    char *out = cJSON_PrintUnformatted(ev);
+    cJSON_Delete(ev);
+    return out;
+}

@@ -1,0 +1,145 @@
+/* nam_lstm.c — the LSTM architecture of the .nam format.
+ *
+ * A stack of LSTM cells (PyTorch's gate order i, f, g, o) and a linear head:
+ *
+ *   [i f g o] = W [x; h] + b
+ *   c = sigmoid(f) c + sigmoid(i) tanh(g)
+ *   h = sigmoid(o) tanh(c)
+ *   y = w_head . h_last + b_head
+ *
+ * Weights per layer, in file order: W (4H x (in + H), row-major), b (4H), then
+ * the initial hidden state h0 (H) and cell state c0 (H) — the state the model
+ * starts from before prewarm. Then the head: H weights and a bias.
+ *
+ * The recurrence runs sample by sample; W is stored transposed so that the
+ * product for one sample is a sum of columns, vectorised along the 4H gates.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "nam_internal.h"
+
+typedef struct lstm_layer {
+    int in, H;
+    float *WT;  /* (in + H) x 4H: column j of W as a contiguous row */
+    float *b;   /* 4H */
+    float *h, *c; /* state */
+} lstm_layer;
+
+typedef struct lstm {
+    int n_layers, H;
+    lstm_layer *layers;
+    float *head_w;
+    float head_b;
+    float *gates; /* 4H scratch */
+} lstm;
+
+/* RT: one step of one cell with input x (in floats). */
+PT_HOT static void cell_step(lstm_layer *restrict L, const float *restrict x, float *restrict g)
+{
+    const int H = L->H, G = 4 * H;
+    memcpy(g, L->b, (size_t)G * sizeof(float));
+    for (int j = 0; j < L->in; j++) {
+        const float xj = x[j];
+        const float *restrict col = L->WT + (size_t)j * G;
+        for (int r = 0; r < G; r++) g[r] += xj * col[r];
+    }
+    for (int j = 0; j < H; j++) {
+        const float hj = L->h[j];
+        const float *restrict col = L->WT + (size_t)(L->in + j) * G;
+        for (int r = 0; r < G; r++) g[r] += hj * col[r];
+    }
+}
+
+/* RT: the recurrence, sample by sample. */
+static void lstm_process(pt_nam_model *m, const float *in, float *out, int N)
+{
+    lstm *s = m->impl;
+    const int H = s->H;
+    float *g = s->gates;
+    for (int t = 0; t < N; t++) {
+        const float *x = &in[t];
+        for (int l = 0; l < s->n_layers; l++) {
+            lstm_layer *L = &s->layers[l];
+            cell_step(L, x, g);
+            pt_nn_sigmoid(g, 2 * H);          /* i, f */
+            pt_nn_tanh(g + 2 * H, H);         /* g */
+            pt_nn_sigmoid(g + 3 * H, H);      /* o */
+            for (int j = 0; j < H; j++) L->c[j] = g[H + j] * L->c[j] + g[j] * g[2 * H + j];
+            memcpy(L->h, L->c, (size_t)H * sizeof(float));
+            pt_nn_tanh(L->h, H);
+            for (int j = 0; j < H; j++) L->h[j] *= g[3 * H + j];
+            x = L->h;
+        }
+        const float *h = s->layers[s->n_layers - 1].h;
+        float y = s->head_b;
+        for (int j = 0; j < H; j++) y += s->head_w[j] * h[j];
+        out[t] = y;
+    }
+}
+
+static void lstm_destroy(pt_nam_model *m)
+{
+    lstm *s = m->impl;
+    if (!s) return;
+    if (s->layers)
+        for (int l = 0; l < s->n_layers; l++) {
+            free(s->layers[l].WT);
+            free(s->layers[l].b);
+            free(s->layers[l].h);
+            free(s->layers[l].c);
+        }
+    free(s->layers);
+    free(s->head_w);
+    free(s->gates);
+    free(s);
+    m->impl = NULL;
+}
+
+static const pt_nam_arch_ops lstm_ops = {lstm_process, lstm_destroy};
+
+int pt_nam_lstm_create(pt_nam_model *m, const pt_nam_file *f, pt_error *err)
+{
+    const pt_nam_lstm_config *cfg = &f->cfg.lstm;
+    lstm *s = calloc(1, sizeof *s);
+    if (!s) return -1;
+    m->impl = s;
+    m->ops = &lstm_ops;
+    const int H = cfg->hidden_size, G = 4 * H;
+    s->n_layers = cfg->num_layers;
+    s->H = H;
+    s->layers = calloc((size_t)s->n_layers, sizeof *s->layers);
+    s->gates = pt_nn_alloc((size_t)G);
+    s->head_w = pt_nn_alloc((size_t)H);
+    if (!s->layers || !s->gates || !s->head_w) return -1;
+    const float *w = f->weights;
+    for (int l = 0; l < s->n_layers; l++) {
+        lstm_layer *L = &s->layers[l];
+        L->in = l == 0 ? cfg->input_size : H;
+        L->H = H;
+        const int cols = L->in + H;
+        L->WT = pt_nn_alloc((size_t)cols * G);
+        L->b = pt_nn_alloc((size_t)G);
+        L->h = pt_nn_alloc((size_t)H);
+        L->c = pt_nn_alloc((size_t)H);
+        if (!L->WT || !L->b || !L->h || !L->c) return -1;
+        for (int r = 0; r < G; r++)
+            for (int j = 0; j < cols; j++) L->WT[(size_t)j * G + r] = *w++;
+        memcpy(L->b, w, (size_t)G * sizeof(float)), w += G;
+        memcpy(L->h, w, (size_t)H * sizeof(float)), w += H;
+        memcpy(L->c, w, (size_t)H * sizeof(float)), w += H;
+        if (pt_nn_add_state(m, L->h, (size_t)H * sizeof(float)) ||
+            pt_nn_add_state(m, L->c, (size_t)H * sizeof(float)))
+            return -1;
+    }
+    memcpy(s->head_w, w, (size_t)H * sizeof(float)), w += H;
+    s->head_b = *w++;
+    if (w != f->weights + f->n_weights)
+        return pt_error_set(err, PT_ERR, f->path, 0, 0, "internal: LSTM used %ld of %d weights",
+                            (long)(w - f->weights), f->n_weights);
+    /* the reference player's settling time: half a second at the model rate
+     * (a file without sample_rate means 48 kHz here; the reference player
+     * then settles for a single block instead) */
+    m->prewarm_samples = (long)(0.5 * f->sample_rate_hz);
+    return 0;
+}

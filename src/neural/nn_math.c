@@ -1,0 +1,212 @@
+/* nn_math.c — matrix products and activations for the neural models.
+ *
+ * Why these loops look the way they do:
+ * - pt_nn_matmul keeps a tile of 32 frames of two (AVX2) or four (AVX-512)
+ *   output rows in vector accumulators (registers) and streams the input
+ *   rows past them: each input vector loaded feeds two or four
+ *   multiply-adds, each weight is broadcast once per tile.
+ * - tanh and sigmoid are computed on whole vectors without branches (both
+ *   candidate formulas, then a per-lane select).
+ * - FMA contraction is allowed in this file: a*b+c may be fused, which makes
+ *   the result more accurate, not less.
+ */
+#if defined(__clang__)
+#pragma clang fp contract(fast)
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=fast")
+#endif
+
+#include "nn_math.h"
+
+/* The vector helpers below are static and always inlined, so no
+ * vector value crosses a function boundary; GCC's note that an AVX vector
+ * return would change the ABI does not apply. */
+#if defined(__GNUC__)
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+/* The kernels, once per instruction set (GCC and clang on x86-64; other
+ * targets get the portable build only). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(PT_NO_TARGET_CLONES)
+#define PT_NN_DISPATCH 1
+#define VL 16
+#define ROWS 4
+#define TARGET __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")))
+#define F(name) name##_v4
+#include "nn_kernels.inc"
+#undef VL
+#undef ROWS
+#undef TARGET
+#undef F
+#define VL 8
+#define ROWS 2
+#define TARGET __attribute__((target("avx2,fma")))
+#define F(name) name##_v3
+#include "nn_kernels.inc"
+#undef VL
+#undef ROWS
+#undef TARGET
+#undef F
+#endif
+#define VL 8
+#define ROWS 2
+#define TARGET
+#define F(name) name##_base
+#include "nn_kernels.inc"
+#undef VL
+#undef ROWS
+#undef TARGET
+#undef F
+
+/* Which build runs: asked of the CPU on every call — a read of a flag
+ * the compiler's runtime filled in at start-up, no locks, no system calls —
+ * unless a test
+ * chose one with pt_nn_set_isa(). */
+enum { ISA_BASE, ISA_V3, ISA_V4 };
+static int forced_isa = -1;
+
+static inline int best_isa(void)
+{
+#ifdef PT_NN_DISPATCH
+    const int v3 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    if (v3 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+        __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq"))
+        return ISA_V4;
+    if (v3) return ISA_V3;
+#endif
+    return ISA_BASE;
+}
+
+static inline int isa(void) { return forced_isa >= 0 ? forced_isa : best_isa(); }
+
+static const char *const isa_names[] = {"baseline", "avx2", "avx512"};
+
+const char *pt_nn_isa(void) { return isa_names[isa()]; }
+
+int pt_nn_set_isa(const char *name)
+{
+    if (!name) {
+        forced_isa = -1;
+        return 0;
+    }
+    for (int i = 0; i < 3; i++)
+        if (strcmp(name, isa_names[i]) == 0) {
+            if (i > best_isa()) return -1;
+            forced_isa = i;
+            return 0;
+        }
+    return -1;
+}
+
+/* RT: dispatch to the build for this CPU. */
+void pt_nn_matmul(int n_out, int n_rows, const float *W, const float *bias, const float *const *rows,
+                  const float *const *init, float *const *out, int frames)
+{
+    switch (isa()) {
+#ifdef PT_NN_DISPATCH
+    case ISA_V4: matmul_v4(n_out, n_rows, W, bias, rows, init, out, frames); return;
+    case ISA_V3: matmul_v3(n_out, n_rows, W, bias, rows, init, out, frames); return;
+#endif
+    default: matmul_base(n_out, n_rows, W, bias, rows, init, out, frames); return;
+    }
+}
+
+/* RT: dispatch to the build for this CPU. */
+void pt_nn_tanh(float *x, int n)
+{
+    switch (isa()) {
+#ifdef PT_NN_DISPATCH
+    case ISA_V4: tanh_block_v4(x, n); return;
+    case ISA_V3: tanh_block_v3(x, n); return;
+#endif
+    default: tanh_block_base(x, n); return;
+    }
+}
+
+/* RT: dispatch to the build for this CPU. */
+void pt_nn_sigmoid(float *x, int n)
+{
+    switch (isa()) {
+#ifdef PT_NN_DISPATCH
+    case ISA_V4: sigmoid_block_v4(x, n); return;
+    case ISA_V3: sigmoid_block_v3(x, n); return;
+#endif
+    default: sigmoid_block_base(x, n); return;
+    }
+}
+
+float pt_nn_tanh1(float x)
+{
+    tanh_block_base(&x, 1);
+    return x;
+}
+
+float pt_nn_sigmoid1(float x)
+{
+    sigmoid_block_base(&x, 1);
+    return x;
+}
+
+/* RT: y += x. */
+PT_HOT void pt_nn_add(float *restrict y, const float *restrict x, int n)
+{
+    for (int i = 0; i < n; i++) y[i] += x[i];
+}
+
+/* RT: y *= x. */
+PT_HOT void pt_nn_mul(float *restrict y, const float *restrict x, int n)
+{
+    for (int i = 0; i < n; i++) y[i] *= x[i];
+}
+
+/* The format's fast tanh (a rational function of x and |x|). */
+float pt_nn_fasttanh1(float x)
+{
+    float ax = fabsf(x), x2 = x * x;
+    return (x * (2.45550750702956f + 2.45550750702956f * ax +
+                 (0.893229853513558f + 0.821226666969744f * ax) * x2)) /
+           (2.44506634652299f + (2.44506634652299f + x2) * fabsf(x + 0.814642734961073f * x * ax));
+}
+
+/* RT: the format's Fasttanh in place. */
+PT_HOT static void fasttanh_block(float *restrict x, int n)
+{
+    for (int i = 0; i < n; i++) {
+        float v = x[i], ax = fabsf(v), x2 = v * v;
+        x[i] = (v * (2.45550750702956f + 2.45550750702956f * ax +
+                     (0.893229853513558f + 0.821226666969744f * ax) * x2)) /
+               (2.44506634652299f + (2.44506634652299f + x2) * fabsf(v + 0.814642734961073f * v * ax));
+    }
+}
+
+/* RT: the piecewise-linear activations in place. */
+PT_HOT static void simple_block(pt_nam_act a, float *restrict x, int n)
+{
+    switch (a) {
+    case PT_ACT_HARDTANH:
+        for (int i = 0; i < n; i++) x[i] = x[i] < -1.0f ? -1.0f : (x[i] > 1.0f ? 1.0f : x[i]);
+        break;
+    case PT_ACT_RELU:
+        for (int i = 0; i < n; i++) x[i] = x[i] > 0.0f ? x[i] : 0.0f;
+        break;
+    case PT_ACT_LEAKYRELU:
+        for (int i = 0; i < n; i++) x[i] = x[i] > 0.0f ? x[i] : 0.01f * x[i];
+        break;
+    default: break;
+    }
+}
+
+/* RT: apply one activation in place. */
+void pt_nn_activate(pt_nam_act a, float *x, int n)
+{
+    switch (a) {
+    case PT_ACT_TANH: pt_nn_tanh(x, n); break;
+    case PT_ACT_SIGMOID: pt_nn_sigmoid(x, n); break;
+    case PT_ACT_FASTTANH: fasttanh_block(x, n); break;
+    default: simple_block(a, x, n); break;
+    }
+}

@@ -1,0 +1,215 @@
+/* circuit.c — a node that runs a circuit file (a Wave Digital Filter model of
+ * a pedal or amp stage, see src/wdf/wdf.h and docs/circuits.md).
+ *
+ *   in -> input gain -> volts (x input_scale) -> [oversample] -> WDF stages
+ *      -> [decimate] -> x output_scale -> output gain
+ *
+ * The parameter table is static per node type, so every circuit node has the
+ * same generic controls (drive, tone, level, gain, bass, mid, treble, volume,
+ * each 0..1). The circuit file maps its pots and switches onto them by name;
+ * a control the circuit does not use is simply ignored. Oversampling (1x to
+ * 8x, default from the file) rebuilds the node; its latency is declared. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/node.h"
+#include "../core/rt.h"
+#include "../dsp/oversample.h"
+#include "../wdf/wdf.h"
+
+enum {
+    P_DRIVE, P_TONE, P_LEVEL, P_GAIN, P_BASS, P_MID, P_TREBLE, P_VOLUME, /* = PT_WDF_CTL_* */
+    P_OVERSAMPLE, P_IN_GAIN, P_OUT_GAIN, P_COUNT
+};
+
+static const char *const os_names[] = {"1x", "2x", "4x", "8x", NULL};
+
+#define KNOB(name, doc) {name, "", 0.0f, 1.0f, 0.5f, PT_TAPER_LINEAR, 30.0f, NULL, doc}
+
+static const pt_param_def params[] = {
+    [P_DRIVE] = KNOB("drive", "the circuit's drive control (ignored if it has none)"),
+    [P_TONE] = KNOB("tone", "the circuit's tone control (ignored if it has none)"),
+    [P_LEVEL] = KNOB("level", "the circuit's level control (ignored if it has none)"),
+    [P_GAIN] = KNOB("gain", "the circuit's gain control (ignored if it has none)"),
+    [P_BASS] = KNOB("bass", "the circuit's bass control (ignored if it has none)"),
+    [P_MID] = KNOB("mid", "the circuit's mid control (ignored if it has none)"),
+    [P_TREBLE] = KNOB("treble", "the circuit's treble control (ignored if it has none)"),
+    [P_VOLUME] = KNOB("volume", "the circuit's volume control (ignored if it has none)"),
+    [P_OVERSAMPLE] = {"oversample", "", 0, 3, 0, PT_TAPER_ENUM, 0, os_names,
+                      "oversampling factor (default from the circuit file)", PT_PARAM_REBUILD},
+    [P_IN_GAIN] = {"input_gain_db", "dB", -24.0f, 24.0f, 0.0f, PT_TAPER_LINEAR, 20.0f, NULL,
+                   "gain before the circuit (1.0 at the input is 1 V unless the file scales it)"},
+    [P_OUT_GAIN] = {"output_gain_db", "dB", -48.0f, 24.0f, 0.0f, PT_TAPER_LINEAR, 20.0f, NULL,
+                    "gain after the circuit"},
+};
+
+static const pt_asset_def assets[] = {
+    {"circuit", "circuit", true, "the circuit file (.yaml, see docs/circuits.md)"},
+};
+
+enum { R_ITER_MAX, R_FAILURES, R_ITER_MEAN };
+static const pt_readout_def readouts[] = {
+    [R_ITER_MAX] = {"newton_iterations_max", "", "most Newton-Raphson iterations a sample took"},
+    [R_FAILURES] = {"newton_failures", "", "samples whose Newton-Raphson solve hit its bound"},
+    [R_ITER_MEAN] = {"newton_iterations_mean", "", "mean Newton-Raphson iterations per sample"},
+};
+
+#define SUB 32 /* control update period, base-rate samples */
+
+typedef struct circuit_state {
+    pt_wdf_desc *desc;
+    pt_wdf_circuit *wdf[PT_MAX_CHANNELS];
+    pt_oversampler os[PT_MAX_CHANNELS];
+    float *tmp;     /* SUB */
+    double *work;   /* SUB * 8 */
+} circuit_state;
+
+static void free_runtime(circuit_state *s)
+{
+    for (int k = 0; k < PT_MAX_CHANNELS; k++) {
+        pt_wdf_free(s->wdf[k]);
+        s->wdf[k] = NULL;
+        pt_oversampler_free(&s->os[k]);
+    }
+}
+
+static int circuit_create(pt_node *n, const pt_node_config *cfg, pt_error *err)
+{
+    circuit_state *s = calloc(1, sizeof *s);
+    if (!s) return pt_error_set(err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    n->state = s;
+    if (pt_circuit_load(cfg->asset[0], &s->desc, err) != 0) {
+        free(s);
+        n->state = NULL;
+        return err ? err->code : PT_ERR_INVALID;
+    }
+    /* compile once now so a circuit that cannot be realised fails at load */
+    pt_wdf_circuit *trial = pt_wdf_compile(s->desc, 48000.0 * s->desc->oversample, err);
+    if (!trial) {
+        pt_wdf_desc_free(s->desc);
+        free(s);
+        n->state = NULL;
+        return err ? err->code : PT_ERR_INVALID;
+    }
+    pt_wdf_free(trial);
+    float os = (float)(s->desc->oversample == 8 ? 3 : s->desc->oversample == 4 ? 2
+                                                 : s->desc->oversample == 2 ? 1 : 0);
+    n->param[P_OVERSAMPLE].current = n->param[P_OVERSAMPLE].target = os;
+    n->control_value[P_OVERSAMPLE] = os;
+    s->tmp = calloc(SUB, sizeof(float));
+    s->work = calloc(SUB * 8, sizeof(double));
+    if (!s->tmp || !s->work) {
+        free(s->tmp);
+        free(s->work);
+        pt_wdf_desc_free(s->desc);
+        free(s);
+        n->state = NULL;
+        return pt_error_set(err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    }
+    return 0;
+}
+
+static void circuit_destroy(pt_node *n)
+{
+    circuit_state *s = n->state;
+    if (!s) return;
+    free_runtime(s);
+    pt_wdf_desc_free(s->desc);
+    free(s->tmp);
+    free(s->work);
+    free(s);
+}
+
+/* RT */
+static void circuit_reset(pt_node *n)
+{
+    circuit_state *s = n->state;
+    for (int k = 0; k < PT_MAX_CHANNELS; k++) {
+        if (s->wdf[k]) pt_wdf_reset(s->wdf[k]);
+        if (s->os[k].max_frames) pt_oversampler_reset(&s->os[k]);
+    }
+}
+
+/* Settle long enough for coupling and bypass capacitors to reach the DC
+ * operating point when the circuit has supplies; `settle_ms` overrides. */
+static double settle_seconds(const pt_wdf_desc *d)
+{
+    if (d->settle_ms >= 0) return d->settle_ms * 1e-3;
+    for (int i = 0; i < d->n_part; i++) {
+        const pt_wdf_part *p = &d->part[i];
+        if ((p->kind == PT_WDF_VOLTAGE_SOURCE && p->v_volt != 0) ||
+            (p->kind == PT_WDF_CURRENT_SOURCE && p->i_amp != 0))
+            return 1.0;
+    }
+    return 0;
+}
+
+static int circuit_prepare(pt_node *n, double rate, int max_frames, pt_error *err)
+{
+    circuit_state *s = n->state;
+    free_runtime(s);
+    int factor = 1 << (int)n->param[P_OVERSAMPLE].current;
+    for (int k = 0; k < n->in_channels; k++) {
+        if (pt_oversampler_init(&s->os[k], factor, SUB) != 0)
+            return pt_error_set(err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
+        s->wdf[k] = pt_wdf_compile(s->desc, rate * factor, err);
+        if (!s->wdf[k]) return err ? err->code : PT_ERR_INVALID;
+        for (int c = 0; c < PT_WDF_N_CONTROLS; c++)
+            pt_wdf_set_control(s->wdf[k], c, n->param[c].current);
+        pt_wdf_update(s->wdf[k]);
+        pt_wdf_settle(s->wdf[k], settle_seconds(s->desc));
+        pt_wdf_clear_stats(s->wdf[k]);
+    }
+    n->latency_samples = s->os[0].latency;
+    (void)max_frames;
+    return 0;
+}
+
+/* RT */
+static void circuit_process(pt_node *n, const float *const *in, float *const *out, int frames)
+{
+    circuit_state *s = n->state;
+    int factor = s->os[0].factor;
+    for (int off = 0; off < frames; off += SUB) {
+        int len = frames - off < SUB ? frames - off : SUB;
+        for (int c = 0; c < PT_WDF_N_CONTROLS; c++) {
+            float v = pt_param_block(&n->param[c], len);
+            for (int k = 0; k < n->in_channels; k++) pt_wdf_set_control(s->wdf[k], c, v);
+        }
+        float gin = pt_db_to_gain(pt_param_block(&n->param[P_IN_GAIN], len));
+        float gout = pt_db_to_gain(pt_param_block(&n->param[P_OUT_GAIN], len));
+        for (int k = 0; k < n->in_channels; k++) {
+            pt_wdf_update(s->wdf[k]);
+            for (int i = 0; i < len; i++) s->tmp[i] = in[k][off + i] * gin;
+            float *hi = pt_oversampler_up(&s->os[k], s->tmp, len);
+            int m = len * factor;
+            for (int i = 0; i < m; i++) s->work[i] = hi[i];
+            pt_wdf_process(s->wdf[k], s->work, s->work, m);
+            for (int i = 0; i < m; i++) hi[i] = (float)s->work[i];
+            pt_oversampler_down(&s->os[k], hi, out[k] + off, len);
+            for (int i = 0; i < len; i++) out[k][off + i] *= gout;
+        }
+    }
+    pt_wdf_stats st;
+    pt_wdf_get_stats(s->wdf[0], &st);
+    pt_node_publish(n, R_ITER_MAX, (float)st.max_iter);
+    pt_node_publish(n, R_FAILURES, (float)st.not_converged);
+    pt_node_publish(n, R_ITER_MEAN, st.solves ? (float)((double)st.iterations / st.solves) : 0.0f);
+}
+
+const pt_node_type pt_node_circuit = {
+    .name = "circuit",
+    .summary = "A circuit file (pedal or amp stage) run as a wave digital filter",
+    .params = params,
+    .n_params = P_COUNT,
+    .assets = assets,
+    .n_assets = 1,
+    .readouts = readouts,
+    .n_readouts = 3,
+    .create = circuit_create,
+    .prepare = circuit_prepare,
+    .process = circuit_process,
+    .reset = circuit_reset,
+    .destroy = circuit_destroy,
+};

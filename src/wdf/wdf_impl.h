@@ -1,0 +1,141 @@
+/* wdf_impl.h — the compiled form of a circuit, shared by wdf_build.c (which
+ * lays it out and recomputes coefficients) and wdf_run.c (the per-sample
+ * loops). Not a public header. */
+#ifndef PT_WDF_IMPL_H
+#define PT_WDF_IMPL_H
+
+#include "wdf.h"
+#include "wdf_math_inline.h"
+
+enum { ROOT_VSOURCE, ROOT_ISOURCE, ROOT_SWITCH, ROOT_DIODE, ROOT_DIODE_PAIR, ROOT_RTYPE };
+enum { DEV_JUNCTION, DEV_BJT, DEV_TRIODE };
+
+/* The linear network inside an R-type adaptor, for modified nodal analysis. */
+typedef struct wdf_mna {
+    int n_nodes;          /* including node 0, the datum */
+    int n_op;             /* ideal op-amps: one extra unknown each */
+    int m;                /* unknowns: n_nodes - 1 + n_op */
+    int n_port;           /* linear ports (wave ports) */
+    int *pp, *pn;
+    int n_dport;          /* nonlinear device ports (root only) */
+    int *dp, *dn;
+    int n_res;            /* internal resistors (diode series resistance) */
+    int *rp, *rn;
+    double *rg;
+    int *op_p, *op_m, *op_o;
+    double *Y, *lu;       /* m*m */
+    int *piv;             /* m */
+    double *x;            /* m*(n_port + n_dport): solutions, one column each */
+    double *q;            /* m */
+} wdf_mna;
+
+typedef struct wdf_adaptor {
+    pt_wdf_tree_kind kind;
+    int n;                /* ports; port 0 faces up */
+    int port_off;         /* into stage->port_edge */
+    int s_off;            /* into stage->S: n*n, row-major */
+    wdf_mna *mna;         /* R-type only */
+    const pt_wdf_tree *t;
+} wdf_adaptor;
+
+typedef struct wdf_device {
+    int kind;             /* DEV_* */
+    int port;             /* first device port */
+    int part;
+    double is, nvt, beta_f, beta_r, vcrit;
+    double grid_off;      /* triode: Cg vgk below which Gg (ln(1+e^u)/Cg)^xi < 1e-13 A */
+    const pt_wdf_part *p;
+} wdf_device;
+
+typedef struct wdf_root {
+    int kind;
+    int part;
+    int edge;             /* one-port roots: the child's edge */
+    double kin, kc;       /* sources: value = kin * x + kc */
+    wdf_diode_k dk;       /* diode root: constants that depend on the port resistance */
+    wdf_pair_k pk;        /* diode-pair root: likewise */
+    /* R-type root */
+    int N, M;             /* linear ports, device ports */
+    int *edges;           /* N */
+    wdf_mna *mna;
+    double *F1, *F2, *E, *Z;   /* NxN, NxM, MxN, MxM */
+    wdf_device *dev;
+    int n_dev;
+    int last_iter;        /* iterations the last sample took */
+    double *v, *v_prev, *v_prev2, *p_prev, *v_rest, *inv_tol, *i, *D, *J, *F, *p, *a, *vsave; /* work, M or MxM or N */
+    int n_probe;          /* node-pair read-outs, written to w[2E + k] */
+    int *probe_p, *probe_n;
+    double *probe_x, *probe_y; /* n_probe x N, n_probe x M */
+} wdf_root;
+
+typedef struct wdf_stage {
+    const pt_wdf_stage_desc *d;
+    int E;                /* edges */
+    int n_w;              /* 2E + root read-outs */
+    double *w;            /* up waves w[e], down waves w[E + e], read-outs */
+    double *w_rest;       /* the state pt_wdf_reset returns to */
+    double *R;            /* port resistance of each edge */
+    int n_leaf;
+    int *leaf_edge, *leaf_part, *leaf_seg;
+    double *ks, *kin, *kc;
+    int n_ad;
+    wdf_adaptor *ad;      /* post-order: children before parents */
+    int *port_edge;
+    double *S;
+    wdf_root root;
+    /* output: y = scale * sum(coef[k] * w[idx[k]]) */
+    int n_out;
+    int *out_idx;
+    double *out_coef;
+    int out_ad, out_node; /* node probe in a non-root R-type: recomputed */
+    double in_scale;      /* input source gain: volts per stage-input unit */
+    /* The flattened linear part. The leaves and adaptors are linear, so one
+       sample of the stage is an affine map around the root:
+         a_root      = Pa [s; x; 1]
+         b_root      = root(a_root)
+         [s'; y]     = Ps [s; x; 1; b_root]
+       where s are the reactive leaves' states (their last incident waves).
+       Pa and Ps are found by driving the tree with unit inputs whenever the
+       coefficients change (wdf_flatten). */
+    int K;                /* reactive leaves */
+    int *st_edge;         /* K: their edges */
+    double *sv, *sv_rest; /* K: live state and the rest state */
+    int NR;               /* root ports */
+    const int *root_edge; /* NR */
+    double *Pa, *Ps;      /* NR x (K+2), (K+1) x (K+2+NR) */
+    double *u;            /* K+2+NR: [s; x; 1; b_root] */
+    double *tmp;          /* K+1+NR scratch for flattening */
+    int out_from_root;    /* the output is a root read-out, not in Ps */
+    /* With an R-type root, the root's own linear maps fold in too:
+         p        = Pp u            (device-port drive, M)
+         i        = Newton(p)       (device currents)
+         [s'; y]  = Qu u + Qi i
+       so no per-sample work scales with the number of ports. */
+    double *Pp, *Qu, *Qi, *B; /* M x (K+2), (K+1) x (K+2), (K+1) x M, N x (K+2) */
+} wdf_stage;
+
+struct pt_wdf_circuit {
+    const pt_wdf_desc *d;
+    double rate, T;
+    int n_stage;
+    wdf_stage *st;
+    double ctl[PT_WDF_N_CONTROLS];
+    double ctl_applied[PT_WDF_N_CONTROLS];
+    int dirty;
+    int max_iter;
+    pt_wdf_stats stats;
+    void **allocs;        /* everything compile allocated, freed together */
+    int n_allocs, cap_allocs;
+};
+
+/* wdf_run.c */
+void wdf_flatten(wdf_stage *s);
+
+/* wdf_build.c */
+int wdf_stage_update(pt_wdf_circuit *c, wdf_stage *s, pt_error *err);
+double wdf_pot_fraction(const pt_wdf_part *p, const double *ctl);
+
+/* wdf_run.c */
+int wdf_root_newton(pt_wdf_circuit *c, wdf_root *r);
+
+#endif

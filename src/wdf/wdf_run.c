@@ -1,0 +1,517 @@
+/* wdf_run.c — running a compiled circuit.
+ *
+ * One pass of a stage's tree (tree_pass) does what a wave digital filter
+ * does each sample:
+ *   1. every leaf reflects  b = ks * a[n-1] + kin * x + kc
+ *      (resistor 0; capacitor a[n-1]; inductor -a[n-1]; source its value)
+ *   2. adaptors in post-order send up  b0 = sum_k S[0][k] a_k
+ *   3. the root reflects
+ *   4. adaptors in reverse order send down  b_k = S[k][0] a0 + sum_j S[k][j] a_j
+ *   5. the output is a fixed linear combination of waves
+ * Steps 1, 2, 4 and 5 are linear, so wdf_flatten drives the tree with unit
+ * inputs once per coefficient change and keeps the affine map around the
+ * root; the per-sample loops (run_one_port, run_rtype) then apply that map
+ * and solve the root: in closed form for diodes and sources, by
+ * Newton-Raphson on the device ports for an R-type root. */
+#include <math.h>
+#include <string.h>
+
+#include "wdf_impl.h"
+
+/* RT: SPICE's junction-voltage limiting (pnjlim): a Newton step on an
+ * exponential may not jump far into forward conduction at once. */
+static inline double pnjlim(double vnew, double vold, double vt, double vcrit)
+{
+    if (vnew > vcrit && fabs(vnew - vold) > 2.0 * vt) {
+        if (vold > 0) {
+            double arg = 1.0 + (vnew - vold) / vt;
+            vnew = arg > 0 ? vold + vt * log(arg) : vcrit;
+        } else {
+            vnew = vt * log(vnew / vt);
+        }
+    }
+    return vnew;
+}
+
+
+/* RT: device currents i (along each device port, + to -) and their
+ * Jacobian D = di/dv at port voltages v. */
+static void device_eval(const wdf_root *r, const double *v, double *i, double *D)
+{
+    const int M = r->M;
+    memset(D, 0, sizeof(double) * (size_t)(M * M));
+    for (int k = 0; k < r->n_dev; k++) {
+        const wdf_device *dv = &r->dev[k];
+        int q = dv->port;
+        if (dv->kind == DEV_JUNCTION) {
+            double e = exp(v[q] / dv->nvt);
+            i[q] = dv->is * (e - 1.0);
+            D[q * M + q] = dv->is * e / dv->nvt;
+        } else if (dv->kind == DEV_BJT) {
+            /* Ebers-Moll (transport form); ports v1 = v_be, v2 = v_bc (NPN),
+               i1 = emitter current Ib + Ic, i2 = -Ic */
+            double ef = exp(v[q] / dv->nvt), er = exp(v[q + 1] / dv->nvt);
+            double is = dv->is, bf = 1.0 / dv->beta_f, br = 1.0 / dv->beta_r;
+            i[q] = is * ((1.0 + bf) * ef - er - bf);
+            i[q + 1] = is * (-ef + (1.0 + br) * er - br);
+            D[q * M + q] = is * (1.0 + bf) * ef / dv->nvt;
+            D[q * M + q + 1] = -is * er / dv->nvt;
+            D[(q + 1) * M + q] = -is * ef / dv->nvt;
+            D[(q + 1) * M + q + 1] = is * (1.0 + br) * er / dv->nvt;
+        } else { /* DEV_TRIODE, Dempwolf & Zolzer */
+            const pt_wdf_part *p = dv->p;
+            double vg = v[q], vp = v[q + 1];
+            double u = p->tr_c * (vp / p->tr_mu + vg);
+            double ik = 0, dik = 0;
+            if (u > -700) {
+                /* softplus(u) = ln(1 + e^u) and its derivative e^u / (1 + e^u) */
+                double eu = u > 30 ? 0 : exp(u);
+                double sp = (u > 30 ? u : log1p(eu)) / p->tr_c;
+                double sig = u > 30 ? 1.0 : eu / (1.0 + eu);
+                double pw = exp((p->tr_gamma - 1.0) * log(sp)); /* sp^(gamma-1) */
+                ik = p->tr_g * pw * sp;
+                dik = p->tr_g * p->tr_gamma * pw * sig;
+            }
+            double ug = p->tr_cg * vg;
+            double ig = p->tr_ig0, dig = 0;
+            if (ug > dv->grid_off) { /* below, the grid's diode-like current is under 1e-13 A */
+                double eg = ug > 30 ? 0 : exp(ug);
+                double spg = (ug > 30 ? ug : log1p(eg)) / p->tr_cg;
+                double sig = ug > 30 ? 1.0 : eg / (1.0 + eg);
+                double pw = exp((p->tr_xi - 1.0) * log(spg));
+                ig += p->tr_gg * pw * spg;
+                dig = p->tr_gg * p->tr_xi * pw * sig;
+            }
+            i[q] = ig;
+            i[q + 1] = ik - ig;
+            D[q * M + q] = dig;
+            D[(q + 1) * M + q] = dik - dig;
+            D[(q + 1) * M + q + 1] = dik / p->tr_mu;
+        }
+    }
+}
+
+/* RT: solve J x = b (M x M, small) by Gaussian elimination with partial
+ * pivoting, in place. */
+static int small_solve(double *J, double *b, int M)
+{
+    for (int k = 0; k < M; k++) {
+        int p = k;
+        for (int i = k + 1; i < M; i++)
+            if (fabs(J[i * M + k]) > fabs(J[p * M + k])) p = i;
+        if (J[p * M + k] == 0) return -1;
+        if (p != k) {
+            for (int j = 0; j < M; j++) {
+                double t = J[k * M + j];
+                J[k * M + j] = J[p * M + j];
+                J[p * M + j] = t;
+            }
+            double t = b[k];
+            b[k] = b[p];
+            b[p] = t;
+        }
+        for (int i = k + 1; i < M; i++) {
+            double f = J[i * M + k] / J[k * M + k];
+            for (int j = k; j < M; j++) J[i * M + j] -= f * J[k * M + j];
+            b[i] -= f * b[k];
+        }
+    }
+    for (int k = M - 1; k >= 0; k--) {
+        double s = b[k];
+        for (int j = k + 1; j < M; j++) s -= J[k * M + j] * b[j];
+        b[k] = s / J[k * M + k];
+    }
+    return 0;
+}
+
+/* RT: device port voltages v solving  v + Z i(v) = p (p = E a, set by the
+ * caller in r->p), by Newton-Raphson.
+ * First guess: the last three samples' solutions extrapolated (a parabola)
+ * while the solution moves smoothly, else the last solution. Each
+ * iteration evaluates the devices once; a step is accepted when it moves no
+ * port voltage by more than its tolerance (1e-5 V on a junction, 2e-3 V on a
+ * triode's grid, 0.1 V on its plate; Newton converging quadratically, the
+ * error left after it is of the order of the step squared times the port's
+ * curvature: ~1e-9 V, ~1e-5 V and ~3e-4 V on a plate swinging tens of volts),
+ * and the currents
+ * are then taken from the Newton model at the accepted point, which keeps
+ * the linear ports exactly consistent with it. SPICE's junction limiting
+ * guards the exponentials. Returns the iterations used; more than
+ * c->max_iter means it did not converge. */
+int wdf_root_newton(pt_wdf_circuit *c, wdf_root *r)
+{
+    const int M = r->M;
+    /* extrapolate only while the solution moves smoothly (the last solve
+       was quick and the drive did not jump); else start from the last
+       solution */
+    double jump = 0;
+    for (int m = 0; m < M; m++) {
+        double d = fabs(r->p[m] - r->p_prev[m]);
+        if (d > jump) jump = d;
+        r->p_prev[m] = r->p[m];
+    }
+    const int extrapolate = r->last_iter <= 2 && jump < 0.25;
+    for (int m = 0; m < M; m++) {
+        double v1 = r->v[m], v2 = r->v_prev[m], v3 = r->v_prev2[m];
+        if (extrapolate) r->v[m] = 3.0 * (v1 - v2) + v3; /* quadratic through the last three */
+        r->v_prev2[m] = v2;
+        r->v_prev[m] = v1;
+    }
+    int restarted = !extrapolate;
+    for (int it = 1; it <= c->max_iter; it++) {
+        if (it == 6 && !restarted) {
+        restart: /* the extrapolated guess failed: start again from the last solution */
+            memcpy(r->v, r->v_prev, sizeof(double) * (size_t)M);
+            restarted = 1;
+        }
+        device_eval(r, r->v, r->i, r->D);
+        if (M == 2) { /* the common case (one BJT or triode): written out */
+            const double *Z = r->Z, *D = r->D, *i = r->i;
+            double f0 = r->v[0] - r->p[0] + Z[0] * i[0] + Z[1] * i[1];
+            double f1 = r->v[1] - r->p[1] + Z[2] * i[0] + Z[3] * i[1];
+            double j00 = 1.0 + Z[0] * D[0] + Z[1] * D[2], j01 = Z[0] * D[1] + Z[1] * D[3];
+            double j10 = Z[2] * D[0] + Z[3] * D[2], j11 = 1.0 + Z[2] * D[1] + Z[3] * D[3];
+            double det = j00 * j11 - j01 * j10;
+            if (det == 0 || !isfinite(det)) {
+                if (!restarted) goto restart;
+                break;
+            }
+            double inv = 1.0 / det;
+            r->F[0] = -(j11 * f0 - j01 * f1) * inv;
+            r->F[1] = -(j00 * f1 - j10 * f0) * inv;
+        } else {
+            for (int m = 0; m < M; m++) {
+                double s = r->v[m] - r->p[m];
+                for (int k = 0; k < M; k++) s += r->Z[m * M + k] * r->i[k];
+                r->F[m] = -s;
+                for (int k = 0; k < M; k++) {
+                    double jj = (m == k);
+                    for (int q = 0; q < M; q++) jj += r->Z[m * M + q] * r->D[q * M + k];
+                    r->J[m * M + k] = jj;
+                }
+            }
+            if (small_solve(r->J, r->F, M)) {
+                if (!restarted) goto restart;
+                break;
+            }
+        }
+        if (it > 16) /* still not there: damped steps */
+            for (int m = 0; m < M; m++) r->F[m] *= 0.5;
+        for (int m = 0; m < M; m++) r->vsave[m] = r->v[m] + r->F[m];
+        int limited = 0;
+        for (int k = 0; k < r->n_dev; k++) {
+            const wdf_device *dv = &r->dev[k];
+            if (dv->kind == DEV_TRIODE) continue;
+            int q = dv->port, nq = dv->kind == DEV_BJT ? 2 : 1;
+            for (int j = q; j < q + nq; j++) {
+                double lim = pnjlim(r->vsave[j], r->v[j], dv->nvt, dv->vcrit);
+                if (lim != r->vsave[j]) limited = 1, r->vsave[j] = lim;
+            }
+        }
+        /* each port's step against its tolerance (see above); inv_tol = 1/tol */
+        double step = 0;
+        for (int m = 0; m < M; m++) {
+            double d = fabs(r->vsave[m] - r->v[m]) * r->inv_tol[m];
+            if (d > step || d != d) step = d;
+        }
+        if (!(step == step)) {
+            if (!restarted) goto restart;
+            break;
+        }
+        if (!limited && step < 1.0) {
+            /* accept: currents from the Newton model, i + D dv */
+            for (int m = 0; m < M; m++) {
+                double di = 0;
+                for (int k = 0; k < M; k++) di += r->D[m * M + k] * r->F[k];
+                r->i[m] += di;
+                r->v[m] = r->vsave[m];
+            }
+            r->last_iter = it;
+            return it;
+        }
+        for (int m = 0; m < M; m++) r->v[m] = r->vsave[m];
+    }
+    if (!isfinite(r->v[0])) memcpy(r->v, r->v_rest, sizeof(double) * (size_t)M);
+    device_eval(r, r->v, r->i, r->D);
+    r->last_iter = c->max_iter + 1;
+    return c->max_iter + 1;
+}
+
+/* RT: a one-port root's reflected wave for incident wave a (stage input x). */
+static inline __attribute__((always_inline)) double
+root_reflect1(const pt_wdf_circuit *c, const wdf_stage *s, double a, double x)
+{
+    const wdf_root *r = &s->root;
+    const double R = s->R[r->edge];
+    switch (r->kind) {
+    case ROOT_VSOURCE: return 2.0 * (r->kin * x + r->kc) - a;
+    case ROOT_ISOURCE: return a + 2.0 * R * (r->kin * x + r->kc);
+    case ROOT_SWITCH: {
+        const pt_wdf_part *p = &c->d->part[r->part];
+        int closed = (p->control >= 0 ? c->ctl[p->control] : 1.0) >= 0.5;
+        if (p->invert) closed = !closed;
+        return closed ? -a : a;
+    }
+    case ROOT_DIODE: return a - 2.0 * R * wdf_diode_current(&r->dk, a);
+    default: return wdf_pair_reflect(&r->pk, a);
+    }
+}
+
+/* RT: one pass of the linear tree: states s (the reactive leaves' last
+ * incident waves), input x, the constant `one` (DC sources), the root's
+ * reflected waves b. Writes the waves into the root (a_out), the new states
+ * and the output. Everything here is linear in (s, x, one, b). */
+static void tree_pass(wdf_stage *s, const double *st, double x, double one, const double *b,
+                      double *a_out, double *st_out, double *y_out)
+{
+    double *restrict w = s->w;
+    const int E = s->E;
+    const double *restrict S = s->S;
+    const int *restrict pe = s->port_edge;
+    for (int k = 0; k < s->K; k++) w[E + s->st_edge[k]] = st[k];
+    for (int l = 0; l < s->n_leaf; l++) {
+        int e = s->leaf_edge[l];
+        w[e] = s->ks[l] * w[E + e] + s->kin[l] * x + s->kc[l] * one;
+    }
+    for (int k = 0; k < s->n_ad; k++) {
+        const wdf_adaptor *a = &s->ad[k];
+        const int *e = pe + a->port_off;
+        const double *row = S + a->s_off;
+        double acc = 0;
+        for (int j = 1; j < a->n; j++) acc += row[j] * w[e[j]];
+        w[e[0]] = acc;
+    }
+    for (int j = 0; j < s->NR; j++) {
+        a_out[j] = w[s->root_edge[j]];
+        w[E + s->root_edge[j]] = b[j];
+    }
+    for (int k = s->n_ad - 1; k >= 0; k--) {
+        const wdf_adaptor *a = &s->ad[k];
+        const int *e = pe + a->port_off;
+        const int nn = a->n;
+        const double *m = S + a->s_off;
+        double in_w[64];
+        in_w[0] = w[E + e[0]];
+        for (int j = 1; j < nn; j++) in_w[j] = w[e[j]];
+        for (int i = 1; i < nn; i++) {
+            const double *row = m + i * nn;
+            double acc = 0;
+            for (int j = 0; j < nn; j++) acc += row[j] * in_w[j];
+            w[E + e[i]] = acc;
+        }
+    }
+    for (int k = 0; k < s->K; k++) st_out[k] = w[E + s->st_edge[k]];
+    double y = 0;
+    if (!s->out_from_root)
+        for (int k = 0; k < s->n_out; k++) y += s->out_coef[k] * w[s->out_idx[k]];
+    *y_out = y;
+}
+
+/* RT (bounded, no allocation): the matrices of the flattened form, column
+ * by column, by driving the tree with unit vectors. Called whenever the
+ * coefficients change. */
+void wdf_flatten(wdf_stage *s)
+{
+    const int K = s->K, NR = s->NR, nu = K + 2 + NR;
+    double *u = s->u, *a = s->tmp, *st = s->tmp + NR, y;
+    double save_w[1];
+    (void)save_w;
+    for (int col = 0; col < nu; col++) {
+        for (int j = 0; j < nu; j++) u[j] = j == col;
+        tree_pass(s, u, u[K], u[K + 1], u + K + 2, a, st, &y);
+        if (col < K + 2)
+            for (int j = 0; j < NR; j++) s->Pa[j * (K + 2) + col] = a[j];
+        for (int k = 0; k < K; k++) s->Ps[k * nu + col] = st[k];
+        s->Ps[K * nu + col] = y;
+    }
+    const wdf_root *r = &s->root;
+    if (r->kind != ROOT_RTYPE) return;
+    /* fold the root's linear maps in: b = (2 F1 - I) a - 2 F2 i, a = Pa u */
+    const int N = NR, M = r->M, K2 = K + 2, Mx = M ? M : 1;
+    for (int j = 0; j < N; j++)
+        for (int col = 0; col < K2; col++) {
+            double acc = -s->Pa[j * K2 + col];
+            for (int q = 0; q < N; q++) acc += 2.0 * r->F1[j * N + q] * s->Pa[q * K2 + col];
+            s->B[j * K2 + col] = acc;
+        }
+    for (int m = 0; m < M; m++)
+        for (int col = 0; col < K2; col++) {
+            double acc = 0;
+            for (int q = 0; q < N; q++) acc += r->E[m * N + q] * s->Pa[q * K2 + col];
+            s->Pp[m * K2 + col] = acc;
+        }
+    for (int k = 0; k <= K; k++) {
+        const double *ps = s->Ps + k * nu;
+        for (int col = 0; col < K2; col++) {
+            double acc = ps[col];
+            for (int j = 0; j < N; j++) acc += ps[K2 + j] * s->B[j * K2 + col];
+            s->Qu[k * K2 + col] = acc;
+        }
+        for (int m = 0; m < M; m++) {
+            double acc = 0;
+            for (int j = 0; j < N; j++) acc -= 2.0 * ps[K2 + j] * r->F2[j * M + m];
+            s->Qi[k * Mx + m] = acc;
+        }
+    }
+    if (s->out_from_root) { /* y = scale (probe_x a - probe_y i) */
+        double sc = s->out_coef[0];
+        for (int col = 0; col < K2; col++) {
+            double acc = 0;
+            for (int q = 0; q < N; q++) acc += r->probe_x[q] * s->Pa[q * K2 + col];
+            s->Qu[K * K2 + col] += sc * acc;
+        }
+        for (int m = 0; m < M; m++) s->Qi[K * Mx + m] -= sc * r->probe_y[m];
+    }
+}
+
+/* RT: a stage with a one-port root over n samples, in place in x; K is the
+ * number of states (a constant where inlined). The states are in s->u. */
+static inline __attribute__((always_inline)) void run_one_port(pt_wdf_circuit *c, wdf_stage *s,
+                                                                double *x, int n, const int K)
+{
+    const int nu = K + 3;
+    const double *restrict Pa = s->Pa, *restrict Ps = s->Ps;
+    double *restrict u = s->u;
+    double st[8], nx[8];
+    const int small = K <= 8;
+    for (int k = 0; k < K && small; k++) st[k] = u[k];
+    for (int t = 0; t < n; t++) {
+        double in = x[t];
+        double *cur = small ? st : u;
+        double a = Pa[K] * in + Pa[K + 1];
+        for (int k = 0; k < K; k++) a += Pa[k] * cur[k];
+        double b = root_reflect1(c, s, a, in);
+        const double *row = Ps + K * nu;
+        double y = row[K] * in + row[K + 1] + row[K + 2] * b;
+        for (int k = 0; k < K; k++) y += row[k] * cur[k];
+        double *next = small ? nx : s->tmp;
+        for (int i = 0; i < K; i++) {
+            row = Ps + i * nu;
+            double acc = row[K] * in + row[K + 1] + row[K + 2] * b;
+            for (int k = 0; k < K; k++) acc += row[k] * cur[k];
+            next[i] = acc;
+        }
+        for (int i = 0; i < K; i++) cur[i] = next[i];
+        x[t] = y;
+    }
+    for (int k = 0; k < K && small; k++) u[k] = st[k];
+}
+
+/* RT: a stage with an R-type root over n samples, in place in x; K states,
+ * M device ports (constants where inlined). The states are in s->u. */
+static inline __attribute__((always_inline)) void run_rtype(pt_wdf_circuit *c, wdf_stage *s,
+                                                             double *x, int n, const int K,
+                                                             const int M)
+{
+    wdf_root *r = &s->root;
+    const int K2 = K + 2, Mx = M ? M : 1;
+    const double *restrict Pp = s->Pp, *restrict Qu = s->Qu, *restrict Qi = s->Qi;
+    double *restrict u = s->u;
+    for (int t = 0; t < n; t++) {
+        u[K] = x[t];
+        for (int m = 0; m < M; m++) {
+            double acc = 0;
+            for (int k = 0; k < K2; k++) acc += Pp[m * K2 + k] * u[k];
+            r->p[m] = acc;
+        }
+        if (M > 0) {
+            int it = wdf_root_newton(c, r);
+            c->stats.iterations += it;
+            c->stats.solves++;
+            if (it > c->stats.max_iter) c->stats.max_iter = it;
+            if (it > c->max_iter) c->stats.not_converged++;
+        }
+        double *next = s->tmp;
+        for (int k = 0; k <= K; k++) {
+            double acc = 0;
+            for (int j = 0; j < K2; j++) acc += Qu[k * K2 + j] * u[j];
+            for (int m = 0; m < M; m++) acc += Qi[k * Mx + m] * r->i[m];
+            next[k] = acc;
+        }
+        for (int k = 0; k < K; k++) u[k] = next[k];
+        x[t] = next[K];
+    }
+}
+
+/* RT: one stage over n samples, in place in x, through the flattened form. */
+static void stage_run(pt_wdf_circuit *c, wdf_stage *s, double *x, int n)
+{
+    const int K = s->K;
+    double *restrict u = s->u;
+    for (int k = 0; k < K; k++) u[k] = s->sv[k];
+    u[K + 1] = 1.0;
+    if (s->root.kind == ROOT_RTYPE) {
+        const int M = s->root.M;
+        if (K == 2 && M == 2) run_rtype(c, s, x, n, 2, 2); /* a triode or BJT stage */
+        else if (K == 3 && M == 4) run_rtype(c, s, x, n, 3, 4); /* two BJTs */
+        else run_rtype(c, s, x, n, K, M);
+        for (int k = 0; k < K; k++) s->sv[k] = u[k];
+        return;
+    }
+    /* one-port roots: the wave into the root and back stay in registers; a
+       copy of the loop for each small state count lets the compiler unroll */
+    switch (K) {
+    case 0: run_one_port(c, s, x, n, 0); break;
+    case 1: run_one_port(c, s, x, n, 1); break;
+    case 2: run_one_port(c, s, x, n, 2); break;
+    case 3: run_one_port(c, s, x, n, 3); break;
+    default: run_one_port(c, s, x, n, K); break;
+    }
+    for (int k = 0; k < K; k++) s->sv[k] = u[k];
+}
+
+/* RT */
+void pt_wdf_process(pt_wdf_circuit *c, const double *x, double *y, int n)
+{
+    if (y != x) memcpy(y, x, sizeof(double) * (size_t)n);
+    double in_scale = c->d->input_scale, out_scale = c->d->output_scale;
+    for (int t = 0; t < n; t++) y[t] *= in_scale;
+    for (int i = 0; i < c->n_stage; i++) stage_run(c, &c->st[i], y, n);
+    int bad = 0;
+    for (int t = 0; t < n; t++) {
+        y[t] *= out_scale;
+        if (!isfinite(y[t])) bad = 1;
+    }
+    c->stats.samples += n;
+    if (bad) {
+        /* never let a blown-up state keep ringing: back to rest */
+        c->stats.nonfinite = 1;
+        for (int t = 0; t < n; t++) y[t] = 0;
+        pt_wdf_reset(c);
+    }
+}
+
+/* RT */
+void pt_wdf_reset(pt_wdf_circuit *c)
+{
+    for (int i = 0; i < c->n_stage; i++) {
+        wdf_stage *s = &c->st[i];
+        memcpy(s->w, s->w_rest, sizeof(double) * (size_t)s->n_w);
+        memcpy(s->sv, s->sv_rest, sizeof(double) * (size_t)s->K);
+        if (s->root.kind == ROOT_RTYPE) {
+            memcpy(s->root.v, s->root.v_rest, sizeof(double) * (size_t)s->root.M);
+            memcpy(s->root.v_prev, s->root.v_rest, sizeof(double) * (size_t)s->root.M);
+            memcpy(s->root.v_prev2, s->root.v_rest, sizeof(double) * (size_t)s->root.M);
+        }
+    }
+}
+
+void pt_wdf_settle(pt_wdf_circuit *c, double seconds)
+{
+    double buf[256] = {0};
+    long n = (long)(seconds * c->rate);
+    for (long k = 0; k < n; k += 256) {
+        memset(buf, 0, sizeof buf);
+        pt_wdf_process(c, buf, buf, 256);
+    }
+    for (int i = 0; i < c->n_stage; i++) {
+        wdf_stage *s = &c->st[i];
+        memcpy(s->w_rest, s->w, sizeof(double) * (size_t)s->n_w);
+        memcpy(s->sv_rest, s->sv, sizeof(double) * (size_t)s->K);
+        if (s->root.kind == ROOT_RTYPE)
+            memcpy(s->root.v_rest, s->root.v, sizeof(double) * (size_t)s->root.M);
+    }
+}
+
+void pt_wdf_get_stats(const pt_wdf_circuit *c, pt_wdf_stats *s) { *s = c->stats; }
+void pt_wdf_clear_stats(pt_wdf_circuit *c) { memset(&c->stats, 0, sizeof c->stats); }
