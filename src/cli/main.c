@@ -682,7 +682,7 @@ static int cmd_run(int argc, char **argv)
         return 2;
     }
     pt_midi *midi = start_midi(&o, session, rig_path, ops, dev);
-    int latency = pt_engine_latency(e);
+    int latency = pt_session_latency(session);
     ops->set_latency(dev, latency);
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
@@ -711,8 +711,8 @@ static int cmd_run(int argc, char **argv)
         struct timespec ts = {0, 20 * 1000000L};
         nanosleep(&ts, NULL);
         pt_session_poll(session);
-        if (dev && pt_engine_latency(e) != latency) {
-            latency = pt_engine_latency(e);
+        if (dev && pt_session_latency(session) != latency) {
+            latency = pt_session_latency(session);
             ops->set_latency(dev, latency);
         }
         clock_gettime(CLOCK_MONOTONIC, &now);

@@ -101,6 +101,14 @@ void pt_session_destroy(pt_session *s)
 }
 
 pt_engine *pt_session_engine(pt_session *s) { return s->e; }
+
+int pt_session_latency(pt_session *s)
+{
+    pthread_mutex_lock(&s->lock);
+    int l = pt_engine_latency(s->e);
+    pthread_mutex_unlock(&s->lock);
+    return l;
+}
 const char *pt_session_library(pt_session *s) { return s->library; }
 
 /* ------------------------------------------------------------ watching */

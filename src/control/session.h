@@ -107,6 +107,10 @@ const char *pt_session_reload_error(pt_session *s);
 /* Clean shutdown: removes the autosave (recovery) file. */
 void pt_session_close_clean(pt_session *s);
 
+/* The latency of the program playing, read under the session's lock (other
+ * threads may be swapping programs). */
+int pt_session_latency(pt_session *s);
+
 pt_engine *pt_session_engine(pt_session *s);
 
 /* Run fn on the rig being played (NULL when none), under the session's lock,

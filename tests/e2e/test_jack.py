@@ -63,6 +63,24 @@ def default_rig_plays_30_s_without_engine_overruns():
     assert int(s["callbacks"]) >= 0.95 * 30 * 48000 / 64, s
 
 
+@test
+def a_10_s_stereo_ir_plays_30_s_without_engine_overruns():
+    import numpy as np
+    from ptest import tmp, write_wav
+    rng = np.random.default_rng(3)
+    t = np.arange(10 * 48000) / 48000
+    ir = rng.standard_normal((len(t), 2)) * np.exp(-t / 2.0)[:, None] * 0.05
+    ir_path, rig = tmp("long_ir.wav"), tmp("long_ir.yaml")
+    write_wav(ir_path, 48000, ir)
+    open(rig, "w").write(f"version: 1\nname: Long IR\nchain:\n  - {{id: verb, type: cab, ir: {ir_path}, params: {{mix_pct: 40}}}}\n")
+    p = run("run", rig, "--backend", "jack", "--seconds", "30", "--no-server", timeout=120)
+    assert p.returncode == 0, p.stderr
+    s = stats(p.stdout)
+    print("  ", [l for l in p.stdout.splitlines() if l.startswith("stats:")][0])
+    assert int(s["overruns"]) == 0, s
+    assert int(s["callbacks"]) >= 0.95 * 30 * 48000 / 64, s
+
+
 def probe(rig):
     pt = subprocess.Popen([PYTONE, "run", rig, "--backend", "jack", "--seconds", "4", "--no-server"],
                           env={**os.environ, "PT_JACK_NO_AUTOCONNECT": "1", "PT_SOURCE_DIR": SRC},
