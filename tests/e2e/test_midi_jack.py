@@ -25,22 +25,12 @@ import time
 
 import numpy as np
 
-from ptest import BUILD, PYTONE, SRC, main, test, tmp
+from ptest import BUILD, PYTONE, SRC, isolate_shm, main, test, tmp
 
 if not shutil.which("jackd"):
     print("jackd is not installed: skipped")
     sys.exit(77)
-# JACK keeps its server registry (at most 8 servers), sockets and shared
-# memory in /dev/shm, and a jackd killed with SIGKILL leaves its entry there
-# for good; once 8 are stale no jackd starts on the machine. Where we may
-# (root, util-linux's unshare), run in a private /dev/shm so neither other
-# tests' leftovers nor ours matter.
-if os.geteuid() == 0 and shutil.which("unshare") and not os.environ.get("PT_PRIVATE_SHM"):
-    r = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c",
-                        'mount -t tmpfs -o size=8g tmpfs /dev/shm && exec "$0" "$@"',
-                        sys.executable, *sys.argv], env={**os.environ, "PT_PRIVATE_SHM": "1"})
-    if r.returncode != 125:  # 125: unshare itself could not run; go on without
-        sys.exit(r.returncode)
+isolate_shm()  # a private /dev/shm: JACK's server registry fills with killed servers
 SEND = os.path.join(BUILD, "jack_midi_send")
 if not os.path.exists(SEND):
     print("jack_midi_send was not built: skipped")
