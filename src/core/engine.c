@@ -359,8 +359,13 @@ static void process_chunk(pt_engine *e, const float *in, float *out_l, float *ou
     meter_update(&e->out, out_l, frames, e->cfg.rate);
 }
 
+_Thread_local int pt_rt_in_callback;
+
 void pt_engine_process(pt_engine *e, const float *in, float *out_l, float *out_r, int frames)
 {
+    /* volatile: the compiler may assume malloc & co. read no globals and
+     * drop a store it sees overwritten after them; the trap must see it */
+    *(volatile int *)&pt_rt_in_callback = 1;
     pt_rt_flush_denormals();
     uint64_t t0 = pt_rt_now_ns();
     for (int off = 0; off < frames;) {
@@ -374,4 +379,5 @@ void pt_engine_process(pt_engine *e, const float *in, float *out_l, float *out_r
     }
     uint64_t t1 = pt_rt_now_ns();
     pt_load_stats_record(&e->load, t1 - t0, (uint64_t)((double)frames * 1e9 / e->cfg.rate));
+    *(volatile int *)&pt_rt_in_callback = 0;
 }

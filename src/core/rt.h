@@ -15,6 +15,11 @@
 #include <xmmintrin.h>
 #endif
 
+/* Non-zero while this thread is inside pt_engine_process: lets a checking
+ * build (tests/rtcheck/trap.c) catch forbidden calls made on the audio
+ * thread. */
+extern _Thread_local int pt_rt_in_callback;
+
 /* RT: set flush-to-zero and denormals-are-zero for this thread. Cheap enough
  * to call at the top of every callback, which also covers host threads that
  * reset the FPU state behind our back. */

@@ -1,12 +1,10 @@
 /* test_rt_safety.c — the audio thread never allocates, frees, locks, sleeps
  * or does file I/O.
  *
- * This program interposes malloc, calloc, realloc, free, pthread_mutex_lock,
- * pthread_cond_wait, open, fopen, read, write, nanosleep and usleep: the
- * definitions below win over libc's for every caller in the process
- * (including the engine library and libc itself). Each one counts a
- * violation when the calling thread is inside the audio callback, then does
- * the real work. The engine then runs on the real virtual device thread for
+ * This program is linked with tests/rtcheck/trap.c, which interposes malloc,
+ * calloc, realloc, free, pthread_mutex_lock, pthread_cond_wait, open, fopen,
+ * read, write, nanosleep and usleep for every caller in the process and
+ * counts each call made inside pt_engine_process. The engine then runs on the real virtual device thread for
  * two seconds while a control thread changes parameters, toggles bypasses
  * and swaps whole rigs in. (Not built into the sanitizer run: ASan owns
  * malloc there.) */
@@ -22,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/rt.h"
 #include "io/backend.h"
 #include "rig/rig.h"
 #include "testutil.h"
@@ -34,86 +33,25 @@ int main(void)
 }
 #else
 
-static _Thread_local int in_audio;
-static atomic_int violations;
-static char last_violation[64];
+#include "rtcheck.h"
 
-static void violation(const char *what)
-{
-    if (!in_audio) return;
-    if (atomic_fetch_add(&violations, 1) == 0)
-        for (int i = 0; i < 63 && what[i]; i++) last_violation[i] = what[i], last_violation[i + 1] = 0;
-}
-
-extern void *__libc_malloc(size_t);
-extern void *__libc_calloc(size_t, size_t);
-extern void *__libc_realloc(void *, size_t);
-extern void __libc_free(void *);
-
-void *malloc(size_t n) { violation("malloc"); return __libc_malloc(n); }
-void *calloc(size_t a, size_t b) { violation("calloc"); return __libc_calloc(a, b); }
-void *realloc(void *p, size_t n) { violation("realloc"); return __libc_realloc(p, n); }
-void free(void *p) { if (p) violation("free"); __libc_free(p); }
-
-static int (*real_pthread_mutex_lock)(pthread_mutex_t *);
-static int (*real_pthread_cond_wait)(pthread_cond_t *, pthread_mutex_t *);
-static ssize_t (*real_read)(int, void *, size_t);
-static ssize_t (*real_write)(int, const void *, size_t);
-static int (*real_open)(const char *, int, ...);
-static FILE *(*real_fopen)(const char *, const char *);
-static int (*real_nanosleep)(const struct timespec *, struct timespec *);
-static int (*real_usleep)(useconds_t);
-
-static void resolve(void)
-{
-    real_pthread_mutex_lock = dlsym(RTLD_NEXT, "pthread_mutex_lock");
-    real_pthread_cond_wait = dlvsym(RTLD_NEXT, "pthread_cond_wait", "GLIBC_2.3.2");
-    if (!real_pthread_cond_wait) real_pthread_cond_wait = dlsym(RTLD_NEXT, "pthread_cond_wait");
-    real_read = dlsym(RTLD_NEXT, "read");
-    real_write = dlsym(RTLD_NEXT, "write");
-    real_open = dlsym(RTLD_NEXT, "open");
-    real_fopen = dlsym(RTLD_NEXT, "fopen");
-    real_nanosleep = dlsym(RTLD_NEXT, "nanosleep");
-    real_usleep = dlsym(RTLD_NEXT, "usleep");
-}
-
-int pthread_mutex_lock(pthread_mutex_t *m) { violation("pthread_mutex_lock"); return real_pthread_mutex_lock(m); }
-int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m) { violation("pthread_cond_wait"); return real_pthread_cond_wait(c, m); }
-ssize_t read(int fd, void *b, size_t n) { violation("read"); return real_read(fd, b, n); }
-ssize_t write(int fd, const void *b, size_t n) { violation("write"); return real_write(fd, b, n); }
-int open(const char *p, int flags, ...)
-{
-    violation("open");
-    va_list ap;
-    va_start(ap, flags);
-    int mode = va_arg(ap, int);
-    va_end(ap);
-    return real_open(p, flags, mode);
-}
-FILE *fopen(const char *p, const char *m) { violation("fopen"); return real_fopen(p, m); }
-int nanosleep(const struct timespec *a, struct timespec *b) { violation("nanosleep"); return real_nanosleep(a, b); }
-int usleep(useconds_t us) { violation("usleep"); return real_usleep(us); }
-
-/* The device calls this; only the engine runs inside the flag. */
+/* The device calls this: pt_engine_process marks the thread itself. */
 static void audio_callback(void *user, const float *in, float *l, float *r, int frames)
 {
-    in_audio = 1;
     pt_engine_process(user, in, l, r, frames);
-    in_audio = 0;
 }
 
 /* The trap itself works: a malloc inside the flag is seen. */
 static void the_trap_sees_an_allocation(void **state)
 {
     (void)state;
-    int before = atomic_load(&violations);
-    in_audio = 1;
-    void *p = malloc(16);
-    in_audio = 0;
+    int before = pt_rtcheck_violations();
+    *(volatile int *)&pt_rt_in_callback = 1;
+    void *volatile p = malloc(16);
+    *(volatile int *)&pt_rt_in_callback = 0;
     free(p);
-    assert_int_equal(atomic_load(&violations), before + 1);
-    atomic_store(&violations, 0);
-    last_violation[0] = 0;
+    assert_int_equal(pt_rtcheck_violations(), before + 1);
+    pt_rtcheck_clear();
 }
 
 static void the_audio_thread_never_allocates_locks_or_does_io(void **state)
@@ -172,9 +110,9 @@ static void the_audio_thread_never_allocates_locks_or_does_io(void **state)
     pt_load_summary sum;
     pt_engine_load(e, &sum);
     print_message("%llu callbacks, %d control rounds, violations: %d %s\n",
-                  (unsigned long long)sum.callbacks, i, atomic_load(&violations), last_violation);
+                  (unsigned long long)sum.callbacks, i, pt_rtcheck_violations(), pt_rtcheck_first());
     assert_true(sum.callbacks > 1000);
-    assert_int_equal(atomic_load(&violations), 0);
+    assert_int_equal(pt_rtcheck_violations(), 0);
     pt_engine_destroy(e);
     pt_chain_free(c);
     pt_rig_free(rig);
@@ -183,7 +121,6 @@ static void the_audio_thread_never_allocates_locks_or_does_io(void **state)
 
 int main(void)
 {
-    resolve();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(the_trap_sees_an_allocation),
         cmocka_unit_test(the_audio_thread_never_allocates_locks_or_does_io),
