@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/rt.h"
 #include "backend.h"
 
 typedef struct jdev {
@@ -87,6 +88,7 @@ static int j_process(jack_nframes_t nframes, void *arg)
     jack_nframes_t now = jack_last_frame_time(d->client);
     d->frames_done += (jack_nframes_t)(now - d->last_frame); /* also counts cycles we missed */
     d->last_frame = now;
+    *(volatile int *)&pt_rt_in_callback = 1; /* MIDI is audio-thread work too (rtcheck) */
     if (d->midi_in) { /* MIDI first, with each event's frame in this block */
         void *buf = jack_port_get_buffer(d->midi_in, nframes);
         jack_nframes_t n = jack_midi_get_event_count(buf);
@@ -105,6 +107,7 @@ static int j_process(jack_nframes_t nframes, void *arg)
         while (d->midi_src && (len = d->midi_src(d->midi_user, msg)) > 0)
             if (jack_midi_event_write(buf, 0, msg, (size_t)len) != 0) break; /* full: the rest waits */
     }
+    *(volatile int *)&pt_rt_in_callback = 0;
     const float *in = jack_port_get_buffer(d->in, nframes);
     float *l = jack_port_get_buffer(d->out_l, nframes);
     float *r = jack_port_get_buffer(d->out_r, nframes);

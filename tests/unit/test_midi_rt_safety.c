@@ -4,11 +4,9 @@
  * locks or sleeps, while the MIDI thread maps a stream of CCs, program
  * changes, clock and SysEx through the session and the engine.
  *
- * The same trap as test_rt_safety.c: malloc, calloc, realloc, free,
- * pthread_mutex_lock and nanosleep are interposed and count a call made by
- * a thread inside the "audio" region. (Skipped under AddressSanitizer,
- * which owns malloc.) */
-#include <dlfcn.h>
+ * Linked with tests/rtcheck/trap.c (as test_rt_safety is): malloc, free,
+ * locks, sleeps and file I/O count a violation on a thread marked as the
+ * audio thread. (Skipped under AddressSanitizer, which owns malloc.) */
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -22,6 +20,8 @@
 #include "midi/midi.h"
 #include "testutil.h"
 
+#include "core/rt.h"
+
 #if defined(__SANITIZE_ADDRESS__)
 int main(void)
 {
@@ -30,53 +30,22 @@ int main(void)
 }
 #else
 
-static _Thread_local int in_audio;
-static atomic_int violations;
-static char last_violation[64];
+#include "rtcheck.h"
 
-static void violation(const char *what)
-{
-    if (!in_audio) return;
-    if (atomic_fetch_add(&violations, 1) == 0)
-        for (int i = 0; i < 63 && what[i]; i++) last_violation[i] = what[i], last_violation[i + 1] = 0;
-}
-
-extern void *__libc_malloc(size_t);
-extern void *__libc_calloc(size_t, size_t);
-extern void *__libc_realloc(void *, size_t);
-extern void __libc_free(void *);
-
-void *malloc(size_t n) { violation("malloc"); return __libc_malloc(n); }
-void *calloc(size_t a, size_t b) { violation("calloc"); return __libc_calloc(a, b); }
-void *realloc(void *p, size_t n) { violation("realloc"); return __libc_realloc(p, n); }
-void free(void *p) { if (p) violation("free"); __libc_free(p); }
-
-static int (*real_lock)(pthread_mutex_t *);
-static int (*real_nanosleep)(const struct timespec *, struct timespec *);
-
-int pthread_mutex_lock(pthread_mutex_t *m)
-{
-    violation("pthread_mutex_lock");
-    if (!real_lock) real_lock = dlsym(RTLD_NEXT, "pthread_mutex_lock");
-    return real_lock(m);
-}
-
-int nanosleep(const struct timespec *a, struct timespec *b)
-{
-    violation("nanosleep");
-    if (!real_nanosleep) real_nanosleep = dlsym(RTLD_NEXT, "nanosleep");
-    return real_nanosleep(a, b);
-}
+/* What the JACK callback does around the engine: host MIDI in and out,
+ * marked as audio-thread work as backend_jack.c marks it. */
+static void enter(void) { *(volatile int *)&pt_rt_in_callback = 1; }
+static void leave(void) { *(volatile int *)&pt_rt_in_callback = 0; }
 
 static void the_trap_sees_an_allocation(void **state)
 {
     (void)state;
-    in_audio = 1;
-    void *p = malloc(16);
-    in_audio = 0;
+    enter();
+    void *volatile p = malloc(16); /* volatile: the compiler may not drop the pair */
+    leave();
     free(p);
-    assert_int_equal(atomic_exchange(&violations, 0), 1);
-    last_violation[0] = 0;
+    assert_int_equal(pt_rtcheck_violations(), 1);
+    pt_rtcheck_clear();
 }
 
 static void midi_on_the_audio_thread_is_real_time_safe(void **state)
@@ -116,12 +85,12 @@ static void midi_on_the_audio_thread_is_real_time_safe(void **state)
             for (int k = 0; k < 20; k++) bytes[n++] = (unsigned char)k;
             bytes[n++] = 0xF7;
         }
-        in_audio = 1;
+        enter();
         pt_midi_host_in(m, bytes, (size_t)n, (int)(seed % 64), (uint64_t)b * 1333333ull);
         unsigned char o[3];
         while (pt_midi_host_out(m, o) > 0) out_msgs++;
-        pt_engine_process(e, x, l, r, 64);
-        in_audio = 0;
+        leave();
+        pt_engine_process(e, x, l, r, 64); /* marks itself */
         if (b % 8 == 0) {
             pt_session_poll(s);
             struct timespec ts = {0, 200000};
@@ -130,8 +99,8 @@ static void midi_on_the_audio_thread_is_real_time_safe(void **state)
     }
     cJSON *st = pt_midi_state(m);
     print_message("handled %.0f MIDI messages, %d sent out; %d violations%s%s\n",
-                  cJSON_GetObjectItem(st, "handled")->valuedouble, out_msgs, atomic_load(&violations),
-                  atomic_load(&violations) ? ", first: " : "", last_violation);
+                  cJSON_GetObjectItem(st, "handled")->valuedouble, out_msgs, pt_rtcheck_violations(),
+                  pt_rtcheck_violations() ? ", first: " : "", pt_rtcheck_first());
     assert_true(cJSON_GetObjectItem(st, "handled")->valuedouble > 3000);
     cJSON_Delete(st);
     pt_midi_destroy(m);
@@ -139,7 +108,7 @@ static void midi_on_the_audio_thread_is_real_time_safe(void **state)
     pt_engine_destroy(e);
     pt_diags_free(&d);
     unlink(rig);
-    assert_int_equal(atomic_load(&violations), 0);
+    assert_int_equal(pt_rtcheck_violations(), 0);
 }
 
 int main(void)
