@@ -4,13 +4,14 @@
 #                sanitizer build of the unit tests)
 #   make bench   performance figures, printed
 #   make fuzz    every parser under libFuzzer, FUZZ_SECONDS each (default 300)
+#   make ui      build the web UI (ui/dist) when Node is there
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 RIG ?= rigs/default.yaml
 ARGS ?=
 
-.PHONY: all deps build run test test-unit test-asan bench fuzz clean
+.PHONY: all deps build ui run test test-unit test-asan bench fuzz clean
 
 all: build
 
@@ -23,7 +24,10 @@ $(BUILD)/CMakeCache.txt:
 build: $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j$(JOBS)
 
-run: deps build
+ui:
+	@./scripts/build_ui.sh || true
+
+run: deps build ui
 	./scripts/run.sh $(BUILD)/pytone $(RIG) $(ARGS)
 
 $(ASAN_BUILD)/CMakeCache.txt:

@@ -10,6 +10,7 @@ DEBIAN_PKGS=(
   libjack-jackd2-dev jackd2 portaudio19-dev libasound2-dev
   libcmocka-dev libcivetweb-dev libkissfft-dev jconvolver librtmidi-dev
   python3 python3-numpy python3-scipy python3-yaml ngspice
+  chromium
 )
 BREW_PKGS=(cmake pkg-config libsndfile libyaml cjson libsamplerate jack portaudio cmocka)
 

@@ -23,6 +23,7 @@
 #include "io/backend.h"
 #include "midi/midi.h"
 #include "rig/rig.h"
+#include "open_ui.h"
 #include "target.h"
 
 #define DEFAULT_RIG "rigs/default.yaml"
@@ -653,7 +654,22 @@ static int cmd_run(int argc, char **argv)
     pt_session_config sc = {.library_dir = libdir, .autosave_path = recovery[0] ? recovery : NULL,
                             .watch = o.watch};
     pt_session *session = e ? pt_session_create(e, &sc, &err) : NULL;
-    if (!session || pt_session_use_rig(session, rig, &err) != 0) {
+    int started;
+    if (session && pt_is_setlist(rig_path)) {
+        /* a setlist goes to the session whole, so its slots can be switched
+         * (MIDI program change, UI); it starts on its first rig, built
+         * again here as the session's own */
+        pt_diags sd;
+        pt_diags_init(&sd);
+        started = pt_session_load(session, rig_path, &sd) == 0;
+        if (!started && sd.n) err = sd.items[0];
+        pt_diags_free(&sd);
+        pt_rig_free(rig);
+        rig = NULL;
+    } else {
+        started = session && pt_session_use_rig(session, rig, &err) == 0;
+    }
+    if (!started) {
         char buf[2048];
         pt_error_format(&err, buf, sizeof buf);
         fprintf(stderr, "pytone run: %s\n", buf);
@@ -663,14 +679,6 @@ static int cmd_run(int argc, char **argv)
         pt_rig_free(rig);
         free(libdir);
         return 1;
-    }
-    /* the session owns the rig from here on; a setlist is loaded whole so
-     * program changes can select its slots */
-    if (pt_is_setlist(rig_path)) {
-        pt_diags sd;
-        pt_diags_init(&sd);
-        if (pt_session_load(session, rig_path, &sd) != 0) pt_diags_print(&sd, stderr);
-        pt_diags_free(&sd);
     }
     pt_server *server = NULL; /* the control protocol: docs/control-protocol.md */
     if (!o.no_server && !(server = pt_server_start(session, o.port, &err))) {
@@ -802,6 +810,7 @@ static const char *main_help =
     "  validate RIG...           check rig files\n"
     "  devices                   list audio devices\n"
     "  midi-devices              list MIDI inputs\n"
+    "  ui [--port N]             open the web UI of a running engine\n"
     "\n"
     "'pytone COMMAND --help' tells more. 'pytone --version' prints the version.\n";
 
@@ -820,6 +829,8 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "validate")) return cmd_validate(argc - 2, argv + 2);
     if (!strcmp(cmd, "devices")) return cmd_devices(argc - 2, argv + 2);
     if (!strcmp(cmd, "midi-devices")) return cmd_midi_devices(argc - 2, argv + 2);
-    fprintf(stderr, "pytone: unknown command '%s' (run, render, bench, validate, devices, midi-devices)\n", cmd);
+    if (!strcmp(cmd, "ui")) return cmd_ui(argc - 2, argv + 2);
+    if (!strcmp(cmd, "app")) return cmd_app(argc - 2, argv + 2);
+    fprintf(stderr, "pytone: unknown command '%s' (run, render, bench, validate, devices, midi-devices, ui)\n", cmd);
     return 2;
 }

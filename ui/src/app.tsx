@@ -1,0 +1,200 @@
+// app.tsx — the page: a header (rig, unsaved mark, save, undo/redo, A/B,
+// connection), views (edit, browse, perform, tuner), messages, and a file
+// drop target for importing captures, IRs and circuits.
+
+import { useEffect, useState } from 'preact/hooks';
+import { app, abRecall, abStore, redo, save, undo, useApp, type View, say } from './store';
+import { Bin, Chain, Palette } from './chain';
+import { Browser, Editor, Meters, Perform, Scenes, Tuner, saveAs } from './panels';
+
+const VIEWS: [View, string, string][] = [
+  ['edit', 'Edit', '1'],
+  ['browse', 'Rigs', '2'],
+  ['perform', 'Perform', '3'],
+  ['tuner', 'Tuner', '4'],
+];
+
+function Header() {
+  const { state, status, rig, view, canUndo, canRedo, undoLabel, redoLabel, ab } = useApp();
+  return (
+    <header class="top">
+      <div class="brand">PyTone FX</div>
+      <div class="rig-title" data-testid="rig-title">
+        <span data-testid="rig-name">{rig?.name ?? '—'}</span>
+        {state?.dirty && (
+          <span class="dirty" data-testid="dirty" title="unsaved changes">
+            ●
+          </span>
+        )}
+        <small class="dim">{state?.path?.split('/').pop()}</small>
+      </div>
+      <nav class="views" role="tablist">
+        {VIEWS.map(([v, label]) => (
+          <button role="tab" aria-selected={view === v} class={view === v ? 'active' : ''} data-testid={`view-${v}`} onClick={() => app.set({ view: v })}>
+            {label}
+          </button>
+        ))}
+      </nav>
+      <div class="actions">
+        <button data-testid="undo" disabled={!canUndo} title={canUndo ? `Undo ${undoLabel} (Ctrl+Z)` : 'Undo'} onClick={undo}>
+          ↶
+        </button>
+        <button data-testid="redo" disabled={!canRedo} title={canRedo ? `Redo ${redoLabel} (Ctrl+Shift+Z)` : 'Redo'} onClick={redo}>
+          ↷
+        </button>
+        <button data-testid="save" disabled={!rig} title="Save (Ctrl+S)" onClick={() => save()}>
+          Save
+        </button>
+        <button data-testid="save-as" disabled={!rig} onClick={saveAs}>
+          Save as…
+        </button>
+        <span class="ab" title="A/B compare: store two versions, switch between them">
+          {(['a', 'b'] as const).map((s) => (
+            <button
+              data-testid={`ab-${s}`}
+              class={ab.showing === s ? 'active' : ''}
+              onClick={() => (ab[s] ? abRecall(s) : abStore(s))}
+              onContextMenu={(e) => {
+                e.preventDefault();
+                abStore(s);
+              }}
+              title={ab[s] ? `recall ${s.toUpperCase()} (right-click: store again)` : `store the current sound as ${s.toUpperCase()}`}
+            >
+              {s.toUpperCase()}
+              {ab[s] ? '' : '+'}
+            </button>
+          ))}
+        </span>
+      </div>
+      <div class={`conn ${status}`} data-testid="conn" data-status={status} title={`engine: ${status}`}>
+        {status === 'open' ? 'connected' : status === 'connecting' ? 'connecting…' : 'engine offline — retrying'}
+      </div>
+    </header>
+  );
+}
+
+function Toast() {
+  const { message } = useApp();
+  const [, tick] = useState(0);
+  useEffect(() => {
+    if (!message) return;
+    const t = setTimeout(() => tick((n) => n + 1), 5000);
+    return () => clearTimeout(t);
+  }, [message]);
+  if (!message || Date.now() - message.time > 5000) return null;
+  return (
+    <div class={`toast ${message.error ? 'error' : ''}`} role="status" data-testid="toast">
+      {message.text}
+    </div>
+  );
+}
+
+/** Files dropped on the page go to the engine's library: `POST /api/import`
+ * (name and kind in the query, the file as the body); the engine answers
+ * {"ok": true, "path": "irs/x.wav"}. Engines without it answer 404. */
+async function importFiles(files: FileList) {
+  for (const f of Array.from(files)) {
+    const kind = assetKind(f.name);
+    if (!kind) {
+      say(`${f.name}: not a capture (.nam), an IR (.wav, .flac, .aif), a circuit or a rig (.yaml)`, true);
+      continue;
+    }
+    try {
+      const r = await fetch(`/api/import?kind=${kind}&name=${encodeURIComponent(f.name)}`, { method: 'POST', body: f });
+      const j = await r.json().catch(() => null);
+      if (r.status === 404 || !j) say(`Importing files needs the engine's POST /api/import, which this engine does not have yet`, true);
+      else if (!j.ok) say(`${f.name}: ${j.error}`, true);
+      else say(`Imported ${f.name} as ${j.path}`);
+    } catch (err) {
+      say(`${f.name}: ${err instanceof Error ? err.message : err}`, true);
+    }
+  }
+}
+
+/** The library kind of a dropped file, as node types name them
+ * (pt_asset_def.kind: "nam", "ir", "circuit"); a .yaml may be a rig or a
+ * circuit, which the engine tells apart ("auto"). */
+export function assetKind(name: string): 'nam' | 'ir' | 'circuit' | 'auto' | null {
+  if (/\.nam$/i.test(name)) return 'nam';
+  if (/\.(wav|flac|aiff?)$/i.test(name)) return 'ir';
+  if (/\.(ya?ml)$/i.test(name)) return 'auto';
+  return null;
+}
+
+export function App() {
+  const { rig, view, status } = useApp();
+  const [dropping, setDropping] = useState(false);
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const mod = e.ctrlKey || e.metaKey;
+      const tag = (e.target as HTMLElement)?.tagName;
+      if (mod && e.key.toLowerCase() === 'z' && tag !== 'INPUT') {
+        e.preventDefault();
+        e.shiftKey ? redo() : undo();
+      } else if (mod && e.key.toLowerCase() === 'y') {
+        e.preventDefault();
+        redo();
+      } else if (mod && e.key.toLowerCase() === 's') {
+        e.preventDefault();
+        save();
+      } else if (e.altKey && ['1', '2', '3', '4'].includes(e.key)) {
+        app.set({ view: VIEWS[Number(e.key) - 1][0] });
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+  return (
+    <div
+      class={`app view-${view} ${dropping ? 'file-over' : ''} ${status !== 'open' ? 'is-offline' : ''}`}
+      onDragOver={(e) => {
+        if (e.dataTransfer?.types.includes('Files')) {
+          e.preventDefault();
+          setDropping(true);
+        }
+      }}
+      onDragLeave={(e) => e.target === e.currentTarget && setDropping(false)}
+      onDrop={(e) => {
+        if (e.dataTransfer?.files.length) {
+          e.preventDefault();
+          setDropping(false);
+          importFiles(e.dataTransfer.files);
+        }
+      }}
+    >
+      <Header />
+      {status !== 'open' && !rig && <div class="offline">Waiting for the engine at {location.host}…</div>}
+      {rig && view === 'edit' && (
+        <main class="edit">
+          <aside class="left">
+            <Palette />
+          </aside>
+          <div class="center">
+            <Chain rig={rig} />
+            <Bin />
+            <Editor rig={rig} />
+          </div>
+          <aside class="right">
+            <Meters />
+            <Scenes rig={rig} />
+          </aside>
+        </main>
+      )}
+      {view === 'browse' && (
+        <main class="browse">
+          <Browser />
+          <aside class="right">
+            <Meters />
+          </aside>
+        </main>
+      )}
+      {rig && view === 'perform' && <Perform rig={rig} />}
+      {rig && view === 'tuner' && (
+        <main class="tuner-view">
+          <Tuner rig={rig} />
+        </main>
+      )}
+      <Toast />
+    </div>
+  );
+}

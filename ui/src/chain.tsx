@@ -1,0 +1,383 @@
+// chain.tsx — the graph, left to right: blocks, parallel branches as lanes
+// with their mix levels, drop gaps between blocks. Drag a type from the
+// palette into a gap to add it; drag a block into a gap to move it, onto a
+// block's "parallel" strip to put both in a new split, onto the bin to
+// remove it.
+
+import { useState } from 'preact/hooks';
+import { app, edit, send, useMeters } from './store';
+import {
+  type Rig,
+  type RigItem,
+  type RigSplit,
+  find,
+  freshId,
+  isSplit,
+  itemId,
+  measure,
+  moveIsNoop,
+  movePosition,
+  positionAt,
+} from './graph';
+import { addNodeEdit, moveEdit, parallelEdit, removeEdit, setBranchEdit, setBypassEdit } from './undo';
+
+export const DT_TYPE = 'application/x-pytone-type';
+export const DT_NODE = 'application/x-pytone-node';
+
+/** What is being dragged (dataTransfer cannot be read during dragover). */
+export let dragging: { type?: string; node?: string } | null = null;
+export function setDragging(d: { type?: string; node?: string } | null) {
+  dragging = d;
+  document.body.classList.toggle('dragging', !!d);
+}
+
+function readDrop(e: DragEvent): { type?: string; node?: string } | null {
+  const dt = e.dataTransfer;
+  const type = dt?.getData(DT_TYPE) || dragging?.type;
+  const node = dt?.getData(DT_NODE) || dragging?.node;
+  if (type) return { type };
+  if (node) return { node };
+  return null;
+}
+
+/** Files for a new node whose type needs them (cab: an IR, nam: a capture,
+ * circuit: a circuit file): the first of that kind in the library when the
+ * engine can list them, else the user types a path. null: cancelled. */
+export async function askAssets(type: string): Promise<{ [name: string]: string } | null> {
+  const t = app.value.types.get(type);
+  const out: { [name: string]: string } = {};
+  const need = (t?.assets ?? []).filter((a) => a.required);
+  if (!need.length) return out;
+  let listed: { path: string; kind: string }[] = [];
+  try {
+    listed = (await send('list_assets', {})).assets as { path: string; kind: string }[];
+  } catch {
+    /* an engine without list_assets: ask */
+  }
+  for (const a of need) {
+    const first = listed.find((f) => f.kind === a.kind)?.path ?? '';
+    const path = prompt(`${type} needs a file for '${a.name}' (${a.kind}), a path in the rig library`, first)?.trim();
+    if (!path) return null;
+    out[a.name] = path;
+  }
+  return out;
+}
+
+async function dropInGap(rig: Rig, chain: RigItem[], index: number, split: string | null, branch: number, e: DragEvent) {
+  const d = readDrop(e);
+  setDragging(null);
+  if (!d) return;
+  if (d.type) {
+    const id = freshId(rig.chain, d.type);
+    const assets = await askAssets(d.type);
+    if (!assets) return;
+    if (await edit(addNodeEdit(d.type, id, positionAt(chain, index, split, branch), assets))) app.set({ selected: id });
+  } else if (d.node) {
+    if (moveIsNoop(rig, d.node, chain, index)) return;
+    // a split cannot go inside itself
+    if (split && (split === d.node || isInside(rig, d.node, split))) return;
+    await edit(moveEdit(rig, d.node, movePosition(rig, d.node, chain, index, split, branch)));
+  }
+}
+
+function isInside(rig: Rig, outer: string, id: string): boolean {
+  const p = find(rig.chain, outer);
+  const it = p?.chain[p.index];
+  return !!it && isSplit(it) && !!find(it.branches.flatMap((b) => b.chain), id);
+}
+
+async function dropParallel(rig: Rig, target: string, e: DragEvent) {
+  const d = readDrop(e);
+  setDragging(null);
+  if (!d || d.node === target) return;
+  const splitId = freshId(rig.chain, 'split');
+  if (d.type) {
+    const id = freshId(rig.chain, d.type);
+    const assets = await askAssets(d.type);
+    if (!assets) return;
+    if (await edit(parallelEdit(rig, target, splitId, { type: d.type, id, assets }))) app.set({ selected: id });
+  } else if (d.node) {
+    if (isInside(rig, d.node, target)) return;
+    await edit(parallelEdit(rig, target, splitId, { move: d.node }));
+  }
+}
+
+function Gap({ rig, chain, index, split, branch }: { rig: Rig; chain: RigItem[]; index: number; split: string | null; branch: number }) {
+  const [over, setOver] = useState(false);
+  const where = split ? `${split}-${branch}-${index}` : `main-${index}`;
+  return (
+    <div
+      class={`gap ${over ? 'over' : ''}`}
+      data-testid={`gap-${where}`}
+      onDragOver={(e) => {
+        e.preventDefault();
+        setOver(true);
+      }}
+      onDragLeave={() => setOver(false)}
+      onDrop={(e) => {
+        e.preventDefault();
+        setOver(false);
+        dropInGap(rig, chain, index, split, branch, e);
+      }}
+    >
+      <div class="gap-line" />
+    </div>
+  );
+}
+
+function BlockMeter({ id }: { id: string }) {
+  const m = useMeters();
+  const peak = m?.nodes[id]?.peak ?? 0;
+  const db = 20 * Math.log10(peak + 1e-9);
+  const w = Math.max(0, Math.min(1, (db + 60) / 60));
+  return (
+    <div class="block-meter" data-testid={`meter-${id}`} data-peak={peak.toFixed(4)}>
+      <div class={`bar ${db > -1 ? 'hot' : ''}`} style={{ transform: `scaleX(${w})` }} />
+    </div>
+  );
+}
+
+function Block({ rig, node }: { rig: Rig; node: RigItem & { id: string; type: string; bypass: boolean } }) {
+  const { selected, types } = app.value;
+  const [over, setOver] = useState(false);
+  const t = types.get(node.type);
+  return (
+    <div class="block-wrap">
+      <div
+        class={`block ${selected === node.id ? 'selected' : ''} ${node.bypass ? 'bypassed' : ''}`}
+        data-testid={`block-${node.id}`}
+        data-type={node.type}
+        draggable
+        tabIndex={0}
+        role="button"
+        aria-pressed={selected === node.id}
+        aria-label={`${node.id} (${node.type})${node.bypass ? ', bypassed' : ''}`}
+        title={t?.summary}
+        onDragStart={(e) => {
+          e.dataTransfer?.setData(DT_NODE, node.id);
+          if (e.dataTransfer) e.dataTransfer.effectAllowed = 'move';
+          setDragging({ node: node.id });
+        }}
+        onDragEnd={() => setDragging(null)}
+        onClick={() => app.set({ selected: node.id })}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter' || e.key === ' ') {
+            e.preventDefault();
+            app.set({ selected: node.id });
+          } else if (e.key === 'Delete') {
+            e.preventDefault();
+            edit(removeEdit(rig, node.id));
+          } else if (e.altKey && (e.key === 'ArrowLeft' || e.key === 'ArrowRight')) {
+            e.preventDefault();
+            const p = find(rig.chain, node.id);
+            if (!p) return;
+            const to = e.key === 'ArrowLeft' ? p.index - 1 : p.index + 2;
+            if (to < 0 || to > p.chain.length) return;
+            edit(moveEdit(rig, node.id, movePosition(rig, node.id, p.chain, to, p.split, p.branch)));
+          }
+        }}
+      >
+        <div class="block-head">
+          <button
+            class={`bypass-btn ${node.bypass ? '' : 'on'}`}
+            title={node.bypass ? 'bypassed: click to enable' : 'on: click to bypass'}
+            aria-label={`${node.bypass ? 'enable' : 'bypass'} ${node.id}`}
+            data-testid={`bypass-${node.id}`}
+            onClick={(e) => {
+              e.stopPropagation();
+              edit(setBypassEdit(rig, node.id, !node.bypass));
+            }}
+          />
+          <span class="block-type">{node.type}</span>
+        </div>
+        <div class="block-id">{node.id}</div>
+        <BlockMeter id={node.id} />
+      </div>
+      <div
+        class={`parallel-zone ${over ? 'over' : ''}`}
+        data-testid={`parallel-${node.id}`}
+        title="drop here to run in parallel with this block"
+        onDragOver={(e) => {
+          e.preventDefault();
+          setOver(true);
+        }}
+        onDragLeave={() => setOver(false)}
+        onDrop={(e) => {
+          e.preventDefault();
+          setOver(false);
+          dropParallel(rig, node.id, e);
+        }}
+      >
+        ∥ parallel
+      </div>
+    </div>
+  );
+}
+
+/** A number typed in place: what is typed survives re-renders until Enter or leaving the field. */
+function NumberField(p: { value: number; min: number; max: number; step: number; label: string; testid?: string; onCommit: (v: number) => void }) {
+  const [text, setText] = useState<string | null>(null);
+  const commit = () => {
+    if (text === null) return;
+    const v = Number(text);
+    setText(null);
+    if (text.trim() !== '' && isFinite(v) && v >= p.min && v <= p.max && v !== p.value) p.onCommit(v);
+  };
+  return (
+    <input
+      type="number"
+      min={p.min}
+      max={p.max}
+      step={p.step}
+      value={text ?? String(p.value)}
+      aria-label={p.label}
+      data-testid={p.testid}
+      onInput={(e) => setText((e.target as HTMLInputElement).value)}
+      onKeyDown={(e) => e.key === 'Enter' && commit()}
+      onBlur={commit}
+    />
+  );
+}
+
+function Lane({ rig, split, b }: { rig: Rig; split: RigSplit; b: number }) {
+  const br = split.branches[b];
+  return (
+    <div class="lane" data-testid={`lane-${split.split}-${b}`} style={{ flexGrow: measure(br.chain).h }}>
+      <div class="lane-mix">
+        <label title="lane level (dB)">
+          dB
+          <NumberField
+            value={br.level_db}
+            min={-96}
+            max={24}
+            step={0.5}
+            label={`${split.split} lane ${b + 1} level dB`}
+            testid={`lane-level-${split.split}-${b}`}
+            onCommit={(v) => edit(setBranchEdit(rig, split.split, b, v, br.pan))}
+          />
+        </label>
+        <label title="lane pan (-1 left, 1 right)">
+          pan
+          <NumberField
+            value={br.pan}
+            min={-1}
+            max={1}
+            step={0.1}
+            label={`${split.split} lane ${b + 1} pan`}
+            testid={`lane-pan-${split.split}-${b}`}
+            onCommit={(v) => edit(setBranchEdit(rig, split.split, b, br.level_db, v))}
+          />
+        </label>
+      </div>
+      <Row rig={rig} chain={br.chain} split={split.split} branch={b} />
+    </div>
+  );
+}
+
+function Split({ rig, split }: { rig: Rig; split: RigSplit }) {
+  return (
+    <div class="split" data-testid={`split-${split.split}`}>
+      <div class="split-head">
+        <span>{split.split}</span>
+        <button
+          class="icon"
+          title="remove this split and what is in it"
+          aria-label={`remove split ${split.split}`}
+          onClick={() => edit(removeEdit(rig, split.split))}
+        >
+          ✕
+        </button>
+      </div>
+      <div class="lanes">
+        {split.branches.map((_, b) => (
+          <Lane rig={rig} split={split} b={b} />
+        ))}
+      </div>
+    </div>
+  );
+}
+
+function Row({ rig, chain, split, branch }: { rig: Rig; chain: RigItem[]; split: string | null; branch: number }) {
+  const out = [<Gap rig={rig} chain={chain} index={0} split={split} branch={branch} />];
+  chain.forEach((it, i) => {
+    out.push(isSplit(it) ? <Split rig={rig} split={it} /> : <Block rig={rig} node={it} />);
+    out.push(<Gap rig={rig} chain={chain} index={i + 1} split={split} branch={branch} />);
+  });
+  if (!chain.length && split) out.push(<div class="lane-empty">dry</div>);
+  return <div class="row">{out}</div>;
+}
+
+export function Chain({ rig }: { rig: Rig }) {
+  return (
+    <div class="chain" data-testid="chain">
+      <div class="io">IN</div>
+      <Row rig={rig} chain={rig.chain} split={null} branch={0} />
+      <div class="io">OUT</div>
+    </div>
+  );
+}
+
+export function Bin() {
+  const [over, setOver] = useState(false);
+  return (
+    <div
+      class={`bin ${over ? 'over' : ''}`}
+      data-testid="bin"
+      onDragOver={(e) => {
+        e.preventDefault();
+        setOver(true);
+      }}
+      onDragLeave={() => setOver(false)}
+      onDrop={(e) => {
+        e.preventDefault();
+        setOver(false);
+        const d = readDrop(e);
+        setDragging(null);
+        const rig = app.value.rig;
+        if (rig && d?.node) edit(removeEdit(rig, d.node));
+      }}
+    >
+      drop a block here to remove it
+    </div>
+  );
+}
+
+export function Palette() {
+  const { types } = app.value;
+  return (
+    <div class="palette" aria-label="node types">
+      <h3>Blocks</h3>
+      <p class="hint">Drag into the chain, or press Enter to add at the end.</p>
+      {[...types.values()].map((t) => (
+        <div
+          class="palette-item"
+          draggable
+          tabIndex={0}
+          role="button"
+          data-testid={`palette-${t.name}`}
+          title={t.summary}
+          onDragStart={(e) => {
+            e.dataTransfer?.setData(DT_TYPE, t.name);
+            if (e.dataTransfer) e.dataTransfer.effectAllowed = 'copy';
+            setDragging({ type: t.name });
+          }}
+          onDragEnd={() => setDragging(null)}
+          onKeyDown={async (e) => {
+            const rig = app.value.rig;
+            if ((e.key === 'Enter' || e.key === ' ') && rig) {
+              e.preventDefault();
+              const id = freshId(rig.chain, t.name);
+              const assets = await askAssets(t.name);
+              if (assets && (await edit(addNodeEdit(t.name, id, positionAt(rig.chain, rig.chain.length, null, 0), assets)))) app.set({ selected: id });
+            }
+          }}
+        >
+          <span class="palette-name">{t.name}</span>
+          <span class="palette-sum">{t.summary.split(':')[0]}</span>
+        </div>
+      ))}
+    </div>
+  );
+}
+
+export { itemId };
