@@ -21,6 +21,7 @@
 #include "core/rt.h"
 #include "io/audiofile.h"
 #include "io/backend.h"
+#include "midi/midi.h"
 #include "rig/rig.h"
 #include "open_ui.h"
 #include "target.h"
@@ -36,6 +37,7 @@ typedef struct opts {
     const char *pos[8];
     int n_pos;
     const char *backend, *device, *input, *record;
+    const char *midi, *midi_map, *status_file;
     double rate, seconds;
     int frames, stats, keep_latency, no_server, port, watch, help, no_reconnect;
     char *sets[64];
@@ -92,6 +94,9 @@ static int parse(const char *cmd, int argc, char **argv, opts *o, const char *al
         else if (!strcmp(name, "--device")) o->device = NEXT();
         else if (!strcmp(name, "--input")) o->input = NEXT();
         else if (!strcmp(name, "--record")) o->record = NEXT();
+        else if (!strcmp(name, "--midi")) o->midi = NEXT();
+        else if (!strcmp(name, "--midi-map")) o->midi_map = NEXT();
+        else if (!strcmp(name, "--status-file")) o->status_file = NEXT();
         else if (!strcmp(name, "--set")) {
             const char *s = NEXT();
             if (s && o->n_sets < 64) o->sets[o->n_sets++] = (char *)s;
@@ -397,6 +402,21 @@ static int cmd_devices(int argc, char **argv)
     return 0;
 }
 
+static int cmd_midi_devices(int argc, char **argv)
+{
+    opts o;
+    if (parse("midi-devices", argc, argv, &o, " ") != 0) return 2;
+    if (o.help)
+        return puts("usage: pytone midi-devices\n\nList MIDI inputs: the ALSA sequencer's (for "
+                    "--midi NAME) and, when\na JACK server runs, its MIDI output ports."),
+               0;
+    pt_midi_list_devices(stdout);
+#ifdef PT_HAVE_JACK
+    pt_jack_list_midi(stdout);
+#endif
+    return 0;
+}
+
 /* ------------------------------------------------------------------ run */
 
 static const char *run_help =
@@ -404,6 +424,7 @@ static const char *run_help =
     "                  [--rate HZ] [--frames N] [--seconds S] [--stats]\n"
     "                  [--input FILE] [--record FILE] [--set NODE.PARAM=V]\n"
     "                  [--port N] [--no-server] [--watch]\n"
+    "                  [--midi NAME] [--midi-map FILE] [--status-file PATH]\n"
     "\n"
     "Play RIG (default rigs/default.yaml) in real time. Without --backend: JACK if a\n"
     "server runs, else PortAudio's default device, else the virtual device (a\n"
@@ -412,6 +433,11 @@ static const char *run_help =
     "  stats: callbacks=N overruns=N load_p50=X% load_p99=X% load_max=X%\n"
     "--stats also prints the DSP load once a second while running.\n"
     "--input/--record: the virtual device's input file and a WAV of its output.\n"
+    "--midi NAME: a MIDI controller (ALSA sequencer, first input whose name contains\n"
+    "NAME; reconnected when plugged in again). On JACK, pytone:midi_in and\n"
+    "pytone:midi_out are always there. --midi-map FILE: the global MIDI mappings\n"
+    "(default $XDG_CONFIG_HOME/pytone/midi.yaml if it exists); see docs/midi.md.\n"
+    "--status-file PATH: rewrite PATH with the session state as JSON every 100 ms.\n"
     "If the device or JACK server goes away, pytone says so and waits for it to\n"
     "come back, then plays on; --no-reconnect stops instead (exit code 1).\n"
     "The web UI and the control protocol (docs/control-protocol.md) are served on\n"
@@ -511,12 +537,67 @@ static const pt_backend_ops *choose_backend(const opts *o, int *exit_code)
     return &pt_backend_virtual;
 }
 
+/* The session state (and MIDI's) as JSON, replaced atomically, for tests
+ * and scripts until the control server serves it. */
+static void write_status(const char *path, pt_session *s, pt_midi *midi)
+{
+    cJSON *j = pt_session_state(s);
+    cJSON_AddItemToObject(j, "rig_json", pt_session_rig_json(s));
+    if (midi) cJSON_AddItemToObject(j, "midi", pt_midi_state(midi));
+    char *text = cJSON_PrintUnformatted(j);
+    cJSON_Delete(j);
+    if (!text) return;
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (f) {
+        fputs(text, f);
+        fputc('\n', f);
+        if (fclose(f) == 0) rename(tmp, path);
+    }
+    free(text);
+}
+
+/* MIDI: the global mapping file, the setlist's, a controller by name, and the
+ * audio host's own MIDI ports. Problems in mapping files are reported and
+ * MIDI runs without those files' mappings rather than not at all. */
+static pt_midi *start_midi(const opts *o, pt_session *session, const char *rig_path,
+                           const pt_backend_ops *ops, pt_backend *dev)
+{
+    char global[1024] = "";
+    if (o->midi_map) snprintf(global, sizeof global, "%s", o->midi_map);
+    else {
+        const char *cfg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+        if (cfg && cfg[0]) snprintf(global, sizeof global, "%s/pytone/midi.yaml", cfg);
+        else if (home && home[0]) snprintf(global, sizeof global, "%s/.config/pytone/midi.yaml", home);
+        if (global[0] && access(global, R_OK) != 0) global[0] = 0;
+    }
+    pt_midi_config mc = {.device = o->midi, .global_path = global[0] ? global : NULL,
+                         .setlist_path = pt_is_setlist(rig_path) ? rig_path : NULL};
+    pt_diags d;
+    pt_diags_init(&d);
+    pt_midi *midi = pt_midi_create(session, &mc, &d);
+    if (!midi) {
+        pt_diags_print(&d, stderr);
+        fprintf(stderr, "pytone run: MIDI mappings not used (%d problem%s)\n", d.n, d.n == 1 ? "" : "s");
+        mc.global_path = mc.setlist_path = NULL;
+        pt_diags_free(&d);
+        pt_diags_init(&d);
+        midi = pt_midi_create(session, &mc, &d);
+    }
+    pt_diags_free(&d);
+    pt_error err = {0};
+    if (midi && ops->set_midi && ops->set_midi(dev, pt_midi_host_in, pt_midi_host_out, midi, &err) != 0)
+        fprintf(stderr, "pytone run: %s\n", err.msg);
+    return midi;
+}
+
 static int cmd_run(int argc, char **argv)
 {
     opts o;
     if (parse("run", argc, argv, &o,
               " --backend --device --rate --frames --seconds --stats --input --record --set --port "
-              "--no-server --watch --no-reconnect ") != 0)
+              "--no-server --watch --no-reconnect --midi --midi-map --status-file ") != 0)
         return 2;
     if (o.help) return fputs(run_help, stdout), 0;
     const char *rig_path = o.n_pos > 0 ? o.pos[0] : DEFAULT_RIG;
@@ -599,7 +680,6 @@ static int cmd_run(int argc, char **argv)
         free(libdir);
         return 1;
     }
-    /* the session owns the rig from here on */
     pt_server *server = NULL; /* the control protocol: docs/control-protocol.md */
     if (!o.no_server && !(server = pt_server_start(session, o.port, &err))) {
         fprintf(stderr, "pytone run: %s\n", err.msg);
@@ -609,14 +689,16 @@ static int cmd_run(int argc, char **argv)
         free(libdir);
         return 2;
     }
+    pt_midi *midi = start_midi(&o, session, rig_path, ops, dev);
     int latency = pt_session_latency(session);
     ops->set_latency(dev, latency);
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
-    if (ops->start(dev, audio_callback, e, &err) != 0) {
+    if (ops->start(dev, audio_callback, e, &err) != 0 || (midi && pt_midi_start(midi, &err) != 0)) {
         fprintf(stderr, "pytone run: %s\n", err.msg);
         pt_server_stop(server);
         ops->close(dev);
+        pt_midi_destroy(midi);
         pt_session_destroy(session);
         pt_engine_destroy(e);
         free(libdir);
@@ -631,7 +713,7 @@ static int cmd_run(int argc, char **argv)
     if (server) fprintf(stderr, "pytone: control server on http://127.0.0.1:%d/\n", o.port);
     struct timespec t0, now;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    double last_print = 0, last_try = 0;
+    double last_print = 0, last_try = 0, last_status = -1;
     int rc = 0;
     while (!stop_requested) {
         struct timespec ts = {0, 20 * 1000000L};
@@ -670,6 +752,8 @@ static int cmd_run(int argc, char **argv)
                         break;
                     }
                     ops->set_latency(dev, latency);
+                    if (midi && ops->set_midi) /* the host's MIDI ports come back too */
+                        ops->set_midi(dev, pt_midi_host_in, pt_midi_host_out, midi, &rerr);
                     if (ops->start(dev, audio_callback, e, &rerr) != 0) {
                         ops->close(dev);
                         dev = NULL;
@@ -691,6 +775,10 @@ static int cmd_run(int argc, char **argv)
                     ops->host_xruns(dev), 20.0 * log10(m.out_peak + 1e-9));
             last_print = t;
         }
+        if (o.status_file && t - last_status >= 0.1) {
+            write_status(o.status_file, session, midi);
+            last_status = t;
+        }
         if (o.seconds > 0 && t >= o.seconds) break;
     }
     pt_server_stop(server);
@@ -702,6 +790,8 @@ static int cmd_run(int argc, char **argv)
     printf("%s\n", line);
     fflush(stdout);
     if (dev) ops->close(dev);
+    if (o.status_file) write_status(o.status_file, session, midi);
+    pt_midi_destroy(midi);
     pt_session_close_clean(session);
     pt_session_destroy(session);
     pt_engine_destroy(e);
@@ -719,6 +809,7 @@ static const char *main_help =
     "  bench RIG                 time a rig offline\n"
     "  validate RIG...           check rig files\n"
     "  devices                   list audio devices\n"
+    "  midi-devices              list MIDI inputs\n"
     "  ui [--port N]             open the web UI of a running engine\n"
     "\n"
     "'pytone COMMAND --help' tells more. 'pytone --version' prints the version.\n";
@@ -737,8 +828,9 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "bench")) return cmd_bench(argc - 2, argv + 2);
     if (!strcmp(cmd, "validate")) return cmd_validate(argc - 2, argv + 2);
     if (!strcmp(cmd, "devices")) return cmd_devices(argc - 2, argv + 2);
+    if (!strcmp(cmd, "midi-devices")) return cmd_midi_devices(argc - 2, argv + 2);
     if (!strcmp(cmd, "ui")) return cmd_ui(argc - 2, argv + 2);
     if (!strcmp(cmd, "app")) return cmd_app(argc - 2, argv + 2);
-    fprintf(stderr, "pytone: unknown command '%s' (run, render, bench, validate, devices)\n", cmd);
+    fprintf(stderr, "pytone: unknown command '%s' (run, render, bench, validate, devices, midi-devices, ui)\n", cmd);
     return 2;
 }

@@ -62,34 +62,11 @@ pt_rig *cli_load_target(const char *path, pt_diags *diags)
         return single("cab", "ir", path, diags);
     if (has_top_key(path, "circuit")) return single("circuit", "circuit", path, diags);
     if (has_top_key(path, "rigs")) {
-        /* a setlist: play its first rig (full setlist handling lives in rig/) */
-        FILE *f = fopen(path, "r");
-        char line[1024], first[1024] = "";
-        int in_rigs = 0;
-        while (f && fgets(line, sizeof line, f)) {
-            if (!strncmp(line, "rigs:", 5)) in_rigs = 1;
-            else if (in_rigs) {
-                char *p = line;
-                while (*p == ' ') p++;
-                if (*p == '-') {
-                    p++;
-                    while (*p == ' ') p++;
-                    p[strcspn(p, "\r\n#")] = 0;
-                    for (char *q = p + strlen(p); q > p && q[-1] == ' ';) *--q = 0;
-                    snprintf(first, sizeof first, "%s", p);
-                    break;
-                }
-            }
-        }
-        if (f) fclose(f);
-        if (!first[0]) {
-            pt_diags_add(diags, path, 0, 0, "setlist has no rigs");
-            return NULL;
-        }
-        char *tmp = strdup(path), full[2048];
-        snprintf(full, sizeof full, "%s/%s", dirname(tmp), first);
-        free(tmp);
-        return pt_rig_load(first[0] == '/' ? first : full, diags);
+        /* a setlist: its first rig */
+        pt_setlist *sl = pt_setlist_load(path, diags);
+        pt_rig *rig = sl ? pt_rig_load(sl->rigs[0], diags) : NULL;
+        pt_setlist_free(sl);
+        return rig;
     }
     return pt_rig_load(path, diags);
 }

@@ -294,8 +294,8 @@ static pt_rig_node *need_node(pt_session *s, const char *id, pt_error *err)
     return n;
 }
 
-static int set_param_locked(pt_session *s, const char *node, const char *param, float value,
-                            pt_error *err)
+static int set_param_locked_at(pt_session *s, const char *node, const char *param, float value,
+                               int frame, pt_error *err)
 {
     pt_rig_node *n = need_node(s, node, err);
     if (!n) return PT_ERR_INVALID;
@@ -315,11 +315,17 @@ static int set_param_locked(pt_session *s, const char *node, const char *param, 
             pt_rig_node_set(n, pi, old);
             return PT_ERR;
         }
-    } else if (pt_engine_set_param(s->e, node, param, value, err) != 0) {
+    } else if (pt_engine_set_param_at(s->e, node, param, value, frame, err) != 0) {
         return PT_ERR;
     }
     edited(s);
     return 0;
+}
+
+static int set_param_locked(pt_session *s, const char *node, const char *param, float value,
+                            pt_error *err)
+{
+    return set_param_locked_at(s, node, param, value, 0, err);
 }
 
 int pt_session_set_param(pt_session *s, const char *node, const char *param, float value,
@@ -327,6 +333,15 @@ int pt_session_set_param(pt_session *s, const char *node, const char *param, flo
 {
     pthread_mutex_lock(&s->lock);
     int rc = set_param_locked(s, node, param, value, err);
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}
+
+int pt_session_set_param_at(pt_session *s, const char *node, const char *param, float value,
+                            int frame, pt_error *err)
+{
+    pthread_mutex_lock(&s->lock);
+    int rc = set_param_locked_at(s, node, param, value, frame, err);
     pthread_mutex_unlock(&s->lock);
     return rc;
 }
@@ -1292,5 +1307,16 @@ int pt_session_response(pt_session *s, const char *node, int points, double *fre
     }
     free(x), free(y), free(out[0]), free(out[1]);
     pt_node_destroy(n);
+    return rc;
+}
+
+/* ---------------------------------------------- other modules' rig parts */
+
+int pt_session_with_rig(pt_session *s, int (*fn)(pt_rig *rig, void *user), void *user)
+{
+    pthread_mutex_lock(&s->lock);
+    int rc = fn(s->rig, user);
+    if (rc == 1) edited(s);
+    pthread_mutex_unlock(&s->lock);
     return rc;
 }

@@ -52,6 +52,10 @@ int pt_session_save(pt_session *s, const char *path, pt_error *err);
 
 int pt_session_set_param(pt_session *s, const char *node, const char *param, float value,
                          pt_error *err);
+/* The same, `frame` frames into the audio block that takes it (MIDI events
+ * that came with a frame offset keep their timing; see pt_engine_set_param_at). */
+int pt_session_set_param_at(pt_session *s, const char *node, const char *param, float value,
+                            int frame, pt_error *err);
 int pt_session_get_param(pt_session *s, const char *node, const char *param, float *value,
                          pt_error *err);
 int pt_session_set_bypass(pt_session *s, const char *node, bool bypass, pt_error *err);
@@ -121,6 +125,13 @@ void pt_session_close_clean(pt_session *s);
 int pt_session_latency(pt_session *s);
 
 pt_engine *pt_session_engine(pt_session *s);
+
+/* Run fn on the rig being played (NULL when none), under the session's lock,
+ * for parts of the rig kept by other modules (MIDI mappings). fn must not
+ * call session functions. It returns < 0 on failure, 1 when it changed the
+ * rig (which is then marked edited: dirty, autosaved), else 0; that value is
+ * returned. */
+int pt_session_with_rig(pt_session *s, int (*fn)(pt_rig *rig, void *user), void *user);
 const char *pt_session_library(pt_session *s);
 
 #endif

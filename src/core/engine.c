@@ -1,6 +1,7 @@
 /* engine.c — see engine.h. */
 #include "engine.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@ enum { CMD_SWAP, CMD_PARAM, CMD_BYPASS, CMD_BRANCH };
 typedef struct cmd {
     int kind;
     int a, b;
+    int frame; /* CMD_PARAM: where in the block it applies (0: the start) */
     float x, y;
     uint64_t gen;
     pt_program *prog;
@@ -123,20 +125,33 @@ int pt_engine_swap(pt_engine *e, pt_program *prog, pt_error *err)
 
 pt_program *pt_engine_program(pt_engine *e) { return e->ctl; }
 
+static int set_param_index_at(pt_engine *e, int node, int param, float value, int frame);
+
 int pt_engine_set_param_index(pt_engine *e, int node, int param, float value)
+{
+    return set_param_index_at(e, node, param, value, 0);
+}
+
+static int set_param_index_at(pt_engine *e, int node, int param, float value, int frame)
 {
     if (!e->ctl) return PT_ERR;
     pt_node *n = pt_program_node(e->ctl, node);
     if (!n || param < 0 || param >= n->type->n_params) return PT_ERR;
     value = pt_param_sanitize(&n->type->params[param], value);
     n->control_value[param] = value;
-    cmd c = {.kind = CMD_PARAM, .a = node, .b = param, .x = value,
+    cmd c = {.kind = CMD_PARAM, .a = node, .b = param, .x = value, .frame = frame > 0 ? frame : 0,
              .gen = pt_program_generation(e->ctl)};
     return push(e, &c, NULL);
 }
 
 int pt_engine_set_param(pt_engine *e, const char *node_id, const char *param, float value,
                         pt_error *err)
+{
+    return pt_engine_set_param_at(e, node_id, param, value, 0, err);
+}
+
+int pt_engine_set_param_at(pt_engine *e, const char *node_id, const char *param, float value,
+                           int frame, pt_error *err)
 {
     if (!e->ctl) return pt_error_set(err, PT_ERR, NULL, 0, 0, "no rig is loaded");
     int ni = pt_program_find_node(e->ctl, node_id);
@@ -149,7 +164,7 @@ int pt_engine_set_param(pt_engine *e, const char *node_id, const char *param, fl
     if (!isfinite(value))
         return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "value for %s.%s is not a number",
                             node_id, param);
-    if (pt_engine_set_param_index(e, ni, pi, value) != 0)
+    if (set_param_index_at(e, ni, pi, value, frame) != 0)
         return pt_error_set(err, PT_ERR, NULL, 0, 0, "the audio engine is not taking commands");
     return 0;
 }
@@ -256,11 +271,15 @@ static pt_program *by_gen(pt_engine *e, uint64_t gen)
     return NULL; /* commands for an outgoing or unknown program are dropped */
 }
 
-/* RT: apply queued commands. A swap waits while a crossfade is running. */
-static void drain(pt_engine *e)
+/* RT: apply queued commands due at frame `pos` of a device block of
+ * `frames`. A swap waits while a crossfade is running; a timed parameter
+ * command waits for its frame (later ones queue behind it, in order).
+ * Returns the frame the next waiting command is due at (INT_MAX: none). */
+static int drain(pt_engine *e, int pos, int frames)
 {
     cmd c;
     while (pt_spsc_peek(&e->cmds, &c)) {
+        if (c.kind == CMD_PARAM && c.frame > pos && c.frame < frames) return c.frame;
         if (c.kind == CMD_SWAP) {
             if (e->old || e->retire_wait) break; /* finish the running fade first */
             if (e->cur) {
@@ -284,6 +303,7 @@ static void drain(pt_engine *e)
         pt_spsc_drop(&e->cmds);
         atomic_fetch_add_explicit(&e->taken, 1, memory_order_release);
     }
+    return INT_MAX;
 }
 
 /* RT: run a program and leave its output as two channel pointers. */
@@ -297,10 +317,9 @@ static void run_program(pt_program *p, const float *in, int frames, const float 
     *r = ch > 1 ? out[1] : out[0];
 }
 
+/* RT */
 static void process_chunk(pt_engine *e, const float *in, float *out_l, float *out_r, int frames)
 {
-    if (e->retire_wait && pt_spsc_push(&e->retired, &e->retire_wait)) e->retire_wait = NULL;
-    drain(e);
     meter_update(&e->in, in, frames, e->cfg.rate);
 
     const float *l = e->silence, *r = e->silence;
@@ -352,6 +371,9 @@ void pt_engine_process(pt_engine *e, const float *in, float *out_l, float *out_r
     for (int off = 0; off < frames;) {
         int n = frames - off;
         if (n > e->cfg.max_frames) n = e->cfg.max_frames;
+        if (e->retire_wait && pt_spsc_push(&e->retired, &e->retire_wait)) e->retire_wait = NULL;
+        int next = drain(e, off, frames);
+        if (next - off < n) n = next - off; /* split the block where a command is due */
         process_chunk(e, in ? in + off : e->silence, out_l + off, out_r ? out_r + off : NULL, n);
         off += n;
     }

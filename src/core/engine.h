@@ -49,6 +49,11 @@ pt_program *pt_engine_program(pt_engine *e);
 int pt_engine_set_param(pt_engine *e, const char *node_id, const char *param, float value,
                         pt_error *err);
 int pt_engine_set_param_index(pt_engine *e, int node, int param, float value);
+/* The same, applied `frame` frames into the block in which the audio thread
+ * takes it (the block is split there), so that events which came with a
+ * frame offset (JACK MIDI) keep their spacing. frame <= 0: at the start. */
+int pt_engine_set_param_at(pt_engine *e, const char *node_id, const char *param, float value,
+                           int frame, pt_error *err);
 int pt_engine_set_bypass(pt_engine *e, const char *node_id, bool bypass, pt_error *err);
 int pt_engine_bypassed(pt_engine *e, const char *node_id);
 int pt_engine_set_branch(pt_engine *e, const char *mix_id, int branch, float level_db, float pan,

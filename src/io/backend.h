@@ -6,6 +6,8 @@
 #ifndef PT_BACKEND_H
 #define PT_BACKEND_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "../core/error.h"
@@ -13,6 +15,14 @@
 /* RT: called by the backend's audio thread for every block. */
 typedef void (*pt_audio_callback)(void *user, const float *in, float *out_l, float *out_r,
                                   int frames);
+
+/* RT: one MIDI event from the host's MIDI input, `frame` frames into the
+ * block being processed; time_ns counts on the audio clock (frames since the
+ * start, in ns). */
+typedef void (*pt_midi_in_rt)(void *user, const unsigned char *bytes, size_t len, int frame,
+                              uint64_t time_ns);
+/* RT: the next message for the host's MIDI output: its length, 0 for none. */
+typedef int (*pt_midi_out_rt)(void *user, unsigned char bytes[3]);
 
 typedef struct pt_backend_config {
     const char *device;      /* by name (substring match); NULL: the default */
@@ -45,6 +55,10 @@ typedef struct pt_backend_ops {
     /* Over- and underruns the host itself reported (JACK xruns). */
     unsigned long (*host_xruns)(pt_backend *b);
     const char *(*description)(pt_backend *b); /* "JACK 48000 Hz, 64 frames" */
+    /* MIDI through the host itself (JACK: ports pytone:midi_in and
+     * pytone:midi_out), called from the audio thread; NULL where the host
+     * has no MIDI. Call before start. */
+    int (*set_midi)(pt_backend *b, pt_midi_in_rt in, pt_midi_out_rt out, void *user, pt_error *err);
 } pt_backend_ops;
 
 struct pt_backend {
@@ -57,6 +71,8 @@ extern const pt_backend_ops pt_backend_virtual;
 #ifdef PT_HAVE_JACK
 extern const pt_backend_ops pt_backend_jack;
 int pt_jack_server_running(void);
+/* Print the JACK MIDI ports that send (outputs), one a line. */
+int pt_jack_list_midi(FILE *out);
 #endif
 #ifdef PT_HAVE_PORTAUDIO
 extern const pt_backend_ops pt_backend_portaudio;

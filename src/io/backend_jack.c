@@ -4,16 +4,24 @@
  * zero samples to JACK's own latency. The graph's declared latency is
  * reported on the ports through JACK's latency callback. */
 #include <jack/jack.h>
+#include <jack/midiport.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/rt.h"
 #include "backend.h"
 
 typedef struct jdev {
     pt_backend base;
     jack_client_t *client;
     jack_port_t *in, *out_l, *out_r;
+    jack_port_t *midi_in, *midi_out; /* NULL unless set_midi was called */
+    pt_midi_in_rt midi_cb;
+    pt_midi_out_rt midi_src;
+    void *midi_user;
+    uint64_t frames_done; /* audio clock for MIDI event times: JACK's frame */
+    jack_nframes_t last_frame; /* time, extended past its 32-bit wrap */
     pt_audio_callback cb;
     void *user;
     atomic_int alive;
@@ -56,10 +64,50 @@ static int j_list(FILE *out, pt_error *err)
     return 0;
 }
 
+int pt_jack_list_midi(FILE *out)
+{
+    if (!pt_jack_server_running()) {
+        fprintf(out, "jack: no JACK server is running\n");
+        return 0;
+    }
+    jack_status_t st;
+    jack_client_t *c = jack_client_open("pytone-list", JackNoStartServer, &st);
+    if (!c) return 0;
+    const char **ports = jack_get_ports(c, NULL, JACK_DEFAULT_MIDI_TYPE, JackPortIsOutput);
+    if (!ports || !ports[0]) fprintf(out, "jack: no MIDI outputs\n");
+    for (int i = 0; ports && ports[i]; i++) fprintf(out, "jack:   %s\n", ports[i]);
+    if (ports) jack_free(ports);
+    jack_client_close(c);
+    return 0;
+}
+
 /* RT */
 static int j_process(jack_nframes_t nframes, void *arg)
 {
     jdev *d = arg;
+    jack_nframes_t now = jack_last_frame_time(d->client);
+    d->frames_done += (jack_nframes_t)(now - d->last_frame); /* also counts cycles we missed */
+    d->last_frame = now;
+    *(volatile int *)&pt_rt_in_callback = 1; /* MIDI is audio-thread work too (rtcheck) */
+    if (d->midi_in) { /* MIDI first, with each event's frame in this block */
+        void *buf = jack_port_get_buffer(d->midi_in, nframes);
+        jack_nframes_t n = jack_midi_get_event_count(buf);
+        for (jack_nframes_t i = 0; i < n; i++) {
+            jack_midi_event_t ev;
+            if (jack_midi_event_get(&ev, buf, i) != 0) continue;
+            uint64_t t_ns = (uint64_t)((double)(d->frames_done + ev.time) * 1e9 / d->rate);
+            d->midi_cb(d->midi_user, ev.buffer, ev.size, (int)ev.time, t_ns);
+        }
+    }
+    if (d->midi_out) {
+        void *buf = jack_port_get_buffer(d->midi_out, nframes);
+        jack_midi_clear_buffer(buf);
+        unsigned char msg[3];
+        int len;
+        while (d->midi_src && (len = d->midi_src(d->midi_user, msg)) > 0)
+            if (jack_midi_event_write(buf, 0, msg, (size_t)len) != 0) break; /* full: the rest waits */
+    }
+    *(volatile int *)&pt_rt_in_callback = 0;
     const float *in = jack_port_get_buffer(d->in, nframes);
     float *l = jack_port_get_buffer(d->out_l, nframes);
     float *r = jack_port_get_buffer(d->out_r, nframes);
@@ -192,6 +240,22 @@ static void j_close(pt_backend *b)
     free(d);
 }
 
+static int j_set_midi(pt_backend *b, pt_midi_in_rt in, pt_midi_out_rt out, void *user,
+                      pt_error *err)
+{
+    jdev *d = (jdev *)b;
+    d->midi_cb = in;
+    d->midi_src = out;
+    d->midi_user = user;
+    d->midi_in = jack_port_register(d->client, "midi_in", JACK_DEFAULT_MIDI_TYPE, JackPortIsInput, 0);
+    d->midi_out = out ? jack_port_register(d->client, "midi_out", JACK_DEFAULT_MIDI_TYPE,
+                                           JackPortIsOutput, 0)
+                      : NULL;
+    if (!d->midi_in || (out && !d->midi_out))
+        return pt_error_set(err, PT_ERR, NULL, 0, 0, "JACK: cannot register the MIDI ports");
+    return 0;
+}
+
 static double j_rate(pt_backend *b) { return ((jdev *)b)->rate; }
 static int j_frames(pt_backend *b) { return ((jdev *)b)->frames; }
 static int j_alive(pt_backend *b) { return atomic_load(&((jdev *)b)->alive); }
@@ -218,4 +282,5 @@ const pt_backend_ops pt_backend_jack = {
     .set_latency = j_set_latency,
     .host_xruns = j_xruns,
     .description = j_desc,
+    .set_midi = j_set_midi,
 };

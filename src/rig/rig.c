@@ -15,6 +15,7 @@
 #include <yaml.h>
 
 #include "yaml_guard.h"
+#include "../midi/mapping.h"
 
 /* ------------------------------------------------------------ diagnostics */
 
@@ -638,7 +639,7 @@ static void parse_rig(ctx *c, yaml_node_t *root)
     }
     static const char *const keys[] = {"version",       "name",   "author",          "tags",
                                        "tempo_bpm",     "notes",  "input_trim_db",   "output_level_db",
-                                       "chain",         "scenes", NULL};
+                                       "chain",         "scenes", "midi",          NULL};
     check_keys(c, root, "a rig", keys);
     rig->name = get_string(c, root, "name");
     if (!rig->name) {
@@ -673,6 +674,8 @@ static void parse_rig(ctx *c, yaml_node_t *root)
     free(seen);
     yaml_node_t *scenes = get(c, root, "scenes", NULL);
     if (scenes) parse_scenes(c, scenes);
+    yaml_node_t *midi = get(c, root, "midi", NULL);
+    if (midi) rig->midi = pt_midi_map_parse(c->doc, midi, c->file, rig, c->diags);
 }
 
 static pt_rig *rig_new(const char *path, const char *dir)
@@ -800,6 +803,7 @@ void pt_rig_free(pt_rig *rig)
     free(rig->name);
     free(rig->author);
     free(rig->notes);
+    pt_midi_map_free(rig->midi);
     free(rig);
 }
 
@@ -985,7 +989,7 @@ pt_setlist *pt_setlist_load(const char *path, pt_diags *diags)
     if (!root || root->type != YAML_MAPPING_NODE) {
         problem(&c, root, "a setlist must be a mapping with 'version', 'name' and 'rigs'");
     } else {
-        static const char *const keys[] = {"version", "name", "rigs", "notes", NULL};
+        static const char *const keys[] = {"version", "name", "rigs", "notes", "midi", NULL};
         check_keys(&c, root, "a setlist", keys);
         yaml_node_t *v = get(&c, root, "version", NULL);
         double ver;

@@ -89,6 +89,7 @@ typedef struct pt_rig {
     pt_rig_chain chain;
     pt_scene *scenes;
     int n_scenes;
+    struct pt_midi_map *midi; /* the `midi:` section (src/midi/mapping.h), NULL if none */
 } pt_rig;
 
 /* Parse and validate a rig file. Returns NULL when it has problems; they are

@@ -18,6 +18,7 @@
 #include <yaml.h>
 
 #include "rig.h"
+#include "../midi/mapping.h"
 
 typedef struct out {
     yaml_emitter_t em;
@@ -235,6 +236,10 @@ static int emit(const pt_rig *rig, out *o)
             map_end(o);
         }
         seq_end(o);
+    }
+    if (rig->midi) {
+        scalar(o, "midi");
+        if (!o->failed && pt_midi_map_emit(rig->midi, &o->em) != 0) o->failed = 1;
     }
     map_end(o);
     yaml_document_end_event_initialize(&e, 1);

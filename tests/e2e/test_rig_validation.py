@@ -152,7 +152,7 @@ def all_problems_at_once_and_yaml_syntax():
           - {id: a b, type: level}
     """)
     expect(f, p,
-           "3:1: unknown key 'colour' in a rig (known: version, name, author, tags, tempo_bpm, notes, input_trim_db, output_level_db, chain, scenes)",
+           "3:1: unknown key 'colour' in a rig (known: version, name, author, tags, tempo_bpm, notes, input_trim_db, output_level_db, chain, scenes, midi)",
            "5:19: unknown node type 'levl' (did you mean 'level'?)",
            "6:10: node id must be letters, digits, '_' or '-' (at most 63), not 'a b'")
     f, p = validate("t12.yaml", "version: 1\nname: [unclosed\n")
