@@ -690,6 +690,7 @@ static int cmd_run(int argc, char **argv)
         return 2;
     }
     pt_midi *midi = start_midi(&o, session, rig_path, ops, dev);
+    pt_session_set_midi(session, midi); /* MIDI learn through the control protocol */
     int latency = pt_session_latency(session);
     ops->set_latency(dev, latency);
     signal(SIGINT, on_signal);
@@ -791,6 +792,7 @@ static int cmd_run(int argc, char **argv)
     fflush(stdout);
     if (dev) ops->close(dev);
     if (o.status_file) write_status(o.status_file, session, midi);
+    pt_session_set_midi(session, NULL);
     pt_midi_destroy(midi);
     pt_session_close_clean(session);
     pt_session_destroy(session);

@@ -11,14 +11,19 @@
 #include "protocol.h"
 
 #include <errno.h>
+#include <dirent.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "../midi/midi.h"
+#include "../wdf/wdf.h"
 
 #ifndef PT_VERSION
 #define PT_VERSION "0"
@@ -606,6 +611,137 @@ static int cmd_get_param(req *r)
     return 0;
 }
 
+/* A node's magnitude response as the engine computes it (the EQ picture). */
+static int cmd_eq_response(req *r)
+{
+    bool bad;
+    const char *node = get_str(r, r->msg, "node", STR_ID, true, &bad);
+    if (bad) return -1;
+    double points = 200;
+    if (get_num(r, r->msg, "points", 16, 1024, true, false, &points) < 0) return -1;
+    int n = (int)points;
+    double *f = malloc((size_t)n * sizeof *f), *g = malloc((size_t)n * sizeof *g);
+    pt_error err = {0};
+    int rc = f && g ? pt_session_response(r->s, node, n, f, g, &err)
+                    : pt_error_set(&err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    if (rc == 0) {
+        cJSON_AddItemToObject(r->reply, "freq_hz", cJSON_CreateDoubleArray(f, n));
+        cJSON_AddItemToObject(r->reply, "gain_db", cJSON_CreateDoubleArray(g, n));
+    }
+    free(f);
+    free(g);
+    return rc ? fail_err(r, &err) : 0;
+}
+
+/* Files in the library the nodes can use, by kind (for the file pickers). */
+static const char *asset_kind(const char *full, const char *name)
+{
+    const char *dot = strrchr(name, '.');
+    if (!dot) return NULL;
+    if (!strcasecmp(dot, ".nam")) return "nam";
+    if (!strcasecmp(dot, ".wav") || !strcasecmp(dot, ".aif") || !strcasecmp(dot, ".aiff") ||
+        !strcasecmp(dot, ".flac"))
+        return "ir";
+    if ((!strcasecmp(dot, ".yaml") || !strcasecmp(dot, ".yml")) && pt_circuit_file_sniff(full) == 1)
+        return "circuit";
+    return NULL;
+}
+
+static void list_dir(const char *root, const char *rel, int depth, const char *want, cJSON *out)
+{
+    char *dir = malloc(PATH_MAX), *full = malloc(PATH_MAX), *sub = malloc(PATH_MAX);
+    DIR *d = NULL;
+    if (dir && full && sub) {
+        snprintf(dir, PATH_MAX, "%s%s%s", root, rel[0] ? "/" : "", rel);
+        d = opendir(dir);
+    }
+    struct dirent *de;
+    while (d && (de = readdir(d)) && cJSON_GetArraySize(out) < 2000) {
+        if (de->d_name[0] == '.') continue; /* hidden, the trash, . and .. */
+        snprintf(sub, PATH_MAX, "%s%s%s", rel, rel[0] ? "/" : "", de->d_name);
+        snprintf(full, PATH_MAX, "%s/%s", root, sub);
+        struct stat st;
+        if (lstat(full, &st) != 0 || S_ISLNK(st.st_mode)) continue; /* links may leave the library */
+        if (S_ISDIR(st.st_mode)) {
+            if (depth < 4) list_dir(root, sub, depth + 1, want, out);
+            continue;
+        }
+        const char *kind = S_ISREG(st.st_mode) ? asset_kind(full, de->d_name) : NULL;
+        if (!kind || (want && strcmp(want, kind))) continue;
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "path", sub);
+        cJSON_AddStringToObject(o, "kind", kind);
+        cJSON_AddNumberToObject(o, "bytes", (double)st.st_size);
+        cJSON_AddItemToArray(out, o);
+    }
+    if (d) closedir(d);
+    free(dir), free(full), free(sub);
+}
+
+static int cmd_list_assets(req *r)
+{
+    bool bad;
+    const char *kind = get_str(r, r->msg, "kind", STR_ID, false, &bad);
+    if (bad) return -1;
+    if (kind && strcmp(kind, "nam") && strcmp(kind, "ir") && strcmp(kind, "circuit"))
+        return fail(r, "list_assets: kind must be nam, ir or circuit, not '%s'", kind);
+    cJSON *list = cJSON_AddArrayToObject(r->reply, "assets");
+    list_dir(pt_session_library(r->s), "", 0, kind, list);
+    return 0;
+}
+
+/* ---- MIDI learn (src/midi), when a MIDI layer runs ---- */
+
+static pt_midi *need_midi(req *r, const char *cmd)
+{
+    pt_midi *m = pt_session_midi(r->s);
+    if (!m) fail(r, "%s: MIDI is not running", cmd);
+    return m;
+}
+
+static int cmd_get_midi(req *r)
+{
+    pt_midi *m = need_midi(r, "get_midi");
+    if (!m) return -1;
+    cJSON_AddItemToObject(r->reply, "midi", wrap(pt_midi_state(m)));
+    cJSON_AddItemToObject(r->reply, "mappings", wrap(pt_midi_mappings_json(m)));
+    return 0;
+}
+
+static int cmd_midi_learn(req *r)
+{
+    bool bad;
+    const char *kind = get_str(r, r->msg, "kind", STR_ID, true, &bad);
+    if (bad) return -1;
+    const char *target = get_str(r, r->msg, "target", STR_PATH, false, &bad);
+    if (bad) return -1;
+    pt_midi *m = need_midi(r, "midi_learn");
+    if (!m) return -1;
+    pt_error err = {0};
+    if (pt_midi_learn_arm(m, kind, target, &err)) return fail_err(r, &err);
+    return 0;
+}
+
+static int cmd_midi_learn_cancel(req *r)
+{
+    pt_midi *m = need_midi(r, "midi_learn_cancel");
+    if (!m) return -1;
+    pt_midi_learn_cancel(m);
+    return 0;
+}
+
+static int cmd_midi_unmap(req *r)
+{
+    double ch = 0, cc = 0;
+    if (get_num(r, r->msg, "channel", 0, 16, true, true, &ch) < 0) return -1;
+    if (get_num(r, r->msg, "cc", 0, 127, true, true, &cc) < 0) return -1;
+    pt_midi *m = need_midi(r, "midi_unmap");
+    if (!m) return -1;
+    pt_error err = {0};
+    if (pt_midi_unmap(m, (int)ch, (int)cc, &err)) return fail_err(r, &err);
+    return 0;
+}
+
 static int cmd_set_bypass(req *r)
 {
     bool bad, on = false;
@@ -876,6 +1012,12 @@ static const cmd_def commands[] = {
     {"set_tempo", cmd_set_tempo, true, {"bpm", NULL}},
     {"select_slot", cmd_select_slot, true, {"slot", NULL}},
     {"subscribe", cmd_subscribe, false, {"meters", "state", "meters_hz", NULL}},
+    {"eq_response", cmd_eq_response, false, {"node", "points", NULL}},
+    {"list_assets", cmd_list_assets, false, {"kind", NULL}},
+    {"get_midi", cmd_get_midi, false, {NULL}},
+    {"midi_learn", cmd_midi_learn, true, {"kind", "target", NULL}},
+    {"midi_learn_cancel", cmd_midi_learn_cancel, false, {NULL}},
+    {"midi_unmap", cmd_midi_unmap, true, {"channel", "cc", NULL}},
 };
 
 static int cmd_hello(req *r)

@@ -44,6 +44,7 @@ struct pt_session {
     int n_files;
     double last_watch;
     char reload_error[1024];
+    void *midi;
 };
 
 static double now_s(void)
@@ -101,6 +102,21 @@ void pt_session_destroy(pt_session *s)
 }
 
 pt_engine *pt_session_engine(pt_session *s) { return s->e; }
+
+void pt_session_set_midi(pt_session *s, void *midi)
+{
+    pthread_mutex_lock(&s->lock);
+    s->midi = midi;
+    pthread_mutex_unlock(&s->lock);
+}
+
+void *pt_session_midi(pt_session *s)
+{
+    pthread_mutex_lock(&s->lock);
+    void *m = s->midi;
+    pthread_mutex_unlock(&s->lock);
+    return m;
+}
 
 int pt_session_latency(pt_session *s)
 {

@@ -124,6 +124,12 @@ void pt_session_close_clean(pt_session *s);
  * threads may be swapping programs). */
 int pt_session_latency(pt_session *s);
 
+/* The MIDI layer, when one runs (an opaque pt_midi*, src/midi/midi.h), so the
+ * control protocol can offer learn; NULL when none. The owner clears it
+ * before destroying the MIDI layer, after the server has stopped. */
+void pt_session_set_midi(pt_session *s, void *midi);
+void *pt_session_midi(pt_session *s);
+
 pt_engine *pt_session_engine(pt_session *s);
 
 /* Run fn on the rig being played (NULL when none), under the session's lock,

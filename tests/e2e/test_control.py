@@ -278,6 +278,32 @@ def a_node_with_a_file_is_added_from_the_library():
 
 
 @test
+def eq_response_is_the_engines_response():
+    # reference: the RBJ peak's analytic magnitude (prototype at the bilinear-
+    # warped frequency), as in tests/unit/test_dsp_eq.c
+    import math
+    with Server() as s:
+        ws = WS(s.port)
+        r = ok(ws.call("eq_response", node="presence", points=64))
+        f, g = r["freq_hz"], r["gain_db"]
+        assert len(f) == 64 and abs(f[0] - 20) < 1e-9 and abs(f[-1] - 20000) < 1e-6
+        f0, q, gain = 2500.0, 0.8, 2.0  # rigs/default.yaml's presence band
+        A = 10 ** (gain / 40)
+        for fi, gi in zip(f, g):
+            w = 1j * math.tan(math.pi * fi / 48000) / math.tan(math.pi * f0 / 48000)
+            want = 20 * math.log10(abs((w * w + w * (A / q) + 1) / (w * w + w / (A * q) + 1)))
+            assert abs(gi - want) < 0.05, (fi, gi, want)
+        refused(ws.call("eq_response", node="ghost"), "no node 'ghost'")
+        refused(ws.call("eq_response", node="presence", points=5))
+        assets = ok(ws.call("list_assets"))["assets"]
+        assert all(a["kind"] in ("nam", "ir", "circuit") for a in assets), assets
+        refused(ws.call("list_assets", kind="mp3"), "kind must be")
+        m = ws.call("get_midi")
+        assert m.get("ok") or "MIDI is not running" in m.get("error", ""), m
+        ws.close()
+
+
+@test
 def setlist_slots_are_selected_by_number():
     # the factory setlist, its rigs beside it: the library is rigs/ (read only here)
     gig = yaml.safe_load(open(os.path.join(SRC, "rigs", "gig.yaml"))) if yaml else None
