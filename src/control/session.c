@@ -7,6 +7,8 @@
  * nothing. */
 #include "session.h"
 
+#include "../dsp/analysis.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
@@ -1307,18 +1309,7 @@ int pt_session_response(pt_session *s, const char *node, int points, double *fre
         for (int i = 0; i < points; i++) {
             double f = 20.0 * pow(1000.0, (double)i / (points - 1));
             freq_hz[i] = f;
-            /* one DFT bin by a rotating phasor, renormalised every 1024 steps */
-            double w = 2.0 * M_PI * f / rate, cr = cos(w), ci = -sin(w);
-            double pr = 1, pi = 0, re = 0, im = 0;
-            for (int k = 0; k < len; k++) {
-                re += y[k] * pr;
-                im += y[k] * pi;
-                double t = pr * cr - pi * ci;
-                pi = pr * ci + pi * cr;
-                pr = t;
-                if ((k & 1023) == 1023) pr = cos(-w * (k + 1)), pi = sin(-w * (k + 1));
-            }
-            gain_db[i] = 20.0 * log10(sqrt(re * re + im * im) / amp + 1e-12);
+            gain_db[i] = 20.0 * log10(pt_dft_mag(y, len, rate, f) / amp + 1e-12);
         }
     }
     free(x), free(y), free(out[0]), free(out[1]);

@@ -1,5 +1,7 @@
 #include "testutil.h"
 
+#include "dsp/analysis.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,25 +50,7 @@ void tu_run(pt_program *p, const float *in, float *out_l, float *out_r, int n, i
     }
 }
 
-double tu_dft_mag(const float *x, int n, double rate, double f)
-{
-    /* a phasor rotated sample by sample, renormalised every 1024 steps so
-     * rounding cannot build up */
-    double w = 2.0 * M_PI * f / rate, cr = cos(w), ci = -sin(w);
-    double pr = 1.0, pi = 0.0, re = 0.0, im = 0.0;
-    for (int i = 0; i < n; i++) {
-        re += x[i] * pr;
-        im += x[i] * pi;
-        double t = pr * cr - pi * ci;
-        pi = pr * ci + pi * cr;
-        pr = t;
-        if ((i & 1023) == 1023) {
-            double ph = -w * (double)(i + 1);
-            pr = cos(ph), pi = sin(ph);
-        }
-    }
-    return sqrt(re * re + im * im);
-}
+double tu_dft_mag(const float *x, int n, double rate, double f) { return pt_dft_mag(x, n, rate, f); }
 
 double tu_rms(const float *x, int n)
 {
