@@ -21,6 +21,8 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <utime.h>
+#include <time.h>
 
 #include "../midi/midi.h"
 #include "../wdf/wdf.h"
@@ -523,6 +525,136 @@ static int cmd_save_rig(req *r)
     return 0;
 }
 
+/* ---- rig files in the library: rename, copy, delete into .trash, restore ---- */
+
+/* Both paths confined; the source must exist, the target must not. */
+static int two_paths(req *r, const char *cmd, char *from, char *to)
+{
+    bool bad;
+    const char *f = get_str(r, r->msg, "from", STR_PATH, true, &bad);
+    if (bad) return -1;
+    const char *t = get_str(r, r->msg, "to", STR_PATH, true, &bad);
+    if (bad) return -1;
+    pt_error err = {0};
+    const char *lib = pt_session_library(r->s);
+    if (pt_protocol_confine_path(lib, f, NULL, true, from, PATH_MAX, &err) ||
+        pt_protocol_confine_path(lib, t, NULL, false, to, PATH_MAX, &err))
+        return fail(r, "%s: %s", cmd, err.msg);
+    if (access(to, F_OK) == 0) return fail(r, "%s: '%s' already exists", cmd, t);
+    return 0;
+}
+
+static int cmd_rename_rig(req *r)
+{
+    char *from = malloc(PATH_MAX), *to = malloc(PATH_MAX); /* heap: small stacks */
+    int rc = !from || !to ? fail(r, "rename_rig: out of memory") : two_paths(r, "rename_rig", from, to);
+    if (rc == 0 && rename(from, to) != 0) rc = fail(r, "rename_rig: %s", strerror(errno));
+    if (rc == 0) pt_session_rig_renamed(r->s, from, to);
+    free(from), free(to);
+    return rc;
+}
+
+/* Through the rig loader and saver: a copy into another folder keeps its
+ * asset paths right. */
+static int cmd_copy_rig(req *r)
+{
+    char *from = malloc(PATH_MAX), *to = malloc(PATH_MAX);
+    int rc = !from || !to ? fail(r, "copy_rig: out of memory") : two_paths(r, "copy_rig", from, to);
+    if (rc == 0) {
+        pt_diags d;
+        pt_diags_init(&d);
+        pt_rig *rig = pt_rig_load(from, &d);
+        pt_error err = {0};
+        if (!rig) rc = fail(r, "copy_rig: %s", d.n ? d.items[0].msg : "cannot load it");
+        else if (pt_rig_save(rig, to, &err)) rc = fail_err(r, &err);
+        pt_rig_free(rig);
+        pt_diags_free(&d);
+    }
+    free(from), free(to);
+    return rc;
+}
+
+static int trash_dir(req *r, char *dir)
+{
+    snprintf(dir, PATH_MAX, "%s/.trash", pt_session_library(r->s));
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST) return fail(r, "trash: %s", strerror(errno));
+    return 0;
+}
+
+static int cmd_delete_rig(req *r)
+{
+    bool bad;
+    const char *rel = get_str(r, r->msg, "path", STR_PATH, true, &bad);
+    if (bad) return -1;
+    char *path = malloc(PATH_MAX), *dir = malloc(PATH_MAX), *dst = malloc(PATH_MAX);
+    pt_error err = {0};
+    int rc = 0;
+    if (!path || !dir || !dst) rc = fail(r, "delete_rig: out of memory");
+    else if (pt_protocol_confine_path(pt_session_library(r->s), rel, NULL, true, path, PATH_MAX, &err))
+        rc = fail(r, "delete_rig: %s", err.msg);
+    else if (trash_dir(r, dir)) rc = -1;
+    if (rc == 0) {
+        /* the file's own name; a number added when the trash has one already */
+        const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+        snprintf(dst, PATH_MAX, "%s/%s", dir, base);
+        for (int k = 2; access(dst, F_OK) == 0 && k < 1000; k++)
+            snprintf(dst, PATH_MAX, "%s/%d-%s", dir, k, base);
+        if (rename(path, dst) != 0) rc = fail(r, "delete_rig: %s", strerror(errno));
+        else utime(dst, NULL); /* its time in the trash is when it was deleted */
+    }
+    free(path), free(dir), free(dst);
+    return rc;
+}
+
+static int cmd_list_trash(req *r)
+{
+    char *dir = malloc(PATH_MAX), *full = malloc(PATH_MAX);
+    cJSON *list = cJSON_AddArrayToObject(r->reply, "rigs");
+    DIR *d = dir && full ? (snprintf(dir, PATH_MAX, "%s/.trash", pt_session_library(r->s)), opendir(dir)) : NULL;
+    struct dirent *de;
+    while (d && (de = readdir(d))) {
+        if (de->d_name[0] == '.') continue;
+        struct stat st;
+        snprintf(full, PATH_MAX, "%s/%s", dir, de->d_name);
+        if (lstat(full, &st) != 0 || !S_ISREG(st.st_mode)) continue;
+        char when[32];
+        strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&st.st_mtime));
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "file", de->d_name);
+        cJSON_AddStringToObject(o, "deleted", when);
+        cJSON_AddItemToArray(list, o);
+    }
+    if (d) closedir(d);
+    free(dir), free(full);
+    return 0;
+}
+
+static int cmd_restore_rig(req *r)
+{
+    bool bad;
+    const char *name = get_str(r, r->msg, "path", STR_PATH, true, &bad);
+    if (bad) return -1;
+    if (strchr(name, '/') || name[0] == '.') return fail(r, "restore_rig: give a file name from list_trash");
+    char *src = malloc(PATH_MAX), *dst = malloc(PATH_MAX);
+    int rc = 0;
+    if (!src || !dst) rc = fail(r, "restore_rig: out of memory");
+    if (rc == 0) {
+        snprintf(src, PATH_MAX, "%s/.trash/%s", pt_session_library(r->s), name);
+        /* "2-clean.yaml" goes back as "clean.yaml" */
+        const char *orig = name;
+        while (*orig >= '0' && *orig <= '9') orig++;
+        orig = *orig == '-' && orig != name ? orig + 1 : name;
+        snprintf(dst, PATH_MAX, "%s/%s", pt_session_library(r->s), orig);
+        struct stat st;
+        if (lstat(src, &st) != 0 || !S_ISREG(st.st_mode)) rc = fail(r, "restore_rig: no '%s' in the trash", name);
+        else if (access(dst, F_OK) == 0) rc = fail(r, "restore_rig: '%s' exists in the library already", orig);
+        else if (rename(src, dst) != 0) rc = fail(r, "restore_rig: %s", strerror(errno));
+        else cJSON_AddStringToObject(r->reply, "path", orig);
+    }
+    free(src), free(dst);
+    return rc;
+}
+
 /* The value of set_param: a number in the parameter's range, an enum choice
  * by name, or true/false for a toggle. */
 static int param_value(req *r, const char *node, const char *param, float *out)
@@ -1018,6 +1150,11 @@ static const cmd_def commands[] = {
     {"midi_learn", cmd_midi_learn, true, {"kind", "target", NULL}},
     {"midi_learn_cancel", cmd_midi_learn_cancel, false, {NULL}},
     {"midi_unmap", cmd_midi_unmap, true, {"channel", "cc", NULL}},
+    {"rename_rig", cmd_rename_rig, true, {"from", "to", NULL}},
+    {"copy_rig", cmd_copy_rig, true, {"from", "to", NULL}},
+    {"delete_rig", cmd_delete_rig, true, {"path", NULL}},
+    {"list_trash", cmd_list_trash, false, {NULL}},
+    {"restore_rig", cmd_restore_rig, true, {"path", NULL}},
 };
 
 static int cmd_hello(req *r)

@@ -11,6 +11,8 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <libgen.h>
+#include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -271,6 +273,25 @@ int pt_session_use_rig(pt_session *s, pt_rig *rig, pt_error *err)
     }
     pthread_mutex_unlock(&s->lock);
     return rc;
+}
+
+void pt_session_rig_renamed(pt_session *s, const char *from, const char *to)
+{
+    pthread_mutex_lock(&s->lock);
+    if (s->rig && s->rig->path && s->rig->path[0]) {
+        /* the file is gone from its old name: compare folder (resolved) and name */
+        char *d = strdup(s->rig->path), *f = strdup(s->rig->path), real[PATH_MAX], cand[2 * PATH_MAX];
+        if (d && f && realpath(dirname(d), real)) {
+            snprintf(cand, sizeof cand, "%s/%s", real, basename(f));
+            if (!strcmp(cand, from)) {
+                free(s->rig->path);
+                s->rig->path = strdup(to);
+                watch_rig(s);
+            }
+        }
+        free(d), free(f);
+    }
+    pthread_mutex_unlock(&s->lock);
 }
 
 int pt_session_save(pt_session *s, const char *path, pt_error *err)

@@ -46,6 +46,9 @@ int pt_session_load(pt_session *s, const char *path, pt_diags *diags);
 /* Play a rig already loaded (a one-node rig for a .nam/IR/circuit, say); the
  * session owns it on success. */
 int pt_session_use_rig(pt_session *s, pt_rig *rig, pt_error *err);
+/* A rig file was renamed on disk: if it is the one playing, later saves go
+ * to its new name. */
+void pt_session_rig_renamed(pt_session *s, const char *from, const char *to);
 /* Save the rig (to its own path when path is NULL): written to a temporary
  * file, synced, renamed over the old one, which is kept as PATH.bak. */
 int pt_session_save(pt_session *s, const char *path, pt_error *err);

@@ -278,6 +278,38 @@ def a_node_with_a_file_is_added_from_the_library():
 
 
 @test
+def rig_files_are_renamed_copied_deleted_and_restored():
+    with Server() as s:
+        ws = WS(s.port)
+        lib = s.lib
+        ok(ws.call("copy_rig", **{"from": "default.yaml", "to": "mine.yaml"}))
+        assert run("validate", os.path.join(lib, "mine.yaml")).returncode == 0
+        refused(ws.call("copy_rig", **{"from": "default.yaml", "to": "mine.yaml"}), "already exists")
+        refused(ws.call("copy_rig", **{"from": "default.yaml", "to": "../escape.yaml"}))
+        refused(ws.call("rename_rig", **{"from": "ghost.yaml", "to": "x.yaml"}))
+        ok(ws.call("rename_rig", **{"from": "mine.yaml", "to": "gig.yaml"}))
+        assert not os.path.exists(os.path.join(lib, "mine.yaml")) and os.path.exists(os.path.join(lib, "gig.yaml"))
+        ok(ws.call("delete_rig", path="gig.yaml"))
+        assert not os.path.exists(os.path.join(lib, "gig.yaml"))
+        trash = ok(ws.call("list_trash"))["rigs"]
+        assert [t["file"] for t in trash] == ["gig.yaml"], trash
+        assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", trash[0]["deleted"]), trash
+        files = [r["file"] for r in ok(ws.call("list_rigs"))["rigs"]]
+        assert "gig.yaml" not in files  # the trash is not in the library listing
+        refused(ws.call("restore_rig", path="../default.yaml"), "file name")
+        refused(ws.call("restore_rig", path="nothing.yaml"), "no 'nothing.yaml'")
+        assert ok(ws.call("restore_rig", path="gig.yaml"))["path"] == "gig.yaml"
+        assert os.path.exists(os.path.join(lib, "gig.yaml"))
+        # renaming the rig that plays: a later save goes to the new name
+        ok(ws.call("rename_rig", **{"from": "default.yaml", "to": "renamed.yaml"}))
+        ok(ws.call("set_tempo", bpm=133))
+        ok(ws.call("save_rig"))
+        assert not os.path.exists(os.path.join(lib, "default.yaml"))
+        assert "tempo_bpm: 133" in open(os.path.join(lib, "renamed.yaml")).read()
+        ws.close()
+
+
+@test
 def eq_response_is_the_engines_response():
     # reference: the RBJ peak's analytic magnitude (prototype at the bilinear-
     # warped frequency), as in tests/unit/test_dsp_eq.c
