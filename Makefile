@@ -39,10 +39,11 @@ test-asan: $(ASAN_BUILD)/CMakeCache.txt
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		ctest -L unit --output-on-failure -j$(JOBS)
 
-TEST_FUZZ_SECONDS ?= 15
+# Short fuzz runs first, so the suite's summary is the last thing printed.
+TEST_FUZZ_SECONDS ?= 20
 test: deps build test-asan
-	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 	./scripts/fuzz.sh $(TEST_FUZZ_SECONDS) || [ $$? -eq 77 ]
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 
 MINUTES ?= 30
 soak: deps build test-asan
