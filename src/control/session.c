@@ -921,6 +921,16 @@ int pt_session_set_tempo(pt_session *s, float bpm, pt_error *err)
     return 0;
 }
 
+int pt_session_follow_tempo(pt_session *s, float bpm, pt_error *err)
+{
+    if (!isfinite(bpm) || bpm < 20 || bpm > 400)
+        return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "tempo must be 20 .. 400 BPM");
+    (void)s; /* the rig is untouched; the server's state check sees the new
+                tempo in pt_session_state() */
+    pt_set_tempo_bpm(bpm); /* an atomic the nodes read */
+    return 0;
+}
+
 /* --------------------------------------------------------------- setlist */
 
 int pt_session_slot_count(pt_session *s)
@@ -1076,7 +1086,7 @@ cJSON *pt_session_state(pt_session *s)
         cJSON_AddStringToObject(j, "scene", s->rig->scenes[s->scene].name);
     else
         cJSON_AddNullToObject(j, "scene");
-    cJSON_AddNumberToObject(j, "tempo", s->rig ? s->rig->tempo_bpm : pt_tempo_bpm());
+    cJSON_AddNumberToObject(j, "tempo", pt_tempo_bpm()); /* played: the rig's, or followed */
     cJSON_AddNumberToObject(j, "dsp_load_p50", ld.load_p50);
     cJSON_AddNumberToObject(j, "dsp_load_p99", ld.load_p99);
     cJSON_AddNumberToObject(j, "overruns", (double)ld.overruns);

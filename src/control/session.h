@@ -84,7 +84,13 @@ int pt_session_scene_select(pt_session *s, const char *name, pt_error *err);
 int pt_session_scene_store(pt_session *s, const char *name, pt_error *err); /* current values */
 int pt_session_scene_rename(pt_session *s, const char *from, const char *to, pt_error *err);
 
+/* The rig's tempo (an edit: saved with the rig). */
 int pt_session_set_tempo(pt_session *s, float bpm, pt_error *err);
+/* The tempo being played, from MIDI clock or a tap on a foot controller:
+ * tempo-synced nodes follow it and the state shows it, but the rig's own
+ * tempo_bpm is left alone (not an edit: nothing to save, no autosave). A new
+ * rig brings its own tempo until the next beat. */
+int pt_session_follow_tempo(pt_session *s, float bpm, pt_error *err);
 
 /* Setlist slots (0-based); neighbours of the current slot are kept built so
  * switching to them is instant. */

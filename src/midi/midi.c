@@ -252,8 +252,10 @@ static void set_tempo(pt_midi *m, double bpm, const char *source)
 {
     if (!(bpm >= 20 && bpm <= 400)) return;
     snprintf(m->tempo_source, sizeof m->tempo_source, "%s", source);
-    if (fabs(bpm - m->set_bpm) < 0.005) return;
-    if (pt_session_set_tempo(m->s, (float)bpm, NULL) == 0) m->set_bpm = bpm;
+    /* against the tempo being played, so that a rig's own tempo (after a
+     * rig change) gives way to the next beat */
+    if (fabs(bpm - pt_tempo_bpm()) < 0.005) return;
+    if (pt_session_follow_tempo(m->s, (float)bpm, NULL) == 0) m->set_bpm = bpm;
 }
 
 /* ------------------------------------------------------------- actions */

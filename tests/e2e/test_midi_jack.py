@@ -175,6 +175,7 @@ def program_changes_bank_select_ccs_scenes_taps_clock_and_bad_input():
         print(f"   CC20 -> scene {s['scene']}, echo.mix {param(s, 'echo', 'mix')}")
 
         # MIDI clock at 120 BPM, +-1 ms uniform jitter on every pulse, 5 s
+        rig_tempo = pt.wait(lambda s: True)["rig_json"]["tempo_bpm"]
         rng = np.random.default_rng(9)
         period = 60000.0 / (120 * 24)
         ev = [(0, bytes([0xFA]))]
@@ -185,6 +186,10 @@ def program_changes_bank_select_ccs_scenes_taps_clock_and_bad_input():
         s = pt.wait(lambda s: abs(s["tempo"] - 120) <= 0.5 and abs(s["midi"]["clock_bpm"] - 120) <= 0.5)
         print(f"   clock 120 BPM +-1 ms jitter -> tempo {s['tempo']:.3f} (clock estimate "
               f"{s['midi']['clock_bpm']:.4f})")
+        # the played tempo follows the clock; the rig's own tempo (what a save writes) stays
+        assert abs(s["rig_json"]["tempo_bpm"] - rig_tempo) < 1e-3, \
+            f"MIDI clock changed the rig's tempo_bpm to {s['rig_json']['tempo_bpm']} (an edit)"
+        print(f"   the rig's own tempo_bpm stays {s['rig_json']['tempo_bpm']:.1f}: following a clock is not an edit")
         send([(0, bytes([0xFC]))])
 
         # back to bank 0 and a rig at 100 BPM (the bank stays selected until
