@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,8 +29,10 @@
 
 #define DEFAULT_RIG "rigs/default.yaml"
 
-static volatile sig_atomic_t stop_requested;
-static void on_signal(int sig) { (void)sig, stop_requested = 1; }
+/* Set by SIGINT/SIGTERM on whichever thread takes the signal (civetweb's
+ * and the backends' threads too): a lock-free atomic, safe in a handler. */
+static atomic_int stop_requested;
+static void on_signal(int sig) { (void)sig, atomic_store(&stop_requested, 1); }
 
 /* ------------------------------------------------------------- options */
 
@@ -716,7 +719,7 @@ static int cmd_run(int argc, char **argv)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     double last_print = 0, last_try = 0, last_status = -1;
     int rc = 0;
-    while (!stop_requested) {
+    while (!atomic_load(&stop_requested)) {
         struct timespec ts = {0, 20 * 1000000L};
         nanosleep(&ts, NULL);
         pt_session_poll(session);

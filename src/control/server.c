@@ -77,6 +77,7 @@ struct pt_server {
     int n_clients;
     bucket http_rate;
     atomic_int state_dirty;
+    atomic_bool handlers_ready; /* set once our handlers are registered */
     bool stop;
     pthread_t pusher;
     bool pusher_started;
@@ -140,6 +141,13 @@ static bool origin_ok(const pt_server *srv, const char *origin)
 static int begin_request(struct mg_connection *conn)
 {
     pt_server *srv = mg_get_user_data(mg_get_context(conn));
+    /* civetweb listens from mg_start2 on, before our handlers are set: a
+     * request in that window (a page reconnecting as the engine starts) would
+     * get civetweb's own 404. Wait for them (microseconds; bounded). */
+    for (int i = 0; i < 2000 && !atomic_load(&srv->handlers_ready); i++) {
+        struct timespec ts = {0, 1000000L};
+        nanosleep(&ts, NULL);
+    }
     const struct mg_request_info *ri = mg_get_request_info(conn);
     const char *host = mg_get_header(conn, "Host");
     if (!host_ok(srv, host)) {
@@ -668,6 +676,7 @@ pt_server *pt_server_start(pt_session *s, int port, pt_error *err)
     }
     mg_set_request_handler(srv->ctx, "/", handle_http, srv);
     mg_set_websocket_handler(srv->ctx, "/ws", ws_connect, ws_ready, ws_data, ws_close, srv);
+    atomic_store(&srv->handlers_ready, true);
     if (pthread_create(&srv->pusher, NULL, pusher, srv) == 0) srv->pusher_started = true;
     return srv;
 }

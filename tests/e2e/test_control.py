@@ -722,6 +722,24 @@ def oversized_and_flooding_messages_are_refused():
 
 
 @test
+def a_request_as_the_server_starts_reaches_its_handlers():
+    # found by ThreadSanitizer's slower timing: civetweb listens before our
+    # handlers are registered, and a request in between got civetweb's own 404.
+    # The shim makes that moment 400 ms long; the server must hold such a
+    # request until its handlers are in place.
+    shim = os.path.join(BUILD, "libslow_handlers.so")
+    with Server(env={"LD_PRELOAD": shim}) as s:
+        t0 = time.time()
+        status, data = s.http("GET", "/api/state")
+        waited = time.time() - t0
+        assert status == 200 and b'"rig"' in data, (status, data[:200])
+        print(f"     a request sent inside a 400 ms gap waited {waited * 1000:.0f} ms and reached our handler")
+        ws = WS(s.port)
+        ok(ws.call("hello"))
+        ws.close()
+
+
+@test
 def the_ui_folder_is_served_and_nothing_outside_it():
     ui = tmp("ui_dist")
     os.makedirs(os.path.join(ui, "assets"))
