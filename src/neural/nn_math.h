@@ -20,11 +20,12 @@
 
 /* For the small auto-vectorised helpers (pt_nn_add, the LSTM step): three
  * builds (AVX-512, AVX2+FMA, baseline x86-64) chosen when the program loads.
- * GCC only; sanitizer builds keep one plain version. The main kernels
+ * GCC only; sanitizer builds keep one plain version (TSan would instrument
+ * the resolvers, which run before it is initialised). The main kernels
  * (matrix product, tanh, sigmoid) are built per instruction set explicitly
  * in nn_math.c with GCC and clang alike. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
-    !defined(__SANITIZE_ADDRESS__) && !defined(PT_NO_TARGET_CLONES)
+    !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__) && !defined(PT_NO_TARGET_CLONES)
 #define PT_HOT __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define PT_HOT
