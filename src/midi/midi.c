@@ -80,6 +80,14 @@ struct pt_midi {
     int connected;
     double last_scan;
     char device_error[256];
+    /* what pt_midi_state shows: copied from the fields above by the MIDI
+     * thread (their owner) under shown_lock, read by others under it */
+    pthread_mutex_t shown_lock;
+    struct {
+        char last[64], tempo_source[16], port[256], device_error[256];
+        double tap_bpm, clock_bpm;
+        int bank, connected;
+    } shown;
 #ifdef PT_HAVE_RTMIDI
     RtMidiInPtr in;
     RtMidiOutPtr out;
@@ -606,6 +614,21 @@ static void tick(pt_midi *m, double dt_s)
     }
 }
 
+/* MIDI thread (or before it starts): publish what pt_midi_state shows. */
+static void publish(pt_midi *m)
+{
+    pthread_mutex_lock(&m->shown_lock);
+    memcpy(m->shown.last, m->last, sizeof m->last);
+    memcpy(m->shown.tempo_source, m->tempo_source, sizeof m->tempo_source);
+    memcpy(m->shown.port, m->port, sizeof m->port);
+    memcpy(m->shown.device_error, m->device_error, sizeof m->device_error);
+    m->shown.tap_bpm = m->tap_bpm;
+    m->shown.clock_bpm = m->clock_bpm;
+    m->shown.bank = m->bank_msb * 128 + m->bank_lsb;
+    m->shown.connected = m->connected;
+    pthread_mutex_unlock(&m->shown_lock);
+}
+
 static void *thread_main(void *arg)
 {
     pt_midi *m = arg;
@@ -635,6 +658,7 @@ static void *thread_main(void *arg)
         }
         pthread_mutex_unlock(&m->lock);
         device_scan(m);
+        publish(m);
         if (n < 256) {
             struct timespec ts = {0, 1000000};
             nanosleep(&ts, NULL);
@@ -651,6 +675,7 @@ pt_midi *pt_midi_create(pt_session *s, const pt_midi_config *cfg, pt_diags *diag
     if (!m) return NULL;
     m->s = s;
     pthread_mutex_init(&m->lock, NULL);
+    pthread_mutex_init(&m->shown_lock, NULL);
     pt_midi_parser_init(&m->host_parser);
     pt_midi_parser_init(&m->dev_parser);
     pt_tap_init(&m->tap, 2000, 4);
@@ -669,6 +694,7 @@ pt_midi *pt_midi_create(pt_session *s, const pt_midi_config *cfg, pt_diags *diag
         return NULL;
     }
     refresh(m, 1);
+    publish(m);
     return m;
 }
 
@@ -697,6 +723,7 @@ void pt_midi_destroy(pt_midi *m)
     free(m->lv);
     free(m->device);
     pthread_mutex_destroy(&m->lock);
+    pthread_mutex_destroy(&m->shown_lock);
     free(m);
 }
 
@@ -856,24 +883,24 @@ cJSON *pt_midi_mappings_json(pt_midi *m)
 cJSON *pt_midi_state(pt_midi *m)
 {
     cJSON *j = cJSON_CreateObject();
-    if (m->device) cJSON_AddStringToObject(j, "device", m->device);
+    if (m->device) cJSON_AddStringToObject(j, "device", m->device); /* set at create */
     else cJSON_AddNullToObject(j, "device");
-    cJSON_AddBoolToObject(j, "connected", m->connected);
-    cJSON_AddStringToObject(j, "port", m->connected ? m->port : "");
-    cJSON_AddStringToObject(j, "device_error", m->device_error);
+    pthread_mutex_lock(&m->shown_lock);
+    cJSON_AddBoolToObject(j, "connected", m->shown.connected);
+    cJSON_AddStringToObject(j, "port", m->shown.connected ? m->shown.port : "");
+    cJSON_AddStringToObject(j, "device_error", m->shown.device_error);
+    cJSON_AddStringToObject(j, "last", m->shown.last);
+    cJSON_AddStringToObject(j, "tempo_source", m->shown.tempo_source);
+    cJSON_AddNumberToObject(j, "tap_bpm", m->shown.tap_bpm);
+    cJSON_AddNumberToObject(j, "clock_bpm", m->shown.clock_bpm);
+    cJSON_AddNumberToObject(j, "bank", m->shown.bank);
+    pthread_mutex_unlock(&m->shown_lock);
     cJSON_AddNumberToObject(j, "received", (double)atomic_load(&m->received));
     cJSON_AddNumberToObject(j, "dropped", (double)atomic_load(&m->dropped));
     cJSON_AddNumberToObject(j, "handled", (double)atomic_load(&m->handled));
     cJSON_AddNumberToObject(j, "truncated", (double)atomic_load(&m->truncated));
     cJSON_AddNumberToObject(j, "stray", (double)atomic_load(&m->stray));
     cJSON_AddNumberToObject(j, "sysex", (double)atomic_load(&m->sysex));
-    /* what follows belongs to the MIDI thread: read without a lock, these
-     * are for display (a torn value shows for 100 ms at worst) */
-    cJSON_AddStringToObject(j, "last", m->last);
-    cJSON_AddStringToObject(j, "tempo_source", m->tempo_source);
-    cJSON_AddNumberToObject(j, "tap_bpm", m->tap_bpm);
-    cJSON_AddNumberToObject(j, "clock_bpm", m->clock_bpm);
-    cJSON_AddNumberToObject(j, "bank", m->bank_msb * 128 + m->bank_lsb);
     pthread_mutex_lock(&m->lock);
     cJSON *l = cJSON_AddObjectToObject(j, "learn");
     cJSON_AddBoolToObject(l, "armed", m->learn_armed);
