@@ -5,6 +5,7 @@
 #   make bench   performance figures, printed
 #   make fuzz    every parser under libFuzzer, FUZZ_SECONDS each (default 300)
 #   make soak    the long soak, MINUTES (default 30)
+#   make tsan    the threaded tests under ThreadSanitizer (about 10 min)
 #   make ui      build the web UI (ui/dist) when Node is there
 BUILD ?= build
 ASAN_BUILD ?= build-asan
@@ -12,7 +13,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 RIG ?= rigs/default.yaml
 ARGS ?=
 
-.PHONY: all deps build ui run test test-unit test-asan bench fuzz soak clean
+.PHONY: all deps build ui run test test-unit test-asan bench fuzz soak tsan clean
 
 all: build
 
@@ -52,9 +53,12 @@ soak: deps build test-asan
 bench: deps build
 	./scripts/bench.sh $(BUILD)
 
+tsan: deps
+	./scripts/tsan.sh
+
 FUZZ_SECONDS ?= 300
 fuzz: deps
 	./scripts/fuzz.sh $(FUZZ_SECONDS)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz
+	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz build-tsan
