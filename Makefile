@@ -1,11 +1,11 @@
 # PyTone FX — the commands a user and CI type. The real build is CMake.
 #   make run     install what is missing, build, play the default rig
-#   make test    install what is missing, build, run every test (plus a
-#                sanitizer build of the unit tests)
+#   make test    install what is missing, build, run every test (plus the
+#                unit tests under ASan+UBSan, the threaded tests under TSan)
 #   make bench   performance figures, printed
 #   make fuzz    every parser under libFuzzer, FUZZ_SECONDS each (default 300)
 #   make soak    the long soak, MINUTES (default 30)
-#   make tsan    the threaded tests under ThreadSanitizer (about 10 min)
+#   make tsan    the threaded tests under ThreadSanitizer (part of make test)
 #   make ui      build the web UI (ui/dist) when Node is there
 BUILD ?= build
 ASAN_BUILD ?= build-asan
@@ -43,6 +43,7 @@ test-asan: $(ASAN_BUILD)/CMakeCache.txt
 # Short fuzz runs first, so the suite's summary is the last thing printed.
 TEST_FUZZ_SECONDS ?= 20
 test: deps build test-asan
+	./scripts/tsan.sh
 	./scripts/fuzz.sh $(TEST_FUZZ_SECONDS) || [ $$? -eq 77 ]
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 
