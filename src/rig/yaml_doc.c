@@ -1,0 +1,262 @@
+/* yaml_doc.c — see yaml_doc.h. */
+#include "yaml_doc.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "yaml_guard.h"
+
+/* ---------------------------------------------------------------- problems */
+
+static int report_v(pt_ydoc *y, int line, int col, const char *fmt, va_list ap)
+{
+    char msg[1024];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    if (y->diags) {
+        pt_diags_add(y->diags, y->file, line, col, "%s", msg);
+        return PT_ERR_INVALID;
+    }
+    return pt_error_set(y->err, PT_ERR_INVALID, y->file, line, col, "%s", msg);
+}
+
+int pt_yd_report(pt_ydoc *y, int line, int col, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = report_v(y, line, col, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int pt_yd_problem(pt_ydoc *y, const yaml_node_t *at, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = report_v(y, at ? PT_YD_LINE(at) : 0, at ? PT_YD_COL(at) : 0, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int pt_yd_load(pt_ydoc *y, yaml_document_t *doc, const char *text, size_t len, int with_context)
+{
+    /* aliases, absurd nesting or size: refused before libyaml builds a tree */
+    pt_diags guard;
+    pt_diags_init(&guard);
+    if (pt_yaml_precheck(text, len, y->file, y->diags ? y->diags : &guard) != 0) {
+        int rc = PT_ERR_INVALID;
+        if (!y->diags)
+            rc = guard.n ? pt_yd_report(y, guard.items[0].line, guard.items[0].col, "%s",
+                                        guard.items[0].msg)
+                         : pt_error_set(y->err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
+        pt_diags_free(&guard);
+        return rc;
+    }
+    yaml_parser_t parser;
+    if (!yaml_parser_initialize(&parser)) {
+        if (y->diags) pt_diags_add(y->diags, y->file, 0, 0, "out of memory");
+        return pt_error_set(y->diags ? NULL : y->err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    }
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    int rc = 0;
+    if (!yaml_parser_load(&parser, doc)) {
+        int ctx = with_context && parser.context;
+        rc = pt_yd_report(y, (int)parser.problem_mark.line + 1, (int)parser.problem_mark.column + 1,
+                          "YAML: %s%s%s", parser.problem ? parser.problem : "syntax error",
+                          ctx ? " " : "", ctx ? parser.context : "");
+    } else {
+        y->doc = doc;
+    }
+    yaml_parser_delete(&parser);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- access */
+
+yaml_node_t *pt_yd_node(const pt_ydoc *y, int index) { return yaml_document_get_node(y->doc, index); }
+
+const char *pt_yd_scalar(const yaml_node_t *n)
+{
+    return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+const char *pt_yd_kind(const yaml_node_t *n)
+{
+    if (!n) return "nothing";
+    switch (n->type) {
+    case YAML_SCALAR_NODE: return "a value";
+    case YAML_SEQUENCE_NODE: return "a list";
+    case YAML_MAPPING_NODE: return "a mapping";
+    default: return "nothing";
+    }
+}
+
+const char *pt_yd_shown(const pt_ydoc *y, const yaml_node_t *n)
+{
+    if (pt_yd_scalar(n)) return pt_yd_scalar(n);
+    return y->nonscalar ? y->nonscalar : pt_yd_kind(n);
+}
+
+yaml_node_t *pt_yd_get_key(const pt_ydoc *y, const yaml_node_t *map, const char *key,
+                           yaml_node_t **key_node)
+{
+    if (!map || map->type != YAML_MAPPING_NODE) return NULL;
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = pt_yd_node(y, p->key);
+        const char *s = pt_yd_scalar(k);
+        if (s && !strcmp(s, key)) {
+            if (key_node) *key_node = k;
+            return pt_yd_node(y, p->value);
+        }
+    }
+    return NULL;
+}
+
+yaml_node_t *pt_yd_get(const pt_ydoc *y, const yaml_node_t *map, const char *key)
+{
+    return pt_yd_get_key(y, map, key, NULL);
+}
+
+/* ---------------------------------------------------------------- keys */
+
+void pt_yd_list_add(char *buf, size_t size, const char *item, int more)
+{
+    strncat(buf, item, size - strlen(buf) - 3);
+    if (more) strncat(buf, ", ", size - strlen(buf) - 1);
+}
+
+void pt_yd_join(char *buf, size_t size, const char *const *names)
+{
+    for (int i = 0; names[i]; i++) pt_yd_list_add(buf, size, names[i], names[i + 1] != NULL);
+}
+
+int pt_yd_distance(const char *a, const char *b)
+{
+    int la = (int)strlen(a), lb = (int)strlen(b);
+    if (la > 63 || lb > 63) return 99;
+    int row[64];
+    for (int j = 0; j <= lb; j++) row[j] = j;
+    for (int i = 1; i <= la; i++) {
+        int prev = row[0];
+        row[0] = i;
+        for (int j = 1; j <= lb; j++) {
+            int cur = row[j];
+            int sub = prev + (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]));
+            int best = row[j] + 1 < row[j - 1] + 1 ? row[j] + 1 : row[j - 1] + 1;
+            row[j] = sub < best ? sub : best;
+            prev = cur;
+        }
+    }
+    return row[lb];
+}
+
+const char *pt_yd_nearest(const char *name, const char *const *names, int below)
+{
+    const char *near = NULL;
+    for (int i = 0; names[i]; i++) {
+        int dist = pt_yd_distance(name, names[i]);
+        if (dist < below) below = dist, near = names[i];
+    }
+    return near;
+}
+
+int pt_yd_check_keys(pt_ydoc *y, const yaml_node_t *map, const char *what,
+                     const char *const *allowed)
+{
+    int rc = 0;
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = pt_yd_node(y, p->key);
+        const char *key = pt_yd_scalar(k);
+        int ok = 0;
+        for (int i = 0; key && allowed[i]; i++)
+            if (!strcmp(key, allowed[i])) ok = 1;
+        if (ok) continue;
+        char list[512] = "";
+        pt_yd_join(list, sizeof list, allowed);
+        const char *near = key ? pt_yd_nearest(key, allowed, 3) : NULL;
+        if (y->keys == PT_YD_KEYS_KNOWN)
+            rc = pt_yd_problem(y, k, "unknown key '%s' in %s (known: %s)", key ? key : "?", what, list);
+        else if (!key)
+            rc = pt_yd_problem(y, k, "%s: keys must be plain names", what);
+        else if (near)
+            rc = pt_yd_problem(y, k, "unknown key '%s' in %s (did you mean '%s'?)", key, what, near);
+        else
+            rc = pt_yd_problem(y, k, "unknown key '%s' in %s; it takes: %s", key, what, list);
+        if (!y->diags) return rc;
+    }
+    return rc;
+}
+
+/* ---------------------------------------------------------------- values */
+
+int pt_yd_to_number(const char *s, double *out)
+{
+    if (!s || !*s) return -1;
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || *end || !isfinite(v)) return -1;
+    *out = v;
+    return 0;
+}
+
+int pt_yd_to_bool(const char *s, int *out)
+{
+    if (!s) return -1;
+    if (!strcmp(s, "true") || !strcmp(s, "on") || !strcmp(s, "yes")) return *out = 1, 0;
+    if (!strcmp(s, "false") || !strcmp(s, "off") || !strcmp(s, "no")) return *out = 0, 0;
+    return -1;
+}
+
+int pt_yd_number(pt_ydoc *y, const yaml_node_t *v, const char *key, double lo, double hi,
+                 const char *unit, int whole, double *out)
+{
+    double d;
+    if (pt_yd_to_number(pt_yd_scalar(v), &d) != 0) {
+        pt_yd_problem(y, v, "'%s' must be a number, not %s", key, pt_yd_shown(y, v));
+        return -1;
+    }
+    if (whole && d != floor(d)) {
+        pt_yd_problem(y, v, "'%s' must be a whole number, not %s", key, pt_yd_scalar(v));
+        return -1;
+    }
+    if (d < lo || d > hi) {
+        pt_yd_problem(y, v, "'%s' = %g is out of range %g .. %g%s%s", key, d, lo, hi,
+                      unit[0] ? " " : "", unit);
+        return -1;
+    }
+    *out = d;
+    return 0;
+}
+
+int pt_yd_get_number(pt_ydoc *y, const yaml_node_t *map, const char *key, double lo, double hi,
+                     const char *unit, int whole, double *out)
+{
+    yaml_node_t *v = pt_yd_get(y, map, key);
+    if (!v) return 0;
+    return pt_yd_number(y, v, key, lo, hi, unit, whole, out) == 0 ? 1 : -1;
+}
+
+int pt_yd_get_float(pt_ydoc *y, const yaml_node_t *map, const char *key, float lo, float hi,
+                    const char *unit, float *out)
+{
+    double d;
+    int rc = pt_yd_get_number(y, map, key, lo, hi, unit, 0, &d);
+    if (rc > 0) *out = (float)d;
+    return rc;
+}
+
+char *pt_yd_get_string(pt_ydoc *y, const yaml_node_t *map, const char *key)
+{
+    yaml_node_t *v = pt_yd_get(y, map, key);
+    if (!v) return NULL;
+    if (!pt_yd_scalar(v)) {
+        pt_yd_problem(y, v, "'%s' must be text, not %s", key, pt_yd_kind(v));
+        return NULL;
+    }
+    return strdup(pt_yd_scalar(v));
+}
