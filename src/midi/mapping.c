@@ -447,102 +447,57 @@ pt_midi_map *pt_midi_map_merge(const pt_midi_map *const *layers, int n)
 
 /* -------------------------------------------------------------- writing */
 
-typedef struct em {
-    yaml_emitter_t *em;
-    int failed;
-} em;
-
-static void ev(em *o, yaml_event_t *e)
-{
-    if (!o->failed && !yaml_emitter_emit(o->em, e)) o->failed = 1;
-}
-
-static void s(em *o, const char *text)
-{
-    yaml_event_t e;
-    yaml_scalar_event_initialize(&e, NULL, NULL, (yaml_char_t *)text, (int)strlen(text), 1, 1,
-                                 YAML_ANY_SCALAR_STYLE);
-    ev(o, &e);
-}
-
-static void num(em *o, double v)
-{
-    char buf[64];
-    snprintf(buf, sizeof buf, "%.9g", v);
-    s(o, buf);
-}
-
-static void kv(em *o, const char *k, const char *v) { s(o, k), s(o, v); }
-static void kn(em *o, const char *k, double v) { s(o, k), num(o, v); }
-
-static void map_start(em *o, int flow)
-{
-    yaml_event_t e;
-    yaml_mapping_start_event_initialize(&e, NULL, NULL, 1,
-                                        flow ? YAML_FLOW_MAPPING_STYLE : YAML_BLOCK_MAPPING_STYLE);
-    ev(o, &e);
-}
-
-static void map_end(em *o)
-{
-    yaml_event_t e;
-    yaml_mapping_end_event_initialize(&e);
-    ev(o, &e);
-}
-
 int pt_midi_map_emit(const pt_midi_map *m, yaml_emitter_t *emitter)
 {
-    em o = {.em = emitter};
-    map_start(&o, 0);
+    pt_yemit o = {.em = emitter};
+    pt_ye_map_start(&o, 0);
     char buf[2 * PT_ID_MAX + 64];
     if (m->channel >= 0) {
         snprintf(buf, sizeof buf, "%d", m->channel);
-        kv(&o, "channel", m->channel ? buf : "omni");
+        pt_ye_pair(&o, "channel", m->channel ? buf : "omni");
     }
-    if (m->program_change >= 0) kv(&o, "program_change", m->program_change ? "true" : "false");
-    if (m->bank_size > 0) kn(&o, "bank_size", m->bank_size);
-    if (m->clock >= 0) kv(&o, "clock", m->clock ? "true" : "false");
-    if (m->tap_reset_ms > 0) kn(&o, "tap_reset_ms", m->tap_reset_ms);
+    if (m->program_change >= 0)
+        pt_ye_pair(&o, "program_change", m->program_change ? "true" : "false");
+    if (m->bank_size > 0) pt_ye_pair_number(&o, "bank_size", m->bank_size);
+    if (m->clock >= 0) pt_ye_pair(&o, "clock", m->clock ? "true" : "false");
+    if (m->tap_reset_ms > 0) pt_ye_pair_number(&o, "tap_reset_ms", m->tap_reset_ms);
     if (m->n > 0) {
-        s(&o, "map");
-        yaml_event_t e;
-        yaml_sequence_start_event_initialize(&e, NULL, NULL, 1, YAML_BLOCK_SEQUENCE_STYLE);
-        ev(&o, &e);
+        pt_ye_scalar(&o, "map");
+        pt_ye_seq_start(&o, 0);
         for (int i = 0; i < m->n; i++) {
             const pt_midi_mapping *it = &m->items[i];
-            map_start(&o, 1);
-            kn(&o, "cc", it->cc);
-            if (it->channel) kn(&o, "channel", it->channel);
+            pt_ye_map_start(&o, 1);
+            pt_ye_pair_number(&o, "cc", it->cc);
+            if (it->channel) pt_ye_pair_number(&o, "channel", it->channel);
             switch (it->kind) {
             case PT_MAP_PARAM:
                 snprintf(buf, sizeof buf, "%s.%s", it->node, it->param);
-                kv(&o, "param", buf);
-                if (it->has_min) kn(&o, "min", it->min);
-                if (it->has_max) kn(&o, "max", it->max);
-                if (it->curve) kv(&o, "curve", curve_names[it->curve]);
-                if (it->soft) kv(&o, "takeover", "soft");
-                if (it->heel != 0) kn(&o, "heel", it->heel);
-                if (it->toe != 127) kn(&o, "toe", it->toe);
-                if (it->smoothing_ms > 0) kn(&o, "smoothing_ms", it->smoothing_ms);
+                pt_ye_pair(&o, "param", buf);
+                if (it->has_min) pt_ye_pair_number(&o, "min", it->min);
+                if (it->has_max) pt_ye_pair_number(&o, "max", it->max);
+                if (it->curve) pt_ye_pair(&o, "curve", curve_names[it->curve]);
+                if (it->soft) pt_ye_pair(&o, "takeover", "soft");
+                if (it->heel != 0) pt_ye_pair_number(&o, "heel", it->heel);
+                if (it->toe != 127) pt_ye_pair_number(&o, "toe", it->toe);
+                if (it->smoothing_ms > 0) pt_ye_pair_number(&o, "smoothing_ms", it->smoothing_ms);
                 break;
             case PT_MAP_SCENE:
-                kv(&o, "scene", it->scene);
-                if (it->value >= 0) kn(&o, "value", it->value);
+                pt_ye_pair(&o, "scene", it->scene);
+                if (it->value >= 0) pt_ye_pair_number(&o, "value", it->value);
                 break;
             case PT_MAP_BYPASS:
-                kv(&o, "bypass", it->node);
-                if (it->momentary) kv(&o, "mode", "momentary");
+                pt_ye_pair(&o, "bypass", it->node);
+                if (it->momentary) pt_ye_pair(&o, "mode", "momentary");
                 break;
             case PT_MAP_TAP:
-                kv(&o, "tap", "true");
+                pt_ye_pair(&o, "tap", "true");
                 break;
             }
-            if (it->feedback) kv(&o, "feedback", "true");
-            map_end(&o);
+            if (it->feedback) pt_ye_pair(&o, "feedback", "true");
+            pt_ye_map_end(&o);
         }
-        yaml_sequence_end_event_initialize(&e);
-        ev(&o, &e);
+        pt_ye_seq_end(&o);
     }
-    map_end(&o);
+    pt_ye_map_end(&o);
     return o.failed ? -1 : 0;
 }

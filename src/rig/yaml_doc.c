@@ -260,3 +260,69 @@ char *pt_yd_get_string(pt_ydoc *y, const yaml_node_t *map, const char *key)
     }
     return strdup(pt_yd_scalar(v));
 }
+
+/* ---------------------------------------------------------------- writing */
+
+void pt_ye_event(pt_yemit *o, yaml_event_t *e)
+{
+    if (!o->failed && !yaml_emitter_emit(o->em, e)) o->failed = 1;
+}
+
+static void text(pt_yemit *o, const char *s, int plain, yaml_scalar_style_t style)
+{
+    yaml_event_t e;
+    yaml_scalar_event_initialize(&e, NULL, NULL, (yaml_char_t *)s, (int)strlen(s), plain, 1, style);
+    pt_ye_event(o, &e);
+}
+
+void pt_ye_scalar(pt_yemit *o, const char *s) { text(o, s, s[0] != 0, YAML_ANY_SCALAR_STYLE); }
+void pt_ye_literal(pt_yemit *o, const char *s) { text(o, s, 0, YAML_LITERAL_SCALAR_STYLE); }
+
+void pt_ye_number(pt_yemit *o, double v)
+{
+    char buf[64];
+    snprintf(buf, sizeof buf, "%.9g", v);
+    pt_ye_scalar(o, buf);
+}
+
+void pt_ye_pair(pt_yemit *o, const char *key, const char *value)
+{
+    pt_ye_scalar(o, key);
+    pt_ye_scalar(o, value);
+}
+
+void pt_ye_pair_number(pt_yemit *o, const char *key, double v)
+{
+    pt_ye_scalar(o, key);
+    pt_ye_number(o, v);
+}
+
+void pt_ye_map_start(pt_yemit *o, int flow)
+{
+    yaml_event_t e;
+    yaml_mapping_start_event_initialize(&e, NULL, NULL, 1,
+                                        flow ? YAML_FLOW_MAPPING_STYLE : YAML_BLOCK_MAPPING_STYLE);
+    pt_ye_event(o, &e);
+}
+
+void pt_ye_map_end(pt_yemit *o)
+{
+    yaml_event_t e;
+    yaml_mapping_end_event_initialize(&e);
+    pt_ye_event(o, &e);
+}
+
+void pt_ye_seq_start(pt_yemit *o, int flow)
+{
+    yaml_event_t e;
+    yaml_sequence_start_event_initialize(&e, NULL, NULL, 1,
+                                         flow ? YAML_FLOW_SEQUENCE_STYLE : YAML_BLOCK_SEQUENCE_STYLE);
+    pt_ye_event(o, &e);
+}
+
+void pt_ye_seq_end(pt_yemit *o)
+{
+    yaml_event_t e;
+    yaml_sequence_end_event_initialize(&e);
+    pt_ye_event(o, &e);
+}

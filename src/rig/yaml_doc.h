@@ -98,4 +98,26 @@ int pt_yd_get_float(pt_ydoc *y, const yaml_node_t *map, const char *key, float l
 /* A copy of the text under key; NULL when absent or reported as no text. */
 char *pt_yd_get_string(pt_ydoc *y, const yaml_node_t *map, const char *key);
 
+/* ---------------------------------------------------------------- writing */
+
+/* An emitter and whether any event failed (the rest are then skipped). */
+typedef struct pt_yemit {
+    yaml_emitter_t *em;
+    int failed;
+} pt_yemit;
+
+void pt_ye_event(pt_yemit *o, yaml_event_t *e);
+/* Plain where YAML allows it; "" is written quoted. */
+void pt_ye_scalar(pt_yemit *o, const char *s);
+/* A literal block (|), for notes over several lines. */
+void pt_ye_literal(pt_yemit *o, const char *s);
+/* %.9g: round-trips a float exactly. */
+void pt_ye_number(pt_yemit *o, double v);
+void pt_ye_pair(pt_yemit *o, const char *key, const char *value);
+void pt_ye_pair_number(pt_yemit *o, const char *key, double v);
+void pt_ye_map_start(pt_yemit *o, int flow);
+void pt_ye_map_end(pt_yemit *o);
+void pt_ye_seq_start(pt_yemit *o, int flow);
+void pt_ye_seq_end(pt_yemit *o);
+
 #endif
