@@ -177,7 +177,8 @@ int pt_yd_check_keys(pt_ydoc *y, const yaml_node_t *map, const char *what,
         if (ok) continue;
         char list[512] = "";
         pt_yd_join(list, sizeof list, allowed);
-        const char *near = key ? pt_yd_nearest(key, allowed, 3) : NULL;
+        const char *near = key && y->keys == PT_YD_KEYS_NEAREST ? pt_yd_nearest(key, allowed, 3)
+                                                                : NULL;
         if (y->keys == PT_YD_KEYS_KNOWN)
             rc = pt_yd_problem(y, k, "unknown key '%s' in %s (known: %s)", key ? key : "?", what, list);
         else if (!key)
