@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "yaml_guard.h"
 
 /* ---------------------------------------------------------------- problems */
 
@@ -42,42 +41,85 @@ int pt_yd_problem(pt_ydoc *y, const yaml_node_t *at, const char *fmt, ...)
     return rc;
 }
 
+/* libyaml's own message for text it cannot parse (with its context, as
+ * "YAML: PROBLEM CONTEXT", when with_context). */
+static int syntax_error(pt_ydoc *y, const yaml_parser_t *p, int with_context)
+{
+    int ctx = with_context && p->context;
+    return pt_yd_report(y, (int)p->problem_mark.line + 1, (int)p->problem_mark.column + 1,
+                        "YAML: %s%s%s", p->problem ? p->problem : "syntax error", ctx ? " " : "",
+                        ctx ? p->context : "");
+}
+
+/* A bounded first look at the text before it is loaded. libyaml's document
+ * loader follows aliases by reference (an alias bomb becomes an
+ * exponentially large tree for whoever walks it) and recurses per nesting
+ * level. This reads the event stream iteratively and refuses aliases,
+ * nesting deeper than MAX_DEPTH, more than MAX_NODES nodes and more than one
+ * document, in time and memory linear in the input. */
+#define MAX_DEPTH 64
+#define MAX_NODES 200000
+
+static int precheck(pt_ydoc *y, const char *text, size_t len)
+{
+    yaml_parser_t p;
+    yaml_event_t ev;
+    yaml_parser_initialize(&p);
+    yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+    int depth = 0, docs = 0, rc = 0;
+    long nodes = 0;
+    for (;;) {
+        if (!yaml_parser_parse(&p, &ev)) {
+            rc = syntax_error(y, &p, 1);
+            break;
+        }
+        int line = (int)ev.start_mark.line + 1, col = (int)ev.start_mark.column + 1;
+        yaml_event_type_t t = ev.type;
+        if (t == YAML_ALIAS_EVENT) {
+            rc = pt_yd_report(y, line, col, "YAML aliases (*name) are not allowed here");
+        } else if (t == YAML_DOCUMENT_START_EVENT && ++docs > 1) {
+            rc = pt_yd_report(y, line, col,
+                              "only one YAML document is allowed (found a second '---')");
+        } else if (t == YAML_SEQUENCE_START_EVENT || t == YAML_MAPPING_START_EVENT) {
+            if (++depth > MAX_DEPTH)
+                rc = pt_yd_report(y, line, col, "nested more than %d levels deep", MAX_DEPTH);
+        } else if (t == YAML_SEQUENCE_END_EVENT || t == YAML_MAPPING_END_EVENT) {
+            depth--;
+        }
+        int is_node = t == YAML_SCALAR_EVENT || t == YAML_SEQUENCE_START_EVENT ||
+                      t == YAML_MAPPING_START_EVENT;
+        /* (both problems of one event go to diags; err keeps the first) */
+        if (is_node && ++nodes > MAX_NODES && (y->diags || !rc))
+            rc = pt_yd_report(y, line, col, "more than %d values: too large", MAX_NODES);
+        yaml_event_delete(&ev);
+        if (rc || t == YAML_STREAM_END_EVENT) break;
+    }
+    yaml_parser_delete(&p);
+    return rc;
+}
+
 int pt_yd_load(pt_ydoc *y, yaml_document_t *doc, const char *text, size_t len, int with_context)
 {
-    /* aliases, absurd nesting or size: refused before libyaml builds a tree */
-    pt_diags guard;
-    pt_diags_init(&guard);
-    if (pt_yaml_precheck(text, len, y->file, y->diags ? y->diags : &guard) != 0) {
-        int rc = PT_ERR_INVALID;
-        if (!y->diags)
-            rc = guard.n ? pt_yd_report(y, guard.items[0].line, guard.items[0].col, "%s",
-                                        guard.items[0].msg)
-                         : pt_error_set(y->err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
-        pt_diags_free(&guard);
-        return rc;
-    }
+    int rc = precheck(y, text, len);
+    if (rc) return rc;
     yaml_parser_t parser;
     if (!yaml_parser_initialize(&parser)) {
         if (y->diags) pt_diags_add(y->diags, y->file, 0, 0, "out of memory");
         return pt_error_set(y->diags ? NULL : y->err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
     }
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-    int rc = 0;
-    if (!yaml_parser_load(&parser, doc)) {
-        int ctx = with_context && parser.context;
-        rc = pt_yd_report(y, (int)parser.problem_mark.line + 1, (int)parser.problem_mark.column + 1,
-                          "YAML: %s%s%s", parser.problem ? parser.problem : "syntax error",
-                          ctx ? " " : "", ctx ? parser.context : "");
-    } else {
-        y->doc = doc;
-    }
+    if (!yaml_parser_load(&parser, doc)) rc = syntax_error(y, &parser, with_context);
+    else y->doc = doc;
     yaml_parser_delete(&parser);
     return rc;
 }
 
 /* ---------------------------------------------------------------- access */
 
-yaml_node_t *pt_yd_node(const pt_ydoc *y, int index) { return yaml_document_get_node(y->doc, index); }
+yaml_node_t *pt_yd_node(const pt_ydoc *y, int index)
+{
+    return yaml_document_get_node(y->doc, index);
+}
 
 const char *pt_yd_scalar(const yaml_node_t *n)
 {
@@ -105,7 +147,8 @@ yaml_node_t *pt_yd_get_key(const pt_ydoc *y, const yaml_node_t *map, const char 
                            yaml_node_t **key_node)
 {
     if (!map || map->type != YAML_MAPPING_NODE) return NULL;
-    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+    const yaml_node_pair_t *end = map->data.mapping.pairs.top;
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < end; p++) {
         yaml_node_t *k = pt_yd_node(y, p->key);
         const char *s = pt_yd_scalar(k);
         if (s && !strcmp(s, key)) {
@@ -168,7 +211,8 @@ int pt_yd_check_keys(pt_ydoc *y, const yaml_node_t *map, const char *what,
                      const char *const *allowed)
 {
     int rc = 0;
-    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+    const yaml_node_pair_t *end = map->data.mapping.pairs.top;
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < end; p++) {
         yaml_node_t *k = pt_yd_node(y, p->key);
         const char *key = pt_yd_scalar(k);
         int ok = 0;
@@ -180,11 +224,13 @@ int pt_yd_check_keys(pt_ydoc *y, const yaml_node_t *map, const char *what,
         const char *near = key && y->keys == PT_YD_KEYS_NEAREST ? pt_yd_nearest(key, allowed, 3)
                                                                 : NULL;
         if (y->keys == PT_YD_KEYS_KNOWN)
-            rc = pt_yd_problem(y, k, "unknown key '%s' in %s (known: %s)", key ? key : "?", what, list);
+            rc = pt_yd_problem(y, k, "unknown key '%s' in %s (known: %s)", key ? key : "?", what,
+                               list);
         else if (!key)
             rc = pt_yd_problem(y, k, "%s: keys must be plain names", what);
         else if (near)
-            rc = pt_yd_problem(y, k, "unknown key '%s' in %s (did you mean '%s'?)", key, what, near);
+            rc = pt_yd_problem(y, k, "unknown key '%s' in %s (did you mean '%s'?)", key, what,
+                               near);
         else
             rc = pt_yd_problem(y, k, "unknown key '%s' in %s; it takes: %s", key, what, list);
         if (!y->diags) return rc;
@@ -316,8 +362,8 @@ void pt_ye_map_end(pt_yemit *o)
 void pt_ye_seq_start(pt_yemit *o, int flow)
 {
     yaml_event_t e;
-    yaml_sequence_start_event_initialize(&e, NULL, NULL, 1,
-                                         flow ? YAML_FLOW_SEQUENCE_STYLE : YAML_BLOCK_SEQUENCE_STYLE);
+    yaml_sequence_style_t style = flow ? YAML_FLOW_SEQUENCE_STYLE : YAML_BLOCK_SEQUENCE_STYLE;
+    yaml_sequence_start_event_initialize(&e, NULL, NULL, 1, style);
     pt_ye_event(o, &e);
 }
 

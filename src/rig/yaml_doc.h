@@ -31,10 +31,12 @@ typedef struct pt_ydoc {
 #define PT_YD_LINE(n) ((int)(n)->start_mark.line + 1)
 #define PT_YD_COL(n) ((int)(n)->start_mark.column + 1)
 
-/* Refuse what pt_yaml_precheck refuses, then load text into doc (and set
- * y->doc). 0 on success; otherwise the problem is reported through y and
- * its code returned. with_context: name libyaml's context in a load error
- * after the problem ("YAML: PROBLEM CONTEXT"), as rigs do. */
+/* Load text into doc (and set y->doc). 0 on success; otherwise the problem
+ * is reported through y and its code returned. Refused first, in time and
+ * memory linear in the text: YAML aliases (an alias bomb), nesting deeper
+ * than 64, more than 200,000 values, a second document. with_context: name
+ * libyaml's context after its problem in a load error ("YAML: PROBLEM
+ * CONTEXT"), as rigs do; its syntax errors found first always have it. */
 int pt_yd_load(pt_ydoc *y, yaml_document_t *doc, const char *text, size_t len, int with_context);
 
 /* Report a problem at line:col (0: unknown), or at a node (NULL: no place).
