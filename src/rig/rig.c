@@ -37,16 +37,12 @@ void pt_diags_add(pt_diags *d, const char *file, int line, int col, const char *
         d->items = items;
         d->cap = cap;
     }
-    pt_error *e = &d->items[d->n++];
-    memset(e, 0, sizeof *e);
-    e->code = PT_ERR_INVALID;
-    snprintf(e->file, sizeof e->file, "%s", file ? file : "");
-    e->line = line;
-    e->col = col;
+    char msg[sizeof d->items->msg];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    pt_error_set(&d->items[d->n++], PT_ERR_INVALID, file, line, col, "%s", msg);
 }
 
 void pt_diags_print(const pt_diags *d, FILE *out)
@@ -198,7 +194,7 @@ static void parse_node(ctx *c, yaml_node_t *m, pt_rig_node *n)
         params = NULL;
     }
     if (params) {
-        int cap = (int)(params->data.mapping.pairs.top - params->data.mapping.pairs.start);
+        int cap = pt_yd_len(params);
         n->values = calloc((size_t)(cap > 0 ? cap : 1), sizeof *n->values);
         for (yaml_node_pair_t *p = params->data.mapping.pairs.start;
              p < params->data.mapping.pairs.top && n->values; p++) {
@@ -253,7 +249,7 @@ static void parse_split(ctx *c, yaml_node_t *split_key, yaml_node_t *s, pt_rig_i
         pt_yd_problem(y, b, "'branches' must be a list, not %s", pt_yd_kind(b));
         return;
     }
-    int nb = (int)(b->data.sequence.items.top - b->data.sequence.items.start);
+    int nb = pt_yd_len(b);
     if (nb == 0) {
         pt_yd_problem(y, kb, "a split with no branch (give it at least one under 'branches')");
         return;
@@ -262,7 +258,7 @@ static void parse_split(ctx *c, yaml_node_t *split_key, yaml_node_t *s, pt_rig_i
     if (!it->branches) return;
     it->n_branches = nb;
     for (int i = 0; i < nb; i++) {
-        yaml_node_t *br = pt_yd_node(y, b->data.sequence.items.start[i]);
+        yaml_node_t *br = pt_yd_item(y, b, i);
         pt_rig_branch *pb = &it->branches[i];
         pb->chain = calloc(1, sizeof *pb->chain);
         if (!br || br->type != YAML_MAPPING_NODE) {
@@ -296,14 +292,14 @@ static void parse_chain(ctx *c, yaml_node_t *seq, pt_rig_chain *out, const char 
         c->depth--;
         return;
     }
-    int n = (int)(seq->data.sequence.items.top - seq->data.sequence.items.start);
+    int n = pt_yd_len(seq);
     out->items = calloc((size_t)(n > 0 ? n : 1), sizeof *out->items);
     if (!out->items) {
         c->depth--;
         return;
     }
     for (int i = 0; i < n; i++) {
-        yaml_node_t *m = pt_yd_node(y, seq->data.sequence.items.start[i]);
+        yaml_node_t *m = pt_yd_item(y, seq, i);
         pt_rig_item *it = &out->items[out->n++];
         it->line = PT_YD_LINE(m);
         it->col = PT_YD_COL(m);
@@ -393,11 +389,11 @@ static void parse_scenes(ctx *c, yaml_node_t *seq)
         pt_yd_problem(y, seq, "'scenes' must be a list, not %s", pt_yd_kind(seq));
         return;
     }
-    int n = (int)(seq->data.sequence.items.top - seq->data.sequence.items.start);
+    int n = pt_yd_len(seq);
     rig->scenes = calloc((size_t)(n > 0 ? n : 1), sizeof *rig->scenes);
     if (!rig->scenes) return;
     for (int i = 0; i < n; i++) {
-        yaml_node_t *m = pt_yd_node(y, seq->data.sequence.items.start[i]);
+        yaml_node_t *m = pt_yd_item(y, seq, i);
         if (m->type != YAML_MAPPING_NODE) {
             pt_yd_problem(y, m, "a scene must be a mapping with 'name', 'params' and 'bypass'");
             continue;
@@ -415,11 +411,11 @@ static void parse_scenes(ctx *c, yaml_node_t *seq)
         yaml_node_t *params = pt_yd_get(y, m, "params"), *bypass = pt_yd_get(y, m, "bypass");
         int cap = 0;
         if (params && params->type == YAML_MAPPING_NODE)
-            cap += (int)(params->data.mapping.pairs.top - params->data.mapping.pairs.start);
+            cap += pt_yd_len(params);
         else if (params)
             pt_yd_problem(y, params, "scene 'params' must be a mapping of node.param: value");
         if (bypass && bypass->type == YAML_MAPPING_NODE)
-            cap += (int)(bypass->data.mapping.pairs.top - bypass->data.mapping.pairs.start);
+            cap += pt_yd_len(bypass);
         else if (bypass)
             pt_yd_problem(y, bypass, "scene 'bypass' must be a mapping of node: true/false");
         sc->values = calloc((size_t)(cap > 0 ? cap : 1), sizeof *sc->values);
@@ -542,10 +538,10 @@ static void parse_rig(ctx *c, yaml_node_t *root)
     if (tags && tags->type != YAML_SEQUENCE_NODE) {
         pt_yd_problem(y, tags, "'tags' must be a list of words");
     } else if (tags) {
-        int n = (int)(tags->data.sequence.items.top - tags->data.sequence.items.start);
+        int n = pt_yd_len(tags);
         rig->tags = calloc((size_t)(n > 0 ? n : 1), sizeof(char *));
         for (int i = 0; i < n && rig->tags; i++) {
-            yaml_node_t *t = pt_yd_node(y, tags->data.sequence.items.start[i]);
+            yaml_node_t *t = pt_yd_item(y, tags, i);
             if (!pt_yd_scalar(t)) pt_yd_problem(y, t, "a tag must be a word");
             else rig->tags[rig->n_tags++] = dupstr(pt_yd_scalar(t));
         }
@@ -869,11 +865,11 @@ pt_setlist *pt_setlist_load(const char *path, pt_diags *diags)
         } else if (rigs->type != YAML_SEQUENCE_NODE) {
             pt_yd_problem(y, rigs, "'rigs' must be a list of rig files");
         } else {
-            int n = (int)(rigs->data.sequence.items.top - rigs->data.sequence.items.start);
+            int n = pt_yd_len(rigs);
             if (n == 0) pt_yd_problem(y, kr, "the setlist has no rigs");
             sl->rigs = calloc((size_t)(n > 0 ? n : 1), sizeof(char *));
             for (int i = 0; i < n && sl->rigs; i++) {
-                yaml_node_t *r = pt_yd_node(y, rigs->data.sequence.items.start[i]);
+                yaml_node_t *r = pt_yd_item(y, rigs, i);
                 if (!pt_yd_scalar(r) || !pt_yd_scalar(r)[0]) {
                     pt_yd_problem(y, r, "a setlist entry must be a rig file path");
                     continue;

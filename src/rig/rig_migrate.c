@@ -83,7 +83,7 @@ static int migrate_v0(yaml_document_t *doc)
             int seq = p->value;
             yaml_node_t *s = at(doc, seq);
             if (!s || s->type != YAML_SEQUENCE_NODE) continue;
-            int n = (int)(s->data.sequence.items.top - s->data.sequence.items.start);
+            int n = pt_yd_len(s);
             for (int i = 0; i < n; i++) {
                 s = at(doc, seq);
                 migrate_node_v0(doc, s->data.sequence.items.start[i]);

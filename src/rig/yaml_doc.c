@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 /* ---------------------------------------------------------------- problems */
 
 static int report_v(pt_ydoc *y, int line, int col, const char *fmt, va_list ap)
@@ -39,6 +38,12 @@ int pt_yd_problem(pt_ydoc *y, const yaml_node_t *at, const char *fmt, ...)
     int rc = report_v(y, at ? PT_YD_LINE(at) : 0, at ? PT_YD_COL(at) : 0, fmt, ap);
     va_end(ap);
     return rc;
+}
+
+int pt_yd_nomem(pt_ydoc *y)
+{
+    if (y->diags) pt_diags_add(y->diags, y->file, 0, 0, "out of memory");
+    return pt_error_set(y->diags ? NULL : y->err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
 }
 
 /* libyaml's own message for text it cannot parse (with its context, as
@@ -103,10 +108,7 @@ int pt_yd_load(pt_ydoc *y, yaml_document_t *doc, const char *text, size_t len, i
     int rc = precheck(y, text, len);
     if (rc) return rc;
     yaml_parser_t parser;
-    if (!yaml_parser_initialize(&parser)) {
-        if (y->diags) pt_diags_add(y->diags, y->file, 0, 0, "out of memory");
-        return pt_error_set(y->diags ? NULL : y->err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
-    }
+    if (!yaml_parser_initialize(&parser)) return pt_yd_nomem(y);
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
     if (!yaml_parser_load(&parser, doc)) rc = syntax_error(y, &parser, with_context);
     else y->doc = doc;
@@ -119,6 +121,20 @@ int pt_yd_load(pt_ydoc *y, yaml_document_t *doc, const char *text, size_t len, i
 yaml_node_t *pt_yd_node(const pt_ydoc *y, int index)
 {
     return yaml_document_get_node(y->doc, index);
+}
+
+int pt_yd_len(const yaml_node_t *n)
+{
+    if (n->type == YAML_SEQUENCE_NODE)
+        return (int)(n->data.sequence.items.top - n->data.sequence.items.start);
+    if (n->type == YAML_MAPPING_NODE)
+        return (int)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+    return 0;
+}
+
+yaml_node_t *pt_yd_item(const pt_ydoc *y, const yaml_node_t *seq, int i)
+{
+    return pt_yd_node(y, seq->data.sequence.items.start[i]);
 }
 
 const char *pt_yd_scalar(const yaml_node_t *n)

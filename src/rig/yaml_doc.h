@@ -52,7 +52,14 @@ int pt_yd_problem(pt_ydoc *y, const yaml_node_t *at, const char *fmt, ...)
 #endif
     ;
 
+/* "out of memory" (into err as PT_ERR_NOMEM, naming no file); returns that code. */
+int pt_yd_nomem(pt_ydoc *y);
+
 yaml_node_t *pt_yd_node(const pt_ydoc *y, int index);
+/* How many items a list has, or pairs a mapping (0 for a scalar); item i of
+ * a list. */
+int pt_yd_len(const yaml_node_t *n);
+yaml_node_t *pt_yd_item(const pt_ydoc *y, const yaml_node_t *seq, int i);
 /* The text of a scalar node; NULL for anything else. */
 const char *pt_yd_scalar(const yaml_node_t *n);
 /* "a value", "a list", "a mapping" or "nothing". */

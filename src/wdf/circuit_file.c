@@ -365,17 +365,17 @@ static int parse_nodes(loader *L, pt_wdf_tree *t, yaml_node_t *n, int count, con
     pt_ydoc *y = &L->y;
     if (!n || n->type != YAML_SEQUENCE_NODE)
         return pt_yd_problem(y, n, "%s needs `nodes:` as a list of %d node names", what, count);
-    int len = (int)(n->data.sequence.items.top - n->data.sequence.items.start);
+    int len = pt_yd_len(n);
     if (len != count)
         return pt_yd_problem(y, n, "%s connects %d terminals but %d nodes are listed", what, count,
                              len);
     for (int i = 0; i < count; i++) {
-        yaml_node_t *e = pt_yd_node(y, n->data.sequence.items.start[i]);
+        yaml_node_t *e = pt_yd_item(y, n, i);
         const char *s = pt_yd_scalar(e);
         if (!s || !*s || strlen(s) >= 32)
             return pt_yd_problem(y, e, "a node name must be a short name");
         int k = node_index(t, s, e);
-        if (k < 0) return pt_error_set(y->err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
+        if (k < 0) return pt_yd_nomem(y);
         if (k >= 256) return pt_yd_problem(y, e, "too many nodes");
         if (k == 0 && conn[0] == 0) { /* gnd exists from the start: mark its first use */
             t->node_line[0] = PT_YD_LINE(e);
@@ -395,11 +395,10 @@ static int parse_rtype(loader *L, yaml_node_t *n, yaml_node_t *body, pt_wdf_tree
         return pt_yd_problem(y, n, "`rtype:` takes a mapping with ports:, and up: or devices:");
     if (pt_yd_check_keys(y, body, "an R-type adaptor", keys)) return y->err->code;
     pt_wdf_tree *t = tree_new(n, PT_WDF_T_RTYPE);
-    if (!t) return pt_error_set(y->err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    if (!t) return pt_yd_nomem(y);
     *out = t;
     int conn[256] = {0};
-    if (node_index(t, "gnd", body) != 0)
-        return pt_error_set(y->err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    if (node_index(t, "gnd", body) != 0) return pt_yd_nomem(y);
     conn[0] = 0;
     yaml_node_t *up = pt_yd_get(y, body, "up");
     if (up) {
@@ -412,7 +411,7 @@ static int parse_rtype(loader *L, yaml_node_t *n, yaml_node_t *body, pt_wdf_tree
         return pt_yd_problem(y, body,
                              "an R-type adaptor needs `ports:`, a list of "
                              "{nodes: [p, n], child: ...}");
-    int np = (int)(ports->data.sequence.items.top - ports->data.sequence.items.start);
+    int np = pt_yd_len(ports);
     int need = up ? 2 : 1;
     if (np < need)
         return pt_yd_problem(y, ports,
@@ -420,9 +419,9 @@ static int parse_rtype(loader *L, yaml_node_t *n, yaml_node_t *body, pt_wdf_tree
                              up ? "with a port facing up" : "at the root", need,
                              need > 1 ? "s" : "", np);
     t->port = calloc((size_t)np, sizeof *t->port);
-    if (!t->port) return pt_error_set(y->err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    if (!t->port) return pt_yd_nomem(y);
     for (int i = 0; i < np; i++) {
-        yaml_node_t *pn = pt_yd_node(y, ports->data.sequence.items.start[i]);
+        yaml_node_t *pn = pt_yd_item(y, ports, i);
         static const char *const pk[] = {"nodes", "child", NULL};
         if (pn->type != YAML_MAPPING_NODE)
             return pt_yd_problem(y, pn, "a port is a mapping {nodes: [p, n], child: ...}");
@@ -444,11 +443,11 @@ static int parse_rtype(loader *L, yaml_node_t *n, yaml_node_t *body, pt_wdf_tree
     if (devs) {
         if (devs->type != YAML_SEQUENCE_NODE)
             return pt_yd_problem(y, devs, "`devices:` is a list of {part: NAME, nodes: [...]}");
-        int nd = (int)(devs->data.sequence.items.top - devs->data.sequence.items.start);
+        int nd = pt_yd_len(devs);
         t->dev = calloc((size_t)(nd ? nd : 1), sizeof *t->dev);
-        if (!t->dev) return pt_error_set(y->err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
+        if (!t->dev) return pt_yd_nomem(y);
         for (int i = 0; i < nd; i++) {
-            yaml_node_t *dn = pt_yd_node(y, devs->data.sequence.items.start[i]);
+            yaml_node_t *dn = pt_yd_item(y, devs, i);
             static const char *const dk[] = {"part", "nodes", NULL};
             if (dn->type != YAML_MAPPING_NODE)
                 return pt_yd_problem(y, dn, "a device is a mapping {part: NAME, nodes: [...]}");
@@ -491,8 +490,7 @@ static int parse_children(loader *L, yaml_node_t *seq, pt_wdf_tree *t, const cha
 {
     pt_ydoc *y = &L->y;
     int len = 1;
-    if (seq->type == YAML_SEQUENCE_NODE)
-        len = (int)(seq->data.sequence.items.top - seq->data.sequence.items.start);
+    if (seq->type == YAML_SEQUENCE_NODE) len = pt_yd_len(seq);
     else if (min > 1)
         return pt_yd_problem(y, seq, "a %s adaptor takes a list of children", what);
     if (len < min || len > max) {
@@ -504,11 +502,9 @@ static int parse_children(loader *L, yaml_node_t *seq, pt_wdf_tree *t, const cha
                              what, min, len);
     }
     t->child = calloc((size_t)len, sizeof *t->child);
-    if (!t->child) return pt_error_set(y->err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    if (!t->child) return pt_yd_nomem(y);
     for (int i = 0; i < len; i++) {
-        yaml_node_t *c = seq->type == YAML_SEQUENCE_NODE
-                             ? pt_yd_node(y, seq->data.sequence.items.start[i])
-                             : seq;
+        yaml_node_t *c = seq->type == YAML_SEQUENCE_NODE ? pt_yd_item(y, seq, i) : seq;
         if (parse_tree(L, c, &t->child[t->n_child++])) return y->err->code;
     }
     return 0;
@@ -521,7 +517,7 @@ static int parse_tree(loader *L, yaml_node_t *n, pt_wdf_tree **out)
     if (!n) return pt_yd_problem(y, n, "empty tree");
     if (n->type == YAML_SCALAR_NODE) {
         pt_wdf_tree *t = tree_new(n, PT_WDF_T_LEAF);
-        if (!t) return pt_error_set(y->err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
+        if (!t) return pt_yd_nomem(y);
         *out = t;
         return parse_ref(L, n, &t->part, &t->segment);
     }
@@ -537,7 +533,7 @@ static int parse_tree(loader *L, yaml_node_t *n, pt_wdf_tree **out)
                              series ? ks : kp))
             return y->err->code;
         pt_wdf_tree *t = tree_new(n, series ? PT_WDF_T_SERIES : PT_WDF_T_PARALLEL);
-        if (!t) return pt_error_set(y->err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
+        if (!t) return pt_yd_nomem(y);
         *out = t;
         return parse_children(L, x, t, series ? "series" : "parallel", 2, 63);
     }
@@ -545,7 +541,7 @@ static int parse_tree(loader *L, yaml_node_t *n, pt_wdf_tree **out)
         static const char *const k[] = {"invert", NULL};
         if (pt_yd_check_keys(y, n, "a polarity inverter", k)) return y->err->code;
         pt_wdf_tree *t = tree_new(n, PT_WDF_T_INVERT);
-        if (!t) return pt_error_set(y->err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
+        if (!t) return pt_yd_nomem(y);
         *out = t;
         return parse_children(L, x, t, "polarity-inverter", 1, 1);
     }
@@ -559,7 +555,7 @@ static int parse_tree(loader *L, yaml_node_t *n, pt_wdf_tree **out)
         if (pt_yd_check_keys(y, n, "a root", k)) return y->err->code;
         if (!pt_yd_scalar(x)) return pt_yd_problem(y, x, "`root:` names a part");
         pt_wdf_tree *t = tree_new(n, PT_WDF_T_ROOT);
-        if (!t) return pt_error_set(y->err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
+        if (!t) return pt_yd_nomem(y);
         *out = t;
         if (parse_ref(L, x, &t->part, &t->segment)) return y->err->code;
         yaml_node_t *ch = pt_yd_get(y, n, "child");
@@ -670,11 +666,10 @@ static int load_doc(loader *L)
         return pt_yd_problem(y, parts ? parts : root,
                              "missing `parts:`, a mapping of part names to "
                              "{type: ..., values}");
-    int np = (int)(parts->data.mapping.pairs.top - parts->data.mapping.pairs.start);
+    int np = pt_yd_len(parts);
     d->part = calloc((size_t)(np ? np : 1), sizeof *d->part);
     L->uses = calloc((size_t)(np ? np : 1), sizeof *L->uses);
-    if (!d->part || !L->uses)
-        return pt_error_set(y->err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    if (!d->part || !L->uses) return pt_yd_nomem(y);
     for (int i = 0; i < np; i++) {
         yaml_node_pair_t *p = &parts->data.mapping.pairs.start[i];
         yaml_node_t *k = pt_yd_node(y, p->key);
@@ -692,12 +687,12 @@ static int load_doc(loader *L)
                                  "`tree:`, not both");
         if (stages->type != YAML_SEQUENCE_NODE)
             return pt_yd_problem(y, stages, "`stages:` is a list of {name, input, output, tree}");
-        int ns = (int)(stages->data.sequence.items.top - stages->data.sequence.items.start);
+        int ns = pt_yd_len(stages);
         if (ns < 1) return pt_yd_problem(y, stages, "`stages:` is empty");
         d->stage = calloc((size_t)ns, sizeof *d->stage);
-        if (!d->stage) return pt_error_set(y->err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
+        if (!d->stage) return pt_yd_nomem(y);
         for (int i = 0; i < ns; i++) {
-            yaml_node_t *sn = pt_yd_node(y, stages->data.sequence.items.start[i]);
+            yaml_node_t *sn = pt_yd_item(y, stages, i);
             static const char *const sk[] = {"name", "input", "output", "tree", NULL};
             if (sn->type != YAML_MAPPING_NODE) return pt_yd_problem(y, sn, "a stage is a mapping");
             if (pt_yd_check_keys(y, sn, "a stage", sk)) return y->err->code;
@@ -706,7 +701,7 @@ static int load_doc(loader *L)
         }
     } else {
         d->stage = calloc(1, sizeof *d->stage);
-        if (!d->stage) return pt_error_set(y->err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
+        if (!d->stage) return pt_yd_nomem(y);
         d->n_stage = 1;
         if (parse_stage(L, root, &d->stage[0], 0)) return y->err->code;
     }
@@ -732,17 +727,13 @@ int pt_circuit_parse(const char *text, const char *name, pt_wdf_desc **out, pt_e
     int rc = pt_yd_load(&L.y, &L.doc, text, strlen(text), 0);
     if (rc) return rc;
     L.d = calloc(1, sizeof *L.d);
-    if (!L.d) {
-        yaml_document_delete(&L.doc);
-        return pt_error_set(err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
-    }
-    snprintf(L.d->file, sizeof L.d->file, "%s", name);
-    rc = load_doc(&L);
+    if (L.d) snprintf(L.d->file, sizeof L.d->file, "%s", name);
+    rc = L.d ? load_doc(&L) : pt_yd_nomem(&L.y);
     yaml_document_delete(&L.doc);
     free(L.uses);
     if (rc) {
         pt_wdf_desc_free(L.d);
-        return rc ? rc : PT_ERR_INVALID;
+        return rc;
     }
     *out = L.d;
     return 0;
