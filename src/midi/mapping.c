@@ -450,7 +450,7 @@ pt_midi_map *pt_midi_map_merge(const pt_midi_map *const *layers, int n)
 int pt_midi_map_emit(const pt_midi_map *m, yaml_emitter_t *emitter)
 {
     pt_yemit o = {.em = emitter};
-    pt_ye_map_start(&o, 0);
+    pt_ye_map_start(&o, NULL, 0);
     char buf[2 * PT_ID_MAX + 64];
     if (m->channel >= 0) {
         snprintf(buf, sizeof buf, "%d", m->channel);
@@ -462,11 +462,10 @@ int pt_midi_map_emit(const pt_midi_map *m, yaml_emitter_t *emitter)
     if (m->clock >= 0) pt_ye_pair(&o, "clock", m->clock ? "true" : "false");
     if (m->tap_reset_ms > 0) pt_ye_pair_number(&o, "tap_reset_ms", m->tap_reset_ms);
     if (m->n > 0) {
-        pt_ye_scalar(&o, "map");
-        pt_ye_seq_start(&o, 0);
+        pt_ye_seq_start(&o, "map", 0);
         for (int i = 0; i < m->n; i++) {
             const pt_midi_mapping *it = &m->items[i];
-            pt_ye_map_start(&o, 1);
+            pt_ye_map_start(&o, NULL, 1);
             pt_ye_pair_number(&o, "cc", it->cc);
             if (it->channel) pt_ye_pair_number(&o, "channel", it->channel);
             switch (it->kind) {

@@ -34,18 +34,16 @@ static void param(pt_yemit *e, const pt_param_def *d, float v)
 
 static void chain(pt_yemit *e, const pt_rig_chain *c, int absolute_assets)
 {
-    pt_ye_seq_start(e, c->n == 0);
+    pt_ye_seq_start(e, NULL, c->n == 0);
     for (int i = 0; i < c->n; i++) {
         const pt_rig_item *it = &c->items[i];
-        pt_ye_map_start(e, 0);
+        pt_ye_map_start(e, NULL, 0);
         if (it->is_split) {
-            pt_ye_scalar(e, "split");
-            pt_ye_map_start(e, 0);
+            pt_ye_map_start(e, "split", 0);
             if (it->split_id[0]) pt_ye_pair(e, "id", it->split_id);
-            pt_ye_scalar(e, "branches");
-            pt_ye_seq_start(e, 0);
+            pt_ye_seq_start(e, "branches", 0);
             for (int b = 0; b < it->n_branches; b++) {
-                pt_ye_map_start(e, 0);
+                pt_ye_map_start(e, NULL, 0);
                 pt_ye_pair_number(e, "level_db", it->branches[b].level_db);
                 pt_ye_pair_number(e, "pan", it->branches[b].pan);
                 pt_ye_scalar(e, "chain");
@@ -71,8 +69,7 @@ static void chain(pt_yemit *e, const pt_rig_chain *c, int absolute_assets)
                     }
                 }
             if (n->n_values) {
-                pt_ye_scalar(e, "params");
-                pt_ye_map_start(e, 0);
+                pt_ye_map_start(e, "params", 0);
                 for (int v = 0; v < n->n_values; v++) {
                     const pt_param_def *d = &n->type->params[n->values[v].param];
                     pt_ye_scalar(e, d->name);
@@ -93,13 +90,12 @@ static int emit(const pt_rig *rig, pt_yemit *e, int absolute_assets)
     pt_ye_event(e, &ev);
     yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1);
     pt_ye_event(e, &ev);
-    pt_ye_map_start(e, 0);
+    pt_ye_map_start(e, NULL, 0);
     pt_ye_pair_number(e, "version", PT_RIG_VERSION);
     pt_ye_pair(e, "name", rig->name ? rig->name : "");
     if (rig->author) pt_ye_pair(e, "author", rig->author);
     if (rig->n_tags) {
-        pt_ye_scalar(e, "tags");
-        pt_ye_seq_start(e, 1);
+        pt_ye_seq_start(e, "tags", 1);
         for (int i = 0; i < rig->n_tags; i++) pt_ye_scalar(e, rig->tags[i]);
         pt_ye_seq_end(e);
     }
@@ -113,17 +109,15 @@ static int emit(const pt_rig *rig, pt_yemit *e, int absolute_assets)
     pt_ye_scalar(e, "chain");
     chain(e, &rig->chain, absolute_assets);
     if (rig->n_scenes) {
-        pt_ye_scalar(e, "scenes");
-        pt_ye_seq_start(e, 0);
+        pt_ye_seq_start(e, "scenes", 0);
         for (int i = 0; i < rig->n_scenes; i++) {
             const pt_scene *sc = &rig->scenes[i];
-            pt_ye_map_start(e, 0);
+            pt_ye_map_start(e, NULL, 0);
             pt_ye_pair(e, "name", sc->name);
             int np = 0, nb = 0;
             for (int v = 0; v < sc->n_values; v++) sc->values[v].param >= 0 ? np++ : nb++;
             if (np) {
-                pt_ye_scalar(e, "params");
-                pt_ye_map_start(e, 0);
+                pt_ye_map_start(e, "params", 0);
                 for (int v = 0; v < sc->n_values; v++) {
                     const pt_scene_value *sv = &sc->values[v];
                     if (sv->param < 0) continue;
@@ -137,8 +131,7 @@ static int emit(const pt_rig *rig, pt_yemit *e, int absolute_assets)
                 pt_ye_map_end(e);
             }
             if (nb) {
-                pt_ye_scalar(e, "bypass");
-                pt_ye_map_start(e, 0);
+                pt_ye_map_start(e, "bypass", 0);
                 for (int v = 0; v < sc->n_values; v++)
                     if (sc->values[v].param < 0) {
                         pt_ye_scalar(e, sc->values[v].node);

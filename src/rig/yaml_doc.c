@@ -360,9 +360,10 @@ void pt_ye_pair_number(pt_yemit *o, const char *key, double v)
     pt_ye_number(o, v);
 }
 
-void pt_ye_map_start(pt_yemit *o, int flow)
+void pt_ye_map_start(pt_yemit *o, const char *key, int flow)
 {
     yaml_event_t e;
+    if (key) pt_ye_scalar(o, key);
     yaml_mapping_start_event_initialize(&e, NULL, NULL, 1,
                                         flow ? YAML_FLOW_MAPPING_STYLE : YAML_BLOCK_MAPPING_STYLE);
     pt_ye_event(o, &e);
@@ -375,9 +376,10 @@ void pt_ye_map_end(pt_yemit *o)
     pt_ye_event(o, &e);
 }
 
-void pt_ye_seq_start(pt_yemit *o, int flow)
+void pt_ye_seq_start(pt_yemit *o, const char *key, int flow)
 {
     yaml_event_t e;
+    if (key) pt_ye_scalar(o, key);
     yaml_sequence_style_t style = flow ? YAML_FLOW_SEQUENCE_STYLE : YAML_BLOCK_SEQUENCE_STYLE;
     yaml_sequence_start_event_initialize(&e, NULL, NULL, 1, style);
     pt_ye_event(o, &e);

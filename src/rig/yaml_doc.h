@@ -124,9 +124,11 @@ void pt_ye_literal(pt_yemit *o, const char *s);
 void pt_ye_number(pt_yemit *o, double v);
 void pt_ye_pair(pt_yemit *o, const char *key, const char *value);
 void pt_ye_pair_number(pt_yemit *o, const char *key, double v);
-void pt_ye_map_start(pt_yemit *o, int flow);
+/* A mapping or list (block, or flow: {a: 1} / [a, b]), as the value of key
+ * when key is not NULL. */
+void pt_ye_map_start(pt_yemit *o, const char *key, int flow);
 void pt_ye_map_end(pt_yemit *o);
-void pt_ye_seq_start(pt_yemit *o, int flow);
+void pt_ye_seq_start(pt_yemit *o, const char *key, int flow);
 void pt_ye_seq_end(pt_yemit *o);
 
 #endif

@@ -133,11 +133,10 @@ static void test_write_read(void **state)
     pt_ye_event(&o, &e);
     yaml_document_start_event_initialize(&e, NULL, NULL, NULL, 1);
     pt_ye_event(&o, &e);
-    pt_ye_map_start(&o, 0);
+    pt_ye_map_start(&o, NULL, 0);
     pt_ye_pair(&o, "name", "");
     pt_ye_pair_number(&o, "gain_db", 0.1f);
-    pt_ye_scalar(&o, "tags");
-    pt_ye_seq_start(&o, 1);
+    pt_ye_seq_start(&o, "tags", 1);
     pt_ye_scalar(&o, "a");
     pt_ye_seq_end(&o);
     pt_ye_map_end(&o);
