@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <yaml.h>
 
-#include "yaml_guard.h"
+#include "yaml_doc.h"
 #include "../midi/mapping.h"
 
 /* ------------------------------------------------------------ diagnostics */
@@ -37,16 +37,12 @@ void pt_diags_add(pt_diags *d, const char *file, int line, int col, const char *
         d->items = items;
         d->cap = cap;
     }
-    pt_error *e = &d->items[d->n++];
-    memset(e, 0, sizeof *e);
-    e->code = PT_ERR_INVALID;
-    snprintf(e->file, sizeof e->file, "%s", file ? file : "");
-    e->line = line;
-    e->col = col;
+    char msg[sizeof d->items->msg];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    pt_error_set(&d->items[d->n++], PT_ERR_INVALID, file, line, col, "%s", msg);
 }
 
 void pt_diags_print(const pt_diags *d, FILE *out)
@@ -57,135 +53,14 @@ void pt_diags_print(const pt_diags *d, FILE *out)
 /* ------------------------------------------------------------ YAML access */
 
 typedef struct ctx {
-    yaml_document_t *doc;
-    const char *file;
-    pt_diags *diags;
+    pt_ydoc y;
     pt_rig *rig;
     int depth;
 } ctx;
 
-#define LINE(n) ((int)(n)->start_mark.line + 1)
-#define COL(n) ((int)(n)->start_mark.column + 1)
 #define MAX_DEPTH 32
 
-static void problem(ctx *c, yaml_node_t *at, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-static void problem(ctx *c, yaml_node_t *at, const char *fmt, ...)
-{
-    char msg[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    pt_diags_add(c->diags, c->file, at ? LINE(at) : 0, at ? COL(at) : 0, "%s", msg);
-}
-
-static yaml_node_t *node_at(ctx *c, int index) { return yaml_document_get_node(c->doc, index); }
-
-static const char *scalar(yaml_node_t *n)
-{
-    return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
-}
-
-static const char *kind_name(yaml_node_t *n)
-{
-    if (!n) return "nothing";
-    switch (n->type) {
-    case YAML_SCALAR_NODE: return "a value";
-    case YAML_SEQUENCE_NODE: return "a list";
-    case YAML_MAPPING_NODE: return "a mapping";
-    default: return "nothing";
-    }
-}
-
-/* Parse a number; returns 0 on success. Accepts YAML's plain numbers. */
-static int to_number(const char *s, double *out)
-{
-    if (!s || !*s) return -1;
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || *end || !isfinite(v)) return -1;
-    *out = v;
-    return 0;
-}
-
-static int to_bool(const char *s, int *out)
-{
-    if (!s) return -1;
-    if (!strcmp(s, "true") || !strcmp(s, "on") || !strcmp(s, "yes")) return *out = 1, 0;
-    if (!strcmp(s, "false") || !strcmp(s, "off") || !strcmp(s, "no")) return *out = 0, 0;
-    return -1;
-}
-
 static char *dupstr(const char *s) { return strdup(s ? s : ""); }
-
-/* Check a mapping's keys against the allowed ones; report the others. */
-static void check_keys(ctx *c, yaml_node_t *map, const char *what, const char *const *allowed)
-{
-    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
-        yaml_node_t *k = node_at(c, p->key);
-        const char *key = scalar(k);
-        int ok = 0;
-        for (int i = 0; key && allowed[i]; i++)
-            if (!strcmp(key, allowed[i])) ok = 1;
-        if (!ok) {
-            char list[512] = "";
-            for (int i = 0; allowed[i]; i++) {
-                strncat(list, allowed[i], sizeof list - strlen(list) - 3);
-                if (allowed[i + 1]) strncat(list, ", ", sizeof list - strlen(list) - 1);
-            }
-            problem(c, k, "unknown key '%s' in %s (known: %s)", key ? key : "?", what, list);
-        }
-    }
-}
-
-static yaml_node_t *get(ctx *c, yaml_node_t *map, const char *key, yaml_node_t **key_node)
-{
-    if (!map || map->type != YAML_MAPPING_NODE) return NULL;
-    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
-        yaml_node_t *k = node_at(c, p->key);
-        const char *s = scalar(k);
-        if (s && !strcmp(s, key)) {
-            if (key_node) *key_node = k;
-            return node_at(c, p->value);
-        }
-    }
-    return NULL;
-}
-
-static int get_number(ctx *c, yaml_node_t *map, const char *key, float lo, float hi,
-                      const char *unit, float *out)
-{
-    yaml_node_t *v = get(c, map, key, NULL);
-    if (!v) return 0;
-    double d;
-    if (to_number(scalar(v), &d) != 0) {
-        problem(c, v, "'%s' must be a number, not %s", key, scalar(v) ? scalar(v) : kind_name(v));
-        return -1;
-    }
-    if (d < lo || d > hi) {
-        problem(c, v, "'%s' = %g is out of range %g .. %g%s%s", key, d, (double)lo, (double)hi,
-                unit[0] ? " " : "", unit);
-        return -1;
-    }
-    *out = (float)d;
-    return 0;
-}
-
-static char *get_string(ctx *c, yaml_node_t *map, const char *key)
-{
-    yaml_node_t *v = get(c, map, key, NULL);
-    if (!v) return NULL;
-    if (!scalar(v)) {
-        problem(c, v, "'%s' must be text, not %s", key, kind_name(v));
-        return NULL;
-    }
-    return dupstr(scalar(v));
-}
 
 /* ---------------------------------------------------------------- graph */
 
@@ -209,12 +84,12 @@ static char *resolve(const char *dir, const char *rel)
 }
 
 /* A parameter value: a number, an enum choice by name, or a toggle. */
-static int param_value(ctx *c, const pt_param_def *def, yaml_node_t *v, const char *node_id,
+static int param_value(pt_ydoc *y, const pt_param_def *def, yaml_node_t *v, const char *node_id,
                        float *out)
 {
-    const char *s = scalar(v);
+    const char *s = pt_yd_scalar(v);
     if (!s) {
-        problem(c, v, "%s.%s must be a value, not %s", node_id, def->name, kind_name(v));
+        pt_yd_problem(y, v, "%s.%s must be a value, not %s", node_id, def->name, pt_yd_kind(v));
         return -1;
     }
     double d;
@@ -222,24 +97,21 @@ static int param_value(ctx *c, const pt_param_def *def, yaml_node_t *v, const ch
     if (def->taper == PT_TAPER_ENUM) {
         int i = pt_param_choice_index(def, s);
         if (i >= 0) return *out = (float)i, 0;
-        if (to_number(s, &d) == 0 && d == floor(d) && d >= def->min && d <= def->max)
+        if (pt_yd_to_number(s, &d) == 0 && d == floor(d) && d >= def->min && d <= def->max)
             return *out = (float)d, 0;
         char list[512] = "";
-        for (int k = 0; def->choices && def->choices[k]; k++) {
-            strncat(list, def->choices[k], sizeof list - strlen(list) - 3);
-            if (def->choices[k + 1]) strncat(list, ", ", sizeof list - strlen(list) - 1);
-        }
-        problem(c, v, "%s.%s: '%s' is not one of %s", node_id, def->name, s, list);
+        if (def->choices) pt_yd_join(list, sizeof list, def->choices);
+        pt_yd_problem(y, v, "%s.%s: '%s' is not one of %s", node_id, def->name, s, list);
         return -1;
     }
-    if (def->taper == PT_TAPER_TOGGLE && to_bool(s, &b) == 0) return *out = (float)b, 0;
-    if (to_number(s, &d) != 0) {
-        problem(c, v, "%s.%s must be a number, not '%s'", node_id, def->name, s);
+    if (def->taper == PT_TAPER_TOGGLE && pt_yd_to_bool(s, &b) == 0) return *out = (float)b, 0;
+    if (pt_yd_to_number(s, &d) != 0) {
+        pt_yd_problem(y, v, "%s.%s must be a number, not '%s'", node_id, def->name, s);
         return -1;
     }
     if (d < def->min || d > def->max) {
-        problem(c, v, "%s.%s = %g is out of range %g .. %g%s%s", node_id, def->name, d,
-                (double)def->min, (double)def->max, def->unit[0] ? " " : "", def->unit);
+        pt_yd_problem(y, v, "%s.%s = %g is out of range %g .. %g%s%s", node_id, def->name, d,
+                      (double)def->min, (double)def->max, def->unit[0] ? " " : "", def->unit);
         return -1;
     }
     *out = (float)d;
@@ -248,38 +120,37 @@ static int param_value(ctx *c, const pt_param_def *def, yaml_node_t *v, const ch
 
 static void parse_node(ctx *c, yaml_node_t *m, pt_rig_node *n)
 {
-    n->line = LINE(m);
-    n->col = COL(m);
-    yaml_node_t *kid, *ktype;
-    yaml_node_t *vid = get(c, m, "id", &kid);
-    yaml_node_t *vtype = get(c, m, "type", &ktype);
+    pt_ydoc *y = &c->y;
+    n->line = PT_YD_LINE(m);
+    n->col = PT_YD_COL(m);
+    yaml_node_t *vid = pt_yd_get(y, m, "id"), *vtype = pt_yd_get(y, m, "type");
     if (!vtype) {
-        problem(c, m, "a node needs a 'type'");
-    } else if (!scalar(vtype)) {
-        problem(c, vtype, "'type' must be a node type name, not %s", kind_name(vtype));
+        pt_yd_problem(y, m, "a node needs a 'type'");
+    } else if (!pt_yd_scalar(vtype)) {
+        pt_yd_problem(y, vtype, "'type' must be a node type name, not %s", pt_yd_kind(vtype));
     } else {
-        n->type = pt_node_type_find(scalar(vtype));
+        n->type = pt_node_type_find(pt_yd_scalar(vtype));
         if (!n->type)
-            problem(c, vtype, "unknown node type '%s' (did you mean '%s'?)", scalar(vtype),
-                    pt_node_type_nearest(scalar(vtype)));
+            pt_yd_problem(y, vtype, "unknown node type '%s' (did you mean '%s'?)",
+                          pt_yd_scalar(vtype), pt_node_type_nearest(pt_yd_scalar(vtype)));
     }
     if (!vid) {
-        problem(c, m, "a node needs an 'id'");
-    } else if (!scalar(vid) || !id_ok(scalar(vid))) {
-        problem(c, vid, "node id must be letters, digits, '_' or '-' (at most %d), not '%s'",
-                PT_ID_MAX - 1, scalar(vid) ? scalar(vid) : kind_name(vid));
+        pt_yd_problem(y, m, "a node needs an 'id'");
+    } else if (!pt_yd_scalar(vid) || !id_ok(pt_yd_scalar(vid))) {
+        pt_yd_problem(y, vid, "node id must be letters, digits, '_' or '-' (at most %d), not '%s'",
+                      PT_ID_MAX - 1, pt_yd_shown(y, vid));
     } else {
-        snprintf(n->id, sizeof n->id, "%s", scalar(vid));
+        snprintf(n->id, sizeof n->id, "%s", pt_yd_scalar(vid));
     }
-    yaml_node_t *vb = get(c, m, "bypass", NULL);
-    if (vb && to_bool(scalar(vb), &n->bypass) != 0)
-        problem(c, vb, "'bypass' must be true or false");
+    yaml_node_t *vb = pt_yd_get(y, m, "bypass");
+    if (vb && pt_yd_to_bool(pt_yd_scalar(vb), &n->bypass) != 0)
+        pt_yd_problem(y, vb, "'bypass' must be true or false");
     if (!n->type) return;
 
     /* keys: id, type, bypass, params, and the type's assets */
     for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
-        yaml_node_t *k = node_at(c, p->key);
-        const char *key = scalar(k);
+        yaml_node_t *k = pt_yd_node(y, p->key);
+        const char *key = pt_yd_scalar(k);
         if (!key) continue;
         if (!strcmp(key, "id") || !strcmp(key, "type") || !strcmp(key, "bypass") ||
             !strcmp(key, "params"))
@@ -288,63 +159,65 @@ static void parse_node(ctx *c, yaml_node_t *m, pt_rig_node *n)
         for (a = 0; a < n->type->n_assets; a++)
             if (!strcmp(key, n->type->assets[a].name)) break;
         if (a == n->type->n_assets)
-            problem(c, k, "unknown key '%s' in node '%s' (%s takes id, type, bypass, params%s%s)",
-                    key, n->id, n->type->name, n->type->n_assets ? ", " : "",
-                    n->type->n_assets ? n->type->assets[0].name : "");
+            pt_yd_problem(y, k,
+                          "unknown key '%s' in node '%s' (%s takes id, type, bypass, params%s%s)",
+                          key, n->id, n->type->name, n->type->n_assets ? ", " : "",
+                          n->type->n_assets ? n->type->assets[0].name : "");
     }
     if (n->type->n_assets) {
         n->asset = calloc((size_t)n->type->n_assets, sizeof(char *));
         n->asset_path = calloc((size_t)n->type->n_assets, sizeof(char *));
         for (int a = 0; a < n->type->n_assets && n->asset; a++) {
-            yaml_node_t *v = get(c, m, n->type->assets[a].name, NULL);
+            yaml_node_t *v = pt_yd_get(y, m, n->type->assets[a].name);
             if (!v) {
                 if (n->type->assets[a].required)
-                    problem(c, m, "node '%s' (%s) needs '%s': %s", n->id, n->type->name,
-                            n->type->assets[a].name, n->type->assets[a].doc);
+                    pt_yd_problem(y, m, "node '%s' (%s) needs '%s': %s", n->id, n->type->name,
+                                  n->type->assets[a].name, n->type->assets[a].doc);
                 continue;
             }
-            if (!scalar(v) || !scalar(v)[0]) {
-                problem(c, v, "'%s' must be a file path", n->type->assets[a].name);
+            if (!pt_yd_scalar(v) || !pt_yd_scalar(v)[0]) {
+                pt_yd_problem(y, v, "'%s' must be a file path", n->type->assets[a].name);
                 continue;
             }
-            n->asset[a] = dupstr(scalar(v));
-            n->asset_path[a] = resolve(c->rig->dir, scalar(v));
+            n->asset[a] = dupstr(pt_yd_scalar(v));
+            n->asset_path[a] = resolve(c->rig->dir, pt_yd_scalar(v));
             struct stat st;
             if (n->asset_path[a] && (stat(n->asset_path[a], &st) != 0 || S_ISDIR(st.st_mode)))
-                problem(c, v, "%s file '%s' not found (looked for %s)", n->type->assets[a].name,
-                        scalar(v), n->asset_path[a]);
+                pt_yd_problem(y, v, "%s file '%s' not found (looked for %s)",
+                              n->type->assets[a].name, pt_yd_scalar(v), n->asset_path[a]);
         }
     }
-    yaml_node_t *params = get(c, m, "params", NULL);
+    yaml_node_t *params = pt_yd_get(y, m, "params");
     if (params && params->type != YAML_MAPPING_NODE) {
-        problem(c, params, "'params' must be a mapping of name: value, not %s", kind_name(params));
+        pt_yd_problem(y, params, "'params' must be a mapping of name: value, not %s",
+                      pt_yd_kind(params));
         params = NULL;
     }
     if (params) {
-        int cap = (int)(params->data.mapping.pairs.top - params->data.mapping.pairs.start);
+        int cap = pt_yd_len(params);
         n->values = calloc((size_t)(cap > 0 ? cap : 1), sizeof *n->values);
         for (yaml_node_pair_t *p = params->data.mapping.pairs.start;
              p < params->data.mapping.pairs.top && n->values; p++) {
-            yaml_node_t *k = node_at(c, p->key), *v = node_at(c, p->value);
-            const char *key = scalar(k);
+            yaml_node_t *k = pt_yd_node(y, p->key), *v = pt_yd_node(y, p->value);
+            const char *key = pt_yd_scalar(k);
             int pi = key ? pt_param_index(n->type, key) : -1;
             if (pi < 0) {
                 char list[512] = "";
-                for (int i = 0; i < n->type->n_params; i++) {
-                    strncat(list, n->type->params[i].name, sizeof list - strlen(list) - 3);
-                    if (i + 1 < n->type->n_params) strncat(list, ", ", sizeof list - strlen(list) - 1);
-                }
-                problem(c, k, "unknown parameter '%s' for node '%s' (%s has: %s)", key ? key : "?",
-                        n->id, n->type->name, n->type->n_params ? list : "no parameters");
+                for (int i = 0; i < n->type->n_params; i++)
+                    pt_yd_list_add(list, sizeof list, n->type->params[i].name,
+                                   i + 1 < n->type->n_params);
+                pt_yd_problem(y, k, "unknown parameter '%s' for node '%s' (%s has: %s)",
+                              key ? key : "?", n->id, n->type->name,
+                              n->type->n_params ? list : "no parameters");
                 continue;
             }
             float val;
-            if (param_value(c, &n->type->params[pi], v, n->id, &val) != 0) continue;
+            if (param_value(y, &n->type->params[pi], v, n->id, &val) != 0) continue;
             pt_rig_value *rv = &n->values[n->n_values++];
             rv->param = pi;
             rv->value = val;
-            rv->line = LINE(v);
-            rv->col = COL(v);
+            rv->line = PT_YD_LINE(v);
+            rv->col = PT_YD_COL(v);
         }
     }
 }
@@ -352,51 +225,54 @@ static void parse_node(ctx *c, yaml_node_t *m, pt_rig_node *n)
 static void parse_split(ctx *c, yaml_node_t *split_key, yaml_node_t *s, pt_rig_item *it)
 {
     static const char *const keys[] = {"id", "branches", NULL};
+    pt_ydoc *y = &c->y;
     it->is_split = 1;
     if (!s || s->type != YAML_MAPPING_NODE) {
-        problem(c, s ? s : split_key, "'split' must be a mapping with 'branches'");
+        pt_yd_problem(y, s ? s : split_key, "'split' must be a mapping with 'branches'");
         return;
     }
-    check_keys(c, s, "a split", keys);
-    char *id = get_string(c, s, "id");
+    pt_yd_check_keys(y, s, "a split", keys);
+    char *id = pt_yd_get_string(y, s, "id");
     if (id) {
-        if (!id_ok(id)) problem(c, get(c, s, "id", NULL), "split id '%s' is not a valid id", id);
+        if (!id_ok(id))
+            pt_yd_problem(y, pt_yd_get(y, s, "id"), "split id '%s' is not a valid id", id);
         snprintf(it->split_id, sizeof it->split_id, "%s", id);
         free(id);
     }
     yaml_node_t *kb;
-    yaml_node_t *b = get(c, s, "branches", &kb);
+    yaml_node_t *b = pt_yd_get_key(y, s, "branches", &kb);
     if (!b) {
-        problem(c, s, "a split needs 'branches'");
+        pt_yd_problem(y, s, "a split needs 'branches'");
         return;
     }
     if (b->type != YAML_SEQUENCE_NODE) {
-        problem(c, b, "'branches' must be a list, not %s", kind_name(b));
+        pt_yd_problem(y, b, "'branches' must be a list, not %s", pt_yd_kind(b));
         return;
     }
-    int nb = (int)(b->data.sequence.items.top - b->data.sequence.items.start);
+    int nb = pt_yd_len(b);
     if (nb == 0) {
-        problem(c, kb, "a split with no branch (give it at least one under 'branches')");
+        pt_yd_problem(y, kb, "a split with no branch (give it at least one under 'branches')");
         return;
     }
     it->branches = calloc((size_t)nb, sizeof *it->branches);
     if (!it->branches) return;
     it->n_branches = nb;
     for (int i = 0; i < nb; i++) {
-        yaml_node_t *br = node_at(c, b->data.sequence.items.start[i]);
+        yaml_node_t *br = pt_yd_item(y, b, i);
         pt_rig_branch *pb = &it->branches[i];
         pb->chain = calloc(1, sizeof *pb->chain);
         if (!br || br->type != YAML_MAPPING_NODE) {
-            problem(c, br, "a branch must be a mapping with 'chain' (and optional level_db, pan)");
+            pt_yd_problem(y, br,
+                          "a branch must be a mapping with 'chain' (and optional level_db, pan)");
             continue;
         }
         static const char *const bkeys[] = {"chain", "level_db", "pan", NULL};
-        check_keys(c, br, "a branch", bkeys);
-        get_number(c, br, "level_db", -96.0f, 24.0f, "dB", &pb->level_db);
-        get_number(c, br, "pan", -1.0f, 1.0f, "", &pb->pan);
-        yaml_node_t *ch = get(c, br, "chain", NULL);
+        pt_yd_check_keys(y, br, "a branch", bkeys);
+        pt_yd_get_float(y, br, "level_db", -96.0f, 24.0f, "dB", &pb->level_db);
+        pt_yd_get_float(y, br, "pan", -1.0f, 1.0f, "", &pb->pan);
+        yaml_node_t *ch = pt_yd_get(y, br, "chain");
         if (!ch) {
-            problem(c, br, "a branch needs a 'chain' (use [] for a dry branch)");
+            pt_yd_problem(y, br, "a branch needs a 'chain' (use [] for a dry branch)");
             continue;
         }
         if (pb->chain) parse_chain(c, ch, pb->chain, "a branch");
@@ -405,37 +281,39 @@ static void parse_split(ctx *c, yaml_node_t *split_key, yaml_node_t *s, pt_rig_i
 
 static void parse_chain(ctx *c, yaml_node_t *seq, pt_rig_chain *out, const char *where)
 {
+    pt_ydoc *y = &c->y;
     if (++c->depth > MAX_DEPTH) {
-        problem(c, seq, "splits are nested more than %d deep", MAX_DEPTH);
+        pt_yd_problem(y, seq, "splits are nested more than %d deep", MAX_DEPTH);
         c->depth--;
         return;
     }
     if (seq->type != YAML_SEQUENCE_NODE) {
-        problem(c, seq, "the chain of %s must be a list, not %s", where, kind_name(seq));
+        pt_yd_problem(y, seq, "the chain of %s must be a list, not %s", where, pt_yd_kind(seq));
         c->depth--;
         return;
     }
-    int n = (int)(seq->data.sequence.items.top - seq->data.sequence.items.start);
+    int n = pt_yd_len(seq);
     out->items = calloc((size_t)(n > 0 ? n : 1), sizeof *out->items);
     if (!out->items) {
         c->depth--;
         return;
     }
     for (int i = 0; i < n; i++) {
-        yaml_node_t *m = node_at(c, seq->data.sequence.items.start[i]);
+        yaml_node_t *m = pt_yd_item(y, seq, i);
         pt_rig_item *it = &out->items[out->n++];
-        it->line = LINE(m);
-        it->col = COL(m);
+        it->line = PT_YD_LINE(m);
+        it->col = PT_YD_COL(m);
         if (m->type != YAML_MAPPING_NODE) {
-            problem(c, m, "a chain entry must be a node (id, type, params) or a split, not %s",
-                    kind_name(m));
+            pt_yd_problem(y, m,
+                          "a chain entry must be a node (id, type, params) or a split, not %s",
+                          pt_yd_kind(m));
             continue;
         }
         yaml_node_t *ks;
-        yaml_node_t *s = get(c, m, "split", &ks);
+        yaml_node_t *s = pt_yd_get_key(y, m, "split", &ks);
         if (s) {
             static const char *const keys[] = {"split", NULL};
-            check_keys(c, m, "a split entry", keys);
+            pt_yd_check_keys(y, m, "a split entry", keys);
             parse_split(c, ks, s, it);
         } else {
             parse_node(c, m, &it->node);
@@ -450,7 +328,7 @@ typedef struct seen_id {
     int line, col;
 } seen_id;
 
-static void check_ids(ctx *c, const pt_rig_chain *ch, seen_id **seen, int *n, int *cap)
+static void check_ids(pt_ydoc *y, const pt_rig_chain *ch, seen_id **seen, int *n, int *cap)
 {
     for (int i = 0; i < ch->n; i++) {
         const pt_rig_item *it = &ch->items[i];
@@ -459,7 +337,7 @@ static void check_ids(ctx *c, const pt_rig_chain *ch, seen_id **seen, int *n, in
         if (id[0]) {
             for (int k = 0; k < *n; k++)
                 if (!strcmp((*seen)[k].id, id)) {
-                    pt_diags_add(c->diags, c->file, line, col,
+                    pt_yd_report(y, line, col,
                                  "duplicate id '%s' (first used at line %d, column %d)", id,
                                  (*seen)[k].line, (*seen)[k].col);
                     goto next;
@@ -475,7 +353,7 @@ static void check_ids(ctx *c, const pt_rig_chain *ch, seen_id **seen, int *n, in
     next:
         if (it->is_split)
             for (int b = 0; b < it->n_branches; b++)
-                if (it->branches[b].chain) check_ids(c, it->branches[b].chain, seen, n, cap);
+                if (it->branches[b].chain) check_ids(y, it->branches[b].chain, seen, n, cap);
     }
 }
 
@@ -505,70 +383,71 @@ int pt_rig_find_scene(const pt_rig *rig, const char *name)
 
 static void parse_scenes(ctx *c, yaml_node_t *seq)
 {
+    pt_ydoc *y = &c->y;
     pt_rig *rig = c->rig;
     if (seq->type != YAML_SEQUENCE_NODE) {
-        problem(c, seq, "'scenes' must be a list, not %s", kind_name(seq));
+        pt_yd_problem(y, seq, "'scenes' must be a list, not %s", pt_yd_kind(seq));
         return;
     }
-    int n = (int)(seq->data.sequence.items.top - seq->data.sequence.items.start);
+    int n = pt_yd_len(seq);
     rig->scenes = calloc((size_t)(n > 0 ? n : 1), sizeof *rig->scenes);
     if (!rig->scenes) return;
     for (int i = 0; i < n; i++) {
-        yaml_node_t *m = node_at(c, seq->data.sequence.items.start[i]);
+        yaml_node_t *m = pt_yd_item(y, seq, i);
         if (m->type != YAML_MAPPING_NODE) {
-            problem(c, m, "a scene must be a mapping with 'name', 'params' and 'bypass'");
+            pt_yd_problem(y, m, "a scene must be a mapping with 'name', 'params' and 'bypass'");
             continue;
         }
         static const char *const keys[] = {"name", "params", "bypass", NULL};
-        check_keys(c, m, "a scene", keys);
+        pt_yd_check_keys(y, m, "a scene", keys);
         pt_scene *sc = &rig->scenes[rig->n_scenes++];
-        char *name = get_string(c, m, "name");
-        if (!name || !name[0]) problem(c, m, "a scene needs a 'name'");
+        char *name = pt_yd_get_string(y, m, "name");
+        if (!name || !name[0]) pt_yd_problem(y, m, "a scene needs a 'name'");
         snprintf(sc->name, sizeof sc->name, "%s", name ? name : "");
         for (int k = 0; k < rig->n_scenes - 1; k++)
             if (name && !strcmp(rig->scenes[k].name, name))
-                problem(c, get(c, m, "name", NULL), "duplicate scene name '%s'", name);
+                pt_yd_problem(y, pt_yd_get(y, m, "name"), "duplicate scene name '%s'", name);
         free(name);
-        yaml_node_t *params = get(c, m, "params", NULL), *bypass = get(c, m, "bypass", NULL);
+        yaml_node_t *params = pt_yd_get(y, m, "params"), *bypass = pt_yd_get(y, m, "bypass");
         int cap = 0;
         if (params && params->type == YAML_MAPPING_NODE)
-            cap += (int)(params->data.mapping.pairs.top - params->data.mapping.pairs.start);
+            cap += pt_yd_len(params);
         else if (params)
-            problem(c, params, "scene 'params' must be a mapping of node.param: value");
+            pt_yd_problem(y, params, "scene 'params' must be a mapping of node.param: value");
         if (bypass && bypass->type == YAML_MAPPING_NODE)
-            cap += (int)(bypass->data.mapping.pairs.top - bypass->data.mapping.pairs.start);
+            cap += pt_yd_len(bypass);
         else if (bypass)
-            problem(c, bypass, "scene 'bypass' must be a mapping of node: true/false");
+            pt_yd_problem(y, bypass, "scene 'bypass' must be a mapping of node: true/false");
         sc->values = calloc((size_t)(cap > 0 ? cap : 1), sizeof *sc->values);
         if (!sc->values) continue;
         if (params && params->type == YAML_MAPPING_NODE) {
             for (yaml_node_pair_t *p = params->data.mapping.pairs.start;
                  p < params->data.mapping.pairs.top; p++) {
-                yaml_node_t *k = node_at(c, p->key), *v = node_at(c, p->value);
-                const char *key = scalar(k);
+                yaml_node_t *k = pt_yd_node(y, p->key), *v = pt_yd_node(y, p->value);
+                const char *key = pt_yd_scalar(k);
                 const char *dot = key ? strchr(key, '.') : NULL;
                 if (!dot) {
-                    problem(c, k, "scene parameter '%s' must be written node.param",
-                            key ? key : "?");
+                    pt_yd_problem(y, k, "scene parameter '%s' must be written node.param",
+                                  key ? key : "?");
                     continue;
                 }
                 char nid[PT_ID_MAX];
                 snprintf(nid, sizeof nid, "%.*s", (int)(dot - key), key);
                 pt_rig_node *rn = pt_rig_find_node(rig, nid);
                 if (!rn) {
-                    problem(c, k, "scene '%s' names node '%s', which is not in the chain",
-                            sc->name, nid);
+                    pt_yd_problem(y, k, "scene '%s' names node '%s', which is not in the chain",
+                                  sc->name, nid);
                     continue;
                 }
                 if (!rn->type) continue;
                 int pi = pt_param_index(rn->type, dot + 1);
                 if (pi < 0) {
-                    problem(c, k, "unknown parameter '%s' for node '%s' (%s)", dot + 1, nid,
-                            rn->type->name);
+                    pt_yd_problem(y, k, "unknown parameter '%s' for node '%s' (%s)", dot + 1, nid,
+                                  rn->type->name);
                     continue;
                 }
                 float val;
-                if (param_value(c, &rn->type->params[pi], v, nid, &val) != 0) continue;
+                if (param_value(y, &rn->type->params[pi], v, nid, &val) != 0) continue;
                 pt_scene_value *sv = &sc->values[sc->n_values++];
                 snprintf(sv->node, sizeof sv->node, "%s", nid);
                 sv->param = pi;
@@ -578,16 +457,16 @@ static void parse_scenes(ctx *c, yaml_node_t *seq)
         if (bypass && bypass->type == YAML_MAPPING_NODE) {
             for (yaml_node_pair_t *p = bypass->data.mapping.pairs.start;
                  p < bypass->data.mapping.pairs.top; p++) {
-                yaml_node_t *k = node_at(c, p->key), *v = node_at(c, p->value);
-                const char *key = scalar(k);
+                yaml_node_t *k = pt_yd_node(y, p->key), *v = pt_yd_node(y, p->value);
+                const char *key = pt_yd_scalar(k);
                 int b;
                 if (!key || !pt_rig_find_node(rig, key)) {
-                    problem(c, k, "scene '%s' bypasses node '%s', which is not in the chain",
-                            sc->name, key ? key : "?");
+                    pt_yd_problem(y, k, "scene '%s' bypasses node '%s', which is not in the chain",
+                                  sc->name, key ? key : "?");
                     continue;
                 }
-                if (to_bool(scalar(v), &b) != 0) {
-                    problem(c, v, "bypass of '%s' must be true or false", key);
+                if (pt_yd_to_bool(pt_yd_scalar(v), &b) != 0) {
+                    pt_yd_problem(y, v, "bypass of '%s' must be true or false", key);
                     continue;
                 }
                 pt_scene_value *sv = &sc->values[sc->n_values++];
@@ -605,77 +484,79 @@ int pt_rig_migrate(yaml_document_t *doc, int from_version);
 
 static void parse_rig(ctx *c, yaml_node_t *root)
 {
+    pt_ydoc *y = &c->y;
     pt_rig *rig = c->rig;
     if (!root || root->type != YAML_MAPPING_NODE) {
-        problem(c, root, "a rig file must be a mapping with 'version', 'name' and 'chain'");
+        pt_yd_problem(y, root, "a rig file must be a mapping with 'version', 'name' and 'chain'");
         return;
     }
-    yaml_node_t *kv;
-    yaml_node_t *v = get(c, root, "version", &kv);
+    yaml_node_t *v = pt_yd_get(y, root, "version");
     double ver;
     if (!v) {
-        problem(c, root, "missing 'version' (this program writes version %d)", PT_RIG_VERSION);
+        pt_yd_problem(y, root, "missing 'version' (this program writes version %d)",
+                      PT_RIG_VERSION);
         return;
     }
-    if (to_number(scalar(v), &ver) != 0 || ver != floor(ver) || ver < 0) {
-        problem(c, v, "'version' must be a whole number, not '%s'", scalar(v) ? scalar(v) : "?");
+    if (pt_yd_to_number(pt_yd_scalar(v), &ver) != 0 || ver != floor(ver) || ver < 0) {
+        pt_yd_problem(y, v, "'version' must be a whole number, not '%s'",
+                      pt_yd_scalar(v) ? pt_yd_scalar(v) : "?");
         return;
     }
     rig->version = (int)ver;
     if (rig->version > PT_RIG_VERSION) {
-        problem(c, v, "rig version %d is newer than this program understands (%d); update PyTone",
-                rig->version, PT_RIG_VERSION);
+        pt_yd_problem(y, v,
+                      "rig version %d is newer than this program understands (%d); update PyTone",
+                      rig->version, PT_RIG_VERSION);
         return;
     }
     while (ver < PT_RIG_VERSION) {
         /* older files go through the explicit migrations, one version at a time */
-        if (pt_rig_migrate(c->doc, (int)ver) != 0) {
-            problem(c, v, "rig version %d cannot be migrated (this program reads %d)", (int)ver,
-                    PT_RIG_VERSION);
+        if (pt_rig_migrate(y->doc, (int)ver) != 0) {
+            pt_yd_problem(y, v, "rig version %d cannot be migrated (this program reads %d)",
+                          (int)ver, PT_RIG_VERSION);
             return;
         }
         ver += 1;
-        root = yaml_document_get_root_node(c->doc);
+        root = yaml_document_get_root_node(y->doc);
     }
     static const char *const keys[] = {"version",       "name",   "author",          "tags",
                                        "tempo_bpm",     "notes",  "input_trim_db",   "output_level_db",
                                        "chain",         "scenes", "midi",          NULL};
-    check_keys(c, root, "a rig", keys);
-    rig->name = get_string(c, root, "name");
+    pt_yd_check_keys(y, root, "a rig", keys);
+    rig->name = pt_yd_get_string(y, root, "name");
     if (!rig->name) {
-        problem(c, root, "missing 'name'");
+        pt_yd_problem(y, root, "missing 'name'");
         rig->name = dupstr("");
     }
-    rig->author = get_string(c, root, "author");
-    rig->notes = get_string(c, root, "notes");
+    rig->author = pt_yd_get_string(y, root, "author");
+    rig->notes = pt_yd_get_string(y, root, "notes");
     rig->tempo_bpm = 120.0f;
-    get_number(c, root, "tempo_bpm", 20.0f, 400.0f, "BPM", &rig->tempo_bpm);
-    get_number(c, root, "input_trim_db", -60.0f, 24.0f, "dB", &rig->input_trim_db);
-    get_number(c, root, "output_level_db", -60.0f, 24.0f, "dB", &rig->output_level_db);
-    yaml_node_t *tags = get(c, root, "tags", NULL);
+    pt_yd_get_float(y, root, "tempo_bpm", 20.0f, 400.0f, "BPM", &rig->tempo_bpm);
+    pt_yd_get_float(y, root, "input_trim_db", -60.0f, 24.0f, "dB", &rig->input_trim_db);
+    pt_yd_get_float(y, root, "output_level_db", -60.0f, 24.0f, "dB", &rig->output_level_db);
+    yaml_node_t *tags = pt_yd_get(y, root, "tags");
     if (tags && tags->type != YAML_SEQUENCE_NODE) {
-        problem(c, tags, "'tags' must be a list of words");
+        pt_yd_problem(y, tags, "'tags' must be a list of words");
     } else if (tags) {
-        int n = (int)(tags->data.sequence.items.top - tags->data.sequence.items.start);
+        int n = pt_yd_len(tags);
         rig->tags = calloc((size_t)(n > 0 ? n : 1), sizeof(char *));
         for (int i = 0; i < n && rig->tags; i++) {
-            yaml_node_t *t = node_at(c, tags->data.sequence.items.start[i]);
-            if (!scalar(t)) problem(c, t, "a tag must be a word");
-            else rig->tags[rig->n_tags++] = dupstr(scalar(t));
+            yaml_node_t *t = pt_yd_item(y, tags, i);
+            if (!pt_yd_scalar(t)) pt_yd_problem(y, t, "a tag must be a word");
+            else rig->tags[rig->n_tags++] = dupstr(pt_yd_scalar(t));
         }
     }
-    yaml_node_t *kc;
-    yaml_node_t *chain = get(c, root, "chain", &kc);
-    if (!chain) problem(c, root, "missing 'chain' (the list of nodes)");
+    yaml_node_t *chain = pt_yd_get(y, root, "chain");
+    if (!chain) pt_yd_problem(y, root, "missing 'chain' (the list of nodes)");
     else parse_chain(c, chain, &rig->chain, "the rig");
     seen_id *seen = NULL;
     int n = 0, cap = 0;
-    check_ids(c, &rig->chain, &seen, &n, &cap);
+    check_ids(y, &rig->chain, &seen, &n, &cap);
     free(seen);
-    yaml_node_t *scenes = get(c, root, "scenes", NULL);
+    yaml_node_t *scenes = pt_yd_get(y, root, "scenes");
     if (scenes) parse_scenes(c, scenes);
-    yaml_node_t *midi = get(c, root, "midi", NULL);
-    if (midi) rig->midi = pt_midi_map_parse(c->doc, midi, c->file, rig, c->diags);
+    yaml_node_t *midi = pt_yd_get(y, root, "midi");
+    if (midi) rig->midi = pt_midi_map_parse(y->doc, midi, y->file, rig, y->diags);
 }
 
 static pt_rig *rig_new(const char *path, const char *dir)
@@ -693,29 +574,16 @@ pt_rig *pt_rig_load_string(const char *text, size_t len, const char *path, const
     pt_rig *rig = rig_new(path, dir);
     if (!rig) return NULL;
     int before = diags->n;
-    if (pt_yaml_precheck(text, len, path, diags) != 0) {
-        pt_rig_free(rig);
-        return NULL;
-    }
-    yaml_parser_t parser;
+    ctx c = {.y = {.file = path, .diags = diags}, .rig = rig};
     yaml_document_t doc;
-    yaml_parser_initialize(&parser);
-    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-    if (!yaml_parser_load(&parser, &doc)) {
-        pt_diags_add(diags, path, (int)parser.problem_mark.line + 1,
-                     (int)parser.problem_mark.column + 1, "YAML: %s%s%s",
-                     parser.problem ? parser.problem : "syntax error",
-                     parser.context ? " " : "", parser.context ? parser.context : "");
-        yaml_parser_delete(&parser);
+    if (pt_yd_load(&c.y, &doc, text, len, 1) != 0) {
         pt_rig_free(rig);
         return NULL;
     }
     yaml_node_t *root = yaml_document_get_root_node(&doc);
-    ctx c = {.doc = &doc, .file = path, .diags = diags, .rig = rig};
-    if (!root) pt_diags_add(diags, path, 1, 1, "the file is empty");
+    if (!root) pt_yd_report(&c.y, 1, 1, "the file is empty");
     else parse_rig(&c, root);
     yaml_document_delete(&doc);
-    yaml_parser_delete(&parser);
     if (diags->n > before) {
         pt_rig_free(rig);
         return NULL;
@@ -964,60 +832,53 @@ pt_setlist *pt_setlist_load(const char *path, pt_diags *diags)
     size_t len;
     char *text = slurp(path, &len, diags);
     if (!text) return NULL;
-    if (pt_yaml_precheck(text, len, path, diags) != 0) {
-        free(text);
+    pt_ydoc yd = {.file = path, .diags = diags}, *y = &yd;
+    yaml_document_t doc;
+    int rc = pt_yd_load(y, &doc, text, len, 0);
+    free(text);
+    pt_setlist *sl = rc ? NULL : calloc(1, sizeof *sl);
+    if (!sl) {
+        if (!rc) yaml_document_delete(&doc);
         return NULL;
     }
-    pt_setlist *sl = calloc(1, sizeof *sl);
     char *tmp = strdup(path);
     const char *dir = tmp ? dirname(tmp) : ".";
-    yaml_parser_t parser;
-    yaml_document_t doc;
-    yaml_parser_initialize(&parser);
-    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-    if (!sl || !yaml_parser_load(&parser, &doc)) {
-        pt_diags_add(diags, path, (int)parser.problem_mark.line + 1, (int)parser.problem_mark.column + 1,
-                     "YAML: %s", parser.problem ? parser.problem : "syntax error");
-        yaml_parser_delete(&parser);
-        free(text), free(tmp);
-        pt_setlist_free(sl);
-        return NULL;
-    }
-    ctx c = {.doc = &doc, .file = path, .diags = diags};
     yaml_node_t *root = yaml_document_get_root_node(&doc);
     sl->path = dupstr(path);
     if (!root || root->type != YAML_MAPPING_NODE) {
-        problem(&c, root, "a setlist must be a mapping with 'version', 'name' and 'rigs'");
+        pt_yd_problem(y, root, "a setlist must be a mapping with 'version', 'name' and 'rigs'");
     } else {
         static const char *const keys[] = {"version", "name", "rigs", "notes", "midi", NULL};
-        check_keys(&c, root, "a setlist", keys);
-        yaml_node_t *v = get(&c, root, "version", NULL);
+        pt_yd_check_keys(y, root, "a setlist", keys);
+        yaml_node_t *v = pt_yd_get(y, root, "version");
         double ver;
-        if (!v) problem(&c, root, "missing 'version' (setlists use version %d)", PT_RIG_VERSION);
-        else if (to_number(scalar(v), &ver) != 0 || ver != PT_RIG_VERSION)
-            problem(&c, v, "setlist version '%s' is not supported (this program reads %d)",
-                    scalar(v) ? scalar(v) : "?", PT_RIG_VERSION);
-        sl->name = get_string(&c, root, "name");
+        if (!v)
+            pt_yd_problem(y, root, "missing 'version' (setlists use version %d)", PT_RIG_VERSION);
+        else if (pt_yd_to_number(pt_yd_scalar(v), &ver) != 0 || ver != PT_RIG_VERSION)
+            pt_yd_problem(y, v, "setlist version '%s' is not supported (this program reads %d)",
+                          pt_yd_scalar(v) ? pt_yd_scalar(v) : "?", PT_RIG_VERSION);
+        sl->name = pt_yd_get_string(y, root, "name");
         yaml_node_t *kr;
-        yaml_node_t *rigs = get(&c, root, "rigs", &kr);
+        yaml_node_t *rigs = pt_yd_get_key(y, root, "rigs", &kr);
         if (!rigs) {
-            problem(&c, root, "missing 'rigs' (a list of rig files)");
+            pt_yd_problem(y, root, "missing 'rigs' (a list of rig files)");
         } else if (rigs->type != YAML_SEQUENCE_NODE) {
-            problem(&c, rigs, "'rigs' must be a list of rig files");
+            pt_yd_problem(y, rigs, "'rigs' must be a list of rig files");
         } else {
-            int n = (int)(rigs->data.sequence.items.top - rigs->data.sequence.items.start);
-            if (n == 0) problem(&c, kr, "the setlist has no rigs");
+            int n = pt_yd_len(rigs);
+            if (n == 0) pt_yd_problem(y, kr, "the setlist has no rigs");
             sl->rigs = calloc((size_t)(n > 0 ? n : 1), sizeof(char *));
             for (int i = 0; i < n && sl->rigs; i++) {
-                yaml_node_t *r = node_at(&c, rigs->data.sequence.items.start[i]);
-                if (!scalar(r) || !scalar(r)[0]) {
-                    problem(&c, r, "a setlist entry must be a rig file path");
+                yaml_node_t *r = pt_yd_item(y, rigs, i);
+                if (!pt_yd_scalar(r) || !pt_yd_scalar(r)[0]) {
+                    pt_yd_problem(y, r, "a setlist entry must be a rig file path");
                     continue;
                 }
-                char *full = resolve(dir, scalar(r));
+                char *full = resolve(dir, pt_yd_scalar(r));
                 struct stat st;
                 if (!full || stat(full, &st) != 0 || S_ISDIR(st.st_mode)) {
-                    problem(&c, r, "rig file '%s' not found (looked for %s)", scalar(r), full ? full : "?");
+                    pt_yd_problem(y, r, "rig file '%s' not found (looked for %s)", pt_yd_scalar(r),
+                                  full ? full : "?");
                     free(full);
                     continue;
                 }
@@ -1027,8 +888,6 @@ pt_setlist *pt_setlist_load(const char *path, pt_diags *diags)
     }
     if (!sl->name) sl->name = dupstr("");
     yaml_document_delete(&doc);
-    yaml_parser_delete(&parser);
-    free(text);
     free(tmp);
     if (diags->n > before) {
         pt_setlist_free(sl);

@@ -12,15 +12,11 @@
 #include <yaml.h>
 
 #include "rig.h"
+#include "yaml_doc.h"
 
 int pt_rig_migrate(yaml_document_t *doc, int from_version);
 
 static yaml_node_t *at(yaml_document_t *d, int i) { return yaml_document_get_node(d, i); }
-
-static const char *str(yaml_node_t *n)
-{
-    return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
-}
 
 static void set_scalar(yaml_node_t *n, const char *v)
 {
@@ -41,9 +37,10 @@ static void migrate_node_v0(yaml_document_t *doc, int ni)
     yaml_node_t *n = at(doc, ni);
     if (!n || n->type != YAML_MAPPING_NODE) return;
     const pt_node_type *type = NULL;
-    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++)
-        if (str(at(doc, p->key)) && !strcmp(str(at(doc, p->key)), "type"))
-            type = str(at(doc, p->value)) ? pt_node_type_find(str(at(doc, p->value))) : NULL;
+    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+        const char *k = pt_yd_scalar(at(doc, p->key)), *v = pt_yd_scalar(at(doc, p->value));
+        if (k && !strcmp(k, "type")) type = v ? pt_node_type_find(v) : NULL;
+    }
     yaml_mark_t mark = n->start_mark;
     int params = yaml_document_add_mapping(doc, NULL, YAML_BLOCK_MAPPING_STYLE);
     n = at(doc, ni); /* adding nodes may move them */
@@ -51,7 +48,7 @@ static void migrate_node_v0(yaml_document_t *doc, int ni)
     yaml_node_pair_t *keep = n->data.mapping.pairs.start;
     int moved = 0;
     for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
-        const char *k = str(at(doc, p->key));
+        const char *k = pt_yd_scalar(at(doc, p->key));
         int is_name = k && !strcmp(k, "name");
         if (!k || is_name || !strcmp(k, "type") || !strcmp(k, "bypass") || is_asset(type, k)) {
             if (is_name) set_scalar(at(doc, p->key), "id"); /* frees k */
@@ -77,16 +74,16 @@ static int migrate_v0(yaml_document_t *doc)
     if (!r || r->type != YAML_MAPPING_NODE) return -1;
     for (yaml_node_pair_t *p = r->data.mapping.pairs.start; p < r->data.mapping.pairs.top; p++) {
         yaml_node_t *k = at(doc, p->key);
-        if (!str(k)) continue;
-        if (!strcmp(str(k), "version")) {
+        if (!pt_yd_scalar(k)) continue;
+        if (!strcmp(pt_yd_scalar(k), "version")) {
             yaml_node_t *v = at(doc, p->value);
             if (v && v->type == YAML_SCALAR_NODE) set_scalar(v, "1");
-        } else if (!strcmp(str(k), "nodes")) {
+        } else if (!strcmp(pt_yd_scalar(k), "nodes")) {
             set_scalar(k, "chain");
             int seq = p->value;
             yaml_node_t *s = at(doc, seq);
             if (!s || s->type != YAML_SEQUENCE_NODE) continue;
-            int n = (int)(s->data.sequence.items.top - s->data.sequence.items.start);
+            int n = pt_yd_len(s);
             for (int i = 0; i < n; i++) {
                 s = at(doc, seq);
                 migrate_node_v0(doc, s->data.sequence.items.start[i]);

@@ -18,199 +18,106 @@
 #include <yaml.h>
 
 #include "rig.h"
+#include "yaml_doc.h"
 #include "../midi/mapping.h"
 
-typedef struct out {
-    yaml_emitter_t em;
-    int failed;
-    int absolute_assets;
-} out;
-
-static void ev(out *o, yaml_event_t *e)
-{
-    if (!o->failed && !yaml_emitter_emit(&o->em, e)) o->failed = 1;
-}
-
-static void scalar(out *o, const char *s)
-{
-    yaml_event_t e;
-    int plain = s[0] != 0;
-    yaml_scalar_event_initialize(&e, NULL, NULL, (yaml_char_t *)s, (int)strlen(s), plain, 1,
-                                 YAML_ANY_SCALAR_STYLE);
-    ev(o, &e);
-}
-
-static void literal(out *o, const char *s)
-{
-    yaml_event_t e;
-    yaml_scalar_event_initialize(&e, NULL, NULL, (yaml_char_t *)s, (int)strlen(s), 0, 1,
-                                 YAML_LITERAL_SCALAR_STYLE);
-    ev(o, &e);
-}
-
-static void number(out *o, double v)
-{
-    char buf[64];
-    snprintf(buf, sizeof buf, "%.9g", v); /* round-trips a float exactly */
-    scalar(o, buf);
-}
-
-static void map_start(out *o, int flow)
-{
-    yaml_event_t e;
-    yaml_mapping_start_event_initialize(&e, NULL, NULL, 1,
-                                        flow ? YAML_FLOW_MAPPING_STYLE : YAML_BLOCK_MAPPING_STYLE);
-    ev(o, &e);
-}
-
-static void map_end(out *o)
-{
-    yaml_event_t e;
-    yaml_mapping_end_event_initialize(&e);
-    ev(o, &e);
-}
-
-static void seq_start(out *o, int flow)
-{
-    yaml_event_t e;
-    yaml_sequence_start_event_initialize(&e, NULL, NULL, 1,
-                                         flow ? YAML_FLOW_SEQUENCE_STYLE : YAML_BLOCK_SEQUENCE_STYLE);
-    ev(o, &e);
-}
-
-static void seq_end(out *o)
-{
-    yaml_event_t e;
-    yaml_sequence_end_event_initialize(&e);
-    ev(o, &e);
-}
-
-static void param(out *o, const pt_param_def *d, float v)
+static void param(pt_yemit *e, const pt_param_def *d, float v)
 {
     if (d->taper == PT_TAPER_ENUM && d->choices) {
         int i = (int)v;
         for (int k = 0; d->choices[k]; k++)
-            if (k == i) return scalar(o, d->choices[k]);
+            if (k == i) return pt_ye_scalar(e, d->choices[k]);
     }
-    if (d->taper == PT_TAPER_TOGGLE) return scalar(o, v != 0 ? "true" : "false");
-    number(o, v);
+    if (d->taper == PT_TAPER_TOGGLE) return pt_ye_scalar(e, v != 0 ? "true" : "false");
+    pt_ye_number(e, v);
 }
 
-static void chain(out *o, const pt_rig_chain *c)
+static void chain(pt_yemit *e, const pt_rig_chain *c, int absolute_assets)
 {
-    seq_start(o, c->n == 0);
+    pt_ye_seq_start(e, NULL, c->n == 0);
     for (int i = 0; i < c->n; i++) {
         const pt_rig_item *it = &c->items[i];
-        map_start(o, 0);
+        pt_ye_map_start(e, NULL, 0);
         if (it->is_split) {
-            scalar(o, "split");
-            map_start(o, 0);
-            if (it->split_id[0]) {
-                scalar(o, "id");
-                scalar(o, it->split_id);
-            }
-            scalar(o, "branches");
-            seq_start(o, 0);
+            pt_ye_map_start(e, "split", 0);
+            if (it->split_id[0]) pt_ye_pair(e, "id", it->split_id);
+            pt_ye_seq_start(e, "branches", 0);
             for (int b = 0; b < it->n_branches; b++) {
-                map_start(o, 0);
-                scalar(o, "level_db");
-                number(o, it->branches[b].level_db);
-                scalar(o, "pan");
-                number(o, it->branches[b].pan);
-                scalar(o, "chain");
+                pt_ye_map_start(e, NULL, 0);
+                pt_ye_pair_number(e, "level_db", it->branches[b].level_db);
+                pt_ye_pair_number(e, "pan", it->branches[b].pan);
+                pt_ye_scalar(e, "chain");
                 static const pt_rig_chain empty = {0};
-                chain(o, it->branches[b].chain ? it->branches[b].chain : &empty);
-                map_end(o);
+                chain(e, it->branches[b].chain ? it->branches[b].chain : &empty, absolute_assets);
+                pt_ye_map_end(e);
             }
-            seq_end(o);
-            map_end(o);
+            pt_ye_seq_end(e);
+            pt_ye_map_end(e);
         } else {
             const pt_rig_node *n = &it->node;
-            scalar(o, "id");
-            scalar(o, n->id);
-            scalar(o, "type");
-            scalar(o, n->type->name);
-            if (n->bypass) {
-                scalar(o, "bypass");
-                scalar(o, "true");
-            }
+            pt_ye_pair(e, "id", n->id);
+            pt_ye_pair(e, "type", n->type->name);
+            if (n->bypass) pt_ye_pair(e, "bypass", "true");
             for (int a = 0; n->asset && a < n->type->n_assets; a++)
                 if (n->asset[a]) {
-                    scalar(o, n->type->assets[a].name);
-                    if (o->absolute_assets && n->asset_path && n->asset_path[a]) {
+                    pt_ye_scalar(e, n->type->assets[a].name);
+                    if (absolute_assets && n->asset_path && n->asset_path[a]) {
                         char real[PATH_MAX];
-                        scalar(o, realpath(n->asset_path[a], real) ? real : n->asset_path[a]);
+                        pt_ye_scalar(e, realpath(n->asset_path[a], real) ? real : n->asset_path[a]);
                     } else {
-                        scalar(o, n->asset[a]);
+                        pt_ye_scalar(e, n->asset[a]);
                     }
                 }
             if (n->n_values) {
-                scalar(o, "params");
-                map_start(o, 0);
+                pt_ye_map_start(e, "params", 0);
                 for (int v = 0; v < n->n_values; v++) {
                     const pt_param_def *d = &n->type->params[n->values[v].param];
-                    scalar(o, d->name);
-                    param(o, d, n->values[v].value);
+                    pt_ye_scalar(e, d->name);
+                    param(e, d, n->values[v].value);
                 }
-                map_end(o);
+                pt_ye_map_end(e);
             }
         }
-        map_end(o);
+        pt_ye_map_end(e);
     }
-    seq_end(o);
+    pt_ye_seq_end(e);
 }
 
-static int emit(const pt_rig *rig, out *o)
+static int emit(const pt_rig *rig, pt_yemit *e, int absolute_assets)
 {
-    yaml_event_t e;
-    yaml_stream_start_event_initialize(&e, YAML_UTF8_ENCODING);
-    ev(o, &e);
-    yaml_document_start_event_initialize(&e, NULL, NULL, NULL, 1);
-    ev(o, &e);
-    map_start(o, 0);
-    scalar(o, "version");
-    number(o, PT_RIG_VERSION);
-    scalar(o, "name");
-    scalar(o, rig->name ? rig->name : "");
-    if (rig->author) {
-        scalar(o, "author");
-        scalar(o, rig->author);
-    }
+    yaml_event_t ev;
+    yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING);
+    pt_ye_event(e, &ev);
+    yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1);
+    pt_ye_event(e, &ev);
+    pt_ye_map_start(e, NULL, 0);
+    pt_ye_pair_number(e, "version", PT_RIG_VERSION);
+    pt_ye_pair(e, "name", rig->name ? rig->name : "");
+    if (rig->author) pt_ye_pair(e, "author", rig->author);
     if (rig->n_tags) {
-        scalar(o, "tags");
-        seq_start(o, 1);
-        for (int i = 0; i < rig->n_tags; i++) scalar(o, rig->tags[i]);
-        seq_end(o);
+        pt_ye_seq_start(e, "tags", 1);
+        for (int i = 0; i < rig->n_tags; i++) pt_ye_scalar(e, rig->tags[i]);
+        pt_ye_seq_end(e);
     }
-    scalar(o, "tempo_bpm");
-    number(o, rig->tempo_bpm);
-    if (rig->input_trim_db != 0) {
-        scalar(o, "input_trim_db");
-        number(o, rig->input_trim_db);
-    }
-    if (rig->output_level_db != 0) {
-        scalar(o, "output_level_db");
-        number(o, rig->output_level_db);
-    }
+    pt_ye_pair_number(e, "tempo_bpm", rig->tempo_bpm);
+    if (rig->input_trim_db != 0) pt_ye_pair_number(e, "input_trim_db", rig->input_trim_db);
+    if (rig->output_level_db != 0) pt_ye_pair_number(e, "output_level_db", rig->output_level_db);
     if (rig->notes && rig->notes[0]) {
-        scalar(o, "notes");
-        literal(o, rig->notes);
+        pt_ye_scalar(e, "notes");
+        pt_ye_literal(e, rig->notes);
     }
-    scalar(o, "chain");
-    chain(o, &rig->chain);
+    pt_ye_scalar(e, "chain");
+    chain(e, &rig->chain, absolute_assets);
     if (rig->n_scenes) {
-        scalar(o, "scenes");
-        seq_start(o, 0);
+        pt_ye_seq_start(e, "scenes", 0);
         for (int i = 0; i < rig->n_scenes; i++) {
             const pt_scene *sc = &rig->scenes[i];
-            map_start(o, 0);
-            scalar(o, "name");
-            scalar(o, sc->name);
+            pt_ye_map_start(e, NULL, 0);
+            pt_ye_pair(e, "name", sc->name);
             int np = 0, nb = 0;
             for (int v = 0; v < sc->n_values; v++) sc->values[v].param >= 0 ? np++ : nb++;
             if (np) {
-                scalar(o, "params");
-                map_start(o, 0);
+                pt_ye_map_start(e, "params", 0);
                 for (int v = 0; v < sc->n_values; v++) {
                     const pt_scene_value *sv = &sc->values[v];
                     if (sv->param < 0) continue;
@@ -218,35 +125,34 @@ static int emit(const pt_rig *rig, out *o)
                     if (!n) continue;
                     char key[2 * PT_ID_MAX + 2];
                     snprintf(key, sizeof key, "%s.%s", sv->node, n->type->params[sv->param].name);
-                    scalar(o, key);
-                    param(o, &n->type->params[sv->param], sv->value);
+                    pt_ye_scalar(e, key);
+                    param(e, &n->type->params[sv->param], sv->value);
                 }
-                map_end(o);
+                pt_ye_map_end(e);
             }
             if (nb) {
-                scalar(o, "bypass");
-                map_start(o, 0);
+                pt_ye_map_start(e, "bypass", 0);
                 for (int v = 0; v < sc->n_values; v++)
                     if (sc->values[v].param < 0) {
-                        scalar(o, sc->values[v].node);
-                        scalar(o, sc->values[v].value != 0 ? "true" : "false");
+                        pt_ye_scalar(e, sc->values[v].node);
+                        pt_ye_scalar(e, sc->values[v].value != 0 ? "true" : "false");
                     }
-                map_end(o);
+                pt_ye_map_end(e);
             }
-            map_end(o);
+            pt_ye_map_end(e);
         }
-        seq_end(o);
+        pt_ye_seq_end(e);
     }
     if (rig->midi) {
-        scalar(o, "midi");
-        if (!o->failed && pt_midi_map_emit(rig->midi, &o->em) != 0) o->failed = 1;
+        pt_ye_scalar(e, "midi");
+        if (!e->failed && pt_midi_map_emit(rig->midi, e->em) != 0) e->failed = 1;
     }
-    map_end(o);
-    yaml_document_end_event_initialize(&e, 1);
-    ev(o, &e);
-    yaml_stream_end_event_initialize(&e);
-    ev(o, &e);
-    return o->failed ? -1 : 0;
+    pt_ye_map_end(e);
+    yaml_document_end_event_initialize(&ev, 1);
+    pt_ye_event(e, &ev);
+    yaml_stream_end_event_initialize(&ev);
+    pt_ye_event(e, &ev);
+    return e->failed ? -1 : 0;
 }
 
 typedef struct strbuf {
@@ -272,14 +178,15 @@ static int sb_write(void *data, unsigned char *buf, size_t size)
 
 static char *to_yaml(const pt_rig *rig, size_t *len, int absolute_assets)
 {
-    out o = {.absolute_assets = absolute_assets};
+    yaml_emitter_t em;
+    pt_yemit e = {.em = &em};
     strbuf b = {0};
-    yaml_emitter_initialize(&o.em);
-    yaml_emitter_set_output(&o.em, sb_write, &b);
-    yaml_emitter_set_unicode(&o.em, 1);
-    yaml_emitter_set_width(&o.em, 100);
-    int rc = emit(rig, &o);
-    yaml_emitter_delete(&o.em);
+    yaml_emitter_initialize(&em);
+    yaml_emitter_set_output(&em, sb_write, &b);
+    yaml_emitter_set_unicode(&em, 1);
+    yaml_emitter_set_width(&em, 100);
+    int rc = emit(rig, &e, absolute_assets);
+    yaml_emitter_delete(&em);
     if (rc != 0) {
         free(b.s);
         return NULL;

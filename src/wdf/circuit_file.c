@@ -6,109 +6,22 @@
  * only checks what can be checked from the text (names, values, port counts,
  * dangling nodes); wdf_build.c says why a well-formed circuit cannot be
  * realised (an ideal source below the root, a singular network...). */
-#include <ctype.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
 
-#include "../rig/yaml_guard.h"
+#include "../rig/yaml_doc.h"
 
 #include "wdf.h"
 
 typedef struct loader {
+    pt_ydoc y;
     yaml_document_t doc;
-    const char *file;
     pt_wdf_desc *d;
-    pt_error *err;
     int *uses; /* per part: bit 0 whole, bit 1 segment a, bit 2 segment b */
 } loader;
-
-static int fail_at(loader *L, const yaml_node_t *n, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-
-static int fail_at(loader *L, const yaml_node_t *n, const char *fmt, ...)
-{
-    char msg[900];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    int line = n ? (int)n->start_mark.line + 1 : 0, col = n ? (int)n->start_mark.column + 1 : 0;
-    return pt_error_set(L->err, PT_ERR_INVALID, L->file, line, col, "%s", msg);
-}
-
-static yaml_node_t *node_at(loader *L, int i) { return yaml_document_get_node(&L->doc, i); }
-
-static const char *scalar(const yaml_node_t *n)
-{
-    return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
-}
-
-static yaml_node_t *map_get(loader *L, const yaml_node_t *map, const char *key)
-{
-    if (!map || map->type != YAML_MAPPING_NODE) return NULL;
-    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
-        const char *k = scalar(node_at(L, p->key));
-        if (k && strcmp(k, key) == 0) return node_at(L, p->value);
-    }
-    return NULL;
-}
-
-static int levenshtein(const char *a, const char *b)
-{
-    int la = (int)strlen(a), lb = (int)strlen(b);
-    if (la > 63 || lb > 63) return 99;
-    int row[64];
-    for (int j = 0; j <= lb; j++) row[j] = j;
-    for (int i = 1; i <= la; i++) {
-        int prev = row[0];
-        row[0] = i;
-        for (int j = 1; j <= lb; j++) {
-            int cur = row[j];
-            int sub = prev + (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]));
-            int best = row[j] + 1 < row[j - 1] + 1 ? row[j] + 1 : row[j - 1] + 1;
-            row[j] = sub < best ? sub : best;
-            prev = cur;
-        }
-    }
-    return row[lb];
-}
-
-/* Keys a mapping may hold; anything else is an error naming the key. */
-static int check_keys(loader *L, const yaml_node_t *map, const char *what,
-                      const char *const *allowed)
-{
-    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
-        yaml_node_t *kn = node_at(L, p->key);
-        const char *k = scalar(kn);
-        if (!k) return fail_at(L, kn, "%s: keys must be plain names", what);
-        int ok = 0;
-        const char *near = NULL;
-        int best = 3;
-        for (int i = 0; allowed[i]; i++) {
-            if (strcmp(k, allowed[i]) == 0) ok = 1;
-            int dist = levenshtein(k, allowed[i]);
-            if (dist < best) best = dist, near = allowed[i];
-        }
-        if (!ok) {
-            char list[400] = "";
-            for (int i = 0; allowed[i]; i++) {
-                strncat(list, allowed[i], sizeof list - strlen(list) - 3);
-                if (allowed[i + 1]) strncat(list, ", ", sizeof list - strlen(list) - 1);
-            }
-            if (near)
-                return fail_at(L, kn, "unknown key '%s' in %s (did you mean '%s'?)", k, what, near);
-            return fail_at(L, kn, "unknown key '%s' in %s; it takes: %s", k, what, list);
-        }
-    }
-    return 0;
-}
 
 /* "10k", "2.2u", "4.7nF", "1M" (mega), "1Meg", "0.568", "100 ohm", "2.52e-9".
  * Multipliers: p n u (or µ) m k M G; an optional unit (F H V A s Ω ohm) may
@@ -149,17 +62,18 @@ static int parse_value(const char *s, double *out)
 static int get_value(loader *L, const yaml_node_t *map, const char *key, const char *what,
                      int required, double def, double *out, int positive)
 {
-    yaml_node_t *n = map_get(L, map, key);
+    pt_ydoc *y = &L->y;
+    yaml_node_t *n = pt_yd_get(y, map, key);
     if (!n) {
-        if (required)
-            return fail_at(L, map, "%s is missing its value: add `%s:`", what, key);
+        if (required) return pt_yd_problem(y, map, "%s is missing its value: add `%s:`", what, key);
         *out = def;
         return 0;
     }
-    if (parse_value(scalar(n), out) != 0)
-        return fail_at(L, n, "%s: '%s' is not a value (write e.g. 10k, 4.7n, 2.2u, 1M, 0.568)",
-                       what, scalar(n) ? scalar(n) : "(not a scalar)");
-    if (positive && !(*out > 0)) return fail_at(L, n, "%s: %s must be positive", what, key);
+    if (parse_value(pt_yd_scalar(n), out) != 0)
+        return pt_yd_problem(y, n,
+                             "%s: '%s' is not a value (write e.g. 10k, 4.7n, 2.2u, 1M, 0.568)",
+                             what, pt_yd_scalar(n) ? pt_yd_scalar(n) : "(not a scalar)");
+    if (positive && !(*out > 0)) return pt_yd_problem(y, n, "%s: %s must be positive", what, key);
     return 0;
 }
 
@@ -175,7 +89,7 @@ static const char *nearest_part(const pt_wdf_desc *d, const char *name)
     const char *best = NULL;
     int bd = 3;
     for (int i = 0; i < d->n_part; i++) {
-        int dist = levenshtein(name, d->part[i].name);
+        int dist = pt_yd_distance(name, d->part[i].name);
         if (dist < bd) bd = dist, best = d->part[i].name;
     }
     return best;
@@ -183,49 +97,54 @@ static const char *nearest_part(const pt_wdf_desc *d, const char *name)
 
 static int parse_control(loader *L, const yaml_node_t *map, pt_wdf_part *p)
 {
+    pt_ydoc *y = &L->y;
     p->control = -1;
-    yaml_node_t *n = map_get(L, map, "control");
+    yaml_node_t *n = pt_yd_get(y, map, "control");
     if (!n) return 0;
-    const char *s = scalar(n);
+    const char *s = pt_yd_scalar(n);
     for (int k = 0; s && k < PT_WDF_N_CONTROLS; k++)
         if (strcmp(s, pt_wdf_control_names[k]) == 0) {
             p->control = k;
             L->d->controls_used |= 1u << k;
             return 0;
         }
-    return fail_at(L, n,
-                   "'%s' is not a control; a circuit's controls are drive, tone, level, gain, "
-                   "bass, mid, treble and volume",
-                   s ? s : "(not a name)");
+    return pt_yd_problem(y, n,
+                         "'%s' is not a control; a circuit's controls are drive, tone, level, "
+                         "gain, bass, mid, treble and volume",
+                         s ? s : "(not a name)");
 }
 
 static int parse_bool(loader *L, const yaml_node_t *map, const char *key, int *out)
 {
-    yaml_node_t *n = map_get(L, map, key);
+    pt_ydoc *y = &L->y;
+    yaml_node_t *n = pt_yd_get(y, map, key);
     *out = 0;
     if (!n) return 0;
-    const char *s = scalar(n);
+    const char *s = pt_yd_scalar(n);
     if (s && (!strcmp(s, "true") || !strcmp(s, "yes"))) *out = 1;
     else if (!s || (strcmp(s, "false") && strcmp(s, "no")))
-        return fail_at(L, n, "%s must be true or false", key);
+        return pt_yd_problem(y, n, "%s must be true or false", key);
     return 0;
 }
 
 static int parse_part(loader *L, yaml_node_t *key, yaml_node_t *val, pt_wdf_part *p)
 {
-    const char *name = scalar(key);
-    if (!name || !*name) return fail_at(L, key, "a part needs a name");
-    if (strlen(name) >= sizeof p->name) return fail_at(L, key, "part name '%s' is too long", name);
-    if (strchr(name, '.')) return fail_at(L, key, "part name '%s' may not contain '.'", name);
+    pt_ydoc *y = &L->y;
+    const char *name = pt_yd_scalar(key);
+    if (!name || !*name) return pt_yd_problem(y, key, "a part needs a name");
+    if (strlen(name) >= sizeof p->name)
+        return pt_yd_problem(y, key, "part name '%s' is too long", name);
+    if (strchr(name, '.')) return pt_yd_problem(y, key, "part name '%s' may not contain '.'", name);
     snprintf(p->name, sizeof p->name, "%s", name);
-    p->line = (int)key->start_mark.line + 1;
-    p->col = (int)key->start_mark.column + 1;
+    p->line = PT_YD_LINE(key);
+    p->col = PT_YD_COL(key);
     p->control = -1;
     if (val->type != YAML_MAPPING_NODE)
-        return fail_at(L, val, "part '%s' must be a mapping such as {type: resistor, R: 10k}", name);
-    yaml_node_t *tn = map_get(L, val, "type");
-    const char *type = scalar(tn);
-    if (!type) return fail_at(L, val, "part '%s' has no `type:`", name);
+        return pt_yd_problem(y, val, "part '%s' must be a mapping such as {type: resistor, R: 10k}",
+                             name);
+    yaml_node_t *tn = pt_yd_get(y, val, "type");
+    const char *type = pt_yd_scalar(tn);
+    if (!type) return pt_yd_problem(y, val, "part '%s' has no `type:`", name);
     static const char *const types[] = {"resistor", "capacitor", "inductor", "voltage_source",
                                         "current_source", "pot", "switch", "diode",
                                         "diode_pair", "bjt", "triode", "opamp", NULL};
@@ -233,18 +152,12 @@ static int parse_part(loader *L, yaml_node_t *key, yaml_node_t *val, pt_wdf_part
     for (int i = 0; types[i]; i++)
         if (strcmp(type, types[i]) == 0) kind = i;
     if (kind < 0) {
-        const char *near = NULL;
-        int bd = 4;
-        for (int i = 0; types[i]; i++) {
-            int dist = levenshtein(type, types[i]);
-            if (dist < bd) bd = dist, near = types[i];
-        }
-        if (near) return fail_at(L, tn, "unknown part type '%s' (did you mean '%s'?)", type, near);
-        return fail_at(L, tn,
-                       "unknown part type '%s'; known: resistor, capacitor, inductor, "
-                       "voltage_source, current_source, pot, switch, diode, diode_pair, bjt, "
-                       "triode, opamp",
-                       type);
+        const char *near = pt_yd_nearest(type, types, 4);
+        if (near)
+            return pt_yd_problem(y, tn, "unknown part type '%s' (did you mean '%s'?)", type, near);
+        char list[256] = "";
+        pt_yd_join(list, sizeof list, types);
+        return pt_yd_problem(y, tn, "unknown part type '%s'; known: %s", type, list);
     }
     p->kind = (pt_wdf_part_kind)kind;
     char what[96];
@@ -253,77 +166,85 @@ static int parse_part(loader *L, yaml_node_t *key, yaml_node_t *val, pt_wdf_part
     switch (p->kind) {
     case PT_WDF_RESISTOR: {
         static const char *const k[] = {"type", "R", NULL};
-        rc = check_keys(L, val, what, k) || get_value(L, val, "R", what, 1, 0, &p->r_ohm, 1);
+        rc = pt_yd_check_keys(y, val, what, k) || get_value(L, val, "R", what, 1, 0, &p->r_ohm, 1);
         break;
     }
     case PT_WDF_CAPACITOR: {
         static const char *const k[] = {"type", "C", NULL};
-        rc = check_keys(L, val, what, k) || get_value(L, val, "C", what, 1, 0, &p->c_farad, 1);
+        rc = pt_yd_check_keys(y, val, what, k) ||
+             get_value(L, val, "C", what, 1, 0, &p->c_farad, 1);
         break;
     }
     case PT_WDF_INDUCTOR: {
         static const char *const k[] = {"type", "L", NULL};
-        rc = check_keys(L, val, what, k) || get_value(L, val, "L", what, 1, 0, &p->l_henry, 1);
+        rc = pt_yd_check_keys(y, val, what, k) ||
+             get_value(L, val, "L", what, 1, 0, &p->l_henry, 1);
         break;
     }
     case PT_WDF_VOLTAGE_SOURCE: {
         static const char *const k[] = {"type", "V", "R", NULL};
-        rc = check_keys(L, val, what, k) || get_value(L, val, "V", what, 0, 0, &p->v_volt, 0) ||
+        rc = pt_yd_check_keys(y, val, what, k) ||
+             get_value(L, val, "V", what, 0, 0, &p->v_volt, 0) ||
              get_value(L, val, "R", what, 0, 0, &p->r_ohm, 0);
-        if (!rc && p->r_ohm < 0) rc = fail_at(L, val, "%s: R may not be negative", what);
+        if (!rc && p->r_ohm < 0) rc = pt_yd_problem(y, val, "%s: R may not be negative", what);
         break;
     }
     case PT_WDF_CURRENT_SOURCE: {
         static const char *const k[] = {"type", "I", "R", NULL};
-        rc = check_keys(L, val, what, k) || get_value(L, val, "I", what, 0, 0, &p->i_amp, 0) ||
+        rc = pt_yd_check_keys(y, val, what, k) ||
+             get_value(L, val, "I", what, 0, 0, &p->i_amp, 0) ||
              get_value(L, val, "R", what, 0, 0, &p->r_ohm, 0);
-        if (!rc && p->r_ohm < 0) rc = fail_at(L, val, "%s: R may not be negative", what);
+        if (!rc && p->r_ohm < 0) rc = pt_yd_problem(y, val, "%s: R may not be negative", what);
         break;
     }
     case PT_WDF_POT: {
         static const char *const k[] = {"type", "R", "taper", "control", "invert", NULL};
-        rc = check_keys(L, val, what, k) || get_value(L, val, "R", what, 1, 0, &p->r_ohm, 1) ||
-             parse_control(L, val, p) || parse_bool(L, val, "invert", &p->invert);
+        rc = pt_yd_check_keys(y, val, what, k) ||
+             get_value(L, val, "R", what, 1, 0, &p->r_ohm, 1) || parse_control(L, val, p) ||
+             parse_bool(L, val, "invert", &p->invert);
         if (rc) break;
-        yaml_node_t *tp = map_get(L, val, "taper");
-        const char *ts = scalar(tp);
+        yaml_node_t *tp = pt_yd_get(y, val, "taper");
+        const char *ts = pt_yd_scalar(tp);
         p->taper = PT_WDF_TAPER_LINEAR;
         if (ts && !strcmp(ts, "log")) p->taper = PT_WDF_TAPER_LOG;
         else if (tp && (!ts || strcmp(ts, "linear")))
-            rc = fail_at(L, tp, "%s: taper must be linear or log", what);
+            rc = pt_yd_problem(y, tp, "%s: taper must be linear or log", what);
         break;
     }
     case PT_WDF_SWITCH: {
         static const char *const k[] = {"type", "control", "invert", NULL};
-        rc = check_keys(L, val, what, k) || parse_control(L, val, p) ||
+        rc = pt_yd_check_keys(y, val, what, k) || parse_control(L, val, p) ||
              parse_bool(L, val, "invert", &p->invert);
         break;
     }
     case PT_WDF_DIODE:
     case PT_WDF_DIODE_PAIR: {
         static const char *const k[] = {"type", "Is", "n", "Rs", "Is2", "n2", "Rs2", NULL};
-        rc = check_keys(L, val, what, k) || get_value(L, val, "Is", what, 1, 0, &p->is_a, 1) ||
+        rc = pt_yd_check_keys(y, val, what, k) ||
+             get_value(L, val, "Is", what, 1, 0, &p->is_a, 1) ||
              get_value(L, val, "n", what, 0, 1.0, &p->n, 1) ||
              get_value(L, val, "Rs", what, 0, 0.0, &p->rs_ohm, 0) ||
              get_value(L, val, "Is2", what, 0, p->is_a, &p->is2_a, 1) ||
              get_value(L, val, "n2", what, 0, p->n, &p->n2, 1) ||
              get_value(L, val, "Rs2", what, 0, p->rs_ohm, &p->rs2_ohm, 0);
-        if (!rc && p->kind == PT_WDF_DIODE && (map_get(L, val, "Is2") || map_get(L, val, "n2")))
-            rc = fail_at(L, val, "%s: Is2, n2 and Rs2 describe a diode pair's second diode", what);
+        if (!rc && p->kind == PT_WDF_DIODE && (pt_yd_get(y, val, "Is2") || pt_yd_get(y, val, "n2")))
+            rc = pt_yd_problem(y, val, "%s: Is2, n2 and Rs2 describe a diode pair's second diode",
+                               what);
         break;
     }
     case PT_WDF_BJT: {
         static const char *const k[] = {"type", "polarity", "Is", "bf", "br", "n", NULL};
-        rc = check_keys(L, val, what, k) || get_value(L, val, "Is", what, 1, 0, &p->is_a, 1) ||
+        rc = pt_yd_check_keys(y, val, what, k) ||
+             get_value(L, val, "Is", what, 1, 0, &p->is_a, 1) ||
              get_value(L, val, "bf", what, 0, 100, &p->beta_f, 1) ||
              get_value(L, val, "br", what, 0, 1, &p->beta_r, 1) ||
              get_value(L, val, "n", what, 0, 1, &p->n, 1);
         if (rc) break;
-        yaml_node_t *pn = map_get(L, val, "polarity");
-        const char *ps = scalar(pn);
+        yaml_node_t *pn = pt_yd_get(y, val, "polarity");
+        const char *ps = pt_yd_scalar(pn);
         if (ps && !strcmp(ps, "pnp")) p->pnp = 1;
         else if (pn && (!ps || strcmp(ps, "npn")))
-            rc = fail_at(L, pn, "%s: polarity must be npn or pnp", what);
+            rc = pt_yd_problem(y, pn, "%s: polarity must be npn or pnp", what);
         break;
     }
     case PT_WDF_TRIODE: {
@@ -331,7 +252,7 @@ static int parse_part(loader *L, yaml_node_t *key, yaml_node_t *val, pt_wdf_part
            simulations", DAFx 2011: fitted 12AX7 values as defaults */
         static const char *const k[] = {"type", "model", "G", "mu", "gamma", "C",
                                         "Gg", "xi", "Cg", "Ig0", NULL};
-        rc = check_keys(L, val, what, k) ||
+        rc = pt_yd_check_keys(y, val, what, k) ||
              get_value(L, val, "G", what, 0, 2.242e-3, &p->tr_g, 1) ||
              get_value(L, val, "mu", what, 0, 103.2, &p->tr_mu, 1) ||
              get_value(L, val, "gamma", what, 0, 1.26, &p->tr_gamma, 1) ||
@@ -340,19 +261,19 @@ static int parse_part(loader *L, yaml_node_t *key, yaml_node_t *val, pt_wdf_part
              get_value(L, val, "xi", what, 0, 1.314, &p->tr_xi, 1) ||
              get_value(L, val, "Cg", what, 0, 9.901, &p->tr_cg, 1) ||
              get_value(L, val, "Ig0", what, 0, 8.025e-8, &p->tr_ig0, 0);
-        yaml_node_t *mn = map_get(L, val, "model");
-        if (!rc && mn && (!scalar(mn) || strcmp(scalar(mn), "dempwolf")))
-            rc = fail_at(L, mn, "%s: the only triode model is dempwolf", what);
+        yaml_node_t *mn = pt_yd_get(y, val, "model");
+        if (!rc && mn && (!pt_yd_scalar(mn) || strcmp(pt_yd_scalar(mn), "dempwolf")))
+            rc = pt_yd_problem(y, mn, "%s: the only triode model is dempwolf", what);
         break;
     }
     case PT_WDF_OPAMP: {
         static const char *const k[] = {"type", NULL};
-        rc = check_keys(L, val, what, k);
+        rc = pt_yd_check_keys(y, val, what, k);
         break;
     }
     default: break;
     }
-    return rc ? L->err->code : 0;
+    return rc ? y->err->code : 0;
 }
 
 /* ---- trees ---- */
@@ -362,8 +283,8 @@ static pt_wdf_tree *tree_new(const yaml_node_t *n, pt_wdf_tree_kind kind)
     pt_wdf_tree *t = calloc(1, sizeof *t);
     if (!t) return NULL;
     t->kind = kind;
-    t->line = (int)n->start_mark.line + 1;
-    t->col = (int)n->start_mark.column + 1;
+    t->line = PT_YD_LINE(n);
+    t->col = PT_YD_COL(n);
     t->part = -1;
     t->up_p = t->up_n = -1;
     return t;
@@ -388,7 +309,8 @@ static int parse_tree(loader *L, yaml_node_t *n, pt_wdf_tree **out);
 /* A part reference: "R1", or "P1.a" / "P1.b" for one segment of a pot. */
 static int parse_ref(loader *L, yaml_node_t *n, int *part, int *seg)
 {
-    const char *s = scalar(n);
+    pt_ydoc *y = &L->y;
+    const char *s = pt_yd_scalar(n);
     char name[64];
     snprintf(name, sizeof name, "%s", s);
     *seg = 0;
@@ -397,21 +319,25 @@ static int parse_ref(loader *L, yaml_node_t *n, int *part, int *seg)
         *dot = 0;
         if (!strcmp(dot + 1, "a")) *seg = 1;
         else if (!strcmp(dot + 1, "b")) *seg = 2;
-        else return fail_at(L, n, "'%s': a pot's segments are .a (terminal 1 to wiper) and .b "
-                            "(wiper to terminal 3)", s);
+        else
+            return pt_yd_problem(y, n,
+                                 "'%s': a pot's segments are .a (terminal 1 to wiper) and .b "
+                                 "(wiper to terminal 3)",
+                                 s);
     }
     int p = find_part(L->d, name);
     if (p < 0) {
         const char *near = nearest_part(L->d, name);
-        if (near) return fail_at(L, n, "unknown part '%s' (did you mean '%s'?)", name, near);
-        return fail_at(L, n, "unknown part '%s': declare it under `parts:`", name);
+        if (near) return pt_yd_problem(y, n, "unknown part '%s' (did you mean '%s'?)", name, near);
+        return pt_yd_problem(y, n, "unknown part '%s': declare it under `parts:`", name);
     }
     if (*seg && L->d->part[p].kind != PT_WDF_POT)
-        return fail_at(L, n, "'%s' is not a pot: only pots have segments .a and .b", name);
+        return pt_yd_problem(y, n, "'%s' is not a pot: only pots have segments .a and .b", name);
     int bit = 1 << *seg;
     if ((L->uses[p] & bit) || (*seg == 0 && L->uses[p]) || (*seg && (L->uses[p] & 1)))
-        return fail_at(L, n, "part '%s' is connected twice; every part sits at exactly one place",
-                       s);
+        return pt_yd_problem(y, n,
+                             "part '%s' is connected twice; every part sits at exactly one place",
+                             s);
     L->uses[p] |= bit;
     *part = p;
     return 0;
@@ -427,8 +353,8 @@ static int node_index(pt_wdf_tree *t, const char *name, const yaml_node_t *at)
     t->node_col = realloc(t->node_col, sizeof(int) * (size_t)t->n_nodes);
     if (!t->node_name || !t->node_line || !t->node_col) return -1;
     snprintf(t->node_name[i], sizeof t->node_name[i], "%s", name);
-    t->node_line[i] = (int)at->start_mark.line + 1;
-    t->node_col[i] = (int)at->start_mark.column + 1;
+    t->node_line[i] = PT_YD_LINE(at);
+    t->node_col[i] = PT_YD_COL(at);
     return i;
 }
 
@@ -436,21 +362,24 @@ static int node_index(pt_wdf_tree *t, const char *name, const yaml_node_t *at)
 static int parse_nodes(loader *L, pt_wdf_tree *t, yaml_node_t *n, int count, const char *what,
                        int *out, int *conn)
 {
+    pt_ydoc *y = &L->y;
     if (!n || n->type != YAML_SEQUENCE_NODE)
-        return fail_at(L, n, "%s needs `nodes:` as a list of %d node names", what, count);
-    int len = (int)(n->data.sequence.items.top - n->data.sequence.items.start);
+        return pt_yd_problem(y, n, "%s needs `nodes:` as a list of %d node names", what, count);
+    int len = pt_yd_len(n);
     if (len != count)
-        return fail_at(L, n, "%s connects %d terminals but %d nodes are listed", what, count, len);
+        return pt_yd_problem(y, n, "%s connects %d terminals but %d nodes are listed", what, count,
+                             len);
     for (int i = 0; i < count; i++) {
-        yaml_node_t *e = node_at(L, n->data.sequence.items.start[i]);
-        const char *s = scalar(e);
-        if (!s || !*s || strlen(s) >= 32) return fail_at(L, e, "a node name must be a short name");
+        yaml_node_t *e = pt_yd_item(y, n, i);
+        const char *s = pt_yd_scalar(e);
+        if (!s || !*s || strlen(s) >= 32)
+            return pt_yd_problem(y, e, "a node name must be a short name");
         int k = node_index(t, s, e);
-        if (k < 0) return pt_error_set(L->err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
-        if (k >= 256) return fail_at(L, e, "too many nodes");
+        if (k < 0) return pt_yd_nomem(y);
+        if (k >= 256) return pt_yd_problem(y, e, "too many nodes");
         if (k == 0 && conn[0] == 0) { /* gnd exists from the start: mark its first use */
-            t->node_line[0] = (int)e->start_mark.line + 1;
-            t->node_col[0] = (int)e->start_mark.column + 1;
+            t->node_line[0] = PT_YD_LINE(e);
+            t->node_col[0] = PT_YD_COL(e);
         }
         out[i] = k;
         conn[k]++;
@@ -460,70 +389,75 @@ static int parse_nodes(loader *L, pt_wdf_tree *t, yaml_node_t *n, int count, con
 
 static int parse_rtype(loader *L, yaml_node_t *n, yaml_node_t *body, pt_wdf_tree **out)
 {
+    pt_ydoc *y = &L->y;
     static const char *const keys[] = {"up", "ports", "devices", NULL};
     if (!body || body->type != YAML_MAPPING_NODE)
-        return fail_at(L, n, "`rtype:` takes a mapping with ports:, and up: or devices:");
-    if (check_keys(L, body, "an R-type adaptor", keys)) return L->err->code;
+        return pt_yd_problem(y, n, "`rtype:` takes a mapping with ports:, and up: or devices:");
+    if (pt_yd_check_keys(y, body, "an R-type adaptor", keys)) return y->err->code;
     pt_wdf_tree *t = tree_new(n, PT_WDF_T_RTYPE);
-    if (!t) return pt_error_set(L->err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    if (!t) return pt_yd_nomem(y);
     *out = t;
     int conn[256] = {0};
-    if (node_index(t, "gnd", body) != 0)
-        return pt_error_set(L->err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    if (node_index(t, "gnd", body) != 0) return pt_yd_nomem(y);
     conn[0] = 0;
-    yaml_node_t *up = map_get(L, body, "up");
+    yaml_node_t *up = pt_yd_get(y, body, "up");
     if (up) {
         int nd[2];
-        if (parse_nodes(L, t, up, 2, "the port facing up", nd, conn)) return L->err->code;
+        if (parse_nodes(L, t, up, 2, "the port facing up", nd, conn)) return y->err->code;
         t->up_p = nd[0], t->up_n = nd[1];
     }
-    yaml_node_t *ports = map_get(L, body, "ports");
+    yaml_node_t *ports = pt_yd_get(y, body, "ports");
     if (!ports || ports->type != YAML_SEQUENCE_NODE)
-        return fail_at(L, body, "an R-type adaptor needs `ports:`, a list of "
-                                "{nodes: [p, n], child: ...}");
-    int np = (int)(ports->data.sequence.items.top - ports->data.sequence.items.start);
+        return pt_yd_problem(y, body,
+                             "an R-type adaptor needs `ports:`, a list of "
+                             "{nodes: [p, n], child: ...}");
+    int np = pt_yd_len(ports);
     int need = up ? 2 : 1;
     if (np < need)
-        return fail_at(L, ports, "an R-type adaptor %s needs at least %d port%s below it; it has %d",
-                       up ? "with a port facing up" : "at the root", need, need > 1 ? "s" : "", np);
+        return pt_yd_problem(y, ports,
+                             "an R-type adaptor %s needs at least %d port%s below it; it has %d",
+                             up ? "with a port facing up" : "at the root", need,
+                             need > 1 ? "s" : "", np);
     t->port = calloc((size_t)np, sizeof *t->port);
-    if (!t->port) return pt_error_set(L->err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    if (!t->port) return pt_yd_nomem(y);
     for (int i = 0; i < np; i++) {
-        yaml_node_t *pn = node_at(L, ports->data.sequence.items.start[i]);
+        yaml_node_t *pn = pt_yd_item(y, ports, i);
         static const char *const pk[] = {"nodes", "child", NULL};
         if (pn->type != YAML_MAPPING_NODE)
-            return fail_at(L, pn, "a port is a mapping {nodes: [p, n], child: ...}");
-        if (check_keys(L, pn, "a port", pk)) return L->err->code;
+            return pt_yd_problem(y, pn, "a port is a mapping {nodes: [p, n], child: ...}");
+        if (pt_yd_check_keys(y, pn, "a port", pk)) return y->err->code;
         pt_wdf_rport *p = &t->port[t->n_port++];
-        p->line = (int)pn->start_mark.line + 1, p->col = (int)pn->start_mark.column + 1;
+        p->line = PT_YD_LINE(pn), p->col = PT_YD_COL(pn);
         int nd[2];
-        if (parse_nodes(L, t, map_get(L, pn, "nodes"), 2, "a port", nd, conn)) return L->err->code;
-        if (nd[0] == nd[1]) return fail_at(L, pn, "this port connects node '%s' to itself",
-                                           t->node_name[nd[0]]);
+        if (parse_nodes(L, t, pt_yd_get(y, pn, "nodes"), 2, "a port", nd, conn))
+            return y->err->code;
+        if (nd[0] == nd[1])
+            return pt_yd_problem(y, pn, "this port connects node '%s' to itself",
+                                 t->node_name[nd[0]]);
         p->node_p = nd[0], p->node_n = nd[1];
-        yaml_node_t *ch = map_get(L, pn, "child");
-        if (!ch) return fail_at(L, pn, "this port has no `child:`");
-        if (parse_tree(L, ch, &p->child)) return L->err->code;
+        yaml_node_t *ch = pt_yd_get(y, pn, "child");
+        if (!ch) return pt_yd_problem(y, pn, "this port has no `child:`");
+        if (parse_tree(L, ch, &p->child)) return y->err->code;
     }
-    yaml_node_t *devs = map_get(L, body, "devices");
+    yaml_node_t *devs = pt_yd_get(y, body, "devices");
     if (devs) {
         if (devs->type != YAML_SEQUENCE_NODE)
-            return fail_at(L, devs, "`devices:` is a list of {part: NAME, nodes: [...]}");
-        int nd = (int)(devs->data.sequence.items.top - devs->data.sequence.items.start);
+            return pt_yd_problem(y, devs, "`devices:` is a list of {part: NAME, nodes: [...]}");
+        int nd = pt_yd_len(devs);
         t->dev = calloc((size_t)(nd ? nd : 1), sizeof *t->dev);
-        if (!t->dev) return pt_error_set(L->err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
+        if (!t->dev) return pt_yd_nomem(y);
         for (int i = 0; i < nd; i++) {
-            yaml_node_t *dn = node_at(L, devs->data.sequence.items.start[i]);
+            yaml_node_t *dn = pt_yd_item(y, devs, i);
             static const char *const dk[] = {"part", "nodes", NULL};
             if (dn->type != YAML_MAPPING_NODE)
-                return fail_at(L, dn, "a device is a mapping {part: NAME, nodes: [...]}");
-            if (check_keys(L, dn, "a device", dk)) return L->err->code;
+                return pt_yd_problem(y, dn, "a device is a mapping {part: NAME, nodes: [...]}");
+            if (pt_yd_check_keys(y, dn, "a device", dk)) return y->err->code;
             pt_wdf_rdevice *dv = &t->dev[t->n_dev++];
-            dv->line = (int)dn->start_mark.line + 1, dv->col = (int)dn->start_mark.column + 1;
-            yaml_node_t *pn = map_get(L, dn, "part");
-            if (!scalar(pn)) return fail_at(L, dn, "this device has no `part:`");
+            dv->line = PT_YD_LINE(dn), dv->col = PT_YD_COL(dn);
+            yaml_node_t *pn = pt_yd_get(y, dn, "part");
+            if (!pt_yd_scalar(pn)) return pt_yd_problem(y, dn, "this device has no `part:`");
             int seg;
-            if (parse_ref(L, pn, &dv->part, &seg)) return L->err->code;
+            if (parse_ref(L, pn, &dv->part, &seg)) return y->err->code;
             const pt_wdf_part *pp = &L->d->part[dv->part];
             int count;
             const char *what;
@@ -534,16 +468,18 @@ static int parse_rtype(loader *L, yaml_node_t *n, yaml_node_t *body, pt_wdf_tree
             case PT_WDF_TRIODE: count = 3, what = "a triode [plate, grid, cathode]"; break;
             case PT_WDF_OPAMP: count = 3, what = "an op-amp [plus, minus, out]"; break;
             default:
-                return fail_at(L, pn, "'%s' is a linear one-port part: connect it through a port, "
-                                      "not as a device", pp->name);
+                return pt_yd_problem(y, pn,
+                                     "'%s' is a linear one-port part: connect it through a port, "
+                                     "not as a device",
+                                     pp->name);
             }
-            if (parse_nodes(L, t, map_get(L, dn, "nodes"), count, what, dv->node, conn))
-                return L->err->code;
+            if (parse_nodes(L, t, pt_yd_get(y, dn, "nodes"), count, what, dv->node, conn))
+                return y->err->code;
         }
     }
     for (int i = 0; i < t->n_nodes; i++)
         if (conn[i] < 2 && !(i == 0 && conn[i] == 0))
-            return pt_error_set(L->err, PT_ERR_INVALID, L->file, t->node_line[i], t->node_col[i],
+            return pt_error_set(y->err, PT_ERR_INVALID, y->file, t->node_line[i], t->node_col[i],
                                 "node '%s' is dangling: only one terminal connects to it",
                                 t->node_name[i]);
     return 0;
@@ -552,130 +488,138 @@ static int parse_rtype(loader *L, yaml_node_t *n, yaml_node_t *body, pt_wdf_tree
 static int parse_children(loader *L, yaml_node_t *seq, pt_wdf_tree *t, const char *what, int min,
                           int max)
 {
+    pt_ydoc *y = &L->y;
     int len = 1;
-    if (seq->type == YAML_SEQUENCE_NODE)
-        len = (int)(seq->data.sequence.items.top - seq->data.sequence.items.start);
+    if (seq->type == YAML_SEQUENCE_NODE) len = pt_yd_len(seq);
     else if (min > 1)
-        return fail_at(L, seq, "a %s adaptor takes a list of children", what);
+        return pt_yd_problem(y, seq, "a %s adaptor takes a list of children", what);
     if (len < min || len > max) {
         if (min == max)
-            return fail_at(L, seq, "a %s adaptor has exactly %d child port%s; this one has %d", what,
-                           min, min > 1 ? "s" : "", len);
-        return fail_at(L, seq, "a %s adaptor joins at least %d children; this one has %d", what,
-                       min, len);
+            return pt_yd_problem(y, seq,
+                                 "a %s adaptor has exactly %d child port%s; this one has %d", what,
+                                 min, min > 1 ? "s" : "", len);
+        return pt_yd_problem(y, seq, "a %s adaptor joins at least %d children; this one has %d",
+                             what, min, len);
     }
     t->child = calloc((size_t)len, sizeof *t->child);
-    if (!t->child) return pt_error_set(L->err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    if (!t->child) return pt_yd_nomem(y);
     for (int i = 0; i < len; i++) {
-        yaml_node_t *c = seq->type == YAML_SEQUENCE_NODE
-                             ? node_at(L, seq->data.sequence.items.start[i]) : seq;
-        if (parse_tree(L, c, &t->child[t->n_child++])) return L->err->code;
+        yaml_node_t *c = seq->type == YAML_SEQUENCE_NODE ? pt_yd_item(y, seq, i) : seq;
+        if (parse_tree(L, c, &t->child[t->n_child++])) return y->err->code;
     }
     return 0;
 }
 
 static int parse_tree(loader *L, yaml_node_t *n, pt_wdf_tree **out)
 {
+    pt_ydoc *y = &L->y;
     *out = NULL;
-    if (!n) return fail_at(L, n, "empty tree");
+    if (!n) return pt_yd_problem(y, n, "empty tree");
     if (n->type == YAML_SCALAR_NODE) {
         pt_wdf_tree *t = tree_new(n, PT_WDF_T_LEAF);
-        if (!t) return pt_error_set(L->err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
+        if (!t) return pt_yd_nomem(y);
         *out = t;
         return parse_ref(L, n, &t->part, &t->segment);
     }
     if (n->type != YAML_MAPPING_NODE)
-        return fail_at(L, n, "a tree node is a part name or a mapping with one of series, "
+        return pt_yd_problem(y, n,
+                             "a tree node is a part name or a mapping with one of series, "
                              "parallel, invert, rtype, or root + child");
     yaml_node_t *x;
-    if ((x = map_get(L, n, "series")) || (x = map_get(L, n, "parallel"))) {
-        int series = map_get(L, n, "series") != NULL;
+    if ((x = pt_yd_get(y, n, "series")) || (x = pt_yd_get(y, n, "parallel"))) {
+        int series = pt_yd_get(y, n, "series") != NULL;
         static const char *const ks[] = {"series", NULL}, *const kp[] = {"parallel", NULL};
-        if (check_keys(L, n, series ? "a series adaptor" : "a parallel adaptor", series ? ks : kp))
-            return L->err->code;
+        if (pt_yd_check_keys(y, n, series ? "a series adaptor" : "a parallel adaptor",
+                             series ? ks : kp))
+            return y->err->code;
         pt_wdf_tree *t = tree_new(n, series ? PT_WDF_T_SERIES : PT_WDF_T_PARALLEL);
-        if (!t) return pt_error_set(L->err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
+        if (!t) return pt_yd_nomem(y);
         *out = t;
         return parse_children(L, x, t, series ? "series" : "parallel", 2, 63);
     }
-    if ((x = map_get(L, n, "invert"))) {
+    if ((x = pt_yd_get(y, n, "invert"))) {
         static const char *const k[] = {"invert", NULL};
-        if (check_keys(L, n, "a polarity inverter", k)) return L->err->code;
+        if (pt_yd_check_keys(y, n, "a polarity inverter", k)) return y->err->code;
         pt_wdf_tree *t = tree_new(n, PT_WDF_T_INVERT);
-        if (!t) return pt_error_set(L->err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
+        if (!t) return pt_yd_nomem(y);
         *out = t;
         return parse_children(L, x, t, "polarity-inverter", 1, 1);
     }
-    if ((x = map_get(L, n, "rtype"))) {
+    if ((x = pt_yd_get(y, n, "rtype"))) {
         static const char *const k[] = {"rtype", NULL};
-        if (check_keys(L, n, "an R-type adaptor", k)) return L->err->code;
+        if (pt_yd_check_keys(y, n, "an R-type adaptor", k)) return y->err->code;
         return parse_rtype(L, n, x, out);
     }
-    if ((x = map_get(L, n, "root"))) {
+    if ((x = pt_yd_get(y, n, "root"))) {
         static const char *const k[] = {"root", "child", NULL};
-        if (check_keys(L, n, "a root", k)) return L->err->code;
-        if (!scalar(x)) return fail_at(L, x, "`root:` names a part");
+        if (pt_yd_check_keys(y, n, "a root", k)) return y->err->code;
+        if (!pt_yd_scalar(x)) return pt_yd_problem(y, x, "`root:` names a part");
         pt_wdf_tree *t = tree_new(n, PT_WDF_T_ROOT);
-        if (!t) return pt_error_set(L->err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
+        if (!t) return pt_yd_nomem(y);
         *out = t;
-        if (parse_ref(L, x, &t->part, &t->segment)) return L->err->code;
-        yaml_node_t *ch = map_get(L, n, "child");
-        if (!ch) return fail_at(L, n, "a root needs exactly one `child:`");
+        if (parse_ref(L, x, &t->part, &t->segment)) return y->err->code;
+        yaml_node_t *ch = pt_yd_get(y, n, "child");
+        if (!ch) return pt_yd_problem(y, n, "a root needs exactly one `child:`");
         return parse_children(L, ch, t, "root", 1, 1);
     }
-    return fail_at(L, n, "a tree node is a part name or a mapping with one of series, parallel, "
+    return pt_yd_problem(y, n,
+                         "a tree node is a part name or a mapping with one of series, parallel, "
                          "invert, rtype, or root + child");
 }
 
 static int parse_stage(loader *L, yaml_node_t *n, pt_wdf_stage_desc *s, int allow_name)
 {
-    s->line = (int)n->start_mark.line + 1, s->col = (int)n->start_mark.column + 1;
+    pt_ydoc *y = &L->y;
+    s->line = PT_YD_LINE(n), s->col = PT_YD_COL(n);
     s->input_part = -1;
     s->out_scale = 1.0;
-    yaml_node_t *nm = map_get(L, n, "name");
-    if (allow_name && scalar(nm)) snprintf(s->name, sizeof s->name, "%s", scalar(nm));
-    yaml_node_t *in = map_get(L, n, "input");
+    yaml_node_t *nm = pt_yd_get(y, n, "name");
+    if (allow_name && pt_yd_scalar(nm)) snprintf(s->name, sizeof s->name, "%s", pt_yd_scalar(nm));
+    yaml_node_t *in = pt_yd_get(y, n, "input");
     if (in) {
-        if (!scalar(in)) return fail_at(L, in, "`input:` names the source the signal drives");
-        s->input_part = find_part(L->d, scalar(in));
+        if (!pt_yd_scalar(in))
+            return pt_yd_problem(y, in, "`input:` names the source the signal drives");
+        s->input_part = find_part(L->d, pt_yd_scalar(in));
         if (s->input_part < 0) {
-            const char *near = nearest_part(L->d, scalar(in));
-            return near ? fail_at(L, in, "unknown part '%s' (did you mean '%s'?)", scalar(in), near)
-                        : fail_at(L, in, "unknown part '%s'", scalar(in));
+            const char *near = nearest_part(L->d, pt_yd_scalar(in));
+            return near ? pt_yd_problem(y, in, "unknown part '%s' (did you mean '%s'?)",
+                                        pt_yd_scalar(in), near)
+                        : pt_yd_problem(y, in, "unknown part '%s'", pt_yd_scalar(in));
         }
     } else {
-        return fail_at(L, n, "missing `input:` (the source the signal drives)");
+        return pt_yd_problem(y, n, "missing `input:` (the source the signal drives)");
     }
-    yaml_node_t *o = map_get(L, n, "output");
+    yaml_node_t *o = pt_yd_get(y, n, "output");
     if (!o || o->type != YAML_MAPPING_NODE)
-        return fail_at(L, o ? o : n, "`output:` is {across: PART} or {node: NAME}, with an "
-                                     "optional scale:");
+        return pt_yd_problem(y, o ? o : n,
+                             "`output:` is {across: PART} or {node: NAME}, with an "
+                             "optional scale:");
     static const char *const ok[] = {"across", "node", "scale", NULL};
-    if (check_keys(L, o, "output", ok)) return L->err->code;
-    s->out_line = (int)o->start_mark.line + 1, s->out_col = (int)o->start_mark.column + 1;
-    yaml_node_t *ac = map_get(L, o, "across"), *nd = map_get(L, o, "node");
-    if (ac && scalar(ac)) {
+    if (pt_yd_check_keys(y, o, "output", ok)) return y->err->code;
+    s->out_line = PT_YD_LINE(o), s->out_col = PT_YD_COL(o);
+    yaml_node_t *ac = pt_yd_get(y, o, "across"), *nd = pt_yd_get(y, o, "node");
+    if (ac && pt_yd_scalar(ac)) {
         s->out_kind = PT_WDF_PROBE_ACROSS;
         char nm[64];
-        snprintf(nm, sizeof nm, "%s", scalar(ac));
+        snprintf(nm, sizeof nm, "%s", pt_yd_scalar(ac));
         char *dot = strchr(nm, '.');
         s->out_seg = 0;
         if (dot) {
             *dot = 0;
             s->out_seg = !strcmp(dot + 1, "a") ? 1 : !strcmp(dot + 1, "b") ? 2 : -1;
-            if (s->out_seg < 0) return fail_at(L, ac, "a pot's segments are .a and .b");
+            if (s->out_seg < 0) return pt_yd_problem(y, ac, "a pot's segments are .a and .b");
         }
         s->out_part = find_part(L->d, nm);
-        if (s->out_part < 0) return fail_at(L, ac, "unknown part '%s'", nm);
-    } else if (nd && scalar(nd)) {
+        if (s->out_part < 0) return pt_yd_problem(y, ac, "unknown part '%s'", nm);
+    } else if (nd && pt_yd_scalar(nd)) {
         s->out_kind = PT_WDF_PROBE_NODE;
-        snprintf(s->out_node, sizeof s->out_node, "%s", scalar(nd));
+        snprintf(s->out_node, sizeof s->out_node, "%s", pt_yd_scalar(nd));
     } else {
-        return fail_at(L, o, "`output:` needs across: PART or node: NAME");
+        return pt_yd_problem(y, o, "`output:` needs across: PART or node: NAME");
     }
-    if (get_value(L, o, "scale", "output", 0, 1.0, &s->out_scale, 0)) return L->err->code;
-    yaml_node_t *tr = map_get(L, n, "tree");
-    if (!tr) return fail_at(L, n, "missing `tree:`");
+    if (get_value(L, o, "scale", "output", 0, 1.0, &s->out_scale, 0)) return y->err->code;
+    yaml_node_t *tr = pt_yd_get(y, n, "tree");
+    if (!tr) return pt_yd_problem(y, n, "missing `tree:`");
     return parse_tree(L, tr, &s->tree);
 }
 
@@ -690,78 +634,85 @@ void pt_wdf_desc_free(pt_wdf_desc *d)
 
 static int load_doc(loader *L)
 {
+    pt_ydoc *y = &L->y;
     yaml_node_t *root = yaml_document_get_root_node(&L->doc);
     if (!root || root->type != YAML_MAPPING_NODE)
-        return fail_at(L, root, "a circuit file is a mapping that starts with `circuit: NAME`");
+        return pt_yd_problem(y, root,
+                             "a circuit file is a mapping that starts with `circuit: NAME`");
     static const char *const keys[] = {"circuit", "source", "notes", "oversample",
                                        "input_scale", "output_scale", "settle_ms",
                                        "max_iterations", "parts", "input", "output", "tree",
                                        "stages", NULL};
-    if (check_keys(L, root, "a circuit file", keys)) return L->err->code;
+    if (pt_yd_check_keys(y, root, "a circuit file", keys)) return y->err->code;
     pt_wdf_desc *d = L->d;
-    yaml_node_t *nm = map_get(L, root, "circuit");
-    if (!scalar(nm)) return fail_at(L, root, "a circuit file starts with `circuit: NAME`");
-    snprintf(d->name, sizeof d->name, "%s", scalar(nm));
+    yaml_node_t *nm = pt_yd_get(y, root, "circuit");
+    if (!pt_yd_scalar(nm))
+        return pt_yd_problem(y, root, "a circuit file starts with `circuit: NAME`");
+    snprintf(d->name, sizeof d->name, "%s", pt_yd_scalar(nm));
     double v;
-    if (get_value(L, root, "oversample", "the circuit", 0, 1, &v, 1)) return L->err->code;
+    if (get_value(L, root, "oversample", "the circuit", 0, 1, &v, 1)) return y->err->code;
     d->oversample = (int)v;
     if (d->oversample != 1 && d->oversample != 2 && d->oversample != 4 && d->oversample != 8)
-        return fail_at(L, map_get(L, root, "oversample"), "oversample must be 1, 2, 4 or 8");
+        return pt_yd_problem(y, pt_yd_get(y, root, "oversample"),
+                             "oversample must be 1, 2, 4 or 8");
     if (get_value(L, root, "input_scale", "the circuit", 0, 1, &d->input_scale, 0) ||
         get_value(L, root, "output_scale", "the circuit", 0, 1, &d->output_scale, 0) ||
         get_value(L, root, "settle_ms", "the circuit", 0, -1, &d->settle_ms, 0) ||
         get_value(L, root, "max_iterations", "the circuit", 0, 100, &v, 1))
-        return L->err->code;
+        return y->err->code;
     d->max_iter = (int)v;
-    yaml_node_t *parts = map_get(L, root, "parts");
+    yaml_node_t *parts = pt_yd_get(y, root, "parts");
     if (!parts || parts->type != YAML_MAPPING_NODE)
-        return fail_at(L, parts ? parts : root, "missing `parts:`, a mapping of part names to "
-                                                "{type: ..., values}");
-    int np = (int)(parts->data.mapping.pairs.top - parts->data.mapping.pairs.start);
+        return pt_yd_problem(y, parts ? parts : root,
+                             "missing `parts:`, a mapping of part names to "
+                             "{type: ..., values}");
+    int np = pt_yd_len(parts);
     d->part = calloc((size_t)(np ? np : 1), sizeof *d->part);
     L->uses = calloc((size_t)(np ? np : 1), sizeof *L->uses);
-    if (!d->part || !L->uses) return pt_error_set(L->err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    if (!d->part || !L->uses) return pt_yd_nomem(y);
     for (int i = 0; i < np; i++) {
         yaml_node_pair_t *p = &parts->data.mapping.pairs.start[i];
-        yaml_node_t *k = node_at(L, p->key);
-        if (scalar(k) && find_part(d, scalar(k)) >= 0)
-            return fail_at(L, k, "part '%s' is declared twice", scalar(k));
-        if (parse_part(L, k, node_at(L, p->value), &d->part[d->n_part])) return L->err->code;
+        yaml_node_t *k = pt_yd_node(y, p->key);
+        if (pt_yd_scalar(k) && find_part(d, pt_yd_scalar(k)) >= 0)
+            return pt_yd_problem(y, k, "part '%s' is declared twice", pt_yd_scalar(k));
+        if (parse_part(L, k, pt_yd_node(y, p->value), &d->part[d->n_part])) return y->err->code;
         d->n_part++;
     }
-    yaml_node_t *stages = map_get(L, root, "stages");
+    yaml_node_t *stages = pt_yd_get(y, root, "stages");
     if (stages) {
-        if (map_get(L, root, "tree") || map_get(L, root, "input") || map_get(L, root, "output"))
-            return fail_at(L, stages, "give either `stages:` or one `input:`, `output:` and "
-                                      "`tree:`, not both");
+        if (pt_yd_get(y, root, "tree") || pt_yd_get(y, root, "input") ||
+            pt_yd_get(y, root, "output"))
+            return pt_yd_problem(y, stages,
+                                 "give either `stages:` or one `input:`, `output:` and "
+                                 "`tree:`, not both");
         if (stages->type != YAML_SEQUENCE_NODE)
-            return fail_at(L, stages, "`stages:` is a list of {name, input, output, tree}");
-        int ns = (int)(stages->data.sequence.items.top - stages->data.sequence.items.start);
-        if (ns < 1) return fail_at(L, stages, "`stages:` is empty");
+            return pt_yd_problem(y, stages, "`stages:` is a list of {name, input, output, tree}");
+        int ns = pt_yd_len(stages);
+        if (ns < 1) return pt_yd_problem(y, stages, "`stages:` is empty");
         d->stage = calloc((size_t)ns, sizeof *d->stage);
-        if (!d->stage) return pt_error_set(L->err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
+        if (!d->stage) return pt_yd_nomem(y);
         for (int i = 0; i < ns; i++) {
-            yaml_node_t *sn = node_at(L, stages->data.sequence.items.start[i]);
+            yaml_node_t *sn = pt_yd_item(y, stages, i);
             static const char *const sk[] = {"name", "input", "output", "tree", NULL};
-            if (sn->type != YAML_MAPPING_NODE) return fail_at(L, sn, "a stage is a mapping");
-            if (check_keys(L, sn, "a stage", sk)) return L->err->code;
+            if (sn->type != YAML_MAPPING_NODE) return pt_yd_problem(y, sn, "a stage is a mapping");
+            if (pt_yd_check_keys(y, sn, "a stage", sk)) return y->err->code;
             d->n_stage++;
-            if (parse_stage(L, sn, &d->stage[i], 1)) return L->err->code;
+            if (parse_stage(L, sn, &d->stage[i], 1)) return y->err->code;
         }
     } else {
         d->stage = calloc(1, sizeof *d->stage);
-        if (!d->stage) return pt_error_set(L->err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
+        if (!d->stage) return pt_yd_nomem(y);
         d->n_stage = 1;
-        if (parse_stage(L, root, &d->stage[0], 0)) return L->err->code;
+        if (parse_stage(L, root, &d->stage[0], 0)) return y->err->code;
     }
     for (int i = 0; i < d->n_part; i++) {
         const pt_wdf_part *p = &d->part[i];
         int u = L->uses[i];
         if (!u)
-            return pt_error_set(L->err, PT_ERR_INVALID, L->file, p->line, p->col,
+            return pt_error_set(y->err, PT_ERR_INVALID, y->file, p->line, p->col,
                                 "part '%s' is declared but not connected in any tree", p->name);
         if (p->kind == PT_WDF_POT && u != 1 && u != 6)
-            return pt_error_set(L->err, PT_ERR_INVALID, L->file, p->line, p->col,
+            return pt_error_set(y->err, PT_ERR_INVALID, y->file, p->line, p->col,
                                 "pot '%s' uses only one segment (.%s): connect both .a and .b, or "
                                 "the whole pot as a variable resistor",
                                 p->name, u == 2 ? "a" : "b");
@@ -772,41 +723,17 @@ static int load_doc(loader *L)
 int pt_circuit_parse(const char *text, const char *name, pt_wdf_desc **out, pt_error *err)
 {
     *out = NULL;
-    loader L = {.file = name, .err = err};
-    /* aliases, absurd nesting or size are refused before the recursive load */
-    pt_diags guard;
-    pt_diags_init(&guard);
-    if (pt_yaml_precheck(text, strlen(text), name, &guard) != 0) {
-        int rc = pt_error_set(err, PT_ERR_INVALID, name, guard.items[0].line, guard.items[0].col, "%s",
-                              guard.items[0].msg);
-        pt_diags_free(&guard);
-        return rc;
-    }
-    pt_diags_free(&guard);
-    yaml_parser_t parser;
-    if (!yaml_parser_initialize(&parser))
-        return pt_error_set(err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
-    yaml_parser_set_input_string(&parser, (const unsigned char *)text, strlen(text));
-    if (!yaml_parser_load(&parser, &L.doc)) {
-        int rc = pt_error_set(err, PT_ERR_INVALID, name, (int)parser.problem_mark.line + 1,
-                              (int)parser.problem_mark.column + 1, "YAML: %s",
-                              parser.problem ? parser.problem : "syntax error");
-        yaml_parser_delete(&parser);
-        return rc;
-    }
-    yaml_parser_delete(&parser);
+    loader L = {.y = {.file = name, .err = err, .keys = PT_YD_KEYS_NEAREST}};
+    int rc = pt_yd_load(&L.y, &L.doc, text, strlen(text), 0);
+    if (rc) return rc;
     L.d = calloc(1, sizeof *L.d);
-    if (!L.d) {
-        yaml_document_delete(&L.doc);
-        return pt_error_set(err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
-    }
-    snprintf(L.d->file, sizeof L.d->file, "%s", name);
-    int rc = load_doc(&L);
+    if (L.d) snprintf(L.d->file, sizeof L.d->file, "%s", name);
+    rc = L.d ? load_doc(&L) : pt_yd_nomem(&L.y);
     yaml_document_delete(&L.doc);
     free(L.uses);
     if (rc) {
         pt_wdf_desc_free(L.d);
-        return rc ? rc : PT_ERR_INVALID;
+        return rc;
     }
     *out = L.d;
     return 0;
