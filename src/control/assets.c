@@ -150,42 +150,55 @@ static void add_waveform(cJSON *j, const pt_ir *ir)
     free(v);
 }
 
-/* |sum x[n] e^{-j w n}|^2 by Goertzel's recurrence (in double). */
-static double goertzel_power(const float *x, int n, double w)
+/* |sum x[n] e^{-j w[k] n}|^2 for GB frequencies at once by Goertzel's
+ * recurrence (in double): the GB recurrences are independent, so the loop
+ * runs at the machine's throughput rather than one recurrence's latency. */
+enum { GB = 8 };
+
+static void goertzel_power(const float *x, int n, const double *w, double *power)
 {
-    double c = 2.0 * cos(w), s1 = 0, s2 = 0;
+    double c[GB], s1[GB] = {0}, s2[GB] = {0};
+    for (int k = 0; k < GB; k++) c[k] = 2.0 * cos(w[k]);
     for (int i = 0; i < n; i++) {
-        double s = (double)x[i] + c * s1 - s2;
-        s2 = s1;
-        s1 = s;
+        double xi = (double)x[i];
+        for (int k = 0; k < GB; k++) {
+            double s = xi + c[k] * s1[k] - s2[k];
+            s2[k] = s1[k];
+            s1[k] = s;
+        }
     }
-    double p = s1 * s1 + s2 * s2 - c * s1 * s2;
-    return p > 0 ? p : 0;
+    for (int k = 0; k < GB; k++) {
+        double p = s1[k] * s1[k] + s2[k] * s2[k] - c[k] * s1[k] * s2[k];
+        power[k] += p > 0 ? p : 0;
+    }
 }
 
 static void add_spectrum(cJSON *j, const pt_ir *ir)
 {
-    enum { N = PT_ASSET_SPECTRUM_POINTS };
-    double *f = malloc(N * sizeof *f), *g = malloc(N * sizeof *g);
+    enum { N = PT_ASSET_SPECTRUM_POINTS, NB = (N + GB - 1) / GB * GB };
+    double *f = malloc(3 * NB * sizeof *f); /* heap: the server's threads have small stacks */
+    if (!f) return;
+    double *w = f + NB, *p = f + 2 * NB;
     int k = 0;
-    for (int i = 0; f && g && i < N; i++) {
+    for (int i = 0; i < N; i++) {
         double hz = 20.0 * pow(1000.0, (double)i / (N - 1));
         if (hz >= 0.5 * ir->rate) break;
-        double p = 0;
-        for (int c = 0; c < ir->channels; c++)
-            p += goertzel_power(ir->data[c], ir->frames, 2.0 * M_PI * hz / ir->rate);
-        p /= ir->channels;
-        f[k] = hz;
-        g[k] = 10.0 * log10(p > 1e-24 ? p : 1e-24);
-        k++;
+        f[k++] = hz;
     }
-    if (f && g) {
-        cJSON *sp = cJSON_AddObjectToObject(j, "spectrum");
-        cJSON_AddItemToObject(sp, "freq_hz", cJSON_CreateDoubleArray(f, k));
-        cJSON_AddItemToObject(sp, "gain_db", cJSON_CreateDoubleArray(g, k));
+    for (int i = 0; i < NB; i++) {
+        w[i] = i < k ? 2.0 * M_PI * f[i] / ir->rate : 0.0;
+        p[i] = 0;
     }
+    for (int b = 0; b < k; b += GB)
+        for (int c = 0; c < ir->channels; c++) goertzel_power(ir->data[c], ir->frames, w + b, p + b);
+    for (int i = 0; i < k; i++) {
+        double m = p[i] / ir->channels;
+        p[i] = 10.0 * log10(m > 1e-24 ? m : 1e-24);
+    }
+    cJSON *sp = cJSON_AddObjectToObject(j, "spectrum");
+    cJSON_AddItemToObject(sp, "freq_hz", cJSON_CreateDoubleArray(f, k));
+    cJSON_AddItemToObject(sp, "gain_db", cJSON_CreateDoubleArray(p, k));
     free(f);
-    free(g);
 }
 
 static int info_ir(cJSON *j, const char *path, const char *shown, pt_error *err)
@@ -350,7 +363,7 @@ static int info_circuit(cJSON *j, const char *path, const char *shown, pt_error 
 
 cJSON *pt_asset_info(const char *path, const char *shown, pt_error *err)
 {
-    const char *kind = pt_asset_kind(path, shown);
+    const char *kind = pt_asset_kind(path, path);
     if (!kind || !strcmp(kind, "rig")) {
         pt_error_set(err, PT_ERR_INVALID, shown, 0, 0,
                      "not a capture (.nam), an impulse response (.wav, .flac, .aif, .aiff) or a "
