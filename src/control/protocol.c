@@ -766,18 +766,12 @@ static int cmd_eq_response(req *r)
     return rc ? fail_err(r, &err) : 0;
 }
 
-/* Files in the library the nodes can use, by kind (for the file pickers). */
+/* Files in the library the nodes can use, by kind (for the file pickers):
+ * those of pt_asset_kind that are not rigs. */
 static const char *asset_kind(const char *full, const char *name)
 {
-    const char *dot = strrchr(name, '.');
-    if (!dot) return NULL;
-    if (!strcasecmp(dot, ".nam")) return "nam";
-    if (!strcasecmp(dot, ".wav") || !strcasecmp(dot, ".aif") || !strcasecmp(dot, ".aiff") ||
-        !strcasecmp(dot, ".flac"))
-        return "ir";
-    if ((!strcasecmp(dot, ".yaml") || !strcasecmp(dot, ".yml")) && pt_circuit_file_sniff(full) == 1)
-        return "circuit";
-    return NULL;
+    const char *k = pt_asset_kind(full, name);
+    return k && strcmp(k, "rig") ? k : NULL;
 }
 
 static void list_dir(const char *root, const char *rel, int depth, const char *want, cJSON *out)
