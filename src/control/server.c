@@ -281,6 +281,19 @@ static void handle_import(struct mg_connection *conn, pt_server *srv)
         send_error(conn, 411, "Length Required", "POST /api/import needs a Content-Length");
         return;
     }
+    /* a client that asked to wait (curl does, for bodies over 1 MiB) is told
+     * to send the body, or refused before it does */
+    const char *expect = mg_get_header(conn, "Expect");
+    if (expect && !strcasecmp(expect, "100-continue")) {
+        if (ri->content_length > PT_IMPORT_MAX_BYTES) {
+            char msg[160];
+            snprintf(msg, sizeof msg, "import: the file is too large (%lld bytes; at most %lld MiB)",
+                     ri->content_length, PT_IMPORT_MAX_BYTES >> 20);
+            send_error(conn, 413, "Payload Too Large", msg);
+            return;
+        }
+        mg_printf(conn, "HTTP/1.1 100 Continue\r\n\r\n");
+    }
     const char *q = ri->query_string ? ri->query_string : "";
     char kind[16] = "auto", name[PT_IMPORT_MAX_NAME + 8] = "", over[8] = "";
     int kn = mg_get_var(q, strlen(q), "kind", kind, sizeof kind);

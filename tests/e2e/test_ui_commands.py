@@ -28,6 +28,7 @@ A `pytone run --backend virtual` on a free port with a library of its own
 import json
 import os
 import shutil
+import socket
 import sys
 import time
 
@@ -229,7 +230,36 @@ def imports_are_validated_placed_and_listed():
         assert status == 413 and "huge.wav" in r["error"] and "64 MiB" in r["error"], (status, r)
         status, r = post_import(s, "kind=ir&name=evil.wav", wav, origin="http://evil.example")
         assert status == 403, (status, r)
+        status, r = s.http("POST", "/api/import?kind=ir&name=evil.wav", body=wav,
+                           headers={"Host": "evil.example"})
+        assert status == 403, (status, r)
+        # "Expect: 100-continue" (curl, for bodies over 1 MiB): refused before the body is
+        # sent when too large; told to go on otherwise
+        head = lambda n: (f"POST /api/import?kind=ir&name=e.wav HTTP/1.1\r\nHost: 127.0.0.1:{s.port}\r\n"
+                          f"Content-Length: {n}\r\nExpect: 100-continue\r\n\r\n").encode()
+        with socket.create_connection(("127.0.0.1", s.port), timeout=5) as c:
+            c.sendall(head((64 << 20) + 1))
+            got = b""
+            while b"}" not in got:
+                chunk = c.recv(4096)
+                if not chunk:
+                    break
+                got += chunk
+            got = got.decode()
+            assert got.startswith("HTTP/1.1 413") and "64 MiB" in got, got
         assert library_files(s.lib) == before, library_files(s.lib) ^ before
+        with socket.create_connection(("127.0.0.1", s.port), timeout=5) as c:
+            c.sendall(head(len(wav)))
+            got = c.recv(4096).decode()
+            assert got.startswith("HTTP/1.1 100 Continue"), got
+            c.sendall(wav)
+            got = b""
+            while True:
+                chunk = c.recv(4096)
+                if not chunk:
+                    break
+                got += chunk
+            assert b"200 OK" in got and b'"path":"irs/e.wav"' in got, got
         status, _ = s.http("GET", "/api/import?kind=ir&name=x.wav")
         assert status == 405
 
