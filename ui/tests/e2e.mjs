@@ -2,7 +2,8 @@
 // virtual backend. What it checks, and against what:
 //   - a rig loaded from the browser is the engine's rig (GET over HTTP);
 //   - a block dragged from the palette, then into a parallel lane, is in the
-//     engine's graph where it was dropped (the engine's own rig JSON);
+//     engine's graph where it was dropped (the engine's own rig JSON); one
+//     dropped beside a block alone in a lane is a new lane of that split;
 //   - a parameter typed into a knob reaches the engine (get_param), a second
 //     tab shows it (state events), undo gives back the old value;
 //   - Save writes the change into the YAML file on disk (read back here);
@@ -206,6 +207,20 @@ try {
     check(s.branches[0].chain[0].id === 'slap' && rig.chain.length === 6, `the split replaces the delay in the main chain (${rig.chain.map((i) => i.id ?? i.split)})`);
   }
   await page.waitForSelector('[data-testid^=lane-level-]');
+  // the delay is alone in its lane now: a block dropped beside it is a third lane of
+  // that split (the engine's add_branch), not a split nested in the lane; undo removes it
+  const order0 = (await api('get_rig')).rig.chain.map((i) => i.id ?? i.split).join(',');
+  await drag(page, '[data-testid=block-mids]', '[data-testid=parallel-slap]');
+  const three = await until(async () => {
+    const s = (await api('get_rig')).rig.chain.find((i) => i.split);
+    return s && s.branches.length === 3 ? s.branches.map((b) => b.chain.map((n) => n.id ?? n.split).join('+')).join(' | ') : false;
+  }, 15000);
+  check(three === 'slap | chorus | mids', `the mids dropped beside the lone delay make a third lane of the split (${three})`);
+  await page.click('[data-testid=undo]');
+  check(await until(async () => {
+    const r = (await api('get_rig')).rig;
+    return r.chain.find((i) => i.split).branches.length === 2 && r.chain.map((i) => i.id ?? i.split).join(',') === order0;
+  }, 15000), `undo removes the lane (remove_branch) and puts the mids back (${order0})`);
 
   // reorder: drag the high-pass in front of the gate, then undo
   await drag(page, '[data-testid=block-tight]', '[data-testid=gap-main-0]');

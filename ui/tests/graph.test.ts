@@ -3,7 +3,7 @@
 // then undone, must give back the rig it started from.
 import { describe, expect, it } from 'vitest';
 import { type Rig, find, freshId, layout, measure, moveIsNoop, movePosition, positionOf, paramDiff, nodes } from '../src/graph';
-import { History, tempoEdit, addNodeEdit, moveEdit, parallelEdit, removeEdit, setBranchEdit, setBypassEdit, setParamEdit, sceneRenameEdit, type Edit } from '../src/undo';
+import { History, tempoEdit, addNodeEdit, laneEdit, moveEdit, parallelEdit, removeEdit, setBranchEdit, setBypassEdit, setParamEdit, sceneRenameEdit, type Edit } from '../src/undo';
 import { run } from './model';
 
 const n = (id: string, type = 'eq', params: Record<string, number | string> = {}) => ({ id, type, bypass: false, params });
@@ -117,6 +117,23 @@ describe('undo', () => {
     }
     const after = roundTrip(r, parallelEdit(r, 'drive', 'split', { type: 'delay', id: 'delay' }));
     expect(nodes(after.chain).map((x) => x.id)).toEqual(['gate', 'drive', 'delay', 'a1', 'a2', 'room', 'cab']);
+  });
+  it('a block beside one that is alone in a lane is a new lane of that split (add_branch), undone by remove_branch', () => {
+    const r = rig();
+    const lanes = (x: Rig) => {
+      const p = find(x.chain, 'amps')!;
+      return (p.chain[p.index] as { branches: { chain: { id: string }[] }[] }).branches.map((b) => b.chain.map((n) => n.id));
+    };
+    const before = lanes(r);
+    for (const moved of ['gate', 'room', 'cab', 'a2']) {
+      const after = roundTrip(r, laneEdit(r, 'amps', { move: moved }));
+      expect(lanes(after).length).toBe(before.length + 1);
+      expect(lanes(after)[before.length]).toEqual([moved]);
+    }
+    const added = roundTrip(r, laneEdit(r, 'amps', { type: 'delay', id: 'delay' }));
+    expect(lanes(added)).toEqual([...before, ['delay']]);
+    const inv = laneEdit(r, 'amps', { move: 'gate' }).inverse;
+    expect(inv[inv.length - 1]).toEqual({ cmd: 'remove_branch', split: 'amps', branch: before.length });
   });
   it('history: knob drags on one parameter merge into one step; redo is cleared by a new edit', () => {
     const h = new History(200, 1000);
