@@ -594,7 +594,7 @@ static int cmd_delete_rig(req *r)
     else if (pt_protocol_confine_path(pt_session_library(r->s), rel, NULL, true, path, PATH_MAX, &err))
         rc = fail(r, "delete_rig: %s", err.msg);
     else if (trash_dir(r, dir)) rc = -1;
-    if (rc == 0) {
+    if (rc == 0 && path && dir && dst) { /* (GCC cannot see that rc covers the NULLs) */
         /* the file's own name; a number added when the trash has one already */
         const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
         snprintf(dst, PATH_MAX, "%s/%s", dir, base);
