@@ -272,6 +272,14 @@ try {
   check(await until(async () => (await api('get_rig')).rig.scenes.join(',') === 'verse,lead'), 'double-click renames a scene in the engine (rhythm -> verse)');
   await page.click('[data-testid=undo]');
   check(await until(async () => (await api('get_rig')).rig.scenes.join(',') === 'rhythm,lead'), 'undo renames it back');
+  // a new scene, then Delete (after a confirmation) removes it in the engine (scene_delete)
+  page.once('dialog', (d) => d.accept('tmp'));
+  await page.click('[data-testid=scene-new]');
+  check(await until(async () => (await api('get_rig')).rig.scenes.join(',') === 'rhythm,lead,tmp'), 'New stores a scene (tmp)');
+  await until(async () => (await api('get_state')).state.scene === 'tmp' && !(await page.isDisabled('[data-testid=scene-delete]')));
+  page.once('dialog', (d) => d.accept());
+  await page.click('[data-testid=scene-delete]');
+  check(await until(async () => (await api('get_rig')).rig.scenes.join(',') === 'rhythm,lead' && (await api('get_state')).state.scene === null), 'Delete removes the selected scene in the engine (scene_delete)');
 
   // A/B: store A, change, store B, switch between them
   const driveA = (await api('get_param', { node: 'drive', param: 'drive_db' })).value; // the rhythm scene's, selected by the double-click
