@@ -219,6 +219,26 @@ export function laneEdit(
   return { label: `lane ${n + 1} of ${split}`, forward, inverse: n ? inverse : [] };
 }
 
+/** The rig's metadata (set_rig_info): only the fields given change; the
+ * inverse gives them their old values. */
+export interface RigInfo {
+  name?: string;
+  author?: string;
+  notes?: string;
+  tags?: string[];
+}
+
+export function rigInfoEdit(rig: Rig, info: RigInfo): Edit {
+  const forward: Cmd = { cmd: 'set_rig_info' };
+  const inverse: Cmd = { cmd: 'set_rig_info' };
+  for (const k of ['name', 'author', 'notes', 'tags'] as const) {
+    if (info[k] === undefined) continue;
+    forward[k] = k === 'tags' ? [...(info.tags ?? [])] : info[k];
+    inverse[k] = k === 'tags' ? [...(rig.tags ?? [])] : (rig[k] ?? '');
+  }
+  return { label: 'rig info', forward: [forward], inverse: [inverse] };
+}
+
 export function tempoEdit(oldBpm: number, bpm: number): Edit {
   return {
     label: `tempo ${bpm}`,

@@ -272,6 +272,23 @@ try {
   check(await until(async () => (await api('get_rig')).rig.scenes.join(',') === 'verse,lead'), 'double-click renames a scene in the engine (rhythm -> verse)');
   await page.click('[data-testid=undo]');
   check(await until(async () => (await api('get_rig')).rig.scenes.join(',') === 'rhythm,lead'), 'undo renames it back');
+  // the rig's name, author and tags edited in the header (set_rig_info), one undo step
+  const info0 = (await api('get_rig')).rig;
+  await page.dblclick('[data-testid=rig-name]');
+  await page.fill('[aria-label="rig name"]', 'Crunch 2');
+  await page.fill('[aria-label="rig author"]', 'Tester');
+  await page.fill('[aria-label="rig tags"]', 'crunch, live');
+  await page.press('[aria-label="rig tags"]', 'Enter');
+  check(await until(async () => {
+    const r = (await api('get_rig')).rig;
+    return r.name === 'Crunch 2' && r.author === 'Tester' && r.tags.join(',') === 'crunch,live';
+  }), 'the rig\'s name, author and tags edited in the header reach the engine (set_rig_info)');
+  check(await until(async () => (await page.textContent('[data-testid=rig-name]')) === 'Crunch 2'), 'and the header shows the new name');
+  await page.click('[data-testid=undo]');
+  check(await until(async () => {
+    const r = (await api('get_rig')).rig;
+    return r.name === info0.name && r.author === info0.author && r.tags.join(',') === info0.tags.join(',');
+  }), `undo gives them back (${info0.name}, ${info0.author}, ${info0.tags})`);
   // a new scene, then Delete (after a confirmation) removes it in the engine (scene_delete)
   page.once('dialog', (d) => d.accept('tmp'));
   await page.click('[data-testid=scene-new]');

@@ -3,7 +3,7 @@
 // then undone, must give back the rig it started from.
 import { describe, expect, it } from 'vitest';
 import { type Rig, find, freshId, layout, measure, moveIsNoop, movePosition, positionOf, paramDiff, nodes } from '../src/graph';
-import { History, tempoEdit, addNodeEdit, laneEdit, moveEdit, parallelEdit, removeEdit, setBranchEdit, setBypassEdit, setParamEdit, sceneRenameEdit, type Edit } from '../src/undo';
+import { History, tempoEdit, addNodeEdit, laneEdit, rigInfoEdit, moveEdit, parallelEdit, removeEdit, setBranchEdit, setBypassEdit, setParamEdit, sceneRenameEdit, type Edit } from '../src/undo';
 import { run } from './model';
 
 const n = (id: string, type = 'eq', params: Record<string, number | string> = {}) => ({ id, type, bypass: false, params });
@@ -134,6 +134,14 @@ describe('undo', () => {
     expect(lanes(added)).toEqual([...before, ['delay']]);
     const inv = laneEdit(r, 'amps', { move: 'gate' }).inverse;
     expect(inv[inv.length - 1]).toEqual({ cmd: 'remove_branch', split: 'amps', branch: before.length });
+  });
+  it('rig info: only the fields given change, and undo gives the old ones back', () => {
+    const r = { ...rig(), author: 'Jane', tags: ['crunch'] };
+    const after = roundTrip(r, rigInfoEdit(r, { name: 'New', tags: ['a', 'b'] }));
+    expect([after.name, after.author, after.tags]).toEqual(['New', 'Jane', ['a', 'b']]);
+    const e = rigInfoEdit(r, { author: 'Joe', notes: 'n' });
+    expect(e.forward[0]).toEqual({ cmd: 'set_rig_info', author: 'Joe', notes: 'n' });
+    expect(e.inverse[0]).toEqual({ cmd: 'set_rig_info', author: 'Jane', notes: '' });
   });
   it('history: knob drags on one parameter merge into one step; redo is cleared by a new edit', () => {
     const h = new History(200, 1000);

@@ -90,6 +90,16 @@ export function apply(rig: Rig, c: Cmd, defaults: Record<string, Record<string, 
       it.branches.splice(c.branch as number, 1);
       break;
     }
+    case 'set_rig_info': {
+      if (c.name !== undefined) {
+        if (!c.name) throw new Error('a rig needs a name');
+        rig.name = c.name as string;
+      }
+      if (c.author !== undefined) rig.author = c.author as string;
+      if (c.notes !== undefined) rig.notes = c.notes as string;
+      if (c.tags !== undefined) rig.tags = [...(c.tags as string[])];
+      break;
+    }
     case 'scene_rename': {
       const i = rig.scenes.indexOf(c.from as string);
       if (i < 0) throw new Error('no scene');
