@@ -25,6 +25,7 @@
 #include <time.h>
 
 #include "../midi/midi.h"
+#include "assets.h"
 #include "../wdf/wdf.h"
 
 #ifndef PT_VERSION
@@ -593,7 +594,7 @@ static int cmd_delete_rig(req *r)
     else if (pt_protocol_confine_path(pt_session_library(r->s), rel, NULL, true, path, PATH_MAX, &err))
         rc = fail(r, "delete_rig: %s", err.msg);
     else if (trash_dir(r, dir)) rc = -1;
-    if (rc == 0) {
+    if (rc == 0 && path && dir && dst) { /* (GCC cannot see that rc covers the NULLs) */
         /* the file's own name; a number added when the trash has one already */
         const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
         snprintf(dst, PATH_MAX, "%s/%s", dir, base);
@@ -765,18 +766,12 @@ static int cmd_eq_response(req *r)
     return rc ? fail_err(r, &err) : 0;
 }
 
-/* Files in the library the nodes can use, by kind (for the file pickers). */
+/* Files in the library the nodes can use, by kind (for the file pickers):
+ * those of pt_asset_kind that are not rigs. */
 static const char *asset_kind(const char *full, const char *name)
 {
-    const char *dot = strrchr(name, '.');
-    if (!dot) return NULL;
-    if (!strcasecmp(dot, ".nam")) return "nam";
-    if (!strcasecmp(dot, ".wav") || !strcasecmp(dot, ".aif") || !strcasecmp(dot, ".aiff") ||
-        !strcasecmp(dot, ".flac"))
-        return "ir";
-    if ((!strcasecmp(dot, ".yaml") || !strcasecmp(dot, ".yml")) && pt_circuit_file_sniff(full) == 1)
-        return "circuit";
-    return NULL;
+    const char *k = pt_asset_kind(full, name);
+    return k && strcmp(k, "rig") ? k : NULL;
 }
 
 static void list_dir(const char *root, const char *rel, int depth, const char *want, cJSON *out)
@@ -918,18 +913,10 @@ static int asset_path(req *r, const char *cmd, const char *rel, char *use)
         return fail(r, "%s: %s", cmd, err.msg);
     }
     snprintf(use, PATH_MAX, "%s", b->path);
-    cJSON *st = pt_session_state(r->s);
-    const cJSON *rp = cJSON_GetObjectItemCaseSensitive(st, "path");
-    if (cJSON_IsString(rp) && strlen(rp->valuestring) < sizeof b->rig_dir) {
-        snprintf(b->rig_dir, sizeof b->rig_dir, "%s", rp->valuestring);
-        char *slash = strrchr(b->rig_dir, '/');
-        if (slash) *slash = 0;
-        else snprintf(b->rig_dir, sizeof b->rig_dir, ".");
-        if (realpath(b->rig_dir, b->real_rig_dir) && realpath(lib, b->real_lib) &&
-            !strcmp(b->real_rig_dir, b->real_lib))
-            snprintf(use, PATH_MAX, "%s", rel);
-    }
-    cJSON_Delete(st);
+    if (pt_session_rig_dir(r->s, b->rig_dir, sizeof b->rig_dir) == 0 &&
+        realpath(b->rig_dir, b->real_rig_dir) && realpath(lib, b->real_lib) &&
+        !strcmp(b->real_rig_dir, b->real_lib))
+        snprintf(use, PATH_MAX, "%s", rel);
     free(b);
     return 0;
 }
@@ -1113,6 +1100,138 @@ static int cmd_subscribe(req *r)
     return 0;
 }
 
+/* ---- for the web UI (issue #8): files, lanes, scenes, rig metadata ---- */
+
+/* What a library file holds: a capture's metadata, an IR's waveform and
+ * spectrum, a circuit's description (src/control/assets.h). */
+static int cmd_asset_info(req *r)
+{
+    bool bad;
+    const char *rel = get_str(r, r->msg, "path", STR_PATH, true, &bad);
+    if (bad) return -1;
+    char *path = malloc(PATH_MAX); /* heap: small stacks */
+    if (!path) return fail(r, "asset_info: out of memory");
+    pt_error err = {0};
+    cJSON *info = NULL;
+    if (pt_protocol_confine_path(pt_session_library(r->s), rel, asset_exts, true, path, PATH_MAX,
+                                 &err) == 0)
+        info = pt_asset_info(path, rel, &err);
+    free(path);
+    if (!info) {
+        char buf[2048];
+        pt_error_format(&err, buf, sizeof buf);
+        return fail(r, "asset_info: %s", buf);
+    }
+    while (info->child) {
+        cJSON *c = info->child;
+        cJSON_DetachItemViaPointer(info, c);
+        cJSON_AddItemToObject(r->reply, c->string, c);
+    }
+    cJSON_Delete(info);
+    return 0;
+}
+
+static int cmd_add_branch(req *r)
+{
+    bool bad;
+    const char *split = get_str(r, r->msg, "split", STR_ID, true, &bad);
+    if (bad) return -1;
+    double at = -1, level_db = 0, pan = 0;
+    if (get_num(r, r->msg, "branch", -1, PT_SESSION_MAX_BRANCHES, true, false, &at) < 0 ||
+        get_num(r, r->msg, "level_db", -96, 24, false, false, &level_db) < 0 ||
+        get_num(r, r->msg, "pan", -1, 1, false, false, &pan) < 0)
+        return -1;
+    pt_error err = {0};
+    int index = -1;
+    if (pt_session_add_branch(r->s, split, (int)at, (float)level_db, (float)pan, &index, &err))
+        return fail_err(r, &err);
+    cJSON_AddNumberToObject(r->reply, "branch", index);
+    return 0;
+}
+
+static int cmd_remove_branch(req *r)
+{
+    bool bad;
+    const char *split = get_str(r, r->msg, "split", STR_ID, true, &bad);
+    if (bad) return -1;
+    double branch = 0;
+    if (get_num(r, r->msg, "branch", 0, 63, true, true, &branch) < 0) return -1;
+    pt_error err = {0};
+    if (pt_session_remove_branch(r->s, split, (int)branch, &err)) return fail_err(r, &err);
+    return 0;
+}
+
+static int cmd_scene_delete(req *r)
+{
+    bool bad;
+    const char *name = get_str(r, r->msg, "name", STR_NAME, true, &bad);
+    if (bad) return -1;
+    pt_error err = {0};
+    if (pt_session_scene_delete(r->s, name, &err)) return fail_err(r, &err);
+    return 0;
+}
+
+static int cmd_get_scene(req *r)
+{
+    bool bad;
+    const char *name = get_str(r, r->msg, "name", STR_NAME, true, &bad);
+    if (bad) return -1;
+    pt_error err = {0};
+    cJSON *sc = pt_session_scene_json(r->s, name, &err);
+    if (!sc) return fail_err(r, &err);
+    cJSON_AddItemToObject(r->reply, "scene", sc);
+    return 0;
+}
+
+/* A free-text field: a string of at most max bytes, printable (notes may
+ * have line breaks and tabs). Returns 1 present, 0 absent, -1 bad. */
+static int get_text(req *r, const char *key, size_t max, bool lines, const char **out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(r->msg, key);
+    *out = NULL;
+    if (!v) return 0;
+    if (!cJSON_IsString(v) || !v->valuestring)
+        return fail(r, "%s: '%s' must be a string, not %s", r->cmd, key, json_kind(v));
+    if (strnlen(v->valuestring, max + 1) > max)
+        return fail(r, "%s: '%s' is too long (at most %zu bytes)", r->cmd, key, max);
+    for (const unsigned char *p = (const unsigned char *)v->valuestring; *p; p++)
+        if ((*p < 0x20 && !(lines && (*p == '\n' || *p == '\t'))) || *p == 0x7f)
+            return fail(r, "%s: '%s' contains control characters", r->cmd, key);
+    *out = v->valuestring;
+    return 1;
+}
+
+static int cmd_set_rig_info(req *r)
+{
+    const char *name, *author, *notes;
+    if (get_text(r, "name", 256, false, &name) < 0 || get_text(r, "author", 256, false, &author) < 0 ||
+        get_text(r, "notes", 16384, true, &notes) < 0)
+        return -1;
+    if (name && !name[0]) return fail(r, "set_rig_info: 'name' is empty (a rig needs one)");
+    const cJSON *tags = cJSON_GetObjectItemCaseSensitive(r->msg, "tags");
+    enum { MAX_TAGS = 32 };
+    const char *tag[MAX_TAGS];
+    int n_tags = -1;
+    if (tags) {
+        if (!cJSON_IsArray(tags)) return fail(r, "set_rig_info: 'tags' must be an array of strings");
+        n_tags = 0;
+        const cJSON *t;
+        cJSON_ArrayForEach(t, tags) {
+            if (n_tags == MAX_TAGS) return fail(r, "set_rig_info: at most %d tags", MAX_TAGS);
+            if (!cJSON_IsString(t) || !t->valuestring || !t->valuestring[0] ||
+                strnlen(t->valuestring, PT_ID_MAX) >= PT_ID_MAX || !printable(t->valuestring))
+                return fail(r, "set_rig_info: each tag must be a printable string of 1 to %d bytes",
+                            PT_ID_MAX - 1);
+            tag[n_tags++] = t->valuestring;
+        }
+    }
+    if (!name && !author && !notes && n_tags < 0)
+        return fail(r, "set_rig_info: give at least one of name, author, notes, tags");
+    pt_error err = {0};
+    if (pt_session_set_rig_info(r->s, name, author, notes, tag, n_tags, &err)) return fail_err(r, &err);
+    return 0;
+}
+
 typedef struct cmd_def {
     const char *name;
     int (*run)(req *r);
@@ -1155,6 +1274,12 @@ static const cmd_def commands[] = {
     {"delete_rig", cmd_delete_rig, true, {"path", NULL}},
     {"list_trash", cmd_list_trash, false, {NULL}},
     {"restore_rig", cmd_restore_rig, true, {"path", NULL}},
+    {"asset_info", cmd_asset_info, false, {"path", NULL}},
+    {"add_branch", cmd_add_branch, true, {"split", "branch", "level_db", "pan", NULL}},
+    {"remove_branch", cmd_remove_branch, true, {"split", "branch", NULL}},
+    {"scene_delete", cmd_scene_delete, true, {"name", NULL}},
+    {"get_scene", cmd_get_scene, false, {"name", NULL}},
+    {"set_rig_info", cmd_set_rig_info, true, {"name", "author", "notes", "tags", NULL}},
 };
 
 static int cmd_hello(req *r)

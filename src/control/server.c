@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "assets.h"
 #include "protocol.h"
 
 /* A token bucket: `rate` messages a second, bursts up to `burst`. */
@@ -244,6 +245,114 @@ static void handle_command(struct mg_connection *conn, pt_server *srv)
     }
 }
 
+/* POST /api/import?kind=nam|ir|circuit|rig|auto&name=FILE[&overwrite=1], the
+ * file as the body: validated by the loaders, then placed in the library
+ * (src/control/assets.h). */
+typedef struct body_reader {
+    struct mg_connection *conn;
+    long long left;
+} body_reader;
+
+static long read_body(void *user, void *buf, size_t n)
+{
+    body_reader *b = user;
+    if (b->left <= 0) return 0;
+    if ((long long)n > b->left) n = (size_t)b->left;
+    int got = mg_read(b->conn, buf, n);
+    if (got > 0) b->left -= got;
+    return got;
+}
+
+static const char *reason_of(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 400: return "Bad Request";
+    case 409: return "Conflict";
+    case 411: return "Length Required";
+    case 413: return "Payload Too Large";
+    default: return "Internal Server Error";
+    }
+}
+
+static void handle_import(struct mg_connection *conn, pt_server *srv)
+{
+    const struct mg_request_info *ri = mg_get_request_info(conn);
+    pthread_mutex_lock(&srv->mu);
+    bool allowed = bucket_take(&srv->http_rate);
+    pthread_mutex_unlock(&srv->mu);
+    if (!allowed) {
+        send_error(conn, 429, "Too Many Requests", "rate limit: too many messages, slow down");
+        return;
+    }
+    if (ri->content_length < 0) {
+        send_error(conn, 411, "Length Required", "POST /api/import needs a Content-Length");
+        return;
+    }
+    /* a client that asked to wait (curl does, for bodies over 1 MiB) is told
+     * to send the body, or refused before it does */
+    const char *expect = mg_get_header(conn, "Expect");
+    if (expect && !strcasecmp(expect, "100-continue")) {
+        if (ri->content_length > PT_IMPORT_MAX_BYTES) {
+            char msg[160];
+            snprintf(msg, sizeof msg, "import: the file is too large (%lld bytes; at most %lld MiB)",
+                     ri->content_length, PT_IMPORT_MAX_BYTES >> 20);
+            send_error(conn, 413, "Payload Too Large", msg);
+            return;
+        }
+        mg_printf(conn, "HTTP/1.1 100 Continue\r\n\r\n");
+    }
+    const char *q = ri->query_string ? ri->query_string : "";
+    char kind[16] = "auto", name[PT_IMPORT_MAX_NAME + 8] = "", over[8] = "";
+    int kn = mg_get_var(q, strlen(q), "kind", kind, sizeof kind);
+    int nn = mg_get_var(q, strlen(q), "name", name, sizeof name);
+    mg_get_var(q, strlen(q), "overwrite", over, sizeof over);
+    if (kn == -1) snprintf(kind, sizeof kind, "auto");
+    body_reader br = {.conn = conn, .left = ri->content_length};
+    char rel[PT_PROTOCOL_MAX_PATH + 1] = "";
+    pt_error err = {0};
+    int status;
+    if (kn == -2) {
+        status = 400;
+        pt_error_set(&err, PT_ERR_INVALID, NULL, 0, 0,
+                     "import: kind must be nam, ir, circuit, rig or auto");
+    } else if (nn < 0) {
+        status = 400;
+        pt_error_set(&err, PT_ERR_INVALID, NULL, 0, 0,
+                     nn == -2 ? "import: the file name is too long (at most %d bytes)"
+                              : "import: the query needs name=FILE (at most %d bytes)",
+                     PT_IMPORT_MAX_NAME);
+    } else {
+        status = pt_asset_import(pt_session_library(srv->s), kind, name, !strcmp(over, "1"),
+                                 ri->content_length, read_body, &br, rel, sizeof rel, &err);
+    }
+    /* read what is left of the body (up to a point) so the client gets the
+     * reply rather than a reset connection */
+    char *sink = br.left > 0 ? malloc(64 * 1024) : NULL;
+    for (long long budget = 2 * PT_IMPORT_MAX_BYTES; sink && br.left > 0 && budget > 0;) {
+        long n = read_body(&br, sink, 64 * 1024);
+        if (n <= 0) break;
+        budget -= n;
+    }
+    free(sink);
+    if (status == 200) {
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddBoolToObject(j, "ok", true);
+        cJSON_AddStringToObject(j, "path", rel);
+        char *text = cJSON_PrintUnformatted(j);
+        cJSON_Delete(j);
+        if (text) send_json(conn, 200, "OK", text);
+        else send_error(conn, 500, "Internal Server Error", "out of memory");
+        cJSON_free(text);
+        atomic_store(&srv->state_dirty, 1); /* file pickers and rig lists may change */
+        pthread_cond_signal(&srv->wake);
+        return;
+    }
+    char msg[2048];
+    pt_error_format(&err, msg, sizeof msg);
+    send_error(conn, status, reason_of(status), msg[0] ? msg : "import failed");
+}
+
 /* ------------------------------------------------------------ static files */
 
 static const char placeholder[] =
@@ -337,8 +446,12 @@ static int handle_http(struct mg_connection *conn, void *cbdata)
     } else if (!strcmp(uri, "/api/command")) {
         if (strcmp(ri->request_method, "POST")) send_error(conn, 405, "Method Not Allowed", "POST it");
         else handle_command(conn, srv);
+    } else if (!strcmp(uri, "/api/import")) {
+        if (strcmp(ri->request_method, "POST")) send_error(conn, 405, "Method Not Allowed", "POST it");
+        else handle_import(conn, srv);
     } else if (!strncmp(uri, "/api/", 5) || !strcmp(uri, "/api")) {
-        send_error(conn, 404, "Not Found", "unknown API path (GET /api/state, POST /api/command)");
+        send_error(conn, 404, "Not Found",
+                   "unknown API path (GET /api/state, POST /api/command, POST /api/import)");
     } else if (!strcmp(uri, "/ws")) {
         send_error(conn, 426, "Upgrade Required", "/ws is a WebSocket");
     } else {

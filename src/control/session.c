@@ -1358,3 +1358,227 @@ int pt_session_with_rig(pt_session *s, int (*fn)(pt_rig *rig, void *user), void 
     pthread_mutex_unlock(&s->lock);
     return rc;
 }
+
+/* ------------------------------------ additions for the web UI (issue #8) */
+
+int pt_session_rig_dir(pt_session *s, char *out, size_t size)
+{
+    pthread_mutex_lock(&s->lock);
+    int rc = -1;
+    if (s->rig && size > 1) {
+        const char *p = s->rig->path ? s->rig->path : "";
+        const char *slash = strrchr(p, '/');
+        size_t n = slash ? (size_t)(slash - p) : 0;
+        if (!slash) rc = snprintf(out, size, ".") < (int)size ? 0 : -1;
+        else if (n < size) {
+            memcpy(out, p, n);
+            out[n] = 0;
+            if (n == 0) snprintf(out, size, "/");
+            rc = 0;
+        }
+    }
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}
+
+/* The split `id` in rig (an item that is a split), or NULL with err set. */
+static pt_rig_item *need_split(pt_rig *rig, const char *id, pt_error *err)
+{
+    place p;
+    if (!rig) {
+        pt_error_set(err, PT_ERR, NULL, 0, 0, "no rig is loaded");
+        return NULL;
+    }
+    if (!id || !find_item(&rig->chain, id, &p) || !p.chain->items[p.index].is_split) {
+        pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "no split '%s' in the rig", id ? id : "");
+        return NULL;
+    }
+    return &p.chain->items[p.index];
+}
+
+/* Scene entries naming nodes the rig no longer has are dropped. */
+static void prune_scenes(pt_rig *rig)
+{
+    for (int i = 0; i < rig->n_scenes; i++) {
+        pt_scene *sc = &rig->scenes[i];
+        int k = 0;
+        for (int v = 0; v < sc->n_values; v++)
+            if (pt_rig_find_node(rig, sc->values[v].node)) sc->values[k++] = sc->values[v];
+        sc->n_values = k;
+    }
+}
+
+int pt_session_add_branch(pt_session *s, const char *split, int at, float level_db, float pan,
+                          int *index, pt_error *err)
+{
+    pthread_mutex_lock(&s->lock);
+    int rc = PT_ERR_INVALID;
+    pt_rig *copy = copy_rig(s, err);
+    pt_rig_item *it = copy ? need_split(copy, split, err) : NULL;
+    if (it && it->n_branches >= PT_SESSION_MAX_BRANCHES) {
+        pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "split '%s' has %d branches already (at most %d)",
+                     split, it->n_branches, PT_SESSION_MAX_BRANCHES);
+    } else if (it && (at < -1 || at > it->n_branches)) {
+        pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0,
+                     "split '%s' has %d branches: a new one goes at 0 .. %d (or -1, the end)", split,
+                     it->n_branches, it->n_branches);
+    } else if (it && (!isfinite(level_db) || level_db < -96 || level_db > 24 || !isfinite(pan) ||
+                      pan < -1 || pan > 1)) {
+        pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "level_db must be -96..24 and pan -1..1");
+    } else if (it) {
+        int b = at < 0 ? it->n_branches : at;
+        pt_rig_branch *br = realloc(it->branches, (size_t)(it->n_branches + 1) * sizeof *br);
+        pt_rig_chain *chain = calloc(1, sizeof *chain);
+        if (br) it->branches = br;
+        if (!br || !chain) {
+            free(chain);
+            pt_error_set(err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
+        } else {
+            memmove(br + b + 1, br + b, (size_t)(it->n_branches - b) * sizeof *br);
+            br[b] = (pt_rig_branch){.chain = chain, .level_db = level_db, .pan = pan};
+            it->n_branches++;
+            rc = commit_copy(s, copy, err);
+            copy = NULL;
+            if (rc == 0 && index) *index = b;
+        }
+    }
+    pt_rig_free(copy);
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}
+
+int pt_session_remove_branch(pt_session *s, const char *split, int branch, pt_error *err)
+{
+    pthread_mutex_lock(&s->lock);
+    int rc = PT_ERR_INVALID;
+    pt_rig *copy = copy_rig(s, err);
+    pt_rig_item *it = copy ? need_split(copy, split, err) : NULL;
+    if (it && (branch < 0 || branch >= it->n_branches)) {
+        pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "split '%s' has no branch %d (it has %d)", split,
+                     branch, it->n_branches);
+    } else if (it && it->n_branches <= 1) {
+        pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0,
+                     "split '%s' has only one branch; remove the split itself instead", split);
+    } else if (it) {
+        /* free the branch's chain through a one-split item holding only it */
+        pt_rig_item gone = {.is_split = 1, .n_branches = 1};
+        gone.branches = malloc(sizeof *gone.branches);
+        if (!gone.branches) {
+            pt_error_set(err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
+        } else {
+            gone.branches[0] = it->branches[branch];
+            memmove(it->branches + branch, it->branches + branch + 1,
+                    (size_t)(it->n_branches - branch - 1) * sizeof *it->branches);
+            it->n_branches--;
+            free_item(&gone);
+            prune_scenes(copy);
+            rc = commit_copy(s, copy, err);
+            copy = NULL;
+        }
+    }
+    pt_rig_free(copy);
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}
+
+int pt_session_scene_delete(pt_session *s, const char *name, pt_error *err)
+{
+    pthread_mutex_lock(&s->lock);
+    int rc = 0;
+    int i = s->rig && name ? pt_rig_find_scene(s->rig, name) : -1;
+    if (i < 0) {
+        rc = pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "no scene '%s' in the rig", name ? name : "");
+    } else {
+        pt_rig *r = s->rig;
+        free(r->scenes[i].values);
+        memmove(r->scenes + i, r->scenes + i + 1, (size_t)(r->n_scenes - i - 1) * sizeof *r->scenes);
+        r->n_scenes--;
+        if (s->scene == i) s->scene = -1;
+        else if (s->scene > i) s->scene--;
+        edited(s);
+    }
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}
+
+cJSON *pt_session_scene_json(pt_session *s, const char *name, pt_error *err)
+{
+    pthread_mutex_lock(&s->lock);
+    cJSON *j = NULL;
+    int i = s->rig && name ? pt_rig_find_scene(s->rig, name) : -1;
+    if (i < 0) {
+        pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "no scene '%s' in the rig", name ? name : "");
+    } else if (!(j = cJSON_CreateObject())) {
+        pt_error_set(err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    } else {
+        const pt_scene *sc = &s->rig->scenes[i];
+        cJSON_AddStringToObject(j, "name", sc->name);
+        cJSON *params = cJSON_AddObjectToObject(j, "params");
+        cJSON *bypass = cJSON_AddObjectToObject(j, "bypass");
+        for (int v = 0; v < sc->n_values; v++) {
+            const pt_scene_value *sv = &sc->values[v];
+            const pt_rig_node *n = pt_rig_find_node(s->rig, sv->node);
+            if (!n) continue;
+            if (sv->param < 0) {
+                cJSON_AddBoolToObject(bypass, sv->node, sv->value != 0);
+            } else if (sv->param < n->type->n_params) {
+                char key[2 * PT_ID_MAX + 2];
+                snprintf(key, sizeof key, "%s.%s", sv->node, n->type->params[sv->param].name);
+                cJSON_AddItemToObject(params, key, param_value_json(&n->type->params[sv->param], sv->value));
+            }
+        }
+    }
+    pthread_mutex_unlock(&s->lock);
+    return j;
+}
+
+static char *dup_or_null(const char *s, int *fail)
+{
+    char *d = strdup(s);
+    if (!d) *fail = 1;
+    return d;
+}
+
+int pt_session_set_rig_info(pt_session *s, const char *name, const char *author, const char *notes,
+                            const char *const *tags, int n_tags, pt_error *err)
+{
+    pthread_mutex_lock(&s->lock);
+    int rc = 0;
+    if (!s->rig) {
+        rc = pt_error_set(err, PT_ERR, NULL, 0, 0, "no rig is loaded");
+    } else if (name && !name[0]) {
+        rc = pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "a rig needs a name (it is required)");
+    } else {
+        /* everything allocated first, then swapped in: all or nothing */
+        int fail = 0;
+        char *nn = name ? dup_or_null(name, &fail) : NULL;
+        char *na = author ? dup_or_null(author, &fail) : NULL;
+        char *no = notes ? dup_or_null(notes, &fail) : NULL;
+        char **nt = NULL;
+        if (n_tags > 0) {
+            nt = calloc((size_t)n_tags, sizeof *nt);
+            if (!nt) fail = 1;
+            for (int i = 0; nt && i < n_tags; i++) nt[i] = dup_or_null(tags[i], &fail);
+        }
+        if (fail) {
+            free(nn), free(na), free(no);
+            for (int i = 0; nt && i < n_tags; i++) free(nt[i]);
+            free(nt);
+            rc = pt_error_set(err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
+        } else {
+            pt_rig *r = s->rig;
+            if (name) free(r->name), r->name = nn;
+            if (author) free(r->author), r->author = na;
+            if (notes) free(r->notes), r->notes = no;
+            if (n_tags >= 0) {
+                for (int i = 0; i < r->n_tags; i++) free(r->tags[i]);
+                free(r->tags);
+                r->tags = nt;
+                r->n_tags = n_tags;
+            }
+            edited(s);
+        }
+    }
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}

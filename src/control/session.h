@@ -149,4 +149,28 @@ pt_engine *pt_session_engine(pt_session *s);
 int pt_session_with_rig(pt_session *s, int (*fn)(pt_rig *rig, void *user), void *user);
 const char *pt_session_library(pt_session *s);
 
+/* ---- for the web UI (issue #8) ---- */
+
+#define PT_SESSION_MAX_BRANCHES 16
+
+/* The folder of the rig file being played ("." when it has no folder part),
+ * copied under the session's lock; non-zero when no rig is loaded or it
+ * does not fit. */
+int pt_session_rig_dir(pt_session *s, char *out, size_t size);
+/* A new, empty branch in split `split` at index `at` (-1: the end), with its
+ * level and pan; *index gets where it went. At most PT_SESSION_MAX_BRANCHES. */
+int pt_session_add_branch(pt_session *s, const char *split, int at, float level_db, float pan,
+                          int *index, pt_error *err);
+/* Remove a branch and everything in it (scene entries naming its nodes go
+ * too); a split keeps at least one branch. */
+int pt_session_remove_branch(pt_session *s, const char *split, int branch, pt_error *err);
+int pt_session_scene_delete(pt_session *s, const char *name, pt_error *err);
+/* {"name", "params": {"node.param": value}, "bypass": {"node": bool}};
+ * NULL with err when there is no such scene. */
+cJSON *pt_session_scene_json(pt_session *s, const char *name, pt_error *err);
+/* The rig's metadata; NULL leaves a field as it is, n_tags < 0 leaves the
+ * tags. Saved by the next save. */
+int pt_session_set_rig_info(pt_session *s, const char *name, const char *author, const char *notes,
+                            const char *const *tags, int n_tags, pt_error *err);
+
 #endif

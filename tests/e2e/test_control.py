@@ -426,6 +426,12 @@ TEMPLATES = [
     {"cmd": "load_rig", "path": "default.yaml"},
     {"cmd": "set_branch", "split": "amps", "branch": 0, "level_db": 0, "pan": 0},
     {"cmd": "add_split", "split": "sp", "branches": 2},
+    {"cmd": "add_branch", "split": "amps", "branch": 0, "level_db": -6, "pan": 0},
+    {"cmd": "remove_branch", "split": "amps", "branch": 0},
+    {"cmd": "scene_delete", "name": "clean"},
+    {"cmd": "get_scene", "name": "clean"},
+    {"cmd": "asset_info", "path": "irs/x.wav"},
+    {"cmd": "set_rig_info", "name": "X"},
 ]
 WRONG = [None, [], {}, [1, 2], {"a": 1}, "text", True, 1.5, -7, "", "x" * 300]
 
@@ -532,6 +538,15 @@ def hostile_messages(rng, n):
             {"cmd": "get_param", "node": "drive"}, {"cmd": "set_param", "id": {"a": 1}},
             {"cmd": "set_asset", "node": "drive", "asset": "ir", "path": "/etc/passwd"},
             {"cmd": "set_asset", "node": "drive", "asset": "model", "path": "default.yaml"},
+            {"cmd": "add_branch", "split": "nosplit"}, {"cmd": "add_branch", "split": "drive"},
+            {"cmd": "add_branch", "split": "amps", "branch": 99},
+            {"cmd": "remove_branch", "split": "drive", "branch": 0},
+            {"cmd": "scene_delete", "name": "no such scene"}, {"cmd": "get_scene", "name": "nope"},
+            {"cmd": "asset_info", "path": "../../etc/passwd"}, {"cmd": "asset_info", "path": "/etc/passwd"},
+            {"cmd": "asset_info", "path": "default.yaml"}, {"cmd": "asset_info", "path": ".x.wav"},
+            {"cmd": "set_rig_info"}, {"cmd": "set_rig_info", "name": ""},
+            {"cmd": "set_rig_info", "tags": "crunch"}, {"cmd": "set_rig_info", "author": "a\u0001b"},
+            {"cmd": "set_rig_info", "tags": [1, 2]}, {"cmd": "set_rig_info", "notes": "x" * 20000},
         ]))
 
     def nul_escape():

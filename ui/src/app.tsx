@@ -3,7 +3,9 @@
 // drop target for importing captures, IRs and circuits.
 
 import { useEffect, useState } from 'preact/hooks';
-import { app, abRecall, abStore, redo, save, undo, useApp, type View, say } from './store';
+import { app, abRecall, abStore, edit, redo, save, undo, useApp, type View, say } from './store';
+import { rigInfoEdit, type RigInfo } from './undo';
+import type { Rig } from './graph';
 import { Bin, Chain, Palette } from './chain';
 import { Browser, Editor, Meters, Perform, Scenes, Tuner, saveAs } from './panels';
 
@@ -14,13 +16,48 @@ const VIEWS: [View, string, string][] = [
   ['tuner', 'Tuner', '4'],
 ];
 
+/** The rig's name, author and tags, edited in place (set_rig_info, one
+ * undo step); Enter applies, Escape leaves them as they were. */
+function RigInfoForm({ rig, done }: { rig: Rig; done: () => void }) {
+  const [name, setName] = useState(rig.name);
+  const [author, setAuthor] = useState(rig.author ?? '');
+  const [tags, setTags] = useState((rig.tags ?? []).join(', '));
+  const apply = () => {
+    const info: RigInfo = {};
+    const t = tags.split(',').map((x) => x.trim()).filter(Boolean);
+    if (name.trim() && name.trim() !== rig.name) info.name = name.trim();
+    if (author.trim() !== (rig.author ?? '')) info.author = author.trim();
+    if (t.join(',') !== (rig.tags ?? []).join(',')) info.tags = t;
+    if (Object.keys(info).length) edit(rigInfoEdit(rig, info));
+    done();
+  };
+  const keys = (e: KeyboardEvent) => {
+    if (e.key === 'Enter') apply();
+    else if (e.key === 'Escape') done();
+  };
+  return (
+    <span class="rig-info" data-testid="rig-info">
+      <input aria-label="rig name" value={name} onInput={(e) => setName((e.target as HTMLInputElement).value)} onKeyDown={keys} ref={(el) => { if (el && !el.dataset.f) { el.dataset.f = '1'; el.focus(); } }} />
+      <input aria-label="rig author" placeholder="author" value={author} onInput={(e) => setAuthor((e.target as HTMLInputElement).value)} onKeyDown={keys} />
+      <input aria-label="rig tags" placeholder="tags, comma-separated" value={tags} onInput={(e) => setTags((e.target as HTMLInputElement).value)} onKeyDown={keys} />
+    </span>
+  );
+}
+
 function Header() {
   const { state, status, rig, view, canUndo, canRedo, undoLabel, redoLabel, ab } = useApp();
+  const [editing, setEditing] = useState(false);
   return (
     <header class="top">
       <div class="brand">PyTone FX</div>
       <div class="rig-title" data-testid="rig-title">
-        <span data-testid="rig-name">{rig?.name ?? '—'}</span>
+        {editing && rig ? (
+          <RigInfoForm rig={rig} done={() => setEditing(false)} />
+        ) : (
+          <span data-testid="rig-name" title="double-click to edit the rig's name, author and tags" onDblClick={() => rig && setEditing(true)}>
+            {rig?.name ?? '—'}
+          </span>
+        )}
         {state?.dirty && (
           <span class="dirty" data-testid="dirty" title="unsaved changes">
             ●

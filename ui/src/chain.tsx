@@ -19,7 +19,7 @@ import {
   movePosition,
   positionAt,
 } from './graph';
-import { addNodeEdit, moveEdit, parallelEdit, removeEdit, setBranchEdit, setBypassEdit } from './undo';
+import { addNodeEdit, laneEdit, moveEdit, parallelEdit, removeEdit, setBranchEdit, setBypassEdit } from './undo';
 
 export const DT_TYPE = 'application/x-pytone-type';
 export const DT_NODE = 'application/x-pytone-node';
@@ -86,19 +86,33 @@ function isInside(rig: Rig, outer: string, id: string): boolean {
   return !!it && isSplit(it) && !!find(it.branches.flatMap((b) => b.chain), id);
 }
 
+/** The split whose lane holds `target` alone (a block beside it is then a
+ * new lane of that split, not a split nested in the lane), or null. */
+function aloneInLane(rig: Rig, target: string): string | null {
+  const p = find(rig.chain, target);
+  if (!p || !p.split || p.chain.length !== 1) return null;
+  const sp = find(rig.chain, p.split);
+  const it = sp?.chain[sp.index];
+  return it && isSplit(it) && it.branches.length < MAX_LANES ? p.split : null;
+}
+
+const MAX_LANES = 16; // PT_SESSION_MAX_BRANCHES
+
 async function dropParallel(rig: Rig, target: string, e: DragEvent) {
   const d = readDrop(e);
   setDragging(null);
   if (!d || d.node === target) return;
+  const lane = aloneInLane(rig, target);
   const splitId = freshId(rig.chain, 'split');
   if (d.type) {
     const id = freshId(rig.chain, d.type);
     const assets = await askAssets(d.type);
     if (!assets) return;
-    if (await edit(parallelEdit(rig, target, splitId, { type: d.type, id, assets }))) app.set({ selected: id });
+    const dragged = { type: d.type, id, assets };
+    if (await edit(lane ? laneEdit(rig, lane, dragged) : parallelEdit(rig, target, splitId, dragged))) app.set({ selected: id });
   } else if (d.node) {
-    if (isInside(rig, d.node, target)) return;
-    await edit(parallelEdit(rig, target, splitId, { move: d.node }));
+    if (isInside(rig, d.node, target) || d.node === lane) return;
+    await edit(lane ? laneEdit(rig, lane, { move: d.node }) : parallelEdit(rig, target, splitId, { move: d.node }));
   }
 }
 

@@ -334,6 +334,18 @@ export function Scenes({ rig, big = false }: { rig: Rig; big?: boolean }) {
           <button disabled={!state?.scene} onClick={() => state?.scene && setRenaming(state.scene)}>
             Rename
           </button>
+          <button
+            data-testid="scene-delete"
+            disabled={!state?.scene}
+            title="delete the selected scene (the values playing stay)"
+            onClick={() => {
+              const name = state?.scene;
+              if (name && confirm(`Delete scene ${name}?`))
+                optional('scene_delete', { name }, 'Deleting a scene').then((r) => r && say(`Deleted scene ${name}`));
+            }}
+          >
+            Delete
+          </button>
         </div>
       )}
     </section>

@@ -193,6 +193,52 @@ export function parallelEdit(
   };
 }
 
+/** A dragged block (an existing node, or a new one of a type) in a new lane
+ * of an existing split, after its last (add_branch, then the block into
+ * it); undone by moving the block back and removing that lane. */
+export function laneEdit(
+  rig: Rig,
+  split: string,
+  dragged: { move: string } | { type: string; id: string; assets?: { [name: string]: string } },
+): Edit {
+  const sp = find(rig.chain, split);
+  const it = sp?.chain[sp.index];
+  const n = it && isSplit(it) ? it.branches.length : 0;
+  const into = { split, branch: n, index: 0 };
+  const forward: Cmd[] = [{ cmd: 'add_branch', split }];
+  const inverse: Cmd[] = [];
+  if ('move' in dragged) {
+    forward.push({ cmd: 'move', node: dragged.move, position: into });
+    const back = positionOf(rig, dragged.move);
+    if (back) inverse.push({ cmd: 'move', node: dragged.move, position: pos(back) ?? {} });
+  } else {
+    const assets = dragged.assets && Object.keys(dragged.assets).length ? dragged.assets : undefined;
+    forward.push({ cmd: 'add_node', type: dragged.type, node: dragged.id, position: into, assets });
+  }
+  inverse.push({ cmd: 'remove_branch', split, branch: n });
+  return { label: `lane ${n + 1} of ${split}`, forward, inverse: n ? inverse : [] };
+}
+
+/** The rig's metadata (set_rig_info): only the fields given change; the
+ * inverse gives them their old values. */
+export interface RigInfo {
+  name?: string;
+  author?: string;
+  notes?: string;
+  tags?: string[];
+}
+
+export function rigInfoEdit(rig: Rig, info: RigInfo): Edit {
+  const forward: Cmd = { cmd: 'set_rig_info' };
+  const inverse: Cmd = { cmd: 'set_rig_info' };
+  for (const k of ['name', 'author', 'notes', 'tags'] as const) {
+    if (info[k] === undefined) continue;
+    forward[k] = k === 'tags' ? [...(info.tags ?? [])] : info[k];
+    inverse[k] = k === 'tags' ? [...(rig.tags ?? [])] : (rig[k] ?? '');
+  }
+  return { label: 'rig info', forward: [forward], inverse: [inverse] };
+}
+
 export function tempoEdit(oldBpm: number, bpm: number): Edit {
   return {
     label: `tempo ${bpm}`,

@@ -2,11 +2,17 @@
 // virtual backend. What it checks, and against what:
 //   - a rig loaded from the browser is the engine's rig (GET over HTTP);
 //   - a block dragged from the palette, then into a parallel lane, is in the
-//     engine's graph where it was dropped (the engine's own rig JSON);
+//     engine's graph where it was dropped (the engine's own rig JSON); one
+//     dropped beside a block alone in a lane is a new lane of that split;
 //   - a parameter typed into a knob reaches the engine (get_param), a second
 //     tab shows it (state events), undo gives back the old value;
 //   - Save writes the change into the YAML file on disk (read back here);
 //   - the meters move while the virtual device plays its DI clip;
+//   - the engine's pictures and files in a second tab: the EQ curve drawn at
+//     the engine's eq_response values, an IR's waveform columns, spectrum
+//     and caption against its asset_info, the trash against the files on
+//     disk, a dropped WAV imported byte for byte (and a dropped non-audio
+//     .wav refused by the engine's IR loader, nothing left behind);
 //   - the page reconnects when the engine restarts;
 //   - the first load's compressed size (printed).
 // Screenshots of each view go to $PT_SHOTS (build/ui-screenshots).
@@ -201,6 +207,20 @@ try {
     check(s.branches[0].chain[0].id === 'slap' && rig.chain.length === 6, `the split replaces the delay in the main chain (${rig.chain.map((i) => i.id ?? i.split)})`);
   }
   await page.waitForSelector('[data-testid^=lane-level-]');
+  // the delay is alone in its lane now: a block dropped beside it is a third lane of
+  // that split (the engine's add_branch), not a split nested in the lane; undo removes it
+  const order0 = (await api('get_rig')).rig.chain.map((i) => i.id ?? i.split).join(',');
+  await drag(page, '[data-testid=block-mids]', '[data-testid=parallel-slap]');
+  const three = await until(async () => {
+    const s = (await api('get_rig')).rig.chain.find((i) => i.split);
+    return s && s.branches.length === 3 ? s.branches.map((b) => b.chain.map((n) => n.id ?? n.split).join('+')).join(' | ') : false;
+  }, 15000);
+  check(three === 'slap | chorus | mids', `the mids dropped beside the lone delay make a third lane of the split (${three})`);
+  await page.click('[data-testid=undo]');
+  check(await until(async () => {
+    const r = (await api('get_rig')).rig;
+    return r.chain.find((i) => i.split).branches.length === 2 && r.chain.map((i) => i.id ?? i.split).join(',') === order0;
+  }, 15000), `undo removes the lane (remove_branch) and puts the mids back (${order0})`);
 
   // reorder: drag the high-pass in front of the gate, then undo
   await drag(page, '[data-testid=block-tight]', '[data-testid=gap-main-0]');
@@ -252,6 +272,31 @@ try {
   check(await until(async () => (await api('get_rig')).rig.scenes.join(',') === 'verse,lead'), 'double-click renames a scene in the engine (rhythm -> verse)');
   await page.click('[data-testid=undo]');
   check(await until(async () => (await api('get_rig')).rig.scenes.join(',') === 'rhythm,lead'), 'undo renames it back');
+  // the rig's name, author and tags edited in the header (set_rig_info), one undo step
+  const info0 = (await api('get_rig')).rig;
+  await page.dblclick('[data-testid=rig-name]');
+  await page.fill('[aria-label="rig name"]', 'Crunch 2');
+  await page.fill('[aria-label="rig author"]', 'Tester');
+  await page.fill('[aria-label="rig tags"]', 'crunch, live');
+  await page.press('[aria-label="rig tags"]', 'Enter');
+  check(await until(async () => {
+    const r = (await api('get_rig')).rig;
+    return r.name === 'Crunch 2' && r.author === 'Tester' && r.tags.join(',') === 'crunch,live';
+  }), 'the rig\'s name, author and tags edited in the header reach the engine (set_rig_info)');
+  check(await until(async () => (await page.textContent('[data-testid=rig-name]')) === 'Crunch 2'), 'and the header shows the new name');
+  await page.click('[data-testid=undo]');
+  check(await until(async () => {
+    const r = (await api('get_rig')).rig;
+    return r.name === info0.name && r.author === info0.author && r.tags.join(',') === info0.tags.join(',');
+  }), `undo gives them back (${info0.name}, ${info0.author}, ${info0.tags})`);
+  // a new scene, then Delete (after a confirmation) removes it in the engine (scene_delete)
+  page.once('dialog', (d) => d.accept('tmp'));
+  await page.click('[data-testid=scene-new]');
+  check(await until(async () => (await api('get_rig')).rig.scenes.join(',') === 'rhythm,lead,tmp'), 'New stores a scene (tmp)');
+  await until(async () => (await api('get_state')).state.scene === 'tmp' && !(await page.isDisabled('[data-testid=scene-delete]')));
+  page.once('dialog', (d) => d.accept());
+  await page.click('[data-testid=scene-delete]');
+  check(await until(async () => (await api('get_rig')).rig.scenes.join(',') === 'rhythm,lead' && (await api('get_state')).state.scene === null), 'Delete removes the selected scene in the engine (scene_delete)');
 
   // A/B: store A, change, store B, switch between them
   const driveA = (await api('get_param', { node: 'drive', param: 'drive_db' })).value; // the rhythm scene's, selected by the double-click
@@ -359,13 +404,14 @@ try {
   check((await api('list_trash')).rigs.some((r) => r.file === 'crunch_copy.yaml'), 'and list_trash names it');
   await api('restore_rig', { path: 'crunch_copy.yaml' });
   check(fs.existsSync(path.join(lib, 'crunch_copy.yaml')), 'restore_rig brings it back');
-  const dropFile = (p) => p.evaluate(() => {
+  // a file dropped on the page: `bytes` (an array of numbers) named `name`
+  const dropFile = (p, bytes, name) => p.evaluate(([bytes, name]) => {
     const dt = new DataTransfer();
-    dt.items.add(new File([new Uint8Array(1000)], 'room.wav', { type: 'audio/wav' }));
+    dt.items.add(new File([new Uint8Array(bytes)], name, { type: 'audio/wav' }));
     const el = document.querySelector('.app');
     el.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
     el.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
-  });
+  }, [Array.from(bytes), name]);
   // a cab needs its IR when added: the page asks for it and sends it with add_node
   await page.click('[data-testid=view-edit]');
   const before = JSON.stringify((await api('get_rig')).rig.chain);
@@ -381,61 +427,63 @@ try {
   const toastNow = await page.textContent('[data-testid=toast]').catch(() => '');
   check(added && (added.startsWith('added') ? /other\.wav/.test(added) : JSON.stringify((await api('get_rig')).rig.chain) === before), `a cab dragged from the palette asks for its IR and is ${added || 'neither added nor refused (toast: ' + toastNow + ')'}`);
   await page.click('[data-testid=view-browse]');
-  await dropFile(page);
-  check(await until(async () => /needs the engine's POST \/api\/import/.test(await page.textContent('[data-testid=toast]'))), 'a file dropped on the page: the engine lacks POST /api/import, and the page says so');
+  // a .wav that is not audio: the engine's IR loader refuses it, the page says why, nothing lands
+  await dropFile(page, new Uint8Array(1000), 'room.wav');
+  const refusedToast = await until(async () => {
+    const t = await page.textContent('[data-testid=toast]');
+    return /room\.wav: .*irs\/room\.wav: not an audio file/.test(t) ? t : false;
+  });
+  check(refusedToast, `a dropped .wav that is not audio is refused by the engine's IR loader, the file named (${refusedToast})`);
+  check(!fs.existsSync(path.join(lib, 'irs', 'room.wav')) && fs.readdirSync(path.join(lib, 'irs')).every((f) => !f.startsWith('.')), 'and nothing is left in the library\'s irs/ (no temporary file either)');
 
-  // ... and once the engine has them, the page uses them: a third tab whose
-  // WebSocket is routed through a stand-in answering those commands (the rest
-  // goes on to the real engine)
+  // a second tab uses the engine's commands for files, pictures and the trash
   const tab3 = await ctx.newPage();
-  const sent = [];
-  await tab3.routeWebSocket(/\/ws$/, (ws) => {
-    const server = ws.connectToServer();
-    ws.onMessage((m) => {
-      const msg = JSON.parse(m);
-      const answer = (extra) => ws.send(JSON.stringify({ id: msg.id, ok: true, ...extra }));
-      sent.push(msg);
-      if (msg.cmd === 'eq_response') answer({ freq_hz: [20, 1000, 20000], gain_db: [6, 6, 6] });
-      else if (msg.cmd === 'delete_rig' || msg.cmd === 'restore_rig') answer({});
-      else if (msg.cmd === 'list_assets') answer({ assets: [{ path: 'irs/4x12.wav', kind: 'ir', bytes: 96000 }, { path: 'irs/other.wav', kind: 'ir', bytes: 96000 }, { path: 'captures/amp.nam', kind: 'nam', bytes: 300000 }] });
-      else if (msg.cmd === 'asset_info') answer({ kind: 'ir', rate: 48000, channels: 1, frames: 24000, waveform: [-0.5, 0.9, -0.2, 0.3, -0.05, 0.05], spectrum: { freq_hz: [20, 200, 2000, 20000], gain_db: [-6, 0, -3, -30] }, meta: { name: '4x12 V30' } });
-      else if (msg.cmd === 'list_trash') answer({ rigs: [{ file: 'old.yaml', deleted: '2026-11-25T01:00:00Z' }] });
-      else server.send(m);
-    });
-  });
-  let imported = null;
-  await tab3.route(/\/api\/import/, async (route) => {
-    const u = new URL(route.request().url());
-    imported = { kind: u.searchParams.get('kind'), name: u.searchParams.get('name'), bytes: route.request().postDataBuffer()?.length };
-    await route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ ok: true, path: 'irs/room.wav' }) });
-  });
   await tab3.goto(base + '/');
   await tab3.waitForSelector('[data-testid^=block-]');
   await api('load_rig', { path: 'default.yaml' });
   await tab3.click('[data-testid=block-presence]');
   check(await until(async () => /response from the engine/.test(await tab3.textContent('[data-testid=eq-curve] figcaption'))), 'with eq_response the EQ picture draws the engine\'s curve');
-  const d = await tab3.getAttribute('[data-testid=eq-curve] path.curve', 'd');
-  check(/^M0\.0,52\.5 L\d/.test(d), `at the engine's +6 dB (y = 52.5 of 140: ${d.slice(0, 24)}…)`);
+  // the page's mapping (panels.tsx: ±24 dB over 140 px) of the engine's own numbers
+  const eqr = await api('eq_response', { node: 'presence', points: 128 });
+  const yOf = (db) => (((24 - Math.max(-24, Math.min(24, db))) / 48) * 140).toFixed(1);
+  const want = `M0.0,${yOf(eqr.gain_db[0])} L`;
+  const mid = eqr.gain_db.indexOf(Math.max(...eqr.gain_db));
+  const d = await until(async () => {
+    const v = await tab3.getAttribute('[data-testid=eq-curve] path.curve', 'd');
+    return v && v.startsWith(want) && v.split(' ')[mid].endsWith(',' + yOf(eqr.gain_db[mid])) ? v : false;
+  });
+  check(d, `at the engine's values: ${want}… and its peak ${eqr.gain_db[mid].toFixed(2)} dB at ${eqr.freq_hz[mid].toFixed(0)} Hz (${(d || '').slice(0, 24)}…)`);
   await tab3.click('[data-testid=view-browse]');
   await tab3.click('[data-testid="rig-clean.yaml"] >> text=Delete');
+  check(await until(() => Promise.resolve(!fs.existsSync(path.join(lib, 'clean.yaml')) && fs.existsSync(path.join(lib, '.trash', 'clean.yaml'))), 15000), 'Delete in the second tab moves clean.yaml into the trash');
   await tab3.click('text=Trash');
-  check(await tab3.waitForSelector('text=old.yaml', { timeout: 3000 }).then(() => true, () => false), 'the trash lists what list_trash returns');
-  await tab3.click('.trash >> text=Restore');
-  await until(async () => sent.some((m) => m.cmd === 'restore_rig'));
-  const del = sent.find((m) => m.cmd === 'delete_rig');
-  const res = sent.find((m) => m.cmd === 'restore_rig');
-  check(del && del.path === 'clean.yaml' && res && res.path === 'old.yaml', `Delete and Restore send {"cmd": "delete_rig", "path": "clean.yaml"} and restore_rig for old.yaml`);
+  check(await tab3.waitForSelector('.trash >> text=clean.yaml', { timeout: 5000 }).then(() => true, () => false), 'the trash lists it (list_trash)');
+  await tab3.click('.trash div:has-text("clean.yaml") >> text=Restore');
+  check(await until(() => Promise.resolve(fs.existsSync(path.join(lib, 'clean.yaml')) && !fs.existsSync(path.join(lib, '.trash', 'clean.yaml'))), 15000), 'Restore brings clean.yaml back from the trash (restore_rig)');
   await tab3.click('[data-testid=view-edit]');
   await tab3.click('[data-testid=block-cab]');
-  check(await tab3.waitForSelector('[data-testid=asset-picture] svg[aria-label=waveform]', { timeout: 3000 }).then(() => true, () => false), 'a block with an IR shows its waveform and spectrum from asset_info');
+  check(await tab3.waitForSelector('[data-testid=asset-picture] svg[aria-label=waveform]', { timeout: 5000 }).then(() => true, () => false), 'a block with an IR shows its waveform from the engine\'s asset_info');
+  const cabIr = (await api('get_rig')).rig.chain.find((n) => n.id === 'cab').assets.ir;
+  const info = await api('asset_info', { path: cabIr });
+  const wave = await tab3.getAttribute('[data-testid=asset-picture] svg[aria-label=waveform] path', 'd');
+  const cols = wave ? wave.split('M').length - 1 : 0;
+  check(info.ok && cols === info.waveform.length / 2 && info.waveform.length / 2 === Math.min(600, info.frames), `its waveform has the engine's ${info.waveform && info.waveform.length / 2} columns (${cols} drawn)`);
+  check(await tab3.$('[data-testid=asset-picture] svg[aria-label=spectrum] path.curve') !== null && info.spectrum.freq_hz.length === 200, `and its spectrum (${info.spectrum && info.spectrum.freq_hz.length} points from 20 Hz to 20 kHz)`);
+  const caption = await tab3.textContent('[data-testid=asset-picture] figcaption');
+  check(caption.includes(`${info.rate} Hz`) && caption.includes(`${Math.round((1000 * info.frames) / info.rate)} ms`), `the caption gives the file's rate and length (${caption.slice(0, 80)})`);
   const options = await tab3.$$eval('select[aria-label="cab ir"] option', (o) => o.map((x) => x.value));
-  check(options.join(',') === 'irs/4x12.wav,irs/other.wav', `the IR picker offers the library's IRs only (${options})`);
+  const irs = (await api('list_assets', { kind: 'ir' })).assets.map((a) => a.path);
+  check(options.filter((o) => o !== cabIr || irs.includes(o)).join(',') === irs.join(',') && irs.includes('irs/other.wav'), `the IR picker offers the library's IRs (list_assets: ${irs}; offered: ${options})`);
   await tab3.selectOption('select[aria-label="cab ir"]', 'irs/other.wav');
   check(await until(async () => /other\.wav$/.test((await api('get_rig')).rig.chain.find((n) => n.id === 'cab').assets.ir)), 'choosing another IR points the engine\'s cab at it (set_asset)');
   await tab3.screenshot({ path: path.join(shotDir, 'ir.png') });
-  await dropFile(tab3);
-  check(await until(async () => /Imported room\.wav as irs\/room\.wav/.test(await tab3.textContent('[data-testid=toast]'))), 'with POST /api/import the dropped file is sent and the page reports where it went');
-  check(imported && imported.kind === 'ir' && imported.name === 'room.wav' && imported.bytes === 1000, `the import request names its kind and file and carries the 1000 bytes (${JSON.stringify(imported)})`);
+  // a real WAV dropped on the page: the engine validates it and puts it in irs/
+  const wavBytes = fs.readFileSync(factoryIr);
+  await dropFile(tab3, wavBytes, 'room.wav');
+  check(await until(async () => /Imported room\.wav as irs\/room\.wav/.test(await tab3.textContent('[data-testid=toast]'))), 'a real WAV dropped on the page is imported by the engine (POST /api/import) and the page says where it went');
+  const landed = path.join(lib, 'irs', 'room.wav');
+  check(fs.existsSync(landed) && Buffer.compare(fs.readFileSync(landed), wavBytes) === 0, `it is in the library's irs/, byte for byte (${wavBytes.length} bytes)`);
+  check((await api('list_assets', { kind: 'ir' })).assets.some((a) => a.path === 'irs/room.wav'), 'and list_assets offers it');
   await tab3.close();
 
   // the engine restarts: the page says so, reconnects and redraws

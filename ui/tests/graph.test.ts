@@ -3,7 +3,7 @@
 // then undone, must give back the rig it started from.
 import { describe, expect, it } from 'vitest';
 import { type Rig, find, freshId, layout, measure, moveIsNoop, movePosition, positionOf, paramDiff, nodes } from '../src/graph';
-import { History, tempoEdit, addNodeEdit, moveEdit, parallelEdit, removeEdit, setBranchEdit, setBypassEdit, setParamEdit, sceneRenameEdit, type Edit } from '../src/undo';
+import { History, tempoEdit, addNodeEdit, laneEdit, rigInfoEdit, moveEdit, parallelEdit, removeEdit, setBranchEdit, setBypassEdit, setParamEdit, sceneRenameEdit, type Edit } from '../src/undo';
 import { run } from './model';
 
 const n = (id: string, type = 'eq', params: Record<string, number | string> = {}) => ({ id, type, bypass: false, params });
@@ -117,6 +117,31 @@ describe('undo', () => {
     }
     const after = roundTrip(r, parallelEdit(r, 'drive', 'split', { type: 'delay', id: 'delay' }));
     expect(nodes(after.chain).map((x) => x.id)).toEqual(['gate', 'drive', 'delay', 'a1', 'a2', 'room', 'cab']);
+  });
+  it('a block beside one that is alone in a lane is a new lane of that split (add_branch), undone by remove_branch', () => {
+    const r = rig();
+    const lanes = (x: Rig) => {
+      const p = find(x.chain, 'amps')!;
+      return (p.chain[p.index] as { branches: { chain: { id: string }[] }[] }).branches.map((b) => b.chain.map((n) => n.id));
+    };
+    const before = lanes(r);
+    for (const moved of ['gate', 'room', 'cab', 'a2']) {
+      const after = roundTrip(r, laneEdit(r, 'amps', { move: moved }));
+      expect(lanes(after).length).toBe(before.length + 1);
+      expect(lanes(after)[before.length]).toEqual([moved]);
+    }
+    const added = roundTrip(r, laneEdit(r, 'amps', { type: 'delay', id: 'delay' }));
+    expect(lanes(added)).toEqual([...before, ['delay']]);
+    const inv = laneEdit(r, 'amps', { move: 'gate' }).inverse;
+    expect(inv[inv.length - 1]).toEqual({ cmd: 'remove_branch', split: 'amps', branch: before.length });
+  });
+  it('rig info: only the fields given change, and undo gives the old ones back', () => {
+    const r = { ...rig(), author: 'Jane', tags: ['crunch'] };
+    const after = roundTrip(r, rigInfoEdit(r, { name: 'New', tags: ['a', 'b'] }));
+    expect([after.name, after.author, after.tags]).toEqual(['New', 'Jane', ['a', 'b']]);
+    const e = rigInfoEdit(r, { author: 'Joe', notes: 'n' });
+    expect(e.forward[0]).toEqual({ cmd: 'set_rig_info', author: 'Joe', notes: 'n' });
+    expect(e.inverse[0]).toEqual({ cmd: 'set_rig_info', author: 'Jane', notes: '' });
   });
   it('history: knob drags on one parameter merge into one step; redo is cleared by a new edit', () => {
     const h = new History(200, 1000);

@@ -1,5 +1,5 @@
 // A small model of the engine's graph edits, written from the semantics of
-// pt_session_add_node/add_split/remove/move/set_* (src/control/session.c:
+// pt_session_add_node/add_split/remove/move/set_*/add_branch/remove_branch (src/control/session.c:
 // resolve_place, insert, extract), to check edits and their undo lists.
 import { type Position, type Rig, type RigItem, find, isSplit } from '../src/graph';
 import type { Cmd } from '../src/undo';
@@ -69,6 +69,35 @@ export function apply(rig: Rig, c: Cmd, defaults: Record<string, Record<string, 
       if (!it || !isSplit(it)) throw new Error('no split');
       it.branches[c.branch as number].level_db = c.level_db as number;
       it.branches[c.branch as number].pan = c.pan as number;
+      break;
+    }
+    case 'add_branch': {
+      const p = find(rig.chain, c.split as string);
+      const it = p && p.chain[p.index];
+      if (!it || !isSplit(it)) throw new Error('no split');
+      if (it.branches.length >= 16) throw new Error('at most 16');
+      const at = c.branch === undefined || (c.branch as number) < 0 ? it.branches.length : (c.branch as number);
+      if (at > it.branches.length) throw new Error('branch out of range');
+      it.branches.splice(at, 0, { level_db: (c.level_db as number) ?? 0, pan: (c.pan as number) ?? 0, chain: [] });
+      break;
+    }
+    case 'remove_branch': {
+      const p = find(rig.chain, c.split as string);
+      const it = p && p.chain[p.index];
+      if (!it || !isSplit(it)) throw new Error('no split');
+      if (!it.branches[c.branch as number]) throw new Error('no branch');
+      if (it.branches.length <= 1) throw new Error('only one branch');
+      it.branches.splice(c.branch as number, 1);
+      break;
+    }
+    case 'set_rig_info': {
+      if (c.name !== undefined) {
+        if (!c.name) throw new Error('a rig needs a name');
+        rig.name = c.name as string;
+      }
+      if (c.author !== undefined) rig.author = c.author as string;
+      if (c.notes !== undefined) rig.notes = c.notes as string;
+      if (c.tags !== undefined) rig.tags = [...(c.tags as string[])];
       break;
     }
     case 'scene_rename': {
