@@ -18,7 +18,7 @@ import {
 } from './store';
 import { Control } from './knob';
 import { type Rig, type RigNode, findNode, nodes } from './graph';
-import { valueOf, type NodeType } from './taper';
+import { metaEntry, valueOf, type NodeType } from './taper';
 import { removeEdit, sceneRenameEdit, setBypassEdit, addNodeEdit, tempoEdit } from './undo';
 import { response } from './eqcurve';
 
@@ -172,9 +172,7 @@ function AssetPicture({ path }: { path: string }) {
           .filter(Boolean)
           .join(' · ')}
         {Object.entries(info.meta ?? {}).map(([k, v]) => (
-          <div>
-            {k}: {String(v)}
-          </div>
+          <div>{metaEntry(k, v)}</div>
         ))}
       </figcaption>
     </figure>

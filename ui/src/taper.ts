@@ -100,6 +100,19 @@ export function format(p: ParamDef, v: number): string {
   return p.unit ? `${s} ${p.unit}` : s;
 }
 
+/** A file's metadata entry for people: "length_ms" 85.333… → "length: 85.3 ms",
+ * "peak_db" -8.727… → "peak: -8.7 dB"; other numbers to 4 significant digits,
+ * text as it is. */
+export function metaEntry(key: string, v: string | number | boolean): string {
+  const units: Record<string, string> = { ms: 'ms', db: 'dB', hz: 'Hz', s: 's', pct: '%' };
+  const m = /^(.*)_(ms|db|hz|s|pct)$/.exec(key);
+  const name = (m ? m[1] : key).replace(/_/g, ' ');
+  if (typeof v !== 'number') return `${name}: ${String(v)}`;
+  const mag = Math.abs(v);
+  const s = Number.isInteger(v) ? String(v) : mag >= 100 ? v.toFixed(0) : mag >= 1 ? v.toFixed(1) : String(Number(v.toPrecision(4)));
+  return m ? `${name}: ${s} ${units[m[2]]}` : `${name}: ${s}`;
+}
+
 /** Parse what a user typed ("2.5k", "-3 dB", "lowpass", "on"); null when it is not a value in range. */
 export function parse(p: ParamDef, text: string): number | null {
   const t = text.trim().toLowerCase();

@@ -1,7 +1,7 @@
 // Knob mapping: checked against closed forms (a log taper's midpoint is the
 // geometric mean of its ends; a linear one's is the arithmetic mean).
 import { describe, expect, it } from 'vitest';
-import { drag, format, fromNorm, parse, step, toNorm, valueOf, wireValue, type ParamDef } from '../src/taper';
+import { drag, format, metaEntry, fromNorm, parse, step, toNorm, valueOf, wireValue, type ParamDef } from '../src/taper';
 
 const freq: ParamDef = { name: 'freq_hz', unit: 'Hz', min: 20, max: 20000, default: 1000, taper: 'log' };
 const gain: ParamDef = { name: 'gain_db', unit: 'dB', min: -24, max: 24, default: 0, taper: 'linear' };
@@ -63,5 +63,17 @@ describe('taper', () => {
     expect(wireValue(gain, -3)).toBe(-3);
     expect(format(freq, 2500)).toBe('2.50 kHz');
     expect(format(gain, -3)).toBe('-3.00 dB');
+  });
+});
+
+describe('metaEntry', () => {
+  it('names the unit a key carries and rounds for reading', () => {
+    expect(metaEntry('length_ms', 85.33333333333333)).toBe('length: 85.3 ms');
+    expect(metaEntry('peak_db', -8.72717787105261)).toBe('peak: -8.7 dB');
+    expect(metaEntry('sample_rate', 48000)).toBe('sample rate: 48000');
+    expect(metaEntry('loudness', -18.123456)).toBe('loudness: -18.1');
+    expect(metaEntry('input_level_dbu', 0.123456)).toBe('input level dbu: 0.1235');
+    expect(metaEntry('gear_make', 'Fender')).toBe('gear make: Fender');
+    expect(metaEntry('oversampling', 4)).toBe('oversampling: 4');
   });
 });
