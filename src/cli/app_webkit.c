@@ -14,16 +14,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
 #include <webkit2/webkit2.h>
 
 #define WINDOW_WIDTH_PX 1280
 #define WINDOW_HEIGHT_PX 800
 
 static const char *usage =
-    "usage: pytone-window [--port N] [--title TEXT]\n"
+    "usage: pytone-window [--port N] [--title TEXT] [--engine-pid PID]\n"
     "\n"
     "The native window of `pytone app`: the web UI of the engine on\n"
     "http://127.0.0.1:N/ (default 8750). Started by `pytone app`; see its --help.\n"
+    "--engine-pid PID: the engine that started this window (its parent); the\n"
+    "window closes if that process ends, so it never outlives its engine.\n"
     "Keys: Ctrl+Q or Ctrl+W closes, F11 full screen, Ctrl+plus/minus/0 zoom.\n";
 
 typedef struct app {
@@ -151,7 +155,7 @@ static void default_size(GtkWindow *window, int *w, int *h)
 
 int main(int argc, char **argv)
 {
-    long port = 8750;
+    long port = 8750, engine_pid = 0;
     const char *title = "PyTone FX";
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return fputs(usage, stdout), 0;
@@ -162,12 +166,25 @@ int main(int argc, char **argv)
                 fprintf(stderr, "pytone-window: --port takes 1 to 65535, not '%s'\n", argv[i]);
                 return 2;
             }
+        } else if (!strcmp(argv[i], "--engine-pid") && i + 1 < argc) {
+            char *end;
+            engine_pid = strtol(argv[++i], &end, 10);
+            if (*end || engine_pid < 1) {
+                fprintf(stderr, "pytone-window: --engine-pid takes a process id, not '%s'\n", argv[i]);
+                return 2;
+            }
         } else if (!strcmp(argv[i], "--title") && i + 1 < argc) {
             title = argv[++i];
         } else {
             fprintf(stderr, "pytone-window: unknown argument '%s'\n%s", argv[i], usage);
             return 2;
         }
+    }
+    /* an engine that dies (even by SIGKILL) takes its window with it: the
+     * kernel sends SIGTERM, which closes the window as below */
+    if (engine_pid) {
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        if (getppid() != (pid_t)engine_pid) return 0; /* it ended before the line above */
     }
     app a = {0};
     snprintf(a.origin, sizeof a.origin, "http://127.0.0.1:%ld", port);

@@ -145,10 +145,11 @@ static void window_program(char *out, size_t size)
 
 pid_t app_window_spawn(int port)
 {
-    char prog[4200], port_text[16];
+    char prog[4200], port_text[16], pid_text[24];
     window_program(prog, sizeof prog);
     snprintf(port_text, sizeof port_text, "%d", port);
-    char *args[] = {prog, "--port", port_text, NULL};
+    snprintf(pid_text, sizeof pid_text, "%ld", (long)getpid());
+    char *args[] = {prog, "--port", port_text, "--engine-pid", pid_text, NULL};
     pid_t pid;
     fflush(NULL);
     /* posix_spawn: no copy of the engine's (possibly locked) memory, and the

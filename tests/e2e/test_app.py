@@ -14,6 +14,7 @@ Run under a private Xvfb display with the virtual backend. Checks:
     where there is no xdotool) stops the engine cleanly: exit code 0, the
     stats line, the port closed, no WebKit process left;
   - SIGTERM to `pytone app` closes the window and the engine, exit code 0;
+    an engine killed with SIGKILL takes its window along (no orphan);
   - with an engine already on the port, `pytone app --port N` opens a window
     onto it, and closing that window leaves the engine running;
   - no display: a clear message and exit code 1, no engine started; a display
@@ -30,7 +31,7 @@ import sys
 import tempfile
 import time
 
-from ptest import BUILD, PYTONE, SRC, main, run, test, tmp
+from ptest import BUILD, PYTONE, SRC, TMP, main, run, test, tmp
 from wsclient import WS, free_port
 
 help_text = run("app", "--help").stdout
@@ -85,8 +86,14 @@ def env(**extra):
 
 
 def start(*args, **extra_env):
-    return subprocess.Popen([PYTONE, *map(str, args)], cwd=SRC, env=env(**extra_env), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    """pytone in the background, its output into files (a pipe would be held
+    open by a window that outlives it, and reading it would never end)."""
+    n = len(os.listdir(TMP))
+    out, err = open(tmp(f"app{n}.out"), "w+"), open(tmp(f"app{n}.err"), "w+")
+    proc = subprocess.Popen([PYTONE, *map(str, args)], cwd=SRC, env=env(**extra_env), stdout=out, stderr=err,
+                            text=True)
+    proc.out_file, proc.err_file = out, err
+    return proc
 
 
 def run_app(*args, timeout=60, **extra_env):
@@ -192,14 +199,33 @@ def window_pid(app_pid):
     return kids[0] if kids else None
 
 
-def finish(proc, seconds=20):
+def all_ended(pids):
+    """The window and WebKit's helpers among pids end (WebKit's when the
+    window's connection to them closes) within 10 s."""
+    def left():
+        return [(p, comm(p), state(p)) for p in pids
+                if (comm(p) == "pytone-window" or "WebKit" in comm(p)) and state(p) not in ("", "Z")]
     try:
-        out, err = proc.communicate(timeout=seconds)
+        wait_for(lambda: not left(), 10, "the window's processes to end")
+    except AssertionError:
+        raise AssertionError(f"still running: {left()}") from None
+
+
+def output(proc):
+    proc.out_file.seek(0)
+    proc.err_file.seek(0)
+    return proc.out_file.read(), proc.err_file.read()
+
+
+def finish(proc, seconds=20):
+    """Wait for proc to end: (exit code, stdout, stderr)."""
+    try:
+        proc.wait(timeout=seconds)
     except subprocess.TimeoutExpired:
         proc.kill()
-        out, err = proc.communicate()
-        raise AssertionError(f"did not stop within {seconds} s: {err}")
-    return proc.returncode, out, err
+        proc.wait()
+        raise AssertionError(f"did not stop within {seconds} s: {output(proc)[1]}") from None
+    return (proc.returncode, *output(proc))
 
 
 def engine_rig(port):
@@ -271,6 +297,7 @@ def window_shows_the_ui_and_closing_it_stops_the_engine():
               f"{len(im.crop(box).getcolors(1 << 24))} colours")
         assert box == (0, 0, 1280, 800), box
         assert len(im.crop(box).getcolors(1 << 24)) > 100
+        below = descendants(proc.pid) - {proc.pid}
         win = window_pid(proc.pid)
         assert win, "no pytone-window process"
         if XDOTOOL:
@@ -291,7 +318,7 @@ def window_shows_the_ui_and_closing_it_stops_the_engine():
     assert "the window was closed; stopping the engine" in err, err
     assert "stats: callbacks=" in out, out
     assert not listening(port)
-    assert not os.path.exists(f"/proc/{win}") or comm(win) != "pytone-window"
+    all_ended(below)
 
 
 @test
@@ -311,14 +338,22 @@ def sigterm_closes_window_and_engine():
     assert rc == 0, (rc, err)
     assert "stats: callbacks=" in out, out
     assert not listening(port)
-    # WebKit's helpers end when the window's connection to them closes
-    def left():
-        return [(p, comm(p), state(p)) for p in below
-                if (comm(p) == "pytone-window" or "WebKit" in comm(p)) and state(p) not in ("", "Z")]
+    all_ended(below)
+
+
+@test
+def engine_killed_takes_the_window_along():
+    # SIGKILL: the engine cannot close the window; the kernel tells the window
+    # (PR_SET_PDEATHSIG) and it closes rather than outliving its engine
+    port = free_port()
+    proc = start("app", "--backend", "virtual", "--port", port)
     try:
-        wait_for(lambda: not left(), 10, "the window's processes to end")
-    except AssertionError:
-        raise AssertionError(f"still running: {left()}")
+        wait_page_connected(proc.pid, port)
+        below = descendants(proc.pid) - {proc.pid}
+    finally:
+        proc.kill()
+        proc.wait()
+    all_ended(below)
 
 
 @test
