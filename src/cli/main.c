@@ -14,6 +14,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 
 #include "control/server.h"
 #include "control/session.h"
@@ -595,12 +596,17 @@ static pt_midi *start_midi(const opts *o, pt_session *session, const char *rig_p
     return midi;
 }
 
-static int cmd_run(int argc, char **argv)
+/* `pytone run`, and with app set `pytone app`'s engine (open_ui.c): the
+ * same options but the server always on; once playing it starts the window
+ * and stops, cleanly, when the window has closed. */
+int cli_run(const char *cmd, int argc, char **argv, int app)
 {
     opts o;
-    if (parse("run", argc, argv, &o,
-              " --backend --device --rate --frames --seconds --stats --input --record --set --port "
-              "--no-server --watch --no-reconnect --midi --midi-map --status-file ") != 0)
+    if (parse(cmd, argc, argv, &o,
+              app ? " --backend --device --rate --frames --seconds --stats --input --record --set --port "
+                    "--watch --no-reconnect --midi --midi-map --status-file "
+                  : " --backend --device --rate --frames --seconds --stats --input --record --set --port "
+                    "--no-server --watch --no-reconnect --midi --midi-map --status-file ") != 0)
         return 2;
     if (o.help) return fputs(run_help, stdout), 0;
     const char *rig_path = o.n_pos > 0 ? o.pos[0] : DEFAULT_RIG;
@@ -719,9 +725,24 @@ static int cmd_run(int argc, char **argv)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     double last_print = 0, last_try = 0, last_status = -1;
     int rc = 0;
+#ifdef PT_HAVE_WEBKIT
+    pid_t window = 0; /* pytone app's window process */
+    if (app && (window = app_window_spawn(o.port)) < 0) {
+        rc = 1;
+        atomic_store(&stop_requested, 1);
+    }
+#endif
     while (!atomic_load(&stop_requested)) {
         struct timespec ts = {0, 20 * 1000000L};
         nanosleep(&ts, NULL);
+#ifdef PT_HAVE_WEBKIT
+        if (window > 0 && app_window_exited(window, &rc)) {
+            window = 0;
+            fprintf(stderr, "pytone app: the window %s; stopping the engine\n",
+                    rc == 0 ? "was closed" : "could not stay open");
+            break;
+        }
+#endif
         pt_session_poll(session);
         if (dev && pt_session_latency(session) != latency) {
             latency = pt_session_latency(session);
@@ -785,6 +806,9 @@ static int cmd_run(int argc, char **argv)
         }
         if (o.seconds > 0 && t >= o.seconds) break;
     }
+#ifdef PT_HAVE_WEBKIT
+    if (window > 0) app_window_close(window); /* before the server goes: no "engine gone" page */
+#endif
     pt_server_stop(server);
     if (dev && ops->alive(dev)) ops->stop(dev);
     pt_load_summary s;
@@ -816,6 +840,7 @@ static const char *main_help =
     "  devices                   list audio devices\n"
     "  midi-devices              list MIDI inputs\n"
     "  ui [--port N]             open the web UI of a running engine\n"
+    "  app [RIG]                 the web UI in a window of its own (with WebKitGTK)\n"
     "\n"
     "'pytone COMMAND --help' tells more. 'pytone --version' prints the version.\n";
 
@@ -828,7 +853,7 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) return printf("pytone %s\n", PT_VERSION), 0;
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) return fputs(main_help, stdout), 0;
-    if (!strcmp(cmd, "run")) return cmd_run(argc - 2, argv + 2);
+    if (!strcmp(cmd, "run")) return cli_run("run", argc - 2, argv + 2, 0);
     if (!strcmp(cmd, "render")) return cmd_render(argc - 2, argv + 2);
     if (!strcmp(cmd, "bench")) return cmd_bench(argc - 2, argv + 2);
     if (!strcmp(cmd, "validate")) return cmd_validate(argc - 2, argv + 2);
@@ -836,6 +861,6 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "midi-devices")) return cmd_midi_devices(argc - 2, argv + 2);
     if (!strcmp(cmd, "ui")) return cmd_ui(argc - 2, argv + 2);
     if (!strcmp(cmd, "app")) return cmd_app(argc - 2, argv + 2);
-    fprintf(stderr, "pytone: unknown command '%s' (run, render, bench, validate, devices, midi-devices, ui)\n", cmd);
+    fprintf(stderr, "pytone: unknown command '%s' (run, render, bench, validate, devices, midi-devices, ui, app)\n", cmd);
     return 2;
 }

@@ -1,10 +1,16 @@
 /* open_ui.c — `pytone ui`: open the engine's web UI (served by `pytone run`
  * on 127.0.0.1:PORT) in the default browser with xdg-open (open on macOS).
- * `pytone app`: the native window needs WebKitGTK and is not built; says so. */
+ * `pytone app`: the same UI in a native window (pytone-window, app_webkit.c,
+ * built only with WebKitGTK). It attaches to an engine already answering on
+ * --port, or starts one as `pytone run` would and stops it when the window
+ * closes; without WebKitGTK it says which package to install. */
 #include "open_ui.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <signal.h>
+#include <spawn.h>
+#include <time.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,11 +88,166 @@ int cmd_ui(int argc, char **argv)
     return 0;
 }
 
+static const char *app_help =
+    "usage: pytone app [RIG] [pytone run's options] [--port N]\n"
+    "       pytone app --attach [--port N]\n"
+    "\n"
+    "The web UI in a window of its own (WebKitGTK) instead of a browser tab.\n"
+    "When an engine already answers on 127.0.0.1:N (default 8750), or with\n"
+    "--attach, the window opens onto it and closing the window leaves it running.\n"
+    "Otherwise pytone app starts the engine as `pytone run RIG ...` would, with the\n"
+    "same options (its server is always on), opens the window on it, and stops the\n"
+    "engine cleanly when the window is closed (exit code 0, the stats line printed);\n"
+    "Ctrl-C or SIGTERM closes both. Needs a display (X11 or Wayland).\n"
+    "Window keys: Ctrl+Q or Ctrl+W closes, F11 full screen, Ctrl+plus/minus/0 zoom.\n";
+
+#ifndef PT_HAVE_WEBKIT
+
 int cmd_app(int argc, char **argv)
 {
-    (void)argc, (void)argv;
-    fputs("pytone app: the native window needs WebKitGTK and is not built in this version.\n"
-          "Use `pytone run` and open the web UI with `pytone ui` (http://127.0.0.1:8750/).\n",
-          stderr);
+    static const char *missing =
+        "pytone app: the native window needs WebKitGTK, and this pytone was built without it.\n"
+        "Install its development package and build again:\n"
+        "  sudo apt-get install libwebkit2gtk-4.1-dev && cmake -S . -B build && cmake --build build\n"
+        "Meanwhile `pytone run` serves the web UI on http://127.0.0.1:8750/ and `pytone ui`\n"
+        "opens it in your browser.\n";
+    for (int i = 0; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            fputs(app_help, stdout);
+            fputs("\nThis build has no window (WebKitGTK not found; apt install libwebkit2gtk-4.1-dev).\n", stdout);
+            return 0;
+        }
+    fputs(missing, stderr);
     return 1;
 }
+
+#else
+
+extern char **environ;
+
+/* pytone-window next to this program (build/ or the install's bin/), else
+ * on PATH. */
+static void window_program(char *out, size_t size)
+{
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = 0;
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = 0;
+            snprintf(out, size, "%s/pytone-window", exe);
+            if (access(out, X_OK) == 0) return;
+        }
+    }
+    snprintf(out, size, "pytone-window");
+}
+
+pid_t app_window_spawn(int port)
+{
+    char prog[4200], port_text[16], pid_text[24];
+    window_program(prog, sizeof prog);
+    snprintf(port_text, sizeof port_text, "%d", port);
+    snprintf(pid_text, sizeof pid_text, "%ld", (long)getpid());
+    char *args[] = {prog, "--port", port_text, "--engine-pid", pid_text, NULL};
+    pid_t pid;
+    fflush(NULL);
+    /* posix_spawn: no copy of the engine's (possibly locked) memory, and the
+     * child is a fresh program, not a fork of a process with threads */
+    int e = posix_spawnp(&pid, prog, NULL, NULL, args, environ);
+    if (e != 0) {
+        fprintf(stderr, "pytone app: cannot start %s: %s\n", prog, strerror(e));
+        return -1;
+    }
+    return pid;
+}
+
+int app_window_exited(pid_t pid, int *exit_code)
+{
+    int status;
+    if (waitpid(pid, &status, WNOHANG) != pid) return 0;
+    *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+    return 1;
+}
+
+/* Ask the window to close (it treats SIGTERM as its close button); after 5 s
+ * it is killed. */
+void app_window_close(pid_t pid)
+{
+    int code;
+    kill(pid, SIGTERM);
+    for (int i = 0; i < 250; i++) {
+        if (app_window_exited(pid, &code)) return;
+        struct timespec ts = {0, 20 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    fprintf(stderr, "pytone app: the window did not close within 5 s; killing it\n");
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+}
+
+int cmd_app(int argc, char **argv)
+{
+    int port = UI_DEFAULT_PORT, attach = 0, engine_args = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            fputs(app_help, stdout);
+            fputs("\nThis build has the window (pytone-window, WebKitGTK).\n", stdout);
+            return 0;
+        }
+        if (!strcmp(a, "--attach")) {
+            attach = 1;
+        } else if (!strcmp(a, "--port") || !strncmp(a, "--port=", 7)) {
+            const char *v = a[6] == '=' ? a + 7 : (i + 1 < argc ? argv[++i] : "");
+            char *end;
+            long p = strtol(v, &end, 10);
+            if (!v[0] || *end || p < 1 || p > 65535) {
+                fprintf(stderr, "pytone app: --port takes 1 to 65535, not '%s'\n", v);
+                return 2;
+            }
+            port = (int)p;
+        } else {
+            engine_args++;
+        }
+    }
+    if (attach && engine_args) {
+        fputs("pytone app: --attach takes only --port (the running engine keeps its rig and options)\n", stderr);
+        return 2;
+    }
+    const char *x = getenv("DISPLAY"), *wl = getenv("WAYLAND_DISPLAY");
+    if (!(x && x[0]) && !(wl && wl[0])) {
+        fprintf(stderr, "pytone app: no display (neither DISPLAY nor WAYLAND_DISPLAY is set), so no "
+                        "window can open.\nWithout one, run the engine with `pytone run` and open "
+                        "http://127.0.0.1:%d/ from a browser elsewhere (`pytone ui`).\n", port);
+        return 1;
+    }
+    int listening = engine_listening(port);
+    if (attach || listening) {
+        if (!listening) {
+            fprintf(stderr, "pytone app: no engine answers on port %d; start one with `pytone run "
+                            "--port %d`, or run `pytone app` without --attach to start one\n", port, port);
+            return 1;
+        }
+        if (engine_args) {
+            fprintf(stderr, "pytone app: something already answers on port %d, so no engine can be started "
+                            "there.\n`pytone app --port %d` alone opens a window onto it; or choose "
+                            "another --port.\n", port, port);
+            return 2;
+        }
+        fprintf(stderr, "pytone app: opening the engine on http://127.0.0.1:%d/ (closing the window "
+                        "leaves it running)\n", port);
+        /* this process becomes the window: SIGTERM and Ctrl-C reach it */
+        char prog[4200], port_text[16];
+        window_program(prog, sizeof prog);
+        snprintf(port_text, sizeof port_text, "%d", port);
+        char *args[] = {prog, "--port", port_text, NULL};
+        fflush(NULL);
+        execvp(prog, args);
+        fprintf(stderr, "pytone app: cannot start %s: %s\n", prog, strerror(errno));
+        return 1;
+    }
+    return cli_run("app", argc, argv, 1);
+}
+
+#endif

@@ -1,9 +1,20 @@
 /* open_ui.h — `pytone ui` (open the web UI in the default browser) and
- * `pytone app` (the native window, not built). */
+ * `pytone app` (the web UI in a native window, when built with WebKitGTK). */
 #ifndef PT_CLI_OPEN_UI_H
 #define PT_CLI_OPEN_UI_H
 
+#include <sys/types.h>
+
 int cmd_ui(int argc, char **argv);
 int cmd_app(int argc, char **argv);
+
+/* main.c: `pytone run`; with app set, `pytone app`'s engine, which starts
+ * the window once it plays and stops when the window closes. */
+int cli_run(const char *cmd, int argc, char **argv, int app);
+
+/* The window process (pytone-window); only with PT_HAVE_WEBKIT. */
+pid_t app_window_spawn(int port);                 /* -1 when it cannot start */
+int app_window_exited(pid_t pid, int *exit_code); /* 1 once it has ended */
+void app_window_close(pid_t pid);                 /* SIGTERM, then SIGKILL after 5 s */
 
 #endif
