@@ -13,12 +13,15 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 RIG ?= rigs/default.yaml
 ARGS ?=
 
-.PHONY: all deps build ui run test test-unit test-asan bench fuzz soak tsan clean
+.PHONY: all deps deps-test build ui run test test-unit test-asan bench fuzz soak tsan clean
 
 all: build
 
 deps:
 	@./scripts/deps.sh
+
+deps-test:
+	@./scripts/deps.sh --test
 
 $(BUILD)/CMakeCache.txt:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
@@ -42,7 +45,7 @@ test-asan: $(ASAN_BUILD)/CMakeCache.txt
 
 # Short fuzz runs first, so the suite's summary is the last thing printed.
 TEST_FUZZ_SECONDS ?= 20
-test: deps build test-asan
+test: deps-test build test-asan
 	./scripts/tsan.sh
 	./scripts/fuzz.sh $(TEST_FUZZ_SECONDS) || [ $$? -eq 77 ]
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)

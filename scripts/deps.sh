@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # deps.sh — install what PyTone FX needs to build and test, if it is missing.
 # Debian/Ubuntu (apt) and macOS (Homebrew). Set PT_NO_DEPS=1 to skip.
+# `deps.sh --test` (make test) also installs, best effort, what only the tests
+# of optional parts need: WebKitGTK for `pytone app`'s window (about 320 MB),
+# Xvfb and xdotool to drive it. Without them those tests are skipped.
 set -euo pipefail
 [ "${PT_NO_DEPS:-0}" = 1 ] && exit 0
 
@@ -12,6 +15,7 @@ DEBIAN_PKGS=(
   python3 python3-numpy python3-scipy python3-yaml ngspice
   chromium
 )
+TEST_PKGS=(libwebkit2gtk-4.1-dev libgl1-mesa-dri xvfb xdotool python3-pil)
 BREW_PKGS=(cmake pkg-config libsndfile libyaml cjson libsamplerate jack portaudio cmocka)
 
 if [ "$(uname)" = Darwin ]; then
@@ -23,18 +27,31 @@ if [ "$(uname)" = Darwin ]; then
 fi
 
 if command -v dpkg-query >/dev/null; then
-  missing=()
-  for p in "${DEBIAN_PKGS[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-  done
-  [ ${#missing[@]} -eq 0 ] && exit 0
-  echo "deps: installing ${missing[*]}"
+  missing_of() {
+    local p
+    for p in "$@"; do
+      dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || echo "$p"
+    done
+  }
+  mapfile -t missing < <(missing_of "${DEBIAN_PKGS[@]}")
+  extra=()
+  [ "${1:-}" = --test ] && mapfile -t extra < <(missing_of "${TEST_PKGS[@]}")
+  [ ${#missing[@]} -eq 0 ] && [ ${#extra[@]} -eq 0 ] && exit 0
   SUDO=""
   [ "$(id -u)" = 0 ] || SUDO=sudo
-  # jackd2 asks about real-time priority; answer for the user, they can change it later.
-  echo "jackd2 jackd/tweak_rt_limits boolean false" | $SUDO debconf-set-selections 2>/dev/null || true
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  APT="$SUDO env DEBIAN_FRONTEND=noninteractive apt-get"
+  $APT update -qq
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "deps: installing ${missing[*]}"
+    # jackd2 asks about real-time priority; answer for the user, they can change it later.
+    echo "jackd2 jackd/tweak_rt_limits boolean false" | $SUDO debconf-set-selections 2>/dev/null || true
+    $APT install -y -qq --no-install-recommends "${missing[@]}"
+  fi
+  if [ ${#extra[@]} -gt 0 ]; then
+    echo "deps: installing for the optional parts' tests: ${extra[*]}"
+    $APT install -y -qq --no-install-recommends "${extra[@]}" ||
+      echo "deps: could not install ${extra[*]}; the tests that need them will be skipped" >&2
+  fi
   exit 0
 fi
 
