@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli/target.h"
+#include "control/session.h"
 #include "conv/conv.h"
 #include "core/engine.h"
 #include "graph/graph.h"
@@ -217,21 +218,8 @@ static void describe_chain(cJSON *nodes, const pt_rig_chain *c)
         cJSON_AddBoolToObject(o, "bypass", n->bypass != 0);
         cJSON *ps = cJSON_AddArrayToObject(o, "params");
         for (int p = 0; p < n->type->n_params; p++) {
-            const pt_param_def *d = &n->type->params[p];
-            cJSON *po = cJSON_CreateObject();
-            cJSON_AddStringToObject(po, "name", d->name);
-            cJSON_AddStringToObject(po, "unit", d->unit);
-            cJSON_AddNumberToObject(po, "min", d->min);
-            cJSON_AddNumberToObject(po, "max", d->max);
-            cJSON_AddNumberToObject(po, "default", d->def);
+            cJSON *po = pt_param_def_json(&n->type->params[p]); /* as list_types gives it */
             cJSON_AddNumberToObject(po, "value", rig_value(n, p));
-            if (d->choices) {
-                cJSON *ch = cJSON_AddArrayToObject(po, "choices");
-                for (int k = 0; d->choices[k]; k++)
-                    cJSON_AddItemToArray(ch, cJSON_CreateString(d->choices[k]));
-            } else {
-                cJSON_AddNullToObject(po, "choices");
-            }
             cJSON_AddItemToArray(ps, po);
         }
         cJSON_AddItemToArray(nodes, o);

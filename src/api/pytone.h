@@ -49,7 +49,9 @@ int pytone_set_bypass(pytone *h, const char *node, int bypass, char *err, size_t
  * until the next call of this function or pytone_close):
  * {"rate":48000,"latency":0,"channels":1,"nodes":[{"id":"amp","type":"drive",
  *  "params":[{"name":"drive_db","unit":"dB","min":0,"max":40,"default":12,
- *  "value":12,"choices":null}, ...]}, ...]} */
+ *  "taper":"linear","smoothing_ms":20,"doc":"...","rebuild":false,
+ *  "value":12}, ...]}, ...]}  (params as the protocol's list_types gives
+ *  them, plus "value"; enums have "choices") */
 const char *pytone_describe(pytone *h);
 
 #ifdef __cplusplus

@@ -186,20 +186,30 @@ static void handle_state(struct mg_connection *conn, pt_server *srv)
     cJSON_free(s);
 }
 
-static void handle_command(struct mg_connection *conn, pt_server *srv)
+/* A POST passes the rate limit and says how long its body is; otherwise
+ * it is answered (429, 411) and false returned. */
+static bool admit_post(struct mg_connection *conn, pt_server *srv, const char *what)
 {
-    const struct mg_request_info *ri = mg_get_request_info(conn);
     pthread_mutex_lock(&srv->mu);
     bool allowed = bucket_take(&srv->http_rate);
     pthread_mutex_unlock(&srv->mu);
     if (!allowed) {
         send_error(conn, 429, "Too Many Requests", "rate limit: too many messages, slow down");
-        return;
+        return false;
     }
-    if (ri->content_length < 0) {
-        send_error(conn, 411, "Length Required", "POST /api/command needs a Content-Length");
-        return;
+    if (mg_get_request_info(conn)->content_length < 0) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "POST %s needs a Content-Length", what);
+        send_error(conn, 411, "Length Required", msg);
+        return false;
     }
+    return true;
+}
+
+static void handle_command(struct mg_connection *conn, pt_server *srv)
+{
+    const struct mg_request_info *ri = mg_get_request_info(conn);
+    if (!admit_post(conn, srv, "/api/command")) return;
     if (ri->content_length > PT_PROTOCOL_MAX_MESSAGE) {
         /* read what was sent (up to a point) so the client gets the reply
          * rather than a reset connection */
@@ -278,17 +288,7 @@ static const char *reason_of(int status)
 static void handle_import(struct mg_connection *conn, pt_server *srv)
 {
     const struct mg_request_info *ri = mg_get_request_info(conn);
-    pthread_mutex_lock(&srv->mu);
-    bool allowed = bucket_take(&srv->http_rate);
-    pthread_mutex_unlock(&srv->mu);
-    if (!allowed) {
-        send_error(conn, 429, "Too Many Requests", "rate limit: too many messages, slow down");
-        return;
-    }
-    if (ri->content_length < 0) {
-        send_error(conn, 411, "Length Required", "POST /api/import needs a Content-Length");
-        return;
-    }
+    if (!admit_post(conn, srv, "/api/import")) return;
     /* a client that asked to wait (curl does, for bodies over 1 MiB) is told
      * to send the body, or refused before it does */
     const char *expect = mg_get_header(conn, "Expect");

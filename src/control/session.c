@@ -796,13 +796,21 @@ int pt_session_set_branch(pt_session *s, const char *split, int branch, float le
 
 /* --------------------------------------------------------------- scenes */
 
+/* Lock held: the scene's index, or -1 with err filled. */
+static int find_scene(pt_session *s, const char *name, pt_error *err)
+{
+    int i = s->rig && name ? pt_rig_find_scene(s->rig, name) : -1;
+    if (i < 0) pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "no scene '%s' in the rig", name ? name : "");
+    return i;
+}
+
 int pt_session_scene_select(pt_session *s, const char *name, pt_error *err)
 {
     pthread_mutex_lock(&s->lock);
     int rc = 0;
-    int i = s->rig && name ? pt_rig_find_scene(s->rig, name) : -1;
+    int i = find_scene(s, name, err);
     if (i < 0) {
-        rc = pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "no scene '%s' in the rig", name ? name : "");
+        rc = PT_ERR_INVALID;
     } else {
         /* parameters ramp and bypasses crossfade: each value is one queued
          * command, so the audio thread's cost is a few microseconds */
@@ -1214,36 +1222,38 @@ cJSON *pt_session_meters(pt_session *s)
     return j;
 }
 
+cJSON *pt_param_def_json(const pt_param_def *d)
+{
+    static const char *const tapers[] = {"linear", "log", "enum", "toggle"};
+    cJSON *po = cJSON_CreateObject();
+    cJSON_AddStringToObject(po, "name", d->name);
+    cJSON_AddStringToObject(po, "unit", d->unit);
+    cJSON_AddNumberToObject(po, "min", d->min);
+    cJSON_AddNumberToObject(po, "max", d->max);
+    cJSON_AddNumberToObject(po, "default", d->def);
+    cJSON_AddStringToObject(po, "taper", tapers[d->taper]);
+    cJSON_AddNumberToObject(po, "smoothing_ms", d->smoothing_ms);
+    cJSON_AddStringToObject(po, "doc", d->doc ? d->doc : "");
+    cJSON_AddBoolToObject(po, "rebuild", (d->flags & PT_PARAM_REBUILD) != 0);
+    if (d->choices) {
+        cJSON *ch = cJSON_AddArrayToObject(po, "choices");
+        for (int k = 0; d->choices[k]; k++) cJSON_AddItemToArray(ch, cJSON_CreateString(d->choices[k]));
+    }
+    return po;
+}
+
 cJSON *pt_node_types_json(void)
 {
     int count;
     const pt_node_type *const *types = pt_node_types(&count);
     cJSON *arr = cJSON_CreateArray();
-    static const char *const tapers[] = {"linear", "log", "enum", "toggle"};
     for (int i = 0; i < count; i++) {
         const pt_node_type *t = types[i];
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "name", t->name);
         cJSON_AddStringToObject(o, "summary", t->summary ? t->summary : "");
         cJSON *params = cJSON_AddArrayToObject(o, "params");
-        for (int p = 0; p < t->n_params; p++) {
-            const pt_param_def *d = &t->params[p];
-            cJSON *po = cJSON_CreateObject();
-            cJSON_AddStringToObject(po, "name", d->name);
-            cJSON_AddStringToObject(po, "unit", d->unit);
-            cJSON_AddNumberToObject(po, "min", d->min);
-            cJSON_AddNumberToObject(po, "max", d->max);
-            cJSON_AddNumberToObject(po, "default", d->def);
-            cJSON_AddStringToObject(po, "taper", tapers[d->taper]);
-            cJSON_AddNumberToObject(po, "smoothing_ms", d->smoothing_ms);
-            cJSON_AddStringToObject(po, "doc", d->doc ? d->doc : "");
-            cJSON_AddBoolToObject(po, "rebuild", (d->flags & PT_PARAM_REBUILD) != 0);
-            if (d->choices) {
-                cJSON *ch = cJSON_AddArrayToObject(po, "choices");
-                for (int k = 0; d->choices[k]; k++) cJSON_AddItemToArray(ch, cJSON_CreateString(d->choices[k]));
-            }
-            cJSON_AddItemToArray(params, po);
-        }
+        for (int p = 0; p < t->n_params; p++) cJSON_AddItemToArray(params, pt_param_def_json(&t->params[p]));
         cJSON *assets = cJSON_AddArrayToObject(o, "assets");
         for (int a = 0; a < t->n_assets; a++) {
             cJSON *ao = cJSON_CreateObject();
@@ -1485,9 +1495,9 @@ int pt_session_scene_delete(pt_session *s, const char *name, pt_error *err)
 {
     pthread_mutex_lock(&s->lock);
     int rc = 0;
-    int i = s->rig && name ? pt_rig_find_scene(s->rig, name) : -1;
+    int i = find_scene(s, name, err);
     if (i < 0) {
-        rc = pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "no scene '%s' in the rig", name ? name : "");
+        rc = PT_ERR_INVALID;
     } else {
         pt_rig *r = s->rig;
         free(r->scenes[i].values);
@@ -1505,12 +1515,10 @@ cJSON *pt_session_scene_json(pt_session *s, const char *name, pt_error *err)
 {
     pthread_mutex_lock(&s->lock);
     cJSON *j = NULL;
-    int i = s->rig && name ? pt_rig_find_scene(s->rig, name) : -1;
-    if (i < 0) {
-        pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "no scene '%s' in the rig", name ? name : "");
-    } else if (!(j = cJSON_CreateObject())) {
+    int i = find_scene(s, name, err);
+    if (i >= 0 && !(j = cJSON_CreateObject())) {
         pt_error_set(err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
-    } else {
+    } else if (i >= 0) {
         const pt_scene *sc = &s->rig->scenes[i];
         cJSON_AddStringToObject(j, "name", sc->name);
         cJSON *params = cJSON_AddObjectToObject(j, "params");

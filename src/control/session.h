@@ -113,6 +113,9 @@ cJSON *pt_session_rig_json(pt_session *s);
 cJSON *pt_session_meters(pt_session *s);
 /* Every node type with its parameter table (for the UI's palette). */
 cJSON *pt_node_types_json(void);
+/* One parameter's table entry: name, unit, min, max, default, taper,
+ * smoothing_ms, doc, rebuild, choices (enums only). */
+cJSON *pt_param_def_json(const pt_param_def *d);
 /* Rigs and setlists in the library folder. */
 cJSON *pt_session_list_rigs(pt_session *s);
 

@@ -1,6 +1,7 @@
 /* error.c — filling and printing pt_error values. */
 #include "error.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -40,4 +41,24 @@ void pt_error_print(const pt_error *err, FILE *out)
     char buf[2048];
     pt_error_format(err, buf, sizeof buf);
     fprintf(out, "%s\n", buf);
+}
+
+int pt_edit_distance(const char *a, const char *b)
+{
+    int la = (int)strlen(a), lb = (int)strlen(b);
+    if (la > 63 || lb > 63) return 99;
+    int row[64];
+    for (int j = 0; j <= lb; j++) row[j] = j;
+    for (int i = 1; i <= la; i++) {
+        int prev = row[0];
+        row[0] = i;
+        for (int j = 1; j <= lb; j++) {
+            int cur = row[j];
+            int sub = prev + (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]));
+            int best = row[j] + 1 < row[j - 1] + 1 ? row[j] + 1 : row[j - 1] + 1;
+            row[j] = sub < best ? sub : best;
+            prev = cur;
+        }
+    }
+    return row[lb];
 }

@@ -29,6 +29,10 @@ typedef struct pt_error {
 void pt_error_clear(pt_error *err);
 
 /* Fill err (may be NULL) and return code. file may be NULL. */
+/* Case-insensitive Levenshtein distance between two names, for "did you
+ * mean" suggestions (99 when either is over 63 bytes). */
+int pt_edit_distance(const char *a, const char *b);
+
 int pt_error_set(pt_error *err, int code, const char *file, int line, int col,
                  const char *fmt, ...)
 #if defined(__GNUC__)

@@ -193,31 +193,11 @@ void pt_yd_join(char *buf, size_t size, const char *const *names)
     for (int i = 0; names[i]; i++) pt_yd_list_add(buf, size, names[i], names[i + 1] != NULL);
 }
 
-int pt_yd_distance(const char *a, const char *b)
-{
-    int la = (int)strlen(a), lb = (int)strlen(b);
-    if (la > 63 || lb > 63) return 99;
-    int row[64];
-    for (int j = 0; j <= lb; j++) row[j] = j;
-    for (int i = 1; i <= la; i++) {
-        int prev = row[0];
-        row[0] = i;
-        for (int j = 1; j <= lb; j++) {
-            int cur = row[j];
-            int sub = prev + (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]));
-            int best = row[j] + 1 < row[j - 1] + 1 ? row[j] + 1 : row[j - 1] + 1;
-            row[j] = sub < best ? sub : best;
-            prev = cur;
-        }
-    }
-    return row[lb];
-}
-
 const char *pt_yd_nearest(const char *name, const char *const *names, int below)
 {
     const char *near = NULL;
     for (int i = 0; names[i]; i++) {
-        int dist = pt_yd_distance(name, names[i]);
+        int dist = pt_edit_distance(name, names[i]);
         if (dist < below) below = dist, near = names[i];
     }
     return near;

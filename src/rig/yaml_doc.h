@@ -79,9 +79,8 @@ yaml_node_t *pt_yd_get_key(const pt_ydoc *y, const yaml_node_t *map, const char 
 int pt_yd_check_keys(pt_ydoc *y, const yaml_node_t *map, const char *what,
                      const char *const *allowed);
 
-/* Case-insensitive edit distance (99 for names over 63 bytes), and the
- * first of names closest to name by fewer than `below` edits (or NULL). */
-int pt_yd_distance(const char *a, const char *b);
+/* The first of names closest to name by fewer than `below` edits
+ * (pt_edit_distance: case does not count), or NULL. */
 const char *pt_yd_nearest(const char *name, const char *const *names, int below);
 
 /* Append item to a ", "-separated list in buf (more: another follows);

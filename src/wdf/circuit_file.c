@@ -89,7 +89,7 @@ static const char *nearest_part(const pt_wdf_desc *d, const char *name)
     const char *best = NULL;
     int bd = 3;
     for (int i = 0; i < d->n_part; i++) {
-        int dist = pt_yd_distance(name, d->part[i].name);
+        int dist = pt_edit_distance(name, d->part[i].name);
         if (dist < bd) bd = dist, best = d->part[i].name;
     }
     return best;

@@ -23,11 +23,11 @@ static yaml_node_t *load(pt_ydoc *y, const char *text)
 static void test_distance(void **state)
 {
     (void)state;
-    assert_int_equal(pt_yd_distance("kitten", "sitting"), 3);
-    assert_int_equal(pt_yd_distance("Type", "tyPE"), 0); /* case does not count */
+    assert_int_equal(pt_edit_distance("kitten", "sitting"), 3);
+    assert_int_equal(pt_edit_distance("Type", "tyPE"), 0); /* case does not count */
     char longer[80];
     memset(longer, 'a', 79), longer[79] = 0;
-    assert_int_equal(pt_yd_distance(longer, "a"), 99);
+    assert_int_equal(pt_edit_distance(longer, "a"), 99);
     static const char *const names[] = {"type", "R", "taper", NULL};
     assert_string_equal(pt_yd_nearest("tpye", names, 3), "type"); /* 2 edits */
     assert_null(pt_yd_nearest("colour", names, 3));
