@@ -1004,15 +1004,19 @@ static int cmd_add_split(req *r)
     return 0;
 }
 
-static int cmd_remove(req *r)
+/* The commands that take one required string and call one session
+ * function with it. */
+static int call_with_str(req *r, const char *key, enum str_kind kind,
+                         int (*fn)(pt_session *, const char *, pt_error *))
 {
     bool bad;
-    const char *id = get_str(r, r->msg, "node", STR_ID, true, &bad);
+    const char *v = get_str(r, r->msg, key, kind, true, &bad);
     if (bad) return -1;
     pt_error err = {0};
-    if (pt_session_remove(r->s, id, &err)) return fail_err(r, &err);
-    return 0;
+    return fn(r->s, v, &err) ? fail_err(r, &err) : 0;
 }
+
+static int cmd_remove(req *r) { return call_with_str(r, "node", STR_ID, pt_session_remove); }
 
 static int cmd_move(req *r)
 {
@@ -1028,25 +1032,9 @@ static int cmd_move(req *r)
     return 0;
 }
 
-static int cmd_scene_select(req *r)
-{
-    bool bad;
-    const char *name = get_str(r, r->msg, "name", STR_NAME, true, &bad);
-    if (bad) return -1;
-    pt_error err = {0};
-    if (pt_session_scene_select(r->s, name, &err)) return fail_err(r, &err);
-    return 0;
-}
+static int cmd_scene_select(req *r) { return call_with_str(r, "name", STR_NAME, pt_session_scene_select); }
 
-static int cmd_scene_store(req *r)
-{
-    bool bad;
-    const char *name = get_str(r, r->msg, "name", STR_NAME, true, &bad);
-    if (bad) return -1;
-    pt_error err = {0};
-    if (pt_session_scene_store(r->s, name, &err)) return fail_err(r, &err);
-    return 0;
-}
+static int cmd_scene_store(req *r) { return call_with_str(r, "name", STR_NAME, pt_session_scene_store); }
 
 static int cmd_scene_rename(req *r)
 {
@@ -1161,15 +1149,7 @@ static int cmd_remove_branch(req *r)
     return 0;
 }
 
-static int cmd_scene_delete(req *r)
-{
-    bool bad;
-    const char *name = get_str(r, r->msg, "name", STR_NAME, true, &bad);
-    if (bad) return -1;
-    pt_error err = {0};
-    if (pt_session_scene_delete(r->s, name, &err)) return fail_err(r, &err);
-    return 0;
-}
+static int cmd_scene_delete(req *r) { return call_with_str(r, "name", STR_NAME, pt_session_scene_delete); }
 
 static int cmd_get_scene(req *r)
 {
