@@ -379,22 +379,9 @@ pt_midi_map *pt_midi_map_load_string(const char *text, size_t len, const char *p
 
 pt_midi_map *pt_midi_map_load_file(const char *path, pt_diags *diags)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        pt_diags_add(diags, path, 0, 0, "cannot open: %s", strerror(errno));
-        return NULL;
-    }
-    struct stat st;
-    if (fstat(fileno(f), &st) != 0 || st.st_size > 4 * 1024 * 1024) {
-        fclose(f);
-        pt_diags_add(diags, path, 0, 0, "is not a file of at most 4 MiB");
-        return NULL;
-    }
-    char *buf = malloc((size_t)st.st_size + 1);
-    size_t n = buf ? fread(buf, 1, (size_t)st.st_size, f) : 0;
-    fclose(f);
+    size_t n;
+    char *buf = pt_yd_read_file(path, "a MIDI map", &n, diags);
     if (!buf) return NULL;
-    buf[n] = 0;
     pt_midi_map *m = pt_midi_map_load_string(buf, n, path, diags);
     free(buf);
     return m;

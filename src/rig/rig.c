@@ -591,39 +591,10 @@ pt_rig *pt_rig_load_string(const char *text, size_t len, const char *path, const
     return rig;
 }
 
-/* Read a whole file, refusing absurd sizes. */
-static char *slurp(const char *path, size_t *len, pt_diags *diags)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        pt_diags_add(diags, path, 0, 0, "cannot open: %s", strerror(errno));
-        return NULL;
-    }
-    struct stat st;
-    if (fstat(fileno(f), &st) != 0 || S_ISDIR(st.st_mode)) {
-        fclose(f);
-        pt_diags_add(diags, path, 0, 0, "is not a file");
-        return NULL;
-    }
-    if (st.st_size > 4 * 1024 * 1024) {
-        fclose(f);
-        pt_diags_add(diags, path, 0, 0, "is too large for a rig (%lld bytes; at most 4 MiB)",
-                     (long long)st.st_size);
-        return NULL;
-    }
-    char *buf = malloc((size_t)st.st_size + 1);
-    size_t n = buf ? fread(buf, 1, (size_t)st.st_size, f) : 0;
-    fclose(f);
-    if (!buf) return NULL;
-    buf[n] = 0;
-    *len = n;
-    return buf;
-}
-
 pt_rig *pt_rig_load(const char *path, pt_diags *diags)
 {
     size_t len;
-    char *text = slurp(path, &len, diags);
+    char *text = pt_yd_read_file(path, "a rig", &len, diags);
     if (!text) return NULL;
     char *tmp = strdup(path);
     char *dir = tmp ? dirname(tmp) : ".";
@@ -830,7 +801,7 @@ pt_setlist *pt_setlist_load(const char *path, pt_diags *diags)
 {
     int before = diags->n;
     size_t len;
-    char *text = slurp(path, &len, diags);
+    char *text = pt_yd_read_file(path, "a rig", &len, diags);
     if (!text) return NULL;
     pt_ydoc yd = {.file = path, .diags = diags}, *y = &yd;
     yaml_document_t doc;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* ---------------------------------------------------------------- problems */
 
@@ -370,4 +371,32 @@ void pt_ye_seq_end(pt_yemit *o)
     yaml_event_t e;
     yaml_sequence_end_event_initialize(&e);
     pt_ye_event(o, &e);
+}
+
+char *pt_yd_read_file(const char *path, const char *what, size_t *len, pt_diags *diags)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        pt_diags_add(diags, path, 0, 0, "cannot open: %s", strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || S_ISDIR(st.st_mode)) {
+        fclose(f);
+        pt_diags_add(diags, path, 0, 0, "is not a file");
+        return NULL;
+    }
+    if (st.st_size > 4 * 1024 * 1024) {
+        fclose(f);
+        pt_diags_add(diags, path, 0, 0, "is too large for %s (%lld bytes; at most 4 MiB)", what,
+                     (long long)st.st_size);
+        return NULL;
+    }
+    char *buf = malloc((size_t)st.st_size + 1);
+    size_t n = buf ? fread(buf, 1, (size_t)st.st_size, f) : 0;
+    fclose(f);
+    if (!buf) return NULL;
+    buf[n] = 0;
+    *len = n;
+    return buf;
 }

@@ -130,4 +130,9 @@ void pt_ye_map_end(pt_yemit *o);
 void pt_ye_seq_start(pt_yemit *o, const char *key, int flow);
 void pt_ye_seq_end(pt_yemit *o);
 
+/* Read a whole YAML file (at most 4 MiB; not a folder) into a NUL-ended
+ * buffer the caller frees. Problems go to diags naming the file; `what`
+ * ("a rig") is said when it is too large. */
+char *pt_yd_read_file(const char *path, const char *what, size_t *len, pt_diags *diags);
+
 #endif
