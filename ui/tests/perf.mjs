@@ -32,7 +32,7 @@ import path from 'node:path';
 import net from 'node:net';
 
 const [pytone, srcDir] = process.argv.slice(2).map((p) => path.resolve(p));
-const dist = path.join(srcDir, 'ui', 'dist');
+const dist = process.env.PT_UI_DIR || path.join(srcDir, 'ui', 'dist');
 const seconds = Number(process.env.PT_PERF_SECONDS || 10);
 const rigFile = path.join(srcDir, 'tests', 'rigs', 'ui_perf_30.yaml');
 
@@ -143,6 +143,48 @@ function metricsOf(m) {
   return o;
 }
 
+// The renderer main thread from a Chrome trace: wall-clock time in tasks and
+// the thread's own CPU time in them (tdur), per second. On a loaded machine
+// the difference is time the thread was ready but another process ran.
+// verbose: also self time by trace event name, the top 15.
+const traceCats = (verbose) => (verbose ? ['toplevel', 'devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8', 'blink'] : ['toplevel']);
+async function traceEnd(cdp, verbose) {
+  const done = new Promise((r) => cdp.once('Tracing.tracingComplete', r));
+  await cdp.send('Tracing.end');
+  const { stream } = await done;
+  let text = '';
+  for (;;) {
+    const c = await cdp.send('IO.read', { handle: stream, size: 1 << 20 });
+    text += c.base64Encoded ? Buffer.from(c.data, 'base64').toString() : c.data;
+    if (c.eof) break;
+  }
+  await cdp.send('IO.close', { handle: stream });
+  const evs = JSON.parse(text);
+  const list = Array.isArray(evs) ? evs : evs.traceEvents;
+  // the page's renderer main thread: of the threads so named, the busiest
+  const key = (e) => `${e.pid}:${e.tid}`;
+  const mains = new Set(list.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map(key));
+  const count = new Map();
+  for (const e of list) if (e.ph === 'X' && mains.has(key(e))) count.set(key(e), (count.get(key(e)) ?? 0) + 1);
+  const main = [...count].sort((a, b) => b[1] - a[1])[0]?.[0];
+  const xs = list.filter((e) => e.ph === 'X' && e.dur != null && key(e) === main).sort((a, b) => a.ts - b.ts || b.dur - a.dur);
+  if (xs.length < 2) return null;
+  const self = new Map();
+  const stack = [];
+  let wall = 0, cpu = 0;
+  for (const e of xs) {
+    while (stack.length && stack[stack.length - 1].ts + stack[stack.length - 1].dur <= e.ts) stack.pop();
+    const parent = stack[stack.length - 1];
+    if (!parent) (wall += e.dur), (cpu += e.tdur ?? e.dur);
+    else self.set(parent.name, (self.get(parent.name) ?? 0) - e.dur);
+    self.set(e.name, (self.get(e.name) ?? 0) + e.dur);
+    stack.push(e);
+  }
+  const span = (xs[xs.length - 1].ts + xs[xs.length - 1].dur - xs[0].ts) / 1e6;
+  const top = verbose ? [...self].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([k, v]) => [k, v / 1000 / span]) : [];
+  return { wall: wall / 1000 / span, cpu: cpu / 1000 / span, top };
+}
+
 async function session(label, extraArgs) {
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pt-ui-perf-chromium-'));
   const ctx = await chromium.launchPersistentContext(userDir, {
@@ -160,9 +202,14 @@ async function session(label, extraArgs) {
     page.on('pageerror', (e) => errors.push(e.message));
     let meterEvents = 0;
     let sent = 0;
+    const sentCmds = new Map();
     page.on('websocket', (ws) => {
       ws.on('framereceived', (f) => String(f.payload).startsWith('{"event":"meters"') && meterEvents++);
-      ws.on('framesent', () => sent++);
+      ws.on('framesent', (f) => {
+        sent++;
+        const m = /"cmd":"(\w+)"/.exec(String(f.payload));
+        if (m) sentCmds.set(m[1], (sentCmds.get(m[1]) ?? 0) + 1);
+      });
     });
     await page.goto('about:blank');
     await page.evaluate(instrument);
@@ -179,8 +226,10 @@ async function session(label, extraArgs) {
     const cdp = await ctx.newCDPSession(page);
     await cdp.send('Performance.enable');
 
+    const verbose = !!process.env.PT_PERF_TRACE; // PT_PERF_TRACE=1: self time by trace event
     const measure = async (what, during) => {
       await page.evaluate(() => Object.assign(window.__pt, { on: true, meter: [], state: [], longtasks: [] }));
+      await cdp.send('Tracing.start', { transferMode: 'ReturnAsStream', traceConfig: { includedCategories: traceCats(verbose) } });
       const m0 = metricsOf(await cdp.send('Performance.getMetrics'));
       const e0 = meterEvents;
       const t0 = Date.now();
@@ -189,6 +238,7 @@ async function session(label, extraArgs) {
       const ts = await frames;
       const secs = (Date.now() - t0) / 1000;
       const m1 = metricsOf(await cdp.send('Performance.getMetrics'));
+      const tr = await traceEnd(cdp, verbose);
       const P = await page.evaluate(() => {
         window.__pt.on = false;
         return window.__pt;
@@ -200,7 +250,12 @@ async function session(label, extraArgs) {
       const per = (k) => ((1000 * (m1[k] - m0[k])) / secs).toFixed(1);
       console.log(`  main thread per second: tasks ${per('TaskDuration')} ms, script ${per('ScriptDuration')} ms, style ${per('RecalcStyleDuration')} ms, layout ${per('LayoutDuration')} ms (of 1000); ` +
         `busy ${((1000 * (m1.TaskDuration - m0.TaskDuration)) / secs / fps).toFixed(1)} ms per frame (of 16.7)`);
-      return fps;
+      if (tr) {
+        console.log(`  renderer main thread (trace): in tasks ${tr.wall.toFixed(0)} ms/s wall-clock, ${tr.cpu.toFixed(0)} ms/s on a CPU = ${(tr.cpu / fps).toFixed(1)} ms CPU per frame; ` +
+          `the other ${(tr.wall - tr.cpu).toFixed(0)} ms/s it waited for a CPU (load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores)`);
+        for (const [k, v] of tr.top) console.log(`    ${v.toFixed(1).padStart(7)} ms/s  ${k} (self, wall)`);
+      }
+      return { fps, cpuPerFrame: tr ? tr.cpu / fps : NaN };
     };
     out.meters = await measure('edit view, meters at 30 Hz', null);
 
@@ -211,10 +266,17 @@ async function session(label, extraArgs) {
     // arrive only ~25 times a second), then a real release
     const box = await page.locator('[data-testid=param-mids-gain_db]').boundingBox();
     const x = box.x + box.width / 2, y = box.y + box.height / 2;
+    const profile = !!process.env.PT_PERF_PROFILE; // PT_PERF_PROFILE=1: where the drag's script time goes
+    if (profile) {
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+      await cdp.send('Profiler.start');
+    }
     out.drag = await measure('edit view, meters + knob drag', async (ms) => {
       await page.mouse.move(x, y);
       await page.mouse.down();
       const s0 = sent;
+      sentCmds.clear();
       const t0 = Date.now();
       const moves = await page.evaluate(
         ({ ms, x, y }) =>
@@ -235,8 +297,22 @@ async function session(label, extraArgs) {
       );
       await page.mouse.up();
       const secs = (Date.now() - t0) / 1000;
-      return `${(moves / secs).toFixed(1)} pointer moves/s, ${((sent - s0) / secs).toFixed(0)} messages/s sent to the engine`;
+      return `${(moves / secs).toFixed(1)} pointer moves/s, ${((sent - s0) / secs).toFixed(0)} messages/s sent to the engine (${[...sentCmds].map(([k, v]) => `${k} ${(v / secs).toFixed(0)}/s`).join(', ')})`;
     });
+    if (profile) {
+      const { profile: pr } = await cdp.send('Profiler.stop');
+      const dt = [0, ...pr.timeDeltas.slice(1)];
+      const self = new Map();
+      const byId = new Map(pr.nodes.map((n) => [n.id, n]));
+      pr.samples.forEach((id, i) => {
+        const f = byId.get(id).callFrame;
+        const k = `${f.functionName || '(anonymous)'} ${path.basename(f.url)}:${f.lineNumber + 1}`;
+        self.set(k, (self.get(k) ?? 0) + (dt[i] ?? 0) / 1000);
+      });
+      const total = [...self.values()].reduce((a, b) => a + b, 0);
+      console.log(`  CPU profile of the drag, self time (of ${total.toFixed(0)} ms sampled):`);
+      for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`    ${v.toFixed(1).padStart(8)} ms  ${k}`);
+    }
     const gain = await page.getAttribute('[data-testid=param-mids-gain_db]', 'aria-valuenow');
     console.log(`  (the knob moved: mids gain_db now ${gain})`);
     if (errors.length) console.log(`page errors: ${errors.join('; ')}`);
@@ -251,8 +327,9 @@ let status = 0;
 try {
   const a = await session('default frame clock', []);
   console.log(
-    `summary: the empty page gets ${a.empty.toFixed(1)} frames/s from headless Chromium's frame clock; the editor ${a.meters.toFixed(1)} ` +
-      `with the meters, ${a.drag.toFixed(1)} with the meters and a knob dragged every frame`,
+    `summary: the empty page gets ${a.empty.toFixed(1)} frames/s from headless Chromium's frame clock; the editor ${a.meters.fps.toFixed(1)} ` +
+      `with the meters (${a.meters.cpuPerFrame.toFixed(1)} ms main-thread CPU a frame), ${a.drag.fps.toFixed(1)} with the meters and a knob dragged every frame ` +
+      `(${a.drag.cpuPerFrame.toFixed(1)} ms CPU a frame; budget 16.7)`,
   );
 } catch (e) {
   console.log(`perf.mjs failed: ${e.stack || e}`);
