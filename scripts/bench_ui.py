@@ -26,6 +26,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -101,6 +102,7 @@ def client(port, counts, i, stop):
 
 def one_run(args, n_clients, tmp):
     port = free_port()
+    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     env = dict(os.environ, PT_RECOVERY_FILE=os.path.join(tmp, "recovery.yaml"), HOME=tmp)
     proc = subprocess.Popen([args.pytone, "run", "--backend", "virtual", "--seconds", str(args.seconds),
                              "--port", str(port), args.rig],
@@ -114,6 +116,8 @@ def one_run(args, n_clients, tmp):
         th.start()
     out, err = proc.communicate(timeout=args.seconds + 30)
     elapsed = time.time() - t0
+    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)  # the engine's, once waited for
+    cpu_s = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
     stop.set()
     for th in threads:
         th.join(timeout=2)
@@ -126,7 +130,8 @@ def one_run(args, n_clients, tmp):
     cb, ov, p50, p99, mx = int(m[1]), int(m[2]), float(m[3]), float(m[4]), float(m[5])
     return {"clients": n_clients, "callbacks": cb, "overruns": ov, "period_us": period_us,
             "p50_us": p50 * period_us / 100, "p99_us": p99 * period_us / 100, "max_us": mx * period_us / 100,
-            "events_per_s": (sum(counts) / n_clients / elapsed) if n_clients else 0.0}
+            "events_per_s": (sum(counts) / n_clients / elapsed) if n_clients else 0.0,
+            "cpu_pct": 100 * cpu_s / args.seconds}
 
 
 def main():
@@ -152,7 +157,8 @@ def main():
                 res["round"] = r
                 runs[c].append(res)
                 print(f"  round {r + 1} clients={c}: p50 {res['p50_us']:6.2f} us  p99 {res['p99_us']:7.2f} us  "
-                      f"max {res['max_us']:8.2f} us  callbacks {res['callbacks']}  overruns {res['overruns']}"
+                      f"max {res['max_us']:8.2f} us  callbacks {res['callbacks']}  overruns {res['overruns']}  "
+                      f"engine CPU {res['cpu_pct']:4.1f} %"
                       + (f"  meter events {res['events_per_s']:.1f}/s per client" if c else ""), flush=True)
     period = runs[conds[0]][0]["period_us"]
     print(f"audio thread per 64-frame block (period {period:.1f} us; histogram step {period / 1000:.2f} us):")
@@ -161,16 +167,22 @@ def main():
         p50, p50ci = mean_ci([x["p50_us"] for x in runs[c]])
         p99, p99ci = mean_ci([x["p99_us"] for x in runs[c]])
         mx = statistics.median(x["max_us"] for x in runs[c])
+        cpu, cpuci = mean_ci([x["cpu_pct"] for x in runs[c]])
         line = (f"  {c} client{'s' if c != 1 else ' '}: p50 {p50:6.2f} ± {p50ci:5.2f} us  p99 {p99:7.2f} ± {p99ci:6.2f} us"
-                f"  max (median of runs) {mx:8.2f} us")
+                f"  max (median of runs) {mx:8.2f} us  engine process CPU {cpu:4.1f} ± {cpuci:3.1f} % of a core")
         if c != base:
             for key in ("p50_us", "p99_us"):
                 d = [a[key] - b[key] for a, b in zip(runs[c], runs[base])]
                 dm, dci = mean_ci(d)
+                # no finer than the histogram: identical steps in every pair give a zero-width interval
+                floor = dci < period / 1000 or dci != dci
+                dci = max(dci, period / 1000) if dci == dci else period / 1000
                 noise = "within run-to-run noise" if abs(dm) <= dci else "outside run-to-run noise"
-                line += f"\n      {key[:3]} vs {base} clients: {dm:+6.2f} ± {dci:5.2f} us (paired, 95 %), {noise}"
+                line += (f"\n      {key[:3]} vs {base} clients: {dm:+6.2f} ± {dci:5.2f} us (paired, 95 %"
+                         f"{', at least one histogram step' if floor else ''}), {noise}")
         print(line)
-    print("(± is a 95 % confidence interval over the runs; paired differences are taken within a round)")
+    print("(± is a 95 % confidence interval over the runs; paired differences are taken within a round;\n"
+          " engine process CPU is all its threads: audio, control server, meters pusher)")
     return 0
 
 
