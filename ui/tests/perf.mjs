@@ -7,14 +7,23 @@
 //   - requestAnimationFrame timestamps over PT_PERF_SECONDS (default 10) s:
 //     frames/s, p50/p99/max frame interval, frames later than 16.7, 20 and
 //     33.4 ms, on an empty page first (the browser's own frame clock), then
-//     in the Edit view with the meters moving, then while a knob is dragged
-//     (the mouse moves as fast as the browser takes input events);
+//     in the Edit view with the meters moving (the inspector open on an EQ
+//     block), then while that block's gain knob is dragged up and down, one
+//     pointer move every frame (each sends set_param; the EQ picture asks
+//     the engine for its response, eq_response);
 //   - long tasks (> 50 ms, PerformanceObserver) in each window;
 //   - the main thread's time per meter event: the page's WebSocket handler
 //     and the render it triggers (timed around the handler up to the end of
 //     its microtasks, where Preact renders), and the main thread's script,
 //     style and layout time per second (CDP Performance.getMetrics);
-//   - the headroom: the main thread's busy time per frame, of 16.7 ms.
+//   - the headroom: the renderer main thread's CPU time per frame (of 16.7
+//     ms), from a Chrome trace (its tasks' thread time, tdur), beside their
+//     wall-clock time: on this shared 2-core machine the difference is time
+//     the page was ready to run but other processes had the CPUs.
+// PT_PERF_TRACE=1 adds the main thread's self time by trace event,
+// PT_PERF_PROFILE=1 a CPU profile of the drag by function (build the UI
+// unminified for names: vite build --minify false --outDir DIR), PT_UI_DIR
+// serves another build of the page.
 // Headless Chromium (156 here) runs requestAnimationFrame from its own 60 Hz
 // frame clock (an empty page: 60.0 frames/s, 16.7 ms apart); the flags
 // --disable-gpu-vsync --disable-frame-rate-limit do not unlock it headless
@@ -203,7 +212,9 @@ async function session(label, extraArgs) {
     let meterEvents = 0;
     let sent = 0;
     const sentCmds = new Map();
+    let sockets = 0;
     page.on('websocket', (ws) => {
+      sockets++;
       ws.on('framereceived', (f) => String(f.payload).startsWith('{"event":"meters"') && meterEvents++);
       ws.on('framesent', (f) => {
         sent++;
@@ -244,7 +255,7 @@ async function session(label, extraArgs) {
         return window.__pt;
       });
       const fps = frameLine(what, ts);
-      console.log(`  meter events ${((meterEvents - e0) / secs).toFixed(1)}/s; long tasks (> 50 ms): ${P.longtasks.length}${P.longtasks.length ? ', longest ' + Math.max(...P.longtasks).toFixed(0) + ' ms' : ''}${extra ? '; ' + extra : ''}`);
+      console.log(`  meter events ${((meterEvents - e0) / secs).toFixed(1)}/s (${(P.meter.length / secs).toFixed(1)}/s handled in the page, ${sockets} WebSocket${sockets > 1 ? 's' : ''} opened so far); long tasks (> 50 ms): ${P.longtasks.length}${P.longtasks.length ? ', longest ' + Math.max(...P.longtasks).toFixed(0) + ' ms' : ''}${extra ? '; ' + extra : ''}`);
       msLine('  JS per meter event (handler+render)', P.meter);
       if (P.state.length) msLine('  JS per other message (state, reply)', P.state);
       const per = (k) => ((1000 * (m1[k] - m0[k])) / secs).toFixed(1);
@@ -335,8 +346,10 @@ try {
   console.log(`perf.mjs failed: ${e.stack || e}`);
   status = 1;
 } finally {
-  engine.kill('SIGTERM');
-  await new Promise((r) => engine.once('exit', r));
+  if (engine.exitCode === null) {
+    engine.kill('SIGTERM');
+    await new Promise((r) => engine.once('exit', r));
+  }
   const st = /stats: .*/.exec(engineLog);
   if (st) console.log(`engine during the run: ${st[0]}`);
   fs.rmSync(lib, { recursive: true, force: true });
