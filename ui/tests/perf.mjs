@@ -86,7 +86,7 @@ if (!up) {
 // (and the microtasks it queues: Preact renders in one) per meter event;
 // collect long tasks; a rAF recorder
 const instrument = () => {
-  const P = (window.__pt = { on: false, meter: [], state: [], longtasks: [] });
+  const P = (window.__pt = { on: false, meter: [], meterAt: [], state: [], longtasks: [] });
   const d = Object.getOwnPropertyDescriptor(WebSocket.prototype, 'onmessage');
   Object.defineProperty(WebSocket.prototype, 'onmessage', {
     configurable: true,
@@ -100,6 +100,7 @@ const instrument = () => {
           function (ev) {
             const kind = typeof ev.data === 'string' && ev.data.startsWith('{"event":"meters"') ? 'meter' : 'state';
             const t0 = performance.now();
+            if (P.on && kind === 'meter') P.meterAt.push(t0);
             const r = fn.call(this, ev);
             if (P.on) queueMicrotask(() => P[kind].push(performance.now() - t0));
             return r;
@@ -155,7 +156,7 @@ function metricsOf(m) {
 // The renderer main thread from a Chrome trace: wall-clock time in tasks and
 // the thread's own CPU time in them (tdur), per second. On a loaded machine
 // the difference is time the thread was ready but another process ran.
-// verbose: also self time by trace event name, the top 15.
+// verbose: also CPU self time by trace event name, the top 15.
 const traceCats = (verbose) => (verbose ? ['toplevel', 'devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8', 'blink'] : ['toplevel']);
 async function traceEnd(cdp, verbose) {
   const done = new Promise((r) => cdp.once('Tracing.tracingComplete', r));
@@ -185,8 +186,8 @@ async function traceEnd(cdp, verbose) {
     while (stack.length && stack[stack.length - 1].ts + stack[stack.length - 1].dur <= e.ts) stack.pop();
     const parent = stack[stack.length - 1];
     if (!parent) (wall += e.dur), (cpu += e.tdur ?? e.dur);
-    else self.set(parent.name, (self.get(parent.name) ?? 0) - e.dur);
-    self.set(e.name, (self.get(e.name) ?? 0) + e.dur);
+    else self.set(parent.name, (self.get(parent.name) ?? 0) - (e.tdur ?? e.dur));
+    self.set(e.name, (self.get(e.name) ?? 0) + (e.tdur ?? e.dur));
     stack.push(e);
   }
   const span = (xs[xs.length - 1].ts + xs[xs.length - 1].dur - xs[0].ts) / 1e6;
@@ -209,13 +210,11 @@ async function session(label, extraArgs) {
     await page.addInitScript(instrument);
     const errors = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    let meterEvents = 0;
     let sent = 0;
     const sentCmds = new Map();
     let sockets = 0;
     page.on('websocket', (ws) => {
       sockets++;
-      ws.on('framereceived', (f) => String(f.payload).startsWith('{"event":"meters"') && meterEvents++);
       ws.on('framesent', (f) => {
         sent++;
         const m = /"cmd":"(\w+)"/.exec(String(f.payload));
@@ -239,10 +238,9 @@ async function session(label, extraArgs) {
 
     const verbose = !!process.env.PT_PERF_TRACE; // PT_PERF_TRACE=1: self time by trace event
     const measure = async (what, during) => {
-      await page.evaluate(() => Object.assign(window.__pt, { on: true, meter: [], state: [], longtasks: [] }));
+      await page.evaluate(() => Object.assign(window.__pt, { on: true, meter: [], meterAt: [], state: [], longtasks: [] }));
       await cdp.send('Tracing.start', { transferMode: 'ReturnAsStream', traceConfig: { includedCategories: traceCats(verbose) } });
       const m0 = metricsOf(await cdp.send('Performance.getMetrics'));
-      const e0 = meterEvents;
       const t0 = Date.now();
       const frames = page.evaluate((ms) => __frames(ms), seconds * 1000);
       const extra = during ? await during(seconds * 1000) : null;
@@ -255,7 +253,7 @@ async function session(label, extraArgs) {
         return window.__pt;
       });
       const fps = frameLine(what, ts);
-      console.log(`  meter events ${((meterEvents - e0) / secs).toFixed(1)}/s (${(P.meter.length / secs).toFixed(1)}/s handled in the page, ${sockets} WebSocket${sockets > 1 ? 's' : ''} opened so far); long tasks (> 50 ms): ${P.longtasks.length}${P.longtasks.length ? ', longest ' + Math.max(...P.longtasks).toFixed(0) + ' ms' : ''}${extra ? '; ' + extra : ''}`);
+      console.log(`  meter events handled in the page ${P.meterAt.length > 1 ? ((1000 * (P.meterAt.length - 1)) / (P.meterAt[P.meterAt.length - 1] - P.meterAt[0])).toFixed(1) : '-'}/s (asked for 30; ${sockets} WebSocket${sockets > 1 ? 's' : ''} opened so far); long tasks (> 50 ms): ${P.longtasks.length}${P.longtasks.length ? ', longest ' + Math.max(...P.longtasks).toFixed(0) + ' ms' : ''}${extra ? '; ' + extra : ''}`);
       msLine('  JS per meter event (handler+render)', P.meter);
       if (P.state.length) msLine('  JS per other message (state, reply)', P.state);
       const per = (k) => ((1000 * (m1[k] - m0[k])) / secs).toFixed(1);
@@ -264,7 +262,7 @@ async function session(label, extraArgs) {
       if (tr) {
         console.log(`  renderer main thread (trace): in tasks ${tr.wall.toFixed(0)} ms/s wall-clock, ${tr.cpu.toFixed(0)} ms/s on a CPU = ${(tr.cpu / fps).toFixed(1)} ms CPU per frame; ` +
           `the other ${(tr.wall - tr.cpu).toFixed(0)} ms/s it waited for a CPU (load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores)`);
-        for (const [k, v] of tr.top) console.log(`    ${v.toFixed(1).padStart(7)} ms/s  ${k} (self, wall)`);
+        for (const [k, v] of tr.top) console.log(`    ${v.toFixed(1).padStart(7)} ms/s  ${k} (self, CPU)`);
       }
       return { fps, cpuPerFrame: tr ? tr.cpu / fps : NaN };
     };
