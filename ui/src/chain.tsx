@@ -5,6 +5,7 @@
 // remove it.
 
 import { useState } from 'preact/hooks';
+import { Component } from 'preact';
 import { app, edit, send, useMeters } from './store';
 import {
   type Rig,
@@ -151,22 +152,36 @@ function BlockMeter({ id }: { id: string }) {
   );
 }
 
-function Block({ rig, node }: { rig: Rig; node: RigItem & { id: string; type: string; bypass: boolean } }) {
-  const { selected, types } = app.value;
+type BlockNode = RigItem & { id: string; type: string; bypass: boolean };
+interface BlockProps {
+  node: BlockNode;
+  selected: boolean;
+  summary?: string;
+}
+
+/** The rig as it is now: a block is drawn again only when what it shows
+ * changes (not on every parameter change), so its handlers look it up. */
+function currentRig(): Rig | null {
+  return app.value.rig;
+}
+
+/** One block, memoised (Block, below) on what it shows (id, type, bypass, selection): a
+ * knob turned or a state event re-renders the editor, not 30 blocks; each
+ * block's meter subscribes to the meters on its own. */
+function BlockView({ node, selected, summary }: BlockProps) {
   const [over, setOver] = useState(false);
-  const t = types.get(node.type);
   return (
     <div class="block-wrap">
       <div
-        class={`block ${selected === node.id ? 'selected' : ''} ${node.bypass ? 'bypassed' : ''}`}
+        class={`block ${selected ? 'selected' : ''} ${node.bypass ? 'bypassed' : ''}`}
         data-testid={`block-${node.id}`}
         data-type={node.type}
         draggable
         tabIndex={0}
         role="button"
-        aria-pressed={selected === node.id}
+        aria-pressed={selected}
         aria-label={`${node.id} (${node.type})${node.bypass ? ', bypassed' : ''}`}
-        title={t?.summary}
+        title={summary}
         onDragStart={(e) => {
           e.dataTransfer?.setData(DT_NODE, node.id);
           if (e.dataTransfer) e.dataTransfer.effectAllowed = 'move';
@@ -180,10 +195,12 @@ function Block({ rig, node }: { rig: Rig; node: RigItem & { id: string; type: st
             app.set({ selected: node.id });
           } else if (e.key === 'Delete') {
             e.preventDefault();
-            edit(removeEdit(rig, node.id));
+            const rig = currentRig();
+            if (rig) edit(removeEdit(rig, node.id));
           } else if (e.altKey && (e.key === 'ArrowLeft' || e.key === 'ArrowRight')) {
             e.preventDefault();
-            const p = find(rig.chain, node.id);
+            const rig = currentRig();
+            const p = rig && find(rig.chain, node.id);
             if (!p) return;
             const to = e.key === 'ArrowLeft' ? p.index - 1 : p.index + 2;
             if (to < 0 || to > p.chain.length) return;
@@ -199,7 +216,8 @@ function Block({ rig, node }: { rig: Rig; node: RigItem & { id: string; type: st
             data-testid={`bypass-${node.id}`}
             onClick={(e) => {
               e.stopPropagation();
-              edit(setBypassEdit(rig, node.id, !node.bypass));
+              const rig = currentRig();
+              if (rig) edit(setBypassEdit(rig, node.id, !node.bypass));
             }}
           />
           <span class="block-type">{node.type}</span>
@@ -219,13 +237,23 @@ function Block({ rig, node }: { rig: Rig; node: RigItem & { id: string; type: st
         onDrop={(e) => {
           e.preventDefault();
           setOver(false);
-          dropParallel(rig, node.id, e);
+          const rig = currentRig();
+          if (rig) dropParallel(rig, node.id, e);
         }}
       >
         ∥ parallel
       </div>
     </div>
   );
+}
+class Block extends Component<BlockProps> {
+  shouldComponentUpdate(b: BlockProps) {
+    const a = this.props;
+    return !(a.node.id === b.node.id && a.node.type === b.node.type && a.node.bypass === b.node.bypass && a.selected === b.selected && a.summary === b.summary);
+  }
+  render(p: BlockProps) {
+    return <BlockView {...p} />;
+  }
 }
 
 /** A number typed in place: what is typed survives re-renders until Enter or leaving the field. */
@@ -314,7 +342,13 @@ function Split({ rig, split }: { rig: Rig; split: RigSplit }) {
 function Row({ rig, chain, split, branch }: { rig: Rig; chain: RigItem[]; split: string | null; branch: number }) {
   const out = [<Gap rig={rig} chain={chain} index={0} split={split} branch={branch} />];
   chain.forEach((it, i) => {
-    out.push(isSplit(it) ? <Split rig={rig} split={it} /> : <Block rig={rig} node={it} />);
+    out.push(
+      isSplit(it) ? (
+        <Split rig={rig} split={it} />
+      ) : (
+        <Block node={it} selected={app.value.selected === it.id} summary={app.value.types.get(it.type)?.summary} />
+      ),
+    );
     out.push(<Gap rig={rig} chain={chain} index={i + 1} split={split} branch={branch} />);
   });
   if (!chain.length && split) out.push(<div class="lane-empty">dry</div>);

@@ -192,11 +192,31 @@ function EqPicture({ node }: { node: RigNode }) {
   const shape = String(node.params.shape ?? 'peak');
   const [engine, setEngine] = useState<{ freq_hz: number[]; gain_db: number[] } | null>(null);
   const key = JSON.stringify(node.params);
+  // one request in flight: a knob dragged changes the parameters every
+  // frame, and the state events bring them back; what changed meanwhile is
+  // asked for once the answer is in
+  const ask = useRef({ busy: false, again: false, node: node.id });
+  ask.current.node = node.id;
   useEffect(() => {
     if (app.value.status !== 'open') return;
-    send('eq_response', { node: node.id, points: 128 })
-      .then((r) => setEngine({ freq_hz: r.freq_hz as number[], gain_db: r.gain_db as number[] }))
-      .catch(() => setEngine(null));
+    const a = ask.current;
+    if (a.busy) {
+      a.again = true;
+      return;
+    }
+    const go = () => {
+      a.busy = true;
+      a.again = false;
+      const id = a.node;
+      send('eq_response', { node: id, points: 128 })
+        .then((r) => id === a.node && setEngine({ freq_hz: r.freq_hz as number[], gain_db: r.gain_db as number[] }))
+        .catch(() => setEngine(null))
+        .finally(() => {
+          a.busy = false;
+          if (a.again) go();
+        });
+    };
+    go();
   }, [node.id, key]);
   const local = useMemo(() => response(shape, rate, get('freq_hz'), get('q'), get('gain_db')), [key, rate]);
   const r = engine ?? local;

@@ -110,6 +110,9 @@ export const history = new History();
 export let client: Client;
 
 function syncHistory() {
+  // unchanged (a knob dragged: the same entry merged again): no re-render
+  const v = app.value;
+  if (v.canUndo === history.canUndo && v.canRedo === history.canRedo && v.undoLabel === history.undoLabel && v.redoLabel === history.redoLabel) return;
   app.set({
     canUndo: history.canUndo,
     canRedo: history.canRedo,
