@@ -415,8 +415,16 @@ try {
   // a cab needs its IR when added: the page asks for it and sends it with add_node
   await page.click('[data-testid=view-edit]');
   const before = JSON.stringify((await api('get_rig')).rig.chain);
-  page.once('dialog', (d) => d.accept('irs/other.wav'));
+  let asked = false;
+  page.once('dialog', (d) => { asked = true; d.accept('irs/other.wav'); });
   await drag(page, '[data-testid=palette-cab]', '[data-testid=gap-main-0]');
+  /* a synthetic drag on a loaded machine is sometimes not taken as a drop:
+   * when the page has not asked for the file after 5 s, drag once more */
+  if (!(await until(async () => asked, 5000))) {
+    console.log('     (the first drag was not taken as a drop; dragging again)');
+    page.once('dialog', (d) => { asked = true; d.accept('irs/other.wav'); });
+    await drag(page, '[data-testid=palette-cab]', '[data-testid=gap-main-0]');
+  }
   const added = await until(async () => {
     const chain = (await api('get_rig')).rig.chain;
     const cab = chain.find((n) => n.type === 'cab');
