@@ -143,7 +143,28 @@ async function refreshRig() {
   applyState(st.state as SessionState, rg.rig as Rig);
 }
 
+/** Values this page set in the last moments. A state event built by the
+ * engine just before our latest set_param arrived can still carry an older
+ * value; for LOCAL_HOLD_MS the page keeps its own (the knob does not jump
+ * back under the hand, and a drag right after another starts from where the
+ * first ended). After that, or once the engine agrees, the engine wins. */
+const LOCAL_HOLD_MS = 400;
+const localEdits = new Map<string, { node: string; param: string; value: ParamValue; t: number }>();
+
+export function keepLocalEdits(rig: Rig, now = Date.now()) {
+  for (const [key, e] of localEdits) {
+    const n = findNode(rig, e.node);
+    if (!n || now - e.t > LOCAL_HOLD_MS || n.params?.[e.param] === e.value) localEdits.delete(key);
+    else n.params = { ...n.params, [e.param]: e.value };
+  }
+}
+
+export function noteLocalEdit(node: string, param: string, value: ParamValue, now = Date.now()) {
+  localEdits.set(`${node}\u0000${param}`, { node, param, value, t: now });
+}
+
 function applyState(state: SessionState | null, rig: Rig | null) {
+  if (rig) keepLocalEdits(rig);
   const prev = app.value.rig;
   let selected = app.value.selected;
   if (rig && selected && !findNode(rig, selected)) selected = null;
@@ -172,6 +193,7 @@ export async function setParam(node: string, param: string, value: ParamValue) {
   if (!rig) return;
   const e = setParamEdit(rig, node, param, value);
   // optimistic: the knob follows the hand; the state event confirms
+  noteLocalEdit(node, param, value);
   const n = findNode(rig, node);
   if (n) {
     n.params = { ...n.params, [param]: value };
@@ -181,6 +203,7 @@ export async function setParam(node: string, param: string, value: ParamValue) {
 }
 
 export async function undo() {
+  localEdits.clear(); /* the engine's values are the truth again */
   const e = history.undo();
   syncHistory();
   if (!e) return;
@@ -194,6 +217,7 @@ export async function undo() {
 }
 
 export async function redo() {
+  localEdits.clear();
   const e = history.redo();
   syncHistory();
   if (!e) return;
