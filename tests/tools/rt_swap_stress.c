@@ -44,6 +44,8 @@
 #include "core/engine.h"
 #include "core/rt.h"
 #include "io/audiofile.h"
+#include "core/node.h"
+#include "graph/graph.h"
 #include "io/backend.h"
 #include "rig/rig.h"
 
@@ -56,6 +58,7 @@ typedef struct block {
     pt_engine_trace tr;
     int16_t kind;             /* program kind playing (-1: first program) */
     int16_t since_swap;       /* blocks since the last swap was sent, capped */
+    int32_t swap_no;          /* swaps sent before this block (0: the first program) */
 } block;
 
 static struct {
@@ -120,6 +123,7 @@ static void callback(void *user, const float *in, float *l, float *r, int frames
     b->tr = g.tr;
     b->kind = (int16_t)atomic_load_explicit(&g.kind, memory_order_relaxed);
     b->since_swap = (int16_t)(g.since_swap < 30000 ? g.since_swap++ : 30000);
+    b->swap_no = seq;
     atomic_store_explicit(&g.n, i + 1, memory_order_release);
 }
 
@@ -279,7 +283,14 @@ int main(int argc, char **argv)
     g.e = pt_engine_create(&ec, &err);
     pt_engine_set_trace(g.e, &g.tr);
     atomic_store(&g.kind, -1);
-    pt_program *first = pt_rig_build_program(rigs[0], RATE, FRAMES, &err);
+    /* The first program: a plain EQ, so that every node type the swaps bring
+     * (circuit, cab, NAM, reverb) is used for the first time in this process
+     * after the warm-up, as when a cab is added live from the UI. */
+    pt_chain *c0 = pt_chain_new();
+    pt_node_config nc = {.id = "eq"};
+    pt_chain_add_node(c0, pt_node_create(pt_node_type_find("eq"), &nc, &err));
+    pt_program *first = pt_program_build(c0, RATE, FRAMES, &err);
+    pt_chain_free(c0);
     if (!first || pt_engine_swap(g.e, first, &err) != 0) {
         fprintf(stderr, "rt_swap_stress: %s\n", err.msg);
         return 1;
@@ -325,21 +336,33 @@ int main(int argc, char **argv)
 
     size_t n = atomic_load(&g.n);
     const double period_ns = 1e9 * FRAMES / RATE;
-    unsigned long faults = 0, majfaults = 0, fault_blocks = 0;
-    unsigned long over = 0, over_pre = 0, over_flt = 0, over_work = 0, preempted_blocks = 0;
+    unsigned long faults = 0, majfaults = 0, fault_blocks = 0, first_use_faults = 0;
+    unsigned long over = 0, over_pre = 0, over_flt = 0, over_work = 0, over_block = 0,
+                  over_steal = 0, preempted_blocks = 0, blocked_blocks = 0;
     double cpu_max = 0;
     for (size_t i = warm; i < n; i++) {
         const block *b = &g.blocks[i];
         faults += b->minflt;
+        /* the blocks of each kind's first turn: first use in this process */
+        if (b->swap_no >= 1 && b->swap_no <= n_kinds) first_use_faults += b->minflt + b->majflt;
         majfaults += b->majflt;
         fault_blocks += (b->minflt + b->majflt) > 0;
-        bool pre = b->nivcsw > 0 || (double)b->wall_ns - (double)b->cpu_ns > 0.5 * period_ns;
+        bool lost = (double)b->wall_ns - (double)b->cpu_ns > 0.5 * period_ns;
         preempted_blocks += b->nivcsw > 0;
+        blocked_blocks += b->nvcsw > 0;
         if (b->cpu_ns > cpu_max) cpu_max = b->cpu_ns;
         if (b->wall_ns > period_ns) {
             over++;
-            if (pre) over_pre++;
+            /* Which came first decides: we waited (voluntary switch: a lock,
+             * a page-fault wait), we faulted, another thread took the CPU
+             * (involuntary switch), the CPU itself was taken from the
+             * machine (wall time without CPU time and without a switch:
+             * the hypervisor's steal), or our own work (CPU time; on this
+             * kernel interrupt time is charged to the interrupted thread). */
+            if (b->nvcsw) over_block++;
             else if (b->minflt + b->majflt) over_flt++;
+            else if (b->nivcsw && lost) over_pre++;
+            else if (lost) over_steal++;
             else over_work++;
         }
     }
@@ -352,15 +375,18 @@ int main(int argc, char **argv)
            pol, g.prio, swaps, swap_ms, seconds, n_kinds, n_busy, sysconf(_SC_NPROCESSORS_ONLN));
     printf("rt_swap_stress: builds: mean %.1f ms, max %.1f ms (control thread)\n",
            swaps ? build_sum_ms / swaps : 0.0, build_max_ms);
-    printf("rt_swap_stress: callbacks=%zu (after warm-up) overruns=%lu [preempted %lu, "
-           "page faults %lu, work %lu] engine_overruns=%llu engine_load_max=%.1f%%\n",
-           n - warm, over, over_pre, over_flt, over_work, (unsigned long long)ls.overruns,
-           ls.load_max);
+    printf("rt_swap_stress: callbacks=%zu (after warm-up) overruns=%lu [blocked %lu, "
+           "page faults %lu, preempted %lu, off-CPU without a switch %lu, CPU time %lu] "
+           "engine_overruns=%llu engine_load_max=%.1f%%\n",
+           n - warm, over, over_block, over_flt, over_pre, over_steal, over_work,
+           (unsigned long long)ls.overruns, ls.load_max);
     if (g.count_faults)
         printf("rt_swap_stress: audio-thread page faults=%lu (major %lu) in %lu blocks, "
-               "%.2f per swap; blocks switched out involuntarily=%lu\n",
+               "%.2f per swap; %lu of them in the first turn of each program kind (first use); "
+               "blocks switched out involuntarily=%lu, voluntarily=%lu\n",
                faults + majfaults, majfaults, fault_blocks,
-               swaps ? (double)(faults + majfaults) / swaps : 0.0, preempted_blocks);
+               swaps ? (double)(faults + majfaults) / swaps : 0.0, first_use_faults,
+               preempted_blocks, blocked_blocks);
     printf("rt_swap_stress: worst CPU time in a block %.0f us (period %.0f us)\n", cpu_max * 1e-3,
            period_ns * 1e-3);
 
@@ -369,13 +395,15 @@ int main(int argc, char **argv)
     const block **idx = malloc((m ? m : 1) * sizeof *idx);
     for (size_t i = 0; i < m; i++) idx[i] = &g.blocks[warm + i];
     qsort(idx, m, sizeof *idx, by_wall_desc);
-    printf("  %-8s %8s %8s %5s %5s %7s %7s %7s %7s %5s  %-5s %s\n", "t_s", "wall_us", "cpu_us",
-           "flt", "ivcs", "drain", "cur", "old", "guard", "blk", "swap", "program");
+    printf("rt_swap_stress: t_s 0 = CLOCK_MONOTONIC %.6f s\n", (double)g_t0 * 1e-9);
+    printf("  %-8s %8s %8s %5s %5s %5s %7s %7s %7s %7s %5s  %-5s %s\n", "t_s", "wall_us",
+           "cpu_us", "flt", "ivcs", "vcs", "drain", "cur", "old", "guard", "blk", "swap", "program");
     for (int i = 0; i < slowest && (size_t)i < m; i++) {
         const block *b = idx[i];
-        printf("  %-8.3f %8.0f %8.0f %5u %5u %7.0f %7.0f %7.0f %7.0f %5d  %-5s %s\n",
+        printf("  %-8.3f %8.0f %8.0f %5u %5u %5u %7.0f %7.0f %7.0f %7.0f %5d  %-5s %s\n",
                (double)b->t_ns * 1e-9, b->wall_ns * 1e-3, b->cpu_ns * 1e-3,
-               (unsigned)(b->minflt + b->majflt), (unsigned)b->nivcsw, b->tr.drain_ns * 1e-3,
+               (unsigned)(b->minflt + b->majflt), (unsigned)b->nivcsw, (unsigned)b->nvcsw,
+               b->tr.drain_ns * 1e-3,
                b->tr.cur_ns * 1e-3, b->tr.old_ns * 1e-3, b->tr.guard_ns * 1e-3, b->since_swap,
                b->tr.swaps ? "in" : (b->tr.fading ? "fade" : ""),
                b->kind >= 0 ? kind_name[b->kind] : "first");
@@ -388,9 +416,11 @@ int main(int argc, char **argv)
         for (size_t i = warm; i < n && shown < 12; i++) {
             const block *b = &g.blocks[i];
             if (!(b->minflt + b->majflt)) continue;
-            printf("  t=%.3f s flt=%u wall=%.0f us cur=%.0f old=%.0f drain=%.0f blk=%d %s %s\n",
+            printf("  t=%.3f s flt=%u wall=%.0f us cur=%.0f old=%.0f drain=%.0f swap#%d blk=%d %s "
+                   "%s\n",
                    (double)b->t_ns * 1e-9, (unsigned)(b->minflt + b->majflt), b->wall_ns * 1e-3,
-                   b->tr.cur_ns * 1e-3, b->tr.old_ns * 1e-3, b->tr.drain_ns * 1e-3, b->since_swap,
+                   b->tr.cur_ns * 1e-3, b->tr.old_ns * 1e-3, b->tr.drain_ns * 1e-3, b->swap_no,
+                   b->since_swap,
                    b->tr.swaps ? "swap-in" : (b->tr.fading ? "fade" : ""),
                    b->kind >= 0 ? kind_name[b->kind] : "first");
             shown++;
