@@ -379,9 +379,11 @@ static void process_chunk(pt_engine *e, const float *in, float *out_l, float *ou
 
 _Thread_local int pt_rt_in_callback;
 
-/* RT: this thread's CPU time. A system call (about 0.3 us here), made once
- * per callback and once more after an overrun: it tells an overrun caused
- * by our work from one where the thread was kept off its CPU. */
+/* RT: this thread's CPU time. A system call that neither blocks nor
+ * allocates (1 to 3 us in this project's VM: 0.1-0.2 % of a 64-frame
+ * period), made once per callback and once more after an overrun: it tells
+ * an overrun caused by our work from one where the thread was kept off its
+ * CPU. */
 static uint64_t thread_cpu_ns(void)
 {
     struct timespec ts;
