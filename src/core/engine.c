@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "prefault.h"
 #include "rt.h"
 #include "spsc.h"
 
@@ -49,6 +50,19 @@ struct pt_engine {
     pt_engine_trace tr; /* the block being measured (audio thread) */
 };
 
+/* Write one byte in every page of [p, p + bytes). calloc hands out fresh
+ * pages without writing them (they read as zeros), so without this the
+ * audio thread would take the page faults: at its first crossfade (mix),
+ * its first retired program (the queue), the first block whose load lands
+ * in a new stretch of the histogram. volatile: a memset after calloc may be
+ * dropped by the compiler. */
+static void touch_pages(void *p, size_t bytes)
+{
+    volatile char *c = p;
+    for (size_t i = 0; i < bytes; i += 4096) c[i] = 0;
+    if (bytes) c[bytes - 1] = 0;
+}
+
 pt_engine *pt_engine_create(const pt_engine_config *cfg, pt_error *err)
 {
     pt_engine *e = calloc(1, sizeof *e);
@@ -72,6 +86,13 @@ pt_engine *pt_engine_create(const pt_engine_config *cfg, pt_error *err)
         return NULL;
     }
     pt_load_stats_init(&e->load);
+    touch_pages(e, sizeof *e);
+    touch_pages(e->mix[0], n * sizeof(float));
+    touch_pages(e->mix[1], n * sizeof(float));
+    touch_pages(e->silence, n * sizeof(float));
+    touch_pages(e->cmds.buf, (e->cmds.mask + 1) * e->cmds.elem_size);
+    touch_pages(e->retired.buf, (e->retired.mask + 1) * e->retired.elem_size);
+    pt_prefault_code(); /* libraries' code, down to paths that run rarely */
     return e;
 }
 
