@@ -434,7 +434,8 @@ void pt_engine_process(pt_engine *e, const float *in, float *out_l, float *out_r
     uint64_t t1 = pt_rt_now_ns();
     uint64_t period_ns = (uint64_t)((double)frames * 1e9 / e->cfg.rate);
     pt_load_stats_record(&e->load, t1 - t0, period_ns);
-    if (t1 - t0 > period_ns && thread_cpu_ns() - c0 <= period_ns)
+    /* no CPU clock (c0 == 0): count nothing as preempted rather than hide ours */
+    if (t1 - t0 > period_ns && c0 && thread_cpu_ns() - c0 <= period_ns)
         pt_load_stats_preempted(&e->load);
     if (e->trace) *e->trace = e->tr;
     memset(&e->tr, 0, sizeof e->tr);
