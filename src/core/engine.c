@@ -435,8 +435,11 @@ void pt_engine_process(pt_engine *e, const float *in, float *out_l, float *out_r
     uint64_t period_ns = (uint64_t)((double)frames * 1e9 / e->cfg.rate);
     pt_load_stats_record(&e->load, t1 - t0, period_ns);
     /* no CPU clock (c0 == 0): count nothing as preempted rather than hide ours */
-    if (t1 - t0 > period_ns && c0 && thread_cpu_ns() - c0 <= period_ns)
-        pt_load_stats_preempted(&e->load);
+    if (t1 - t0 > period_ns && c0) {
+        uint64_t cpu = thread_cpu_ns() - c0;
+        pt_load_stats_overrun_cpu(&e->load, cpu, period_ns);
+        if (cpu <= period_ns) pt_load_stats_preempted(&e->load);
+    }
     if (e->trace) *e->trace = e->tr;
     memset(&e->tr, 0, sizeof e->tr);
     *(volatile int *)&pt_rt_in_callback = 0;

@@ -149,7 +149,8 @@ def soak(binary, minutes, check_memory, label):
         preempted = int(f.get("preempted", 0))
         ours = int(f["overruns"]) - preempted
         log(f"overruns: {ours} with the audio thread on its CPU for over a period, "
-            f"{preempted} while it was kept off its CPU (preempted)")
+            f"{preempted} while it was kept off its CPU (preempted); the most CPU time an "
+            f"overrun took: {f.get('overrun_cpu_max', '?')} of a period")
         overran = ours != 0
         after = [kb for t, kb in samples if t >= warm]
         if len(after) >= 6:
