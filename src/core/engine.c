@@ -92,7 +92,7 @@ pt_engine *pt_engine_create(const pt_engine_config *cfg, pt_error *err)
     touch_pages(e->silence, n * sizeof(float));
     touch_pages(e->cmds.buf, (e->cmds.mask + 1) * e->cmds.elem_size);
     touch_pages(e->retired.buf, (e->retired.mask + 1) * e->retired.elem_size);
-    pt_prefault_code(); /* libraries' code, down to paths that run rarely */
+    pt_prefault_code(); /* libm's rare paths, here rather than mid-block */
     return e;
 }
 
