@@ -44,6 +44,7 @@ struct pt_session {
     int slot;
     pt_program *pre[2]; /* built neighbours: slot - 1, slot + 1 */
     int pre_slot[2];
+    int prebuilding; /* a neighbour is being built outside the lock */
     watched files[WATCH_MAX];
     int n_files;
     double last_watch;
@@ -1000,25 +1001,43 @@ int pt_session_select_slot(pt_session *s, int slot, pt_error *err)
     return rc;
 }
 
-/* Build one missing neighbour of the current slot. */
+/* Build one missing neighbour of the current slot. Called with the lock
+ * held; it is let go while the rig is read and built (a NAM capture or a
+ * long IR takes hundreds of ms), so that replies and meters go on meanwhile.
+ * What was built is kept only if that slot still names the same file, is
+ * still a neighbour and still has no program; otherwise it is dropped. */
 static void prebuild(pt_session *s)
 {
-    if (!s->setlist) return;
+    if (!s->setlist || s->prebuilding) return;
     int want[2] = {s->slot - 1, s->slot + 1};
     for (int k = 0; k < 2; k++) {
         int slot = want[k];
+        if (!s->setlist) return; /* replaced while the lock was let go */
         if (slot < 0 || slot >= s->setlist->n_rigs) continue;
         if (s->pre_slot[0] == slot || s->pre_slot[1] == slot) continue;
-        int free_i = s->pre_slot[0] < 0 ? 0 : s->pre_slot[1] < 0 ? 1 : -1;
-        if (free_i < 0) return;
+        if (s->pre_slot[0] >= 0 && s->pre_slot[1] >= 0) return;
+        char *path = strdup(s->setlist->rigs[slot]);
+        if (!path) return;
+        s->prebuilding = 1;
+        pthread_mutex_unlock(&s->lock);
         pt_diags d;
         pt_diags_init(&d);
-        pt_rig *rig = pt_rig_load(s->setlist->rigs[slot], &d);
+        pt_rig *rig = pt_rig_load(path, &d);
         pt_diags_free(&d);
-        if (!rig) continue;
-        pt_program *p = build(s, rig, NULL);
+        pt_program *p = rig ? build(s, rig, NULL) : NULL;
         pt_rig_free(rig);
+        pthread_mutex_lock(&s->lock);
+        s->prebuilding = 0;
+        int free_i = s->pre_slot[0] < 0 ? 0 : s->pre_slot[1] < 0 ? 1 : -1;
+        bool still_wanted = s->setlist && slot < s->setlist->n_rigs &&
+                            !strcmp(s->setlist->rigs[slot], path) && abs(slot - s->slot) == 1 &&
+                            s->pre_slot[0] != slot && s->pre_slot[1] != slot && free_i >= 0;
+        free(path);
         if (!p) continue;
+        if (!still_wanted) {
+            pt_program_free(p);
+            return;
+        }
         s->pre[free_i] = p;
         s->pre_slot[free_i] = slot;
         return; /* one per poll: keep the control thread responsive */

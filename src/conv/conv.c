@@ -408,6 +408,11 @@ pt_conv *pt_conv_new(const float *const *ir, int n_out, int ir_frames,
                                l->h_im[o] + (size_t)k * l->bins);
             }
         }
+        /* The inverse transform's scratch (KissFFT's plan buffer and the
+         * split-to-interleaved buffer) is first written by an inverse; do
+         * one here so that its pages are not first touched, and kiss_fftri
+         * not first bound (lazy PLT binding), on the audio thread. */
+        pt_fft_inverse(l->fft, l->acc_re, l->acc_im, l->win);
         memset(l->win, 0, (size_t)2 * l->P * sizeof(float));
     }
     /* the ring holds the largest window (2 pmax) with room for a worker that

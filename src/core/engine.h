@@ -73,6 +73,25 @@ void pt_engine_load(pt_engine *e, pt_load_summary *s);
 /* Samples the final guard removed (NaN/Inf at the output). */
 uint64_t pt_engine_output_faults(pt_engine *e);
 
+/* ---- diagnostics ---- */
+
+/* Where the audio thread's time went in its most recent block, in ns of
+ * CLOCK_MONOTONIC (tests/tools/rt_swap_stress.c reads it from inside the
+ * device callback, right after pt_engine_process, on the audio thread). */
+typedef struct pt_engine_trace {
+    uint64_t drain_ns;   /* taking queued commands (swaps, parameters) */
+    uint64_t cur_ns;     /* running the current program */
+    uint64_t old_ns;     /* running the outgoing program and the crossfade */
+    uint64_t guard_ns;   /* output guard and meters */
+    int swaps;           /* programs taken in this block */
+    int fading;          /* an outgoing program ran in this block */
+    int retired;         /* a program was handed back in this block */
+} pt_engine_trace;
+/* Control thread, before the device starts (or NULL to stop): the audio
+ * thread overwrites *t at the end of every block. Off by default; when off
+ * the audio path only tests one pointer. */
+void pt_engine_set_trace(pt_engine *e, pt_engine_trace *t);
+
 /* ---- audio thread ---- */
 
 /* RT: process one device block: mono input, two output channels (a mono

@@ -10,6 +10,8 @@ void pt_load_stats_init(pt_load_stats *s)
     for (int i = 0; i < PT_LOAD_BUCKETS; i++) atomic_init(&s->bucket[i], 0);
     atomic_init(&s->callbacks, 0);
     atomic_init(&s->overruns, 0);
+    atomic_init(&s->preempted, 0);
+    atomic_init(&s->max_overrun_cpu_ppm, 0);
     atomic_init(&s->max_load_ppm, 0);
 }
 
@@ -27,6 +29,20 @@ void pt_load_stats_record(pt_load_stats *s, uint64_t ns, uint64_t period_ns)
         atomic_store_explicit(&s->max_load_ppm, (unsigned)ppm, memory_order_relaxed);
 }
 
+void pt_load_stats_preempted(pt_load_stats *s)
+{
+    atomic_fetch_add_explicit(&s->preempted, 1, memory_order_relaxed);
+}
+
+void pt_load_stats_overrun_cpu(pt_load_stats *s, uint64_t cpu_ns, uint64_t period_ns)
+{
+    if (period_ns == 0) return;
+    uint64_t ppm = cpu_ns * 1000000ull / period_ns;
+    if (ppm > 0xffffffffull) ppm = 0xffffffffull;
+    if (ppm > atomic_load_explicit(&s->max_overrun_cpu_ppm, memory_order_relaxed))
+        atomic_store_explicit(&s->max_overrun_cpu_ppm, (unsigned)ppm, memory_order_relaxed);
+}
+
 void pt_load_stats_summary(const pt_load_stats *s, pt_load_summary *out)
 {
     memset(out, 0, sizeof *out);
@@ -35,6 +51,9 @@ void pt_load_stats_summary(const pt_load_stats *s, pt_load_summary *out)
         total += atomic_load_explicit(&s->bucket[i], memory_order_relaxed);
     out->callbacks = total;
     out->overruns = atomic_load_explicit(&s->overruns, memory_order_relaxed);
+    out->preempted = atomic_load_explicit(&s->preempted, memory_order_relaxed);
+    out->overrun_cpu_max =
+        atomic_load_explicit(&s->max_overrun_cpu_ppm, memory_order_relaxed) / 10000.0;
     out->load_max = atomic_load_explicit(&s->max_load_ppm, memory_order_relaxed) / 10000.0;
     if (total == 0) return;
     uint64_t need50 = (total + 1) / 2, need99 = (total * 99 + 99) / 100, seen = 0;
@@ -58,7 +77,8 @@ void pt_load_stats_summary(const pt_load_stats *s, pt_load_summary *out)
 void pt_load_summary_line(const pt_load_summary *s, char *buf, int size)
 {
     snprintf(buf, (size_t)size,
-             "stats: callbacks=%llu overruns=%llu load_p50=%.2f%% load_p99=%.2f%% load_max=%.2f%%",
+             "stats: callbacks=%llu overruns=%llu load_p50=%.2f%% load_p99=%.2f%% load_max=%.2f%% "
+             "preempted=%llu overrun_cpu_max=%.2f%%",
              (unsigned long long)s->callbacks, (unsigned long long)s->overruns, s->load_p50,
-             s->load_p99, s->load_max);
+             s->load_p99, s->load_max, (unsigned long long)s->preempted, s->overrun_cpu_max);
 }

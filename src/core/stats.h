@@ -14,19 +14,32 @@ typedef struct pt_load_stats {
     atomic_uint bucket[PT_LOAD_BUCKETS];
     atomic_ullong callbacks;
     atomic_ullong overruns;
+    atomic_ullong preempted;  /* overruns during which the thread ran for less
+                                 than the period (see pt_load_stats_preempted) */
     atomic_uint max_load_ppm; /* parts per million of the period */
+    atomic_uint max_overrun_cpu_ppm; /* the most CPU time an overrun took, same unit */
 } pt_load_stats;
 
 typedef struct pt_load_summary {
     uint64_t callbacks, overruns;
+    uint64_t preempted; /* of the overruns: the thread was off its CPU */
+    double overrun_cpu_max; /* the most CPU time of an overrun, percent of the period */
     double load_p50, load_p99, load_max; /* percent of the period */
 } pt_load_summary;
 
 void pt_load_stats_init(pt_load_stats *s);
 /* RT: one callback that took `ns` nanoseconds for a period of `period_ns`. */
 void pt_load_stats_record(pt_load_stats *s, uint64_t ns, uint64_t period_ns);
+/* RT: the overrun just recorded was not the callback's own work: its thread
+ * ran for less than the period (thread CPU time), so for the rest of the
+ * block it was waiting for a CPU — preempted by a thread of higher priority,
+ * held off by the kernel, or its virtual CPU stopped by the hypervisor. */
+void pt_load_stats_preempted(pt_load_stats *s);
+/* RT: the overrun just recorded ran for `cpu_ns` of CPU time. */
+void pt_load_stats_overrun_cpu(pt_load_stats *s, uint64_t cpu_ns, uint64_t period_ns);
 void pt_load_stats_summary(const pt_load_stats *s, pt_load_summary *out);
-/* The one line scripts read: "stats: callbacks=N overruns=N load_p50=X% ..." */
+/* The one line scripts read:
+ * "stats: callbacks=N overruns=N load_p50=X% ... preempted=N overrun_cpu_max=X%" */
 void pt_load_summary_line(const pt_load_summary *s, char *buf, int size);
 
 #endif

@@ -340,6 +340,17 @@ pt_program *pt_program_build(pt_chain *c, double rate, int max_frames, pt_error 
      * state; the pool is written here too. */
     memset(p->pool, 0, (size_t)p->n_bufs * per_buf * sizeof(float));
     pt_program_reset(p);
+    /* Then play one block of silence here and reset again. Page tables are
+     * the process's, so what this maps is mapped for the audio thread too:
+     * the code each node runs (a library function's page, such as libm's
+     * powf for a circuit, faulted on the audio thread the first time a node
+     * type played) and scratch that only process writes. */
+    float *silence = calloc((size_t)max_frames, sizeof(float));
+    if (silence) {
+        pt_program_run(p, silence, max_frames);
+        pt_program_reset(p);
+        free(silence);
+    }
     return p;
 }
 

@@ -21,3 +21,11 @@ int pt_rate_supported(double rate)
 }
 
 int pt_frames_supported(int frames) { return frames >= 16 && frames <= 4096; }
+
+__attribute__((noinline)) void pt_backend_prefault_stack(void)
+{
+    enum { BYTES = 64 * 1024 };
+    volatile char buf[BYTES];
+    for (int i = 0; i < BYTES; i += 1024) buf[i] = 0;
+    (void)buf[0];
+}

@@ -67,6 +67,11 @@ struct pt_backend {
 
 /* NULL when that backend is not built in. */
 const pt_backend_ops *pt_backend_find(const char *name);
+/* Touch the next 64 KiB of the calling thread's stack, so that the pages a
+ * deeper call chain needs later (a node type played for the first time
+ * after a swap) are already mapped. Each backend calls it once on its audio
+ * thread before the first callback; it page-faults there, not later. */
+void pt_backend_prefault_stack(void);
 extern const pt_backend_ops pt_backend_virtual;
 #ifdef PT_HAVE_JACK
 extern const pt_backend_ops pt_backend_jack;

@@ -81,6 +81,13 @@ int pt_jack_list_midi(FILE *out)
     return 0;
 }
 
+/* On JACK's audio thread, before its first cycle. */
+static void j_thread_init(void *arg)
+{
+    (void)arg;
+    pt_backend_prefault_stack();
+}
+
 /* RT */
 static int j_process(jack_nframes_t nframes, void *arg)
 {
@@ -203,6 +210,7 @@ static int j_start(pt_backend *b, pt_audio_callback cb, void *user, pt_error *er
     jdev *d = (jdev *)b;
     d->cb = cb;
     d->user = user;
+    jack_set_thread_init_callback(d->client, j_thread_init, d);
     jack_set_process_callback(d->client, j_process, d);
     jack_on_shutdown(d->client, j_shutdown, d);
     jack_set_xrun_callback(d->client, j_xrun, d);

@@ -102,6 +102,7 @@ static void *v_thread(void *arg)
     vdev *d = arg;
     struct sched_param sp = {.sched_priority = 70};
     pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp); /* best effort */
+    pt_backend_prefault_stack();
     struct timespec next;
     clock_gettime(CLOCK_MONOTONIC, &next);
     long period_ns = (long)((double)d->frames * 1e9 / d->rate + 0.5);

@@ -7,8 +7,9 @@ server at 48 kHz / 64 frames, with the other core kept busy, a UI client
 subscribed to meters, a stream of parameter changes (20 a second), a scene
 change every second and a rig change every ten seconds. The engine runs as
 build/pytone-rtcheck, which counts any allocation, lock, sleep or file call
-on the audio thread. Pass: 0 engine-caused overruns, 0 audio-thread
-violations, resident memory growing by less than 1 MB after warm-up. Then a
+on the audio thread. Pass: 0 engine-caused overruns (the audio thread on its
+CPU for longer than a period; overruns while it was preempted are counted
+and printed apart), 0 audio-thread violations, resident memory growing by less than 1 MB after warm-up. Then a
 shorter pass with the AddressSanitizer build (build-asan/pytone) checks for
 leaks (LeakSanitizer) under the same load."""
 import os
@@ -140,7 +141,17 @@ def soak(binary, minutes, check_memory, label):
     overran = False
     if stats and check_memory:
         f = dict(kv.split("=") for kv in stats[-1].split()[1:])
-        overran = int(f["overruns"]) != 0
+        # An overrun during which the audio thread ran for less than the
+        # period was not its work: it was preempted (on a shared 2-core
+        # machine: other processes' real-time threads, a non-preemptible
+        # kernel section, the hypervisor). Those are reported, not failed;
+        # the engine's own (CPU time over the period) fail the run.
+        preempted = int(f.get("preempted", 0))
+        ours = int(f["overruns"]) - preempted
+        log(f"overruns: {ours} with the audio thread on its CPU for over a period, "
+            f"{preempted} while it was kept off its CPU (preempted); the most CPU time an "
+            f"overrun took: {f.get('overrun_cpu_max', '?')} of a period")
+        overran = ours != 0
         after = [kb for t, kb in samples if t >= warm]
         if len(after) >= 6:
             # growth: the rise of the low-water mark from the first third after

@@ -53,13 +53,21 @@ def stats(stdout):
     return {k: v for k, v in (kv.split("=") for kv in line.split()[1:])}
 
 
+def engine_overruns(s):
+    """Overruns of the engine's own work: those during which the audio thread
+    ran for less than the period were preemption (other processes' real-time
+    threads on this shared machine); they are printed in the stats line as
+    preempted=N and not counted here."""
+    return int(s["overruns"]) - int(s.get("preempted", 0))
+
+
 @test
 def default_rig_plays_30_s_without_engine_overruns():
     p = run("run", "--backend", "jack", "--seconds", "30", "--no-server", timeout=90)
     assert p.returncode == 0, p.stderr
     s = stats(p.stdout)
     print("  ", [l for l in p.stdout.splitlines() if l.startswith("stats:")][0])
-    assert int(s["overruns"]) == 0, s
+    assert engine_overruns(s) == 0, s
     assert int(s["callbacks"]) >= 0.95 * 30 * 48000 / 64, s
 
 
@@ -77,7 +85,7 @@ def a_10_s_stereo_ir_plays_30_s_without_engine_overruns():
     assert p.returncode == 0, p.stderr
     s = stats(p.stdout)
     print("  ", [l for l in p.stdout.splitlines() if l.startswith("stats:")][0])
-    assert int(s["overruns"]) == 0, s
+    assert engine_overruns(s) == 0, s
     assert int(s["callbacks"]) >= 0.95 * 30 * 48000 / 64, s
 
 
@@ -144,7 +152,7 @@ def pytone_waits_for_jackd_and_reconnects():
     s = stats(out)
     # 8 s minus about 2 s away: callbacks kept coming after the reconnect
     assert int(s["callbacks"]) > 4.5 * 48000 / 64, s
-    assert int(s["overruns"]) == 0, s
+    assert engine_overruns(s) == 0, s
 
 
 if __name__ == "__main__":
