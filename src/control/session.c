@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
+#include <malloc.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -1049,7 +1050,11 @@ static void prebuild(pt_session *s)
 void pt_session_poll(pt_session *s)
 {
     pthread_mutex_lock(&s->lock);
-    pt_engine_collect(s->e);
+    /* A freed program leaves megabytes of free heap that glibc keeps
+     * resident while a live block sits above it; give those pages back so
+     * that a long session's memory is what it uses (control thread; the
+     * audio thread never allocates, so it never waits for the allocator). */
+    if (pt_engine_collect(s->e) > 0) malloc_trim(0);
     double t = now_s();
     if (s->watch && s->rig && t - s->last_watch > 0.25) {
         s->last_watch = t;

@@ -218,10 +218,12 @@ int pt_engine_set_branch(pt_engine *e, const char *mix_id, int branch, float lev
     return push(e, &c, err);
 }
 
-void pt_engine_collect(pt_engine *e)
+int pt_engine_collect(pt_engine *e)
 {
     pt_program *p;
-    while (pt_spsc_pop(&e->retired, &p)) pt_program_free(p);
+    int n = 0;
+    while (pt_spsc_pop(&e->retired, &p)) pt_program_free(p), n++;
+    return n;
 }
 
 int pt_engine_sync(pt_engine *e, int timeout_ms)

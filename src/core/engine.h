@@ -59,7 +59,7 @@ int pt_engine_bypassed(pt_engine *e, const char *node_id);
 int pt_engine_set_branch(pt_engine *e, const char *mix_id, int branch, float level_db, float pan,
                          pt_error *err);
 /* Free programs the audio thread has finished with. Call often. */
-void pt_engine_collect(pt_engine *e);
+int pt_engine_collect(pt_engine *e); /* how many it freed */
 /* Blocks until the audio thread has taken every queued command, or the
  * timeout passes (returns non-zero). For tests and orderly shutdown. */
 int pt_engine_sync(pt_engine *e, int timeout_ms);

@@ -30,6 +30,7 @@
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <malloc.h>
 #include <math.h>
 #include <pthread.h>
 #include <sched.h>
@@ -330,7 +331,10 @@ int main(int argc, char **argv)
         atomic_fetch_add_explicit(&g.swap_seq, 1, memory_order_release);
         swaps++;
         sleep_ms(swap_ms);
-        pt_engine_collect(g.e);
+        /* as the session's poll does: free the retired program, then give
+         * the freed heap back (malloc_trim) — which must not cost the audio
+         * thread page faults either */
+        if (pt_engine_collect(g.e) > 0) malloc_trim(0);
     }
     ops->stop(dev);
     atomic_store(&g_busy_stop, true);
