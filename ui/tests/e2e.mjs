@@ -24,7 +24,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import net from 'node:net';
+import { freePort } from './util.mjs';
 
 const [pytone, srcDir, shotDir] = process.argv.slice(2);
 const dist = path.join(srcDir, 'ui', 'dist');
@@ -36,15 +36,6 @@ function check(cond, what) {
   if (!cond) failures++;
 }
 
-async function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 // the library: the test's own rigs (tests/rigs, apart from the factory rigs,
 // which change) and two copies of a factory cabinet IR in irs/

@@ -38,22 +38,13 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import net from 'node:net';
+import { freePort } from './util.mjs';
 
 const [pytone, srcDir] = process.argv.slice(2).map((p) => path.resolve(p));
 const dist = process.env.PT_UI_DIR || path.join(srcDir, 'ui', 'dist');
 const seconds = Number(process.env.PT_PERF_SECONDS || 10);
 const rigFile = path.join(srcDir, 'tests', 'rigs', 'ui_perf_30.yaml');
 
-async function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 const lib = fs.mkdtempSync(path.join(os.tmpdir(), 'pt-ui-perf-'));
 fs.copyFileSync(rigFile, path.join(lib, 'perf30.yaml'));
