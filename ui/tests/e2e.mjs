@@ -77,8 +77,18 @@ async function api(cmd, fields = {}) {
   return r.json();
 }
 async function drag(page, from, to) {
-  await page.locator(to).scrollIntoViewIfNeeded();
-  await page.dragAndDrop(from, to);
+  // a state event may re-render the chain just as the target is found
+  // ("Element is not attached to the DOM"): find it again, up to 3 times
+  for (let tries = 0; ; tries++) {
+    try {
+      await page.locator(to).scrollIntoViewIfNeeded({ timeout: 5000 });
+      await page.dragAndDrop(from, to);
+      return;
+    } catch (e) {
+      if (tries >= 2 || !/not attached|detached/i.test(String(e))) throw e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
 }
 async function until(fn, ms = 5000) {
   const t0 = Date.now();
