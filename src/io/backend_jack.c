@@ -45,38 +45,46 @@ int pt_jack_server_running(void)
     return 1;
 }
 
+/* For the listings: a client of the running server, or NULL (said on out
+ * when no server runs). */
+static jack_client_t *open_lister(FILE *out)
+{
+    if (!pt_jack_server_running()) {
+        fprintf(out, "jack: no JACK server is running\n");
+        return NULL;
+    }
+    jack_status_t st;
+    return jack_client_open("pytone-list", JackNoStartServer, &st);
+}
+
+/* Print the ports of `type` with `flags`, or `none` when there are none
+ * (NULL: print nothing then). */
+static void print_ports(FILE *out, jack_client_t *c, const char *type, unsigned long flags,
+                        const char *none)
+{
+    const char **ports = jack_get_ports(c, NULL, type, flags);
+    if ((!ports || !ports[0]) && none) fprintf(out, "jack: %s\n", none);
+    for (int i = 0; ports && ports[i]; i++) fprintf(out, "jack:   %s\n", ports[i]);
+    if (ports) jack_free(ports);
+}
+
 static int j_list(FILE *out, pt_error *err)
 {
     (void)err;
-    if (!pt_jack_server_running()) {
-        fprintf(out, "jack: no JACK server is running\n");
-        return 0;
-    }
-    jack_status_t st;
-    jack_client_t *c = jack_client_open("pytone-list", JackNoStartServer, &st);
+    jack_client_t *c = open_lister(out);
     if (!c) return 0;
     fprintf(out, "jack: server running at %u Hz, %u frames\n", jack_get_sample_rate(c),
             jack_get_buffer_size(c));
-    const char **ports = jack_get_ports(c, NULL, JACK_DEFAULT_AUDIO_TYPE, JackPortIsPhysical);
-    for (int i = 0; ports && ports[i]; i++) fprintf(out, "jack:   %s\n", ports[i]);
-    if (ports) jack_free(ports);
+    print_ports(out, c, JACK_DEFAULT_AUDIO_TYPE, JackPortIsPhysical, NULL);
     jack_client_close(c);
     return 0;
 }
 
 int pt_jack_list_midi(FILE *out)
 {
-    if (!pt_jack_server_running()) {
-        fprintf(out, "jack: no JACK server is running\n");
-        return 0;
-    }
-    jack_status_t st;
-    jack_client_t *c = jack_client_open("pytone-list", JackNoStartServer, &st);
+    jack_client_t *c = open_lister(out);
     if (!c) return 0;
-    const char **ports = jack_get_ports(c, NULL, JACK_DEFAULT_MIDI_TYPE, JackPortIsOutput);
-    if (!ports || !ports[0]) fprintf(out, "jack: no MIDI outputs\n");
-    for (int i = 0; ports && ports[i]; i++) fprintf(out, "jack:   %s\n", ports[i]);
-    if (ports) jack_free(ports);
+    print_ports(out, c, JACK_DEFAULT_MIDI_TYPE, JackPortIsOutput, "no MIDI outputs");
     jack_client_close(c);
     return 0;
 }

@@ -34,6 +34,18 @@ def run(*args, timeout=120, env=None, check=False):
     return p
 
 
+def stop(proc, hard=False, timeout=10):
+    """End a child process: SIGTERM (or SIGKILL when hard), SIGKILL after timeout s."""
+    if proc is None or proc.poll() is not None:
+        return
+    proc.kill() if hard else proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def path(*parts):
     return os.path.join(SRC, *parts)
 

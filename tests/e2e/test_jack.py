@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 
-from ptest import BUILD, PYTONE, SRC, isolate_shm, main, path, run, test
+from ptest import BUILD, PYTONE, SRC, isolate_shm, main, path, run, stop, test
 
 if not shutil.which("jackd"):
     print("jackd is not installed: skipped")
@@ -36,16 +36,7 @@ def start_jackd():
 
 def stop_jackd(hard=True):
     """hard: SIGKILL, the server vanishing as in a crash; otherwise a clean stop."""
-    if jackd and jackd.poll() is None:
-        if hard:
-            jackd.kill()
-        else:
-            jackd.terminate()
-        try:
-            jackd.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            jackd.kill()
-            jackd.wait()
+    stop(jackd, hard=hard)
 
 
 def stats(stdout):

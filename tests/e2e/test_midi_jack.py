@@ -25,7 +25,7 @@ import time
 
 import numpy as np
 
-from ptest import BUILD, PYTONE, SRC, isolate_shm, main, test, tmp
+from ptest import BUILD, PYTONE, SRC, isolate_shm, main, stop, test, tmp
 
 if not shutil.which("jackd"):
     print("jackd is not installed: skipped")
@@ -307,9 +307,4 @@ try:
 finally:
     # SIGTERM: jackd takes its name out of JACK's server registry (which
     # holds 8); a killed one leaves it there for good
-    jackd.terminate()
-    try:
-        jackd.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        jackd.kill()
-        jackd.wait()
+    stop(jackd)
