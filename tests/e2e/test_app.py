@@ -31,7 +31,7 @@ import sys
 import tempfile
 import time
 
-from ptest import BUILD, PYTONE, SRC, TMP, main, run, test, tmp
+from ptest import BUILD, PYTONE, SRC, TMP, main, run, stop, test, tmp
 from wsclient import WS, free_port
 
 help_text = run("app", "--help").stdout
@@ -330,9 +330,7 @@ def window_shows_the_ui_and_closing_it_stops_the_engine():
             os.kill(win, signal.SIGTERM)
         rc, out, err = finish(proc)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        stop(proc, hard=True)
     assert rc == 0, (rc, err)
     assert "the window was closed; stopping the engine" in err, err
     assert "stats: callbacks=" in out, out
@@ -351,9 +349,7 @@ def sigterm_closes_window_and_engine():
         proc.send_signal(signal.SIGTERM)
         rc, out, err = finish(proc)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        stop(proc, hard=True)
     assert rc == 0, (rc, err)
     assert "stats: callbacks=" in out, out
     assert not listening(port)
@@ -370,8 +366,7 @@ def engine_killed_takes_the_window_along():
         wait_page_connected(proc.pid, port)
         below = descendants(proc.pid) - {proc.pid}
     finally:
-        proc.kill()
-        proc.wait()
+        stop(proc, hard=True)
     all_ended(below)
 
 
@@ -388,9 +383,7 @@ def attach_to_a_running_engine_leaves_it_running():
             app.send_signal(signal.SIGTERM)
             rc, out, err = finish(app)
         finally:
-            if app.poll() is None:
-                app.kill()
-                app.wait()
+            stop(app, hard=True)
         assert rc == 0, (rc, err)
         assert "leaves it running" in err, err
         assert engine.poll() is None and engine_rig(port) == "Default"
@@ -398,9 +391,7 @@ def attach_to_a_running_engine_leaves_it_running():
         rc, out, err = finish(engine)
         assert rc == 0 and "stats: callbacks=" in out, (rc, err)
     finally:
-        if engine.poll() is None:
-            engine.kill()
-            engine.wait()
+        stop(engine, hard=True)
 
 
 if __name__ == "__main__":
