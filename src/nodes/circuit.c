@@ -20,7 +20,8 @@
 
 enum {
     P_DRIVE, P_TONE, P_LEVEL, P_GAIN, P_BASS, P_MID, P_TREBLE, P_VOLUME, /* = PT_WDF_CTL_* */
-    P_OVERSAMPLE, P_IN_GAIN, P_OUT_GAIN, P_COUNT
+    P_PRESENCE, P_MASTER, P_CUT, P_BRIGHT,
+    P_OVERSAMPLE, P_IN_GAIN, P_OUT_GAIN, P_FULL_SCALE, P_COUNT
 };
 
 static const char *const os_names[] = {"1x", "2x", "4x", "8x", NULL};
@@ -36,12 +37,21 @@ static const pt_param_def params[] = {
     [P_MID] = KNOB("mid", "the circuit's mid control (ignored if it has none)"),
     [P_TREBLE] = KNOB("treble", "the circuit's treble control (ignored if it has none)"),
     [P_VOLUME] = KNOB("volume", "the circuit's volume control (ignored if it has none)"),
+    [P_PRESENCE] = KNOB("presence", "the amp's presence control (ignored if it has none)"),
+    [P_MASTER] = KNOB("master", "the amp's master volume (ignored if it has none)"),
+    [P_CUT] = KNOB("cut", "the amp's cut control (ignored if it has none)"),
+    [P_BRIGHT] = {"bright", "", 0, 1, 0, PT_TAPER_TOGGLE, 0, NULL,
+                  "the amp's bright switch (ignored if it has none)"},
     [P_OVERSAMPLE] = {"oversample", "", 0, 3, 0, PT_TAPER_ENUM, 0, os_names,
                       "oversampling factor (default from the circuit file)", PT_PARAM_REBUILD},
     [P_IN_GAIN] = {"input_gain_db", "dB", -24.0f, 24.0f, 0.0f, PT_TAPER_LINEAR, 20.0f, NULL,
                    "gain before the circuit (1.0 at the input is 1 V unless the file scales it)"},
     [P_OUT_GAIN] = {"output_gain_db", "dB", -48.0f, 24.0f, 0.0f, PT_TAPER_LINEAR, 20.0f, NULL,
                     "gain after the circuit"},
+    [P_FULL_SCALE] = {"full_scale_v", "V", 0.05f, 10.0f, 1.0f, PT_TAPER_LOG, 20.0f, NULL,
+                      "volts at the input jack for a full-scale (0 dBFS) sample: calibrates "
+                      "how hard the signal drives the circuit (1 V: a guitar's strongest "
+                      "peaks near full scale)"},
 };
 
 static const pt_asset_def assets[] = {
@@ -131,18 +141,25 @@ static void circuit_reset(pt_node *n)
     }
 }
 
-/* Settle long enough for coupling and bypass capacitors to reach the DC
- * operating point when the circuit has supplies; `settle_ms` overrides. */
-static double settle_seconds(const pt_wdf_desc *d)
+/* Start from the DC operating point when the circuit has supplies: solved
+ * directly (pt_wdf_operating_point), or, when the file sets `settle_ms`, by
+ * running that much silence as before. */
+static void start_at_rest(pt_wdf_circuit *c, const pt_wdf_desc *d)
 {
-    if (d->settle_ms >= 0) return d->settle_ms * 1e-3;
+    if (d->settle_ms >= 0) {
+        pt_wdf_settle(c, d->settle_ms * 1e-3);
+        return;
+    }
     for (int i = 0; i < d->n_part; i++) {
         const pt_wdf_part *p = &d->part[i];
         if ((p->kind == PT_WDF_VOLTAGE_SOURCE && p->v_volt != 0) ||
-            (p->kind == PT_WDF_CURRENT_SOURCE && p->i_amp != 0))
-            return 1.0;
+            (p->kind == PT_WDF_CURRENT_SOURCE && p->i_amp != 0)) {
+            pt_error e = {0};
+            int iters = 0;
+            pt_wdf_operating_point(c, &iters, &e); /* on failure it has settled by simulation */
+            return;
+        }
     }
-    return 0;
 }
 
 static int circuit_prepare(pt_node *n, double rate, int max_frames, pt_error *err)
@@ -158,7 +175,7 @@ static int circuit_prepare(pt_node *n, double rate, int max_frames, pt_error *er
         for (int c = 0; c < PT_WDF_N_CONTROLS; c++)
             pt_wdf_set_control(s->wdf[k], c, n->param[c].current);
         pt_wdf_update(s->wdf[k]);
-        pt_wdf_settle(s->wdf[k], settle_seconds(s->desc));
+        start_at_rest(s->wdf[k], s->desc);
         pt_wdf_clear_stats(s->wdf[k]);
     }
     n->latency_samples = s->os[0].latency;
@@ -177,7 +194,8 @@ static void circuit_process(pt_node *n, const float *const *in, float *const *ou
             float v = pt_param_block(&n->param[c], len);
             for (int k = 0; k < n->in_channels; k++) pt_wdf_set_control(s->wdf[k], c, v);
         }
-        float gin = pt_db_to_gain(pt_param_block(&n->param[P_IN_GAIN], len));
+        float gin = pt_db_to_gain(pt_param_block(&n->param[P_IN_GAIN], len)) *
+                    pt_param_block(&n->param[P_FULL_SCALE], len);
         float gout = pt_db_to_gain(pt_param_block(&n->param[P_OUT_GAIN], len));
         for (int k = 0; k < n->in_channels; k++) {
             pt_wdf_update(s->wdf[k]);

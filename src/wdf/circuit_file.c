@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <yaml.h>
 
 #include "../rig/yaml_doc.h"
@@ -21,7 +22,77 @@ typedef struct loader {
     yaml_document_t doc;
     pt_wdf_desc *d;
     int *uses; /* per part: bit 0 whole, bit 1 segment a, bit 2 segment b */
+    yaml_node_t **nodes_at; /* per part: its `nodes:` list (netlist form), or NULL */
 } loader;
+
+/* Tube types a file may name with `tube:`. Triodes in Dempwolf & Zolzer's
+ * form (a = G, b = gamma, c = C), pentodes and beam tetrodes in Koren's
+ * (a = kg1, b = ex, c = kp). Sources, and what is a reconstruction:
+ *   12AX7/ECC83  Dempwolf & Zolzer's published fit (DAFx 2011).
+ *   12AY7        mu 44 and the 12AX7's shape (gamma, C); G set so that
+ *                Ip = 3.0 mA at Vp 250 V, Vg -4 V (the RCA data sheet's
+ *                typical point). Reconstruction.
+ *   12AT7/ECC81  mu 60, G for Ip = 10 mA at 250 V, -2 V. Reconstruction.
+ *   EL34, 6L6GC  Koren's published parameters ("Improved vacuum tube models
+ *                for SPICE simulations", 1996/2003).
+ *   6V6GT        mu 9.6 (cut-off near -26 V at 250 V on the screen), kg1 and
+ *                kg2 set for Ip 45 mA, Ig2 4.5 mA at Vp = Vg2 = 250 V,
+ *                Vg1 -12.5 V (data sheet class A). Reconstruction.
+ *   EL84         mu 19 (g2-g1 mu of the data sheet), kg1 and kg2 for Ip 48 mA,
+ *                Ig2 5.5 mA at 250 V / 250 V / -7.3 V. Reconstruction.
+ * Grid current (Dempwolf's form): the 12AX7 fit for the small triodes,
+ * Gg = 1.5 mA/V^xi for power tubes (a reconstruction). */
+typedef struct pt_tube_preset {
+    const char *name;
+    int pentode;
+    double mu, a, b, c, gg, ig0, kg2, kvb;
+} pt_tube_preset;
+
+static const pt_tube_preset tube_presets[] = {
+    {"12AX7", 0, 103.2, 2.242e-3, 1.26, 3.4, 6.177e-4, 8.025e-8, 0, 0},
+    {"ECC83", 0, 103.2, 2.242e-3, 1.26, 3.4, 6.177e-4, 8.025e-8, 0, 0},
+    {"12AY7", 0, 44.0, 1.557e-3, 1.26, 3.4, 6.177e-4, 8.025e-8, 0, 0},
+    {"12AT7", 0, 60.0, 3.774e-3, 1.26, 3.4, 6.177e-4, 8.025e-8, 0, 0},
+    {"ECC81", 0, 60.0, 3.774e-3, 1.26, 3.4, 6.177e-4, 8.025e-8, 0, 0},
+    {"EL34", 1, 11.0, 650, 1.35, 60, 1.5e-3, 0, 4200, 24},
+    {"6CA7", 1, 11.0, 650, 1.35, 60, 1.5e-3, 0, 4200, 24},
+    {"6L6GC", 1, 8.7, 1460, 1.35, 48, 1.5e-3, 0, 4500, 12},
+    {"6V6GT", 1, 9.6, 2333, 1.35, 45, 1.5e-3, 0, 7470, 20},
+    {"EL84", 1, 19.0, 670, 1.35, 200, 1.5e-3, 0, 1980, 24},
+    {"6BQ5", 1, 19.0, 670, 1.35, 200, 1.5e-3, 0, 1980, 24},
+};
+
+/* `tube: NAME` of a triode (pentode = 0) or pentode part: the preset, or
+ * NULL when the key is absent; an unknown name is a problem at its line. */
+static int tube_preset(loader *L, const yaml_node_t *map, const char *what, int pentode,
+                       const pt_tube_preset **out)
+{
+    pt_ydoc *y = &L->y;
+    *out = NULL;
+    yaml_node_t *n = pt_yd_get(y, map, "tube");
+    if (!n) return 0;
+    const char *s = pt_yd_scalar(n);
+    const char *names[sizeof tube_presets / sizeof tube_presets[0] + 1];
+    int k = 0;
+    for (size_t i = 0; i < sizeof tube_presets / sizeof tube_presets[0]; i++) {
+        if (tube_presets[i].pentode != pentode) continue;
+        names[k++] = tube_presets[i].name;
+        if (s && strcasecmp(s, tube_presets[i].name) == 0) {
+            *out = &tube_presets[i];
+            return 0;
+        }
+    }
+    names[k] = NULL;
+    for (size_t i = 0; s && i < sizeof tube_presets / sizeof tube_presets[0]; i++)
+        if (strcasecmp(s, tube_presets[i].name) == 0)
+            return pt_yd_problem(y, n, "%s: '%s' is a %s, not a %s", what, s,
+                                 pentode ? "triode" : "power pentode",
+                                 pentode ? "pentode" : "triode");
+    char list[256] = "";
+    pt_yd_join(list, sizeof list, names);
+    return pt_yd_problem(y, n, "%s: unknown tube type '%s'; known: %s", what,
+                         s ? s : "(not a name)", list);
+}
 
 /* "10k", "2.2u", "4.7nF", "1M" (mega), "1Meg", "0.568", "100 ohm", "2.52e-9".
  * Multipliers: p n u (or µ) m k M G; an optional unit (F H V A s Ω ohm) may
@@ -108,10 +179,10 @@ static int parse_control(loader *L, const yaml_node_t *map, pt_wdf_part *p)
             L->d->controls_used |= 1u << k;
             return 0;
         }
-    return pt_yd_problem(y, n,
-                         "'%s' is not a control; a circuit's controls are drive, tone, level, "
-                         "gain, bass, mid, treble and volume",
-                         s ? s : "(not a name)");
+    char list[256] = "";
+    pt_yd_join(list, sizeof list, pt_wdf_control_names);
+    return pt_yd_problem(y, n, "'%s' is not a control; a circuit's controls are %s",
+                         s ? s : "(not a name)", list);
 }
 
 static int parse_bool(loader *L, const yaml_node_t *map, const char *key, int *out)
@@ -147,7 +218,8 @@ static int parse_part(loader *L, yaml_node_t *key, yaml_node_t *val, pt_wdf_part
     if (!type) return pt_yd_problem(y, val, "part '%s' has no `type:`", name);
     static const char *const types[] = {"resistor", "capacitor", "inductor", "voltage_source",
                                         "current_source", "pot", "switch", "diode",
-                                        "diode_pair", "bjt", "triode", "opamp", NULL};
+                                        "diode_pair", "bjt", "triode", "opamp", "pentode",
+                                        "transformer", NULL};
     int kind = -1;
     for (int i = 0; types[i]; i++)
         if (strcmp(type, types[i]) == 0) kind = i;
@@ -160,29 +232,45 @@ static int parse_part(loader *L, yaml_node_t *key, yaml_node_t *val, pt_wdf_part
         return pt_yd_problem(y, tn, "unknown part type '%s'; known: %s", type, list);
     }
     p->kind = (pt_wdf_part_kind)kind;
+    p->n_parallel = 1;
     char what[96];
     snprintf(what, sizeof what, "%s '%s'", type, name);
+    yaml_node_t *nl = pt_yd_get(y, val, "nodes");
+    if (nl) {
+        int len = nl->type == YAML_SEQUENCE_NODE ? pt_yd_len(nl) : -1;
+        if (len < 2 || len > 5)
+            return pt_yd_problem(y, nl, "%s: `nodes:` is a list of the node names its terminals "
+                                 "connect to, such as [in, gnd]", what);
+        for (int i = 0; i < len; i++) {
+            const char *ns = pt_yd_scalar(pt_yd_item(y, nl, i));
+            if (!ns || !*ns || strlen(ns) >= sizeof p->node[0])
+                return pt_yd_problem(y, pt_yd_item(y, nl, i), "a node name must be a short name");
+            snprintf(p->node[i], sizeof p->node[i], "%s", ns);
+        }
+        p->n_nodes = len;
+        L->nodes_at[p - L->d->part] = nl;
+    }
     int rc = 0;
     switch (p->kind) {
     case PT_WDF_RESISTOR: {
-        static const char *const k[] = {"type", "R", NULL};
+        static const char *const k[] = {"type", "nodes", "R", NULL};
         rc = pt_yd_check_keys(y, val, what, k) || get_value(L, val, "R", what, 1, 0, &p->r_ohm, 1);
         break;
     }
     case PT_WDF_CAPACITOR: {
-        static const char *const k[] = {"type", "C", NULL};
+        static const char *const k[] = {"type", "nodes", "C", NULL};
         rc = pt_yd_check_keys(y, val, what, k) ||
              get_value(L, val, "C", what, 1, 0, &p->c_farad, 1);
         break;
     }
     case PT_WDF_INDUCTOR: {
-        static const char *const k[] = {"type", "L", NULL};
+        static const char *const k[] = {"type", "nodes", "L", NULL};
         rc = pt_yd_check_keys(y, val, what, k) ||
              get_value(L, val, "L", what, 1, 0, &p->l_henry, 1);
         break;
     }
     case PT_WDF_VOLTAGE_SOURCE: {
-        static const char *const k[] = {"type", "V", "R", NULL};
+        static const char *const k[] = {"type", "nodes", "V", "R", NULL};
         rc = pt_yd_check_keys(y, val, what, k) ||
              get_value(L, val, "V", what, 0, 0, &p->v_volt, 0) ||
              get_value(L, val, "R", what, 0, 0, &p->r_ohm, 0);
@@ -190,7 +278,7 @@ static int parse_part(loader *L, yaml_node_t *key, yaml_node_t *val, pt_wdf_part
         break;
     }
     case PT_WDF_CURRENT_SOURCE: {
-        static const char *const k[] = {"type", "I", "R", NULL};
+        static const char *const k[] = {"type", "nodes", "I", "R", NULL};
         rc = pt_yd_check_keys(y, val, what, k) ||
              get_value(L, val, "I", what, 0, 0, &p->i_amp, 0) ||
              get_value(L, val, "R", what, 0, 0, &p->r_ohm, 0);
@@ -198,7 +286,7 @@ static int parse_part(loader *L, yaml_node_t *key, yaml_node_t *val, pt_wdf_part
         break;
     }
     case PT_WDF_POT: {
-        static const char *const k[] = {"type", "R", "taper", "control", "invert", NULL};
+        static const char *const k[] = {"type", "nodes", "R", "taper", "control", "invert", NULL};
         rc = pt_yd_check_keys(y, val, what, k) ||
              get_value(L, val, "R", what, 1, 0, &p->r_ohm, 1) || parse_control(L, val, p) ||
              parse_bool(L, val, "invert", &p->invert);
@@ -212,14 +300,14 @@ static int parse_part(loader *L, yaml_node_t *key, yaml_node_t *val, pt_wdf_part
         break;
     }
     case PT_WDF_SWITCH: {
-        static const char *const k[] = {"type", "control", "invert", NULL};
+        static const char *const k[] = {"type", "nodes", "control", "invert", NULL};
         rc = pt_yd_check_keys(y, val, what, k) || parse_control(L, val, p) ||
              parse_bool(L, val, "invert", &p->invert);
         break;
     }
     case PT_WDF_DIODE:
     case PT_WDF_DIODE_PAIR: {
-        static const char *const k[] = {"type", "Is", "n", "Rs", "Is2", "n2", "Rs2", NULL};
+        static const char *const k[] = {"type", "nodes", "Is", "n", "Rs", "Is2", "n2", "Rs2", NULL};
         rc = pt_yd_check_keys(y, val, what, k) ||
              get_value(L, val, "Is", what, 1, 0, &p->is_a, 1) ||
              get_value(L, val, "n", what, 0, 1.0, &p->n, 1) ||
@@ -233,7 +321,7 @@ static int parse_part(loader *L, yaml_node_t *key, yaml_node_t *val, pt_wdf_part
         break;
     }
     case PT_WDF_BJT: {
-        static const char *const k[] = {"type", "polarity", "Is", "bf", "br", "n", NULL};
+        static const char *const k[] = {"type", "nodes", "polarity", "Is", "bf", "br", "n", NULL};
         rc = pt_yd_check_keys(y, val, what, k) ||
              get_value(L, val, "Is", what, 1, 0, &p->is_a, 1) ||
              get_value(L, val, "bf", what, 0, 100, &p->beta_f, 1) ||
@@ -250,25 +338,64 @@ static int parse_part(loader *L, yaml_node_t *key, yaml_node_t *val, pt_wdf_part
     case PT_WDF_TRIODE: {
         /* Dempwolf & Zolzer, "A physically-motivated triode model for circuit
            simulations", DAFx 2011: fitted 12AX7 values as defaults */
-        static const char *const k[] = {"type", "model", "G", "mu", "gamma", "C",
-                                        "Gg", "xi", "Cg", "Ig0", NULL};
-        rc = pt_yd_check_keys(y, val, what, k) ||
-             get_value(L, val, "G", what, 0, 2.242e-3, &p->tr_g, 1) ||
-             get_value(L, val, "mu", what, 0, 103.2, &p->tr_mu, 1) ||
-             get_value(L, val, "gamma", what, 0, 1.26, &p->tr_gamma, 1) ||
-             get_value(L, val, "C", what, 0, 3.4, &p->tr_c, 1) ||
-             get_value(L, val, "Gg", what, 0, 6.177e-4, &p->tr_gg, 1) ||
+        static const char *const k[] = {"type", "nodes", "model", "tube", "parallel", "G", "mu",
+                                        "gamma", "C", "Gg", "xi", "Cg", "Ig0", NULL};
+        const pt_tube_preset *t = NULL;
+        rc = pt_yd_check_keys(y, val, what, k) || tube_preset(L, val, what, 0, &t);
+        if (rc) break;
+        if (t) snprintf(p->tube, sizeof p->tube, "%s", t->name);
+        rc = get_value(L, val, "G", what, 0, t ? t->a : 2.242e-3, &p->tr_g, 1) ||
+             get_value(L, val, "mu", what, 0, t ? t->mu : 103.2, &p->tr_mu, 1) ||
+             get_value(L, val, "gamma", what, 0, t ? t->b : 1.26, &p->tr_gamma, 1) ||
+             get_value(L, val, "C", what, 0, t ? t->c : 3.4, &p->tr_c, 1) ||
+             get_value(L, val, "Gg", what, 0, t ? t->gg : 6.177e-4, &p->tr_gg, 1) ||
              get_value(L, val, "xi", what, 0, 1.314, &p->tr_xi, 1) ||
              get_value(L, val, "Cg", what, 0, 9.901, &p->tr_cg, 1) ||
-             get_value(L, val, "Ig0", what, 0, 8.025e-8, &p->tr_ig0, 0);
+             get_value(L, val, "Ig0", what, 0, t ? t->ig0 : 8.025e-8, &p->tr_ig0, 0) ||
+             get_value(L, val, "parallel", what, 0, 1, &p->n_parallel, 1);
         yaml_node_t *mn = pt_yd_get(y, val, "model");
         if (!rc && mn && (!pt_yd_scalar(mn) || strcmp(pt_yd_scalar(mn), "dempwolf")))
             rc = pt_yd_problem(y, mn, "%s: the only triode model is dempwolf", what);
         break;
     }
     case PT_WDF_OPAMP: {
-        static const char *const k[] = {"type", NULL};
+        static const char *const k[] = {"type", "nodes", NULL};
         rc = pt_yd_check_keys(y, val, what, k);
+        break;
+    }
+    case PT_WDF_PENTODE: {
+        static const char *const k[] = {"type", "nodes", "model", "tube", "parallel", "mu",
+                                        "ex", "kg1", "kg2", "kp", "kvb", "Gg", "xi", "Cg",
+                                        "Ig0", NULL};
+        const pt_tube_preset *t = NULL;
+        rc = pt_yd_check_keys(y, val, what, k) || tube_preset(L, val, what, 1, &t);
+        if (rc) break;
+        if (!t && !pt_yd_get(y, val, "kg1")) {
+            rc = pt_yd_problem(y, val, "%s: name its `tube:` (EL34, 6L6GC, 6V6GT, EL84) or give "
+                               "Koren's mu, ex, kg1, kg2, kp and kvb", what);
+            break;
+        }
+        if (t) snprintf(p->tube, sizeof p->tube, "%s", t->name);
+        rc = get_value(L, val, "mu", what, !t, t ? t->mu : 0, &p->pt_mu, 1) ||
+             get_value(L, val, "ex", what, !t, t ? t->b : 0, &p->pt_ex, 1) ||
+             get_value(L, val, "kg1", what, !t, t ? t->a : 0, &p->pt_kg1, 1) ||
+             get_value(L, val, "kg2", what, !t, t ? t->kg2 : 0, &p->pt_kg2, 1) ||
+             get_value(L, val, "kp", what, !t, t ? t->c : 0, &p->pt_kp, 1) ||
+             get_value(L, val, "kvb", what, !t, t ? t->kvb : 0, &p->pt_kvb, 1) ||
+             get_value(L, val, "Gg", what, 0, t ? t->gg : 1.5e-3, &p->tr_gg, 1) ||
+             get_value(L, val, "xi", what, 0, 1.314, &p->tr_xi, 1) ||
+             get_value(L, val, "Cg", what, 0, 9.901, &p->tr_cg, 1) ||
+             get_value(L, val, "Ig0", what, 0, 0, &p->tr_ig0, 0) ||
+             get_value(L, val, "parallel", what, 0, 1, &p->n_parallel, 1);
+        yaml_node_t *mn = pt_yd_get(y, val, "model");
+        if (!rc && mn && (!pt_yd_scalar(mn) || strcmp(pt_yd_scalar(mn), "koren")))
+            rc = pt_yd_problem(y, mn, "%s: the only pentode model is koren", what);
+        break;
+    }
+    case PT_WDF_TRANSFORMER: {
+        static const char *const k[] = {"type", "nodes", "ratio", NULL};
+        rc = pt_yd_check_keys(y, val, what, k) ||
+             get_value(L, val, "ratio", what, 1, 0, &p->xf_ratio, 1);
         break;
     }
     default: break;
@@ -567,6 +694,128 @@ static int parse_tree(loader *L, yaml_node_t *n, pt_wdf_tree **out)
                          "invert, rtype, or root + child");
 }
 
+
+/* The netlist form: every part lists its `nodes:`, and the circuit is one
+ * R-type adaptor at the root holding them all: each linear one-port part (a
+ * pot: each of its two segments) a port with that part as its leaf, each
+ * nonlinear part or transformer a device. This is how a whole amplifier is
+ * written: the schematic's parts and nodes, nothing about trees. */
+static int build_netlist(loader *L, yaml_node_t *at, pt_wdf_tree **out)
+{
+    pt_ydoc *y = &L->y;
+    pt_wdf_desc *d = L->d;
+    pt_wdf_tree *t = tree_new(at, PT_WDF_T_RTYPE);
+    if (!t) return pt_yd_nomem(y);
+    *out = t;
+    if (node_index(t, "gnd", at) != 0) return pt_yd_nomem(y);
+    int np = 0, ndev = 0;
+    for (int i = 0; i < d->n_part; i++) {
+        const pt_wdf_part *p = &d->part[i];
+        if (!p->n_nodes)
+            return pt_error_set(y->err, PT_ERR_INVALID, y->file, p->line, p->col,
+                                "part '%s' has no `nodes:`: in a circuit without `tree:` every "
+                                "part lists the nodes it connects",
+                                p->name);
+        if (p->kind == PT_WDF_POT) np += p->n_nodes == 3 ? 2 : 1;
+        else if (p->kind <= PT_WDF_SWITCH) np++;
+        else ndev++;
+    }
+    t->port = calloc((size_t)(np ? np : 1), sizeof *t->port);
+    t->dev = calloc((size_t)(ndev ? ndev : 1), sizeof *t->dev);
+    int *conn = calloc(256, sizeof(int));
+    if (!t->port || !t->dev || !conn) {
+        free(conn);
+        return pt_yd_nomem(y);
+    }
+    int rc = 0;
+    for (int i = 0; i < d->n_part && !rc; i++) {
+        pt_wdf_part *p = &d->part[i];
+        yaml_node_t *nl = L->nodes_at[i];
+        int want = 2;
+        const char *what = "a two-terminal part [p, n]";
+        switch (p->kind) {
+        case PT_WDF_POT:
+            want = p->n_nodes == 2 ? 2 : 3;
+            what = "a pot [terminal 1, wiper, terminal 3] (or [p, n] as a variable resistor)";
+            break;
+        case PT_WDF_BJT: want = 3, what = "a BJT [collector, base, emitter]"; break;
+        case PT_WDF_TRIODE: want = 3, what = "a triode [plate, grid, cathode]"; break;
+        case PT_WDF_OPAMP: want = 3, what = "an op-amp [plus, minus, out]"; break;
+        case PT_WDF_PENTODE: want = 4, what = "a pentode [plate, screen, grid, cathode]"; break;
+        case PT_WDF_TRANSFORMER:
+            want = p->n_nodes == 5 ? 5 : 4;
+            what = "a transformer [primary +, primary -, secondary +, secondary -] or, "
+                   "centre-tapped, [plate a, centre tap, plate b, secondary +, secondary -]";
+            p->xf_center_tap = want == 5;
+            break;
+        default: break;
+        }
+        if (p->n_nodes != want) {
+            rc = pt_yd_problem(y, nl, "'%s' is %s: it connects %d terminals but %d nodes are "
+                               "listed", p->name, what, want, p->n_nodes);
+            break;
+        }
+        if ((p->kind == PT_WDF_VOLTAGE_SOURCE || p->kind == PT_WDF_CURRENT_SOURCE) &&
+            !(p->r_ohm > 0)) {
+            rc = pt_yd_problem(y, nl, "source '%s' needs its internal resistance R in a netlist "
+                               "(a supply's, a pickup's or a signal generator's)", p->name);
+            break;
+        }
+        int nd[5];
+        for (int k = 0; k < want; k++) {
+            yaml_node_t *e = pt_yd_item(y, nl, k);
+            nd[k] = node_index(t, p->node[k], e);
+            if (nd[k] < 0) {
+                rc = pt_yd_nomem(y);
+                break;
+            }
+            if (nd[k] >= 256) {
+                rc = pt_yd_problem(y, e, "too many nodes");
+                break;
+            }
+            conn[nd[k]]++;
+        }
+        if (rc) break;
+        if (p->kind <= PT_WDF_SWITCH) {
+            int segs = p->kind == PT_WDF_POT && want == 3 ? 2 : 1;
+            for (int g = 0; g < segs; g++) {
+                pt_wdf_rport *pp = &t->port[t->n_port++];
+                pp->line = p->line, pp->col = p->col;
+                pp->node_p = segs == 2 ? nd[g] : nd[0];
+                pp->node_n = segs == 2 ? nd[g + 1] : nd[1];
+                if (pp->node_p == pp->node_n) {
+                    rc = pt_yd_problem(y, nl, "'%s' connects node '%s' to itself", p->name,
+                                       t->node_name[pp->node_p]);
+                    break;
+                }
+                pt_wdf_tree *leaf = tree_new(nl, PT_WDF_T_LEAF);
+                if (!leaf) {
+                    rc = pt_yd_nomem(y);
+                    break;
+                }
+                leaf->part = i;
+                leaf->segment = segs == 2 ? g + 1 : 0;
+                leaf->line = p->line, leaf->col = p->col;
+                pp->child = leaf;
+            }
+            L->uses[i] |= p->kind == PT_WDF_POT && want == 3 ? 6 : 1;
+        } else {
+            pt_wdf_rdevice *dv = &t->dev[t->n_dev++];
+            dv->part = i;
+            dv->line = p->line, dv->col = p->col;
+            for (int k = 0; k < want; k++) dv->node[k] = nd[k];
+            L->uses[i] |= 1;
+        }
+    }
+    for (int i = 0; i < t->n_nodes && !rc; i++)
+        if (conn[i] < 2 && !(i == 0 && conn[i] == 0))
+            rc = pt_error_set(y->err, PT_ERR_INVALID, y->file, t->node_line[i], t->node_col[i],
+                              "node '%s' is dangling: only one terminal connects to it",
+                              t->node_name[i]);
+    free(conn);
+    return rc;
+}
+
 static int parse_stage(loader *L, yaml_node_t *n, pt_wdf_stage_desc *s, int allow_name)
 {
     pt_ydoc *y = &L->y;
@@ -619,7 +868,8 @@ static int parse_stage(loader *L, yaml_node_t *n, pt_wdf_stage_desc *s, int allo
     }
     if (get_value(L, o, "scale", "output", 0, 1.0, &s->out_scale, 0)) return y->err->code;
     yaml_node_t *tr = pt_yd_get(y, n, "tree");
-    if (!tr) return pt_yd_problem(y, n, "missing `tree:`");
+    if (!tr && L->d->netlist) return build_netlist(L, n, &s->tree);
+    if (!tr) return pt_yd_problem(y, n, "missing `tree:` (or `nodes:` on every part)");
     return parse_tree(L, tr, &s->tree);
 }
 
@@ -629,6 +879,8 @@ void pt_wdf_desc_free(pt_wdf_desc *d)
     for (int i = 0; i < d->n_stage; i++) tree_free(d->stage[i].tree);
     free(d->stage);
     free(d->part);
+    free(d->printed_node);
+    free(d->printed_volts);
     free(d);
 }
 
@@ -642,7 +894,7 @@ static int load_doc(loader *L)
     static const char *const keys[] = {"circuit", "source", "notes", "oversample",
                                        "input_scale", "output_scale", "settle_ms",
                                        "max_iterations", "parts", "input", "output", "tree",
-                                       "stages", NULL};
+                                       "stages", "schematic_voltages", NULL};
     if (pt_yd_check_keys(y, root, "a circuit file", keys)) return y->err->code;
     pt_wdf_desc *d = L->d;
     yaml_node_t *nm = pt_yd_get(y, root, "circuit");
@@ -669,7 +921,8 @@ static int load_doc(loader *L)
     int np = pt_yd_len(parts);
     d->part = calloc((size_t)(np ? np : 1), sizeof *d->part);
     L->uses = calloc((size_t)(np ? np : 1), sizeof *L->uses);
-    if (!d->part || !L->uses) return pt_yd_nomem(y);
+    L->nodes_at = calloc((size_t)(np ? np : 1), sizeof *L->nodes_at);
+    if (!d->part || !L->uses || !L->nodes_at) return pt_yd_nomem(y);
     for (int i = 0; i < np; i++) {
         yaml_node_pair_t *p = &parts->data.mapping.pairs.start[i];
         yaml_node_t *k = pt_yd_node(y, p->key);
@@ -677,6 +930,40 @@ static int load_doc(loader *L)
             return pt_yd_problem(y, k, "part '%s' is declared twice", pt_yd_scalar(k));
         if (parse_part(L, k, pt_yd_node(y, p->value), &d->part[d->n_part])) return y->err->code;
         d->n_part++;
+    }
+    int with_nodes = 0;
+    for (int i = 0; i < d->n_part; i++) with_nodes += d->part[i].n_nodes > 0;
+    d->netlist = with_nodes > 0 && !pt_yd_get(y, root, "tree") && !pt_yd_get(y, root, "stages");
+    if (with_nodes && !d->netlist)
+        for (int i = 0; i < d->n_part; i++)
+            if (d->part[i].n_nodes)
+                return pt_error_set(y->err, PT_ERR_INVALID, y->file, d->part[i].line,
+                                    d->part[i].col,
+                                    "part '%s' lists `nodes:` but the file has a `tree:`: "
+                                    "write the circuit either as a netlist (nodes on every part, "
+                                    "no tree) or as a tree",
+                                    d->part[i].name);
+    yaml_node_t *sv = pt_yd_get(y, root, "schematic_voltages");
+    if (sv) {
+        if (sv->type != YAML_MAPPING_NODE)
+            return pt_yd_problem(y, sv, "`schematic_voltages:` maps node names to the DC volts "
+                                 "the published schematic prints there");
+        int n = pt_yd_len(sv);
+        d->printed_node = calloc((size_t)(n ? n : 1), sizeof *d->printed_node);
+        d->printed_volts = calloc((size_t)(n ? n : 1), sizeof *d->printed_volts);
+        if (!d->printed_node || !d->printed_volts) return pt_yd_nomem(y);
+        for (int i = 0; i < n; i++) {
+            yaml_node_pair_t *pr = &sv->data.mapping.pairs.start[i];
+            yaml_node_t *k = pt_yd_node(y, pr->key);
+            yaml_node_t *v = pt_yd_node(y, pr->value);
+            const char *ks = pt_yd_scalar(k);
+            if (!ks || strlen(ks) >= 32) return pt_yd_problem(y, k, "a node name");
+            if (parse_value(pt_yd_scalar(v), &d->printed_volts[i]) != 0)
+                return pt_yd_problem(y, v, "'%s' is not a voltage",
+                                     pt_yd_scalar(v) ? pt_yd_scalar(v) : "(not a scalar)");
+            snprintf(d->printed_node[i], sizeof d->printed_node[i], "%s", ks);
+            d->n_printed++;
+        }
     }
     yaml_node_t *stages = pt_yd_get(y, root, "stages");
     if (stages) {
@@ -731,6 +1018,7 @@ int pt_circuit_parse(const char *text, const char *name, pt_wdf_desc **out, pt_e
     rc = L.d ? load_doc(&L) : pt_yd_nomem(&L.y);
     yaml_document_delete(&L.doc);
     free(L.uses);
+    free(L.nodes_at);
     if (rc) {
         pt_wdf_desc_free(L.d);
         return rc;

@@ -68,6 +68,8 @@ typedef enum pt_wdf_part_kind {
     PT_WDF_BJT,
     PT_WDF_TRIODE,
     PT_WDF_OPAMP,
+    PT_WDF_PENTODE,     /* pentode or beam tetrode (Koren's equations), R-type device */
+    PT_WDF_TRANSFORMER, /* ideal transformer (2 windings, or a centre-tapped primary) */
     PT_WDF_N_PART_KINDS
 } pt_wdf_part_kind;
 
@@ -78,6 +80,7 @@ typedef enum pt_wdf_taper { PT_WDF_TAPER_LINEAR, PT_WDF_TAPER_LOG } pt_wdf_taper
 enum {
     PT_WDF_CTL_DRIVE, PT_WDF_CTL_TONE, PT_WDF_CTL_LEVEL, PT_WDF_CTL_GAIN,
     PT_WDF_CTL_BASS, PT_WDF_CTL_MID, PT_WDF_CTL_TREBLE, PT_WDF_CTL_VOLUME,
+    PT_WDF_CTL_PRESENCE, PT_WDF_CTL_MASTER, PT_WDF_CTL_CUT, PT_WDF_CTL_BRIGHT,
     PT_WDF_N_CONTROLS
 };
 extern const char *const pt_wdf_control_names[PT_WDF_N_CONTROLS];
@@ -106,6 +109,20 @@ typedef struct pt_wdf_part {
     /* triode (Dempwolf & Zolzer 2011): Ik = g*(ln(1+e^(c*(vpk/mu+vgk)))/c)^gamma,
        Ig = gg*(ln(1+e^(cg*vgk))/cg)^xi + ig0, Ip = Ik - Ig */
     double tr_g, tr_mu, tr_gamma, tr_c, tr_gg, tr_xi, tr_cg, tr_ig0;
+    /* pentode / beam tetrode (Koren): with Vs = v_g2k,
+         E1  = Vs/kp * ln(1 + e^(kp (1/mu + v_gk/Vs)))
+         Ip  = 2 E1^ex / kg1 * atan(v_pk / kvb)
+         Ig2 = max(0, Vs/mu + v_gk)^ex / kg2
+       grid current as the triode's (tr_gg, tr_xi, tr_cg, tr_ig0) */
+    double pt_mu, pt_ex, pt_kg1, pt_kg2, pt_kp, pt_kvb;
+    double n_parallel;      /* triode, pentode: identical tubes in parallel (currents scale) */
+    char tube[16];          /* the tube type named in the file ("12AX7", "EL34"), or "" */
+    /* transformer: primary to secondary turns ratio (the whole primary) */
+    double xf_ratio;
+    int xf_center_tap;      /* nodes [plate a, centre tap, plate b, sec +, sec -] */
+    /* netlist form: the nodes the part connects (see pt_wdf_desc.netlist) */
+    int n_nodes;
+    char node[5][32];
 } pt_wdf_part;
 
 /* ---- The circuit description the loader builds (wdf_build.c compiles it) ---- */
@@ -129,8 +146,10 @@ typedef struct pt_wdf_rport {
 
 typedef struct pt_wdf_rdevice {
     int part;
-    int node[3];             /* diode/pair: anode, cathode; bjt: c, b, e;
-                                triode: plate, grid, cathode; opamp: +, -, out */
+    int node[5];             /* diode/pair: anode, cathode; bjt: c, b, e;
+                                triode: plate, grid, cathode; opamp: +, -, out;
+                                pentode: plate, screen, grid, cathode;
+                                transformer: p1, p2, s1, s2 (or pa, ct, pb, s1, s2) */
     int line, col;
 } pt_wdf_rdevice;
 
@@ -180,6 +199,12 @@ typedef struct pt_wdf_desc {
     double settle_ms;        /* silence run at prepare to reach the DC operating point; <0 = auto */
     int max_iter;            /* Newton-Raphson bound per sample */
     unsigned controls_used;  /* bit per PT_WDF_CTL_* */
+    int netlist;             /* parts list their nodes; the loader built one R-type root */
+    /* DC voltages printed on the published schematic (node: volts), checked
+       by the tests against the operating point */
+    int n_printed;
+    char (*printed_node)[32];
+    double *printed_volts;
 } pt_wdf_desc;
 
 void pt_wdf_desc_free(pt_wdf_desc *d);
@@ -219,6 +244,22 @@ void pt_wdf_reset(pt_wdf_circuit *c);
 /* Off the audio thread: run silence for `seconds` and store the state as the
  * one pt_wdf_reset returns to. */
 void pt_wdf_settle(pt_wdf_circuit *c, double seconds);
+
+/* Off the audio thread: find the DC operating point (capacitors open,
+ * inductors shorted: the fixed point of the discretised circuit with no
+ * input) by Newton-Raphson on the reactive parts' states, stepping the
+ * supplies up from zero, and store it as the state pt_wdf_reset returns to.
+ * 0 on success; on failure the circuit is left settled by simulation and
+ * the reason is in err. Writes the Newton iterations used to *iters. */
+int pt_wdf_operating_point(pt_wdf_circuit *c, int *iters, pt_error *err);
+
+/* The voltage of a named node of the root R-type adaptor of the last stage
+ * (against gnd) in the circuit's present state, or NAN when there is no
+ * such node. Off the audio thread (tests, `pytone circuit-op`). */
+double pt_wdf_node_voltage(pt_wdf_circuit *c, const char *node);
+/* The number of such nodes and the name of node k (1..n; 0 is gnd). */
+int pt_wdf_node_count(const pt_wdf_circuit *c);
+const char *pt_wdf_node_name(const pt_wdf_circuit *c, int k);
 
 typedef struct pt_wdf_stats {
     int max_iter;            /* most Newton iterations any sample took */

@@ -12,7 +12,8 @@
 #include "wdf_impl.h"
 
 const char *const pt_wdf_control_names[PT_WDF_N_CONTROLS] = {
-    "drive", "tone", "level", "gain", "bass", "mid", "treble", "volume"};
+    "drive", "tone", "level", "gain", "bass", "mid", "treble", "volume",
+    "presence", "master", "cut", "bright"};
 
 /* ---- allocation: one list, freed together ---- */
 
@@ -117,6 +118,20 @@ static int mna_factor(wdf_mna *x, const double *g)
         if (x->op_p[j] > 0) x->Y[col * m + x->op_p[j] - 1] += 1.0;
         if (x->op_m[j] > 0) x->Y[col * m + x->op_m[j] - 1] -= 1.0;
     }
+    /* ideal transformers: unknown j = the current into winding 2 at p2;
+       winding 1 carries -j/a into p1 (power in = power out), and
+       v(p2) - v(n2) = (v(p1) - v(n1)) / a */
+    for (int j = 0; j < x->n_xf; j++) {
+        int col = x->n_nodes - 1 + x->n_op + j;
+        double ia = 1.0 / x->xf_a[j];
+        const int nd[4] = {x->xf_p2[j], x->xf_n2[j], x->xf_p1[j], x->xf_n1[j]};
+        const double kcl[4] = {1.0, -1.0, -ia, ia};
+        for (int q = 0; q < 4; q++)
+            if (nd[q] > 0) {
+                x->Y[(nd[q] - 1) * m + col] += kcl[q];
+                x->Y[col * m + nd[q] - 1] += kcl[q];
+            }
+    }
     memcpy(x->lu, x->Y, sizeof(double) * (size_t)(m * m));
     return lu_factor(x->lu, x->piv, m);
 }
@@ -158,6 +173,11 @@ static double leaf_resistance(const pt_wdf_circuit *c, const pt_wdf_part *p, int
     switch (p->kind) {
     case PT_WDF_CAPACITOR: return c->T / (2.0 * p->c_farad);
     case PT_WDF_INDUCTOR: return 2.0 * p->l_henry / c->T;
+    case PT_WDF_SWITCH: { /* a switch below the root: a resistor, nearly a short or open */
+        int closed = (p->control >= 0 ? c->ctl[p->control] : 1.0) >= 0.5;
+        if (p->invert) closed = !closed;
+        return closed ? PT_WDF_SWITCH_ON_OHM : PT_WDF_SWITCH_OFF_OHM;
+    }
     case PT_WDF_POT: {
         double x = wdf_pot_fraction(p, c->ctl);
         return p->r_ohm * (seg == 2 ? 1.0 - x : x);
@@ -261,7 +281,7 @@ int wdf_stage_update(pt_wdf_circuit *c, wdf_stage *s, pt_error *err)
     }
     if (r->kind == ROOT_RTYPE) {
         wdf_mna *x = r->mna;
-        double g[64];
+        double g[PT_WDF_ROOT_MAX_PORTS];
         for (int j = 0; j < r->N; j++) g[j] = 1.0 / s->R[r->edges[j]];
         if (mna_factor(x, g) != 0)
             return pt_error_set(err, PT_ERR_INVALID, d->file, s->d->tree->line, s->d->tree->col,
@@ -326,18 +346,26 @@ static const char *kind_name(pt_wdf_part_kind k)
 {
     static const char *const names[] = {"resistor",  "capacitor",  "inductor", "voltage source",
                                         "current source", "pot", "switch", "diode",
-                                        "diode pair", "BJT", "triode", "op-amp"};
+                                        "diode pair", "BJT", "triode", "op-amp", "pentode",
+                                        "transformer"};
     return (unsigned)k < PT_WDF_N_PART_KINDS ? names[k] : "part";
 }
 
 static wdf_mna *mna_new(pt_wdf_circuit *c, int n_nodes, int n_op, int n_port, int n_dport,
-                        int n_res)
+                        int n_res, int n_xf)
 {
     wdf_mna *x = zalloc(c, 1, sizeof *x);
     if (!x) return NULL;
     x->n_nodes = n_nodes;
     x->n_op = n_op;
-    x->m = n_nodes - 1 + n_op;
+    x->n_xf = n_xf;
+    x->m = n_nodes - 1 + n_op + n_xf;
+    x->xf_p1 = zalloc(c, (size_t)n_xf, sizeof(int));
+    x->xf_n1 = zalloc(c, (size_t)n_xf, sizeof(int));
+    x->xf_p2 = zalloc(c, (size_t)n_xf, sizeof(int));
+    x->xf_n2 = zalloc(c, (size_t)n_xf, sizeof(int));
+    x->xf_a = zalloc(c, (size_t)n_xf, sizeof(double));
+    if (!x->xf_p1 || !x->xf_n1 || !x->xf_p2 || !x->xf_n2 || !x->xf_a) return NULL;
     x->n_port = n_port;
     x->n_dport = n_dport;
     x->n_res = n_res;
@@ -376,6 +404,7 @@ static int compile_node(pt_wdf_circuit *c, wdf_stage *s, const pt_wdf_tree *t, i
         case PT_WDF_CAPACITOR:
         case PT_WDF_INDUCTOR:
         case PT_WDF_POT: break;
+        case PT_WDF_SWITCH: break;
         case PT_WDF_VOLTAGE_SOURCE:
         case PT_WDF_CURRENT_SOURCE:
             if (p->r_ohm > 0) break;
@@ -436,7 +465,7 @@ static int compile_node(pt_wdf_circuit *c, wdf_stage *s, const pt_wdf_tree *t, i
                                     kind_name(p->kind), p->name);
             n_op++;
         }
-        a->mna = mna_new(c, t->n_nodes, n_op, n, 0, 0);
+        a->mna = mna_new(c, t->n_nodes, n_op, n, 0, 0, 0);
         if (!a->mna) return NOMEM();
         a->mna->pp[0] = t->up_p, a->mna->pn[0] = t->up_n;
         for (int i = 1; i < n; i++)
@@ -460,16 +489,17 @@ static int compile_rtype_root(pt_wdf_circuit *c, wdf_stage *s, const pt_wdf_tree
     wdf_root *r = &s->root;
     r->kind = ROOT_RTYPE;
     r->N = t->n_port;
-    if (r->N > 64)
+    if (r->N > PT_WDF_ROOT_MAX_PORTS)
         return pt_error_set(err, PT_ERR_INVALID, d->file, t->line, t->col,
-                            "an R-type adaptor can have at most 64 ports");
+                            "the root R-type adaptor can have at most %d ports (linear parts)",
+                            PT_WDF_ROOT_MAX_PORTS);
     r->edges = zalloc(c, (size_t)r->N, sizeof(int));
     if (!r->edges) return NOMEM();
     for (int i = 0; i < t->n_port; i++) {
         r->edges[i] = s->E++;
         if (compile_node(c, s, t->port[i].child, r->edges[i], err)) return err ? err->code : 1;
     }
-    int M = 0, n_op = 0, n_res = 0, n_dev = 0, extra_nodes = 0;
+    int M = 0, n_op = 0, n_res = 0, n_dev = 0, extra_nodes = 0, n_xf = 0;
     for (int j = 0; j < t->n_dev; j++) {
         const pt_wdf_part *p = &d->part[t->dev[j].part];
         switch (p->kind) {
@@ -485,6 +515,8 @@ static int compile_rtype_root(pt_wdf_circuit *c, wdf_stage *s, const pt_wdf_tree
             break;
         case PT_WDF_BJT:
         case PT_WDF_TRIODE: M += 2, n_dev += 1; break;
+        case PT_WDF_PENTODE: M += 3, n_dev += 1; break;
+        case PT_WDF_TRANSFORMER: n_xf += p->xf_center_tap ? 2 : 1; break;
         default:
             return pt_error_set(err, PT_ERR_INVALID, d->file, t->dev[j].line, t->dev[j].col,
                                 "%s '%s' cannot be a device of an R-type adaptor; connect it "
@@ -493,7 +525,7 @@ static int compile_rtype_root(pt_wdf_circuit *c, wdf_stage *s, const pt_wdf_tree
         }
     }
     r->M = M;
-    r->mna = mna_new(c, t->n_nodes + extra_nodes, n_op, r->N, M, n_res);
+    r->mna = mna_new(c, t->n_nodes + extra_nodes, n_op, r->N, M, n_res, n_xf);
     r->dev = zalloc(c, (size_t)n_dev, sizeof(wdf_device));
     int N = r->N, Mx = M ? M : 1;
     r->F1 = zalloc(c, (size_t)(N * N), sizeof(double));
@@ -520,13 +552,29 @@ static int compile_rtype_root(pt_wdf_circuit *c, wdf_stage *s, const pt_wdf_tree
         return NOMEM();
     wdf_mna *x = r->mna;
     for (int i = 0; i < N; i++) x->pp[i] = t->port[i].node_p, x->pn[i] = t->port[i].node_n;
-    int port = 0, node = t->n_nodes, res = 0, op = 0;
+    int port = 0, node = t->n_nodes, res = 0, op = 0, xf = 0;
     for (int j = 0; j < t->n_dev; j++) {
         const pt_wdf_part *p = &d->part[t->dev[j].part];
         const int *nd = t->dev[j].node;
         if (p->kind == PT_WDF_OPAMP) {
             x->op_p[op] = nd[0], x->op_m[op] = nd[1], x->op_o[op] = nd[2];
             op++;
+            continue;
+        }
+        if (p->kind == PT_WDF_TRANSFORMER) {
+            if (!p->xf_center_tap) {
+                x->xf_p1[xf] = nd[0], x->xf_n1[xf] = nd[1];
+                x->xf_p2[xf] = nd[2], x->xf_n2[xf] = nd[3];
+                x->xf_a[xf++] = p->xf_ratio;
+            } else {
+                /* two half primaries (plate a to tap, tap to plate b) on
+                   one secondary: the ideal three-winding transformer */
+                for (int h = 0; h < 2; h++) {
+                    x->xf_p1[xf] = h ? nd[1] : nd[0], x->xf_n1[xf] = h ? nd[2] : nd[1];
+                    x->xf_p2[xf] = nd[3], x->xf_n2[xf] = nd[4];
+                    x->xf_a[xf++] = 0.5 * p->xf_ratio;
+                }
+            }
             continue;
         }
         int nj = p->kind == PT_WDF_DIODE ? 1 : p->kind == PT_WDF_DIODE_PAIR ? 2 : 0;
@@ -581,7 +629,24 @@ static int compile_rtype_root(pt_wdf_circuit *c, wdf_stage *s, const pt_wdf_tree
             r->inv_tol[port + 1] = 1.0 / 0.1; /* plate: curvature ~C/mu = 0.03 /V */
             x->dp[port] = nd[1], x->dn[port] = nd[2];         /* v_gk, grid current */
             x->dp[port + 1] = nd[0], x->dn[port + 1] = nd[2]; /* v_pk, plate current */
+            dv->scale = p->n_parallel > 0 ? p->n_parallel : 1.0;
             port += 2;
+        } else if (p->kind == PT_WDF_PENTODE) {
+            wdf_device *dv = &r->dev[r->n_dev++];
+            dv->kind = DEV_PENTODE;
+            dv->port = port;
+            dv->part = t->dev[j].part;
+            dv->p = p;
+            dv->scale = p->n_parallel > 0 ? p->n_parallel : 1.0;
+            dv->grid_off = log(p->tr_cg * pow(1e-13 / p->tr_gg, 1.0 / p->tr_xi));
+            r->inv_tol[port] = 1.0 / 2e-3;    /* control grid */
+            r->inv_tol[port + 1] = 1.0 / 0.1; /* screen */
+            r->inv_tol[port + 2] = 1.0 / 0.1; /* plate */
+            /* nodes: plate, screen, grid, cathode */
+            x->dp[port] = nd[2], x->dn[port] = nd[3];         /* v_g1k, grid current */
+            x->dp[port + 1] = nd[1], x->dn[port + 1] = nd[3]; /* v_g2k, screen current */
+            x->dp[port + 2] = nd[0], x->dn[port + 2] = nd[3]; /* v_pk, plate current */
+            port += 3;
         }
     }
     return 0;

@@ -8,13 +8,17 @@
 #include "wdf_math_inline.h"
 
 enum { ROOT_VSOURCE, ROOT_ISOURCE, ROOT_SWITCH, ROOT_DIODE, ROOT_DIODE_PAIR, ROOT_RTYPE };
-enum { DEV_JUNCTION, DEV_BJT, DEV_TRIODE };
+enum { DEV_JUNCTION, DEV_BJT, DEV_TRIODE, DEV_PENTODE };
+
+#define PT_WDF_ROOT_MAX_PORTS 128  /* linear ports of the root R-type adaptor */
+#define PT_WDF_SWITCH_ON_OHM 1e-2   /* a switch below the root, closed */
+#define PT_WDF_SWITCH_OFF_OHM 1e9   /* and open */
 
 /* The linear network inside an R-type adaptor, for modified nodal analysis. */
 typedef struct wdf_mna {
     int n_nodes;          /* including node 0, the datum */
     int n_op;             /* ideal op-amps: one extra unknown each */
-    int m;                /* unknowns: n_nodes - 1 + n_op */
+    int m;                /* unknowns: n_nodes - 1 + n_op + n_xf */
     int n_port;           /* linear ports (wave ports) */
     int *pp, *pn;
     int n_dport;          /* nonlinear device ports (root only) */
@@ -23,6 +27,9 @@ typedef struct wdf_mna {
     int *rp, *rn;
     double *rg;
     int *op_p, *op_m, *op_o;
+    int n_xf;             /* ideal transformer windings pairs: one extra unknown each */
+    int *xf_p1, *xf_n1, *xf_p2, *xf_n2;
+    double *xf_a;         /* turns ratio N1/N2 of each pair */
     double *Y, *lu;       /* m*m */
     int *piv;             /* m */
     double *x;            /* m*(n_port + n_dport): solutions, one column each */
@@ -43,7 +50,8 @@ typedef struct wdf_device {
     int port;             /* first device port */
     int part;
     double is, nvt, beta_f, beta_r, vcrit;
-    double grid_off;      /* triode: Cg vgk below which Gg (ln(1+e^u)/Cg)^xi < 1e-13 A */
+    double grid_off;      /* triode, pentode: Cg vgk below which Gg (ln(1+e^u)/Cg)^xi < 1e-13 A */
+    double scale;         /* triode, pentode: tubes in parallel */
     const pt_wdf_part *p;
 } wdf_device;
 

@@ -34,6 +34,39 @@ static inline double pnjlim(double vnew, double vold, double vt, double vcrit)
 }
 
 
+/* RT: Dempwolf's cathode current G (ln(1 + e^u) / C)^gamma for
+ * u = C (vpk/mu + vgk), and its derivative by u/C. */
+static inline void triode_cathode(const pt_wdf_part *p, double u, double *ik, double *dik)
+{
+    *ik = 0, *dik = 0;
+    if (u > -700) {
+        /* softplus(u) = ln(1 + e^u) and its derivative e^u / (1 + e^u) */
+        double eu = u > 30 ? 0 : exp(u);
+        double sp = (u > 30 ? u : log1p(eu)) / p->tr_c;
+        double sig = u > 30 ? 1.0 : eu / (1.0 + eu);
+        double pw = exp((p->tr_gamma - 1.0) * log(sp)); /* sp^(gamma-1) */
+        *ik = p->tr_g * pw * sp;
+        *dik = p->tr_g * p->tr_gamma * pw * sig;
+    }
+}
+
+/* RT: grid current Gg (ln(1 + e^(Cg vgk)) / Cg)^xi + Ig0 and its derivative
+ * (triodes and pentodes alike). */
+static inline void grid_current(const wdf_device *dv, const pt_wdf_part *p, double vg, double *ig,
+                                double *dig)
+{
+    double ug = p->tr_cg * vg;
+    *ig = p->tr_ig0, *dig = 0;
+    if (ug > dv->grid_off) { /* below, the grid's diode-like current is under 1e-13 A */
+        double eg = ug > 30 ? 0 : exp(ug);
+        double spg = (ug > 30 ? ug : log1p(eg)) / p->tr_cg;
+        double sig = ug > 30 ? 1.0 : eg / (1.0 + eg);
+        double pw = exp((p->tr_xi - 1.0) * log(spg));
+        *ig += p->tr_gg * pw * spg;
+        *dig = p->tr_gg * p->tr_xi * pw * sig;
+    }
+}
+
 /* RT: device currents i (along each device port, + to -) and their
  * Jacobian D = di/dv at port voltages v. */
 static void device_eval(const wdf_root *r, const double *v, double *i, double *D)
@@ -58,35 +91,61 @@ static void device_eval(const wdf_root *r, const double *v, double *i, double *D
             D[q * M + q + 1] = -is * er / dv->nvt;
             D[(q + 1) * M + q] = -is * ef / dv->nvt;
             D[(q + 1) * M + q + 1] = is * (1.0 + br) * er / dv->nvt;
-        } else { /* DEV_TRIODE, Dempwolf & Zolzer */
+        } else if (dv->kind == DEV_TRIODE) { /* Dempwolf & Zolzer */
             const pt_wdf_part *p = dv->p;
             double vg = v[q], vp = v[q + 1];
-            double u = p->tr_c * (vp / p->tr_mu + vg);
-            double ik = 0, dik = 0;
-            if (u > -700) {
-                /* softplus(u) = ln(1 + e^u) and its derivative e^u / (1 + e^u) */
-                double eu = u > 30 ? 0 : exp(u);
-                double sp = (u > 30 ? u : log1p(eu)) / p->tr_c;
-                double sig = u > 30 ? 1.0 : eu / (1.0 + eu);
-                double pw = exp((p->tr_gamma - 1.0) * log(sp)); /* sp^(gamma-1) */
-                ik = p->tr_g * pw * sp;
-                dik = p->tr_g * p->tr_gamma * pw * sig;
+            double ik, dik, ig, dig;
+            triode_cathode(p, p->tr_c * (vp / p->tr_mu + vg), &ik, &dik);
+            grid_current(dv, p, vg, &ig, &dig);
+            const double sc = dv->scale;
+            i[q] = sc * ig;
+            i[q + 1] = sc * (ik - ig);
+            D[q * M + q] = sc * dig;
+            D[(q + 1) * M + q] = sc * (dik - dig);
+            D[(q + 1) * M + q + 1] = sc * dik / p->tr_mu;
+        } else { /* DEV_PENTODE, Koren; ports g1k, g2k, pk */
+            const pt_wdf_part *p = dv->p;
+            double vg = v[q], vs = v[q + 1], vp = v[q + 2];
+            double ig, dig;
+            grid_current(dv, p, vg, &ig, &dig);
+            /* the screen voltage divides: keep it off zero (a screen at
+               0 V passes no current anyway) */
+            const double vs_min = 1e-3;
+            int vs_low = vs < vs_min;
+            double vsx = vs_low ? vs_min : vs;
+            double kp = p->pt_kp, mu = p->pt_mu, ex = p->pt_ex;
+            double u = kp * (1.0 / mu + vg / vsx);
+            double eu = u > 30 ? 0 : exp(u);
+            double sp = u > 30 ? u : log1p(eu);          /* ln(1 + e^u) */
+            double sig = u > 30 ? 1.0 : eu / (1.0 + eu);
+            double e1 = vsx / kp * sp;
+            double de1_dvg = sig;
+            double de1_dvs = vs_low ? 0 : sp / kp - sig * vg / vsx;
+            double ip = 0, dip_de1 = 0, dip_dvp = 0;
+            if (e1 > 1e-300) {
+                double pw = exp((ex - 1.0) * log(e1));  /* e1^(ex-1) */
+                double at = atan(vp / p->pt_kvb);
+                double k1 = 2.0 / p->pt_kg1;
+                ip = k1 * pw * e1 * at;
+                dip_de1 = k1 * ex * pw * at;
+                dip_dvp = k1 * pw * e1 / (p->pt_kvb * (1.0 + (vp / p->pt_kvb) * (vp / p->pt_kvb)));
             }
-            double ug = p->tr_cg * vg;
-            double ig = p->tr_ig0, dig = 0;
-            if (ug > dv->grid_off) { /* below, the grid's diode-like current is under 1e-13 A */
-                double eg = ug > 30 ? 0 : exp(ug);
-                double spg = (ug > 30 ? ug : log1p(eg)) / p->tr_cg;
-                double sig = ug > 30 ? 1.0 : eg / (1.0 + eg);
-                double pw = exp((p->tr_xi - 1.0) * log(spg));
-                ig += p->tr_gg * pw * spg;
-                dig = p->tr_gg * p->tr_xi * pw * sig;
+            double w = vsx / mu + vg, is2 = 0, dis2 = 0;
+            if (w > 0) {
+                double pw = exp((ex - 1.0) * log(w));
+                is2 = pw * w / p->pt_kg2;
+                dis2 = ex * pw / p->pt_kg2;
             }
-            i[q] = ig;
-            i[q + 1] = ik - ig;
-            D[q * M + q] = dig;
-            D[(q + 1) * M + q] = dik - dig;
-            D[(q + 1) * M + q + 1] = dik / p->tr_mu;
+            const double sc = dv->scale;
+            i[q] = sc * ig;
+            i[q + 1] = sc * is2;
+            i[q + 2] = sc * ip;
+            D[q * M + q] = sc * dig;
+            D[(q + 1) * M + q] = sc * dis2;
+            D[(q + 1) * M + q + 1] = vs_low ? 0 : sc * dis2 / mu;
+            D[(q + 2) * M + q] = sc * dip_de1 * de1_dvg;
+            D[(q + 2) * M + q + 1] = sc * dip_de1 * de1_dvs;
+            D[(q + 2) * M + q + 2] = sc * dip_dvp;
         }
     }
 }
@@ -201,7 +260,22 @@ int wdf_root_newton(pt_wdf_circuit *c, wdf_root *r)
         int limited = 0;
         for (int k = 0; k < r->n_dev; k++) {
             const wdf_device *dv = &r->dev[k];
-            if (dv->kind == DEV_TRIODE) continue;
+            if (dv->kind >= DEV_TRIODE) {
+                /* tubes: a grid conducts like a diode (e^(9.9 v)), so a
+                   step may take a grid at most 0.5 V above where it was (or
+                   above 0 V, whichever is higher); a plate or screen moves
+                   at most 100 V a step. Far below conduction the grid moves
+                   freely. */
+                int q = dv->port, nq = dv->kind == DEV_TRIODE ? 2 : 3;
+                double gmax = (r->v[q] > 0 ? r->v[q] : 0) + 0.5;
+                if (r->vsave[q] > gmax) limited = 1, r->vsave[q] = gmax;
+                for (int j = q + 1; j < q + nq; j++) {
+                    double st = r->vsave[j] - r->v[j];
+                    if (st > 100.0) limited = 1, r->vsave[j] = r->v[j] + 100.0;
+                    else if (st < -100.0) limited = 1, r->vsave[j] = r->v[j] - 100.0;
+                }
+                continue;
+            }
             int q = dv->port, nq = dv->kind == DEV_BJT ? 2 : 1;
             for (int j = q; j < q + nq; j++) {
                 double lim = pnjlim(r->vsave[j], r->v[j], dv->nvt, dv->vcrit);
