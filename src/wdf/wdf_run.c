@@ -67,6 +67,12 @@ static inline void grid_current(const wdf_device *dv, const pt_wdf_part *p, doub
     }
 }
 
+/* The number of ports a device occupies in the root. */
+static inline int device_ports(const wdf_device *dv)
+{
+    return dv->kind == DEV_JUNCTION ? 1 : dv->kind == DEV_PENTODE ? 3 : 2;
+}
+
 /* RT: device currents i (along each device port, + to -) and their
  * Jacobian D = di/dv at port voltages v. */
 static void device_eval(const wdf_root *r, const double *v, double *i, double *D)
@@ -243,11 +249,19 @@ int wdf_root_newton(pt_wdf_circuit *c, wdf_root *r)
                 double s = r->v[m] - r->p[m];
                 for (int k = 0; k < M; k++) s += r->Z[m * M + k] * r->i[k];
                 r->F[m] = -s;
-                for (int k = 0; k < M; k++) {
-                    double jj = (m == k);
-                    for (int q = 0; q < M; q++) jj += r->Z[m * M + q] * r->D[q * M + k];
-                    r->J[m * M + k] = jj;
-                }
+            }
+            /* J = I + Z D, with D block-diagonal (each device's ports
+               depend only on its own voltages): M^2 times the block size,
+               not M^3 */
+            for (int d = 0; d < r->n_dev; d++) {
+                const wdf_device *dv = &r->dev[d];
+                const int q0 = dv->port, nq = device_ports(dv);
+                for (int m = 0; m < M; m++)
+                    for (int k = q0; k < q0 + nq; k++) {
+                        double jj = (m == k);
+                        for (int q = q0; q < q0 + nq; q++) jj += r->Z[m * M + q] * r->D[q * M + k];
+                        r->J[m * M + k] = jj;
+                    }
             }
             if (small_solve(r->J, r->F, M)) {
                 if (!restarted) goto restart;

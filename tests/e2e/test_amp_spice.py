@@ -40,6 +40,8 @@ from wdfutil import band_limit, have_ngspice, run_circuit  # noqa: E402
 RATE = 48000
 FULL = os.environ.get("PT_AMP_FULL") == "1"
 AMPS = sorted(glob.glob(path("circuits", "amps", "*.yaml")))
+# amps that load and reach their operating point but are not ready to play (see their README)
+EXPERIMENTAL = sorted(glob.glob(path("circuits", "amps", "experimental", "*.yaml")))
 OP_TOOL = os.path.join(BUILD, "circuit_op")
 
 
@@ -128,7 +130,7 @@ def there_are_amps():
 def operating_point_matches_ngspice_op():
     if not need_spice():
         return
-    for amp in AMPS:
+    for amp in AMPS + EXPERIMENTAL:
         p = subprocess.run([OP_TOOL, amp], capture_output=True, text=True, check=True)
         mine = dict((l.split()[0], float(l.split()[1])) for l in p.stdout.splitlines()
                     if not l.startswith("iterations"))
@@ -217,7 +219,7 @@ def small_signal_response_matches_ngspice_ac():
 def harmonics_match_ngspice():
     if not need_spice():
         return
-    levels = {"clean": 0.01, "edge": 0.08, "saturated": 0.8}
+    levels = {"clean": 0.03, "edge": 0.3, "saturated": 1.0}
     jobs = []
     for amp in AMPS:
         for f0 in (100.0, 1000.0):
