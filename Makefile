@@ -6,6 +6,7 @@
 #   make fuzz    every parser under libFuzzer, FUZZ_SECONDS each (default 300)
 #   make soak    the long soak, MINUTES (default 30)
 #   make tsan    the threaded tests under ThreadSanitizer (part of make test)
+#   make amp-check  the amplifiers against ngspice at full length
 #   make ui      build the web UI (ui/dist) when Node is there
 BUILD ?= build
 ASAN_BUILD ?= build-asan
@@ -13,7 +14,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 RIG ?= rigs/default.yaml
 ARGS ?=
 
-.PHONY: all deps deps-test build ui run test test-unit test-asan bench fuzz soak tsan clean
+.PHONY: all deps deps-test build ui run test test-unit test-asan bench fuzz soak tsan clean amp-check
 
 all: build
 
@@ -49,6 +50,10 @@ test: deps-test build test-asan
 	./scripts/tsan.sh
 	./scripts/fuzz.sh $(TEST_FUZZ_SECONDS) || [ $$? -eq 77 ]
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+
+# The whole amps against ngspice at full length (5 s of the DI; make test runs excerpts)
+amp-check: deps-test build
+	PT_AMP_FULL=1 /usr/bin/python3 tests/e2e/test_amp_spice.py
 
 MINUTES ?= 30
 soak: deps build test-asan
