@@ -266,6 +266,12 @@ int cli_spice(int argc, char **argv)
     sibling(out_path, sizeof out_path, output, NULL);
     sibling(op_path, sizeof op_path, output, ".op.txt");
     sibling(in_path, sizeof in_path, output, ".in.txt");
+    if (strpbrk(out_path, " \t\n\"';")) {
+        fprintf(stderr, "pytone spice: --output %s: ngspice's commands cannot take a path with "
+                        "spaces, quotes or ';'; choose another\n", out_path);
+        rc = 2;
+        goto done;
+    }
     o.output_file = out_path;
     o.op_file = op_path;
     if (input) {

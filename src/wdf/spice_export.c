@@ -558,6 +558,9 @@ int pt_spice_export(FILE *f, const pt_wdf_desc *d, const pt_spice_opts *o, pt_er
             fprintf(f, "echo \"%s $&v(%s)\" %s %s\n", x.nodes[i], x.nodes[i], i ? ">>" : ">",
                     o->op_file);
         if (o->input_file) {
+            /* keep only the output through the transient: an amp's nodes at
+               8x over seconds would otherwise hold hundreds of MB */
+            fprintf(f, "save _out\n");
             fprintf(f, "tran %.10g %.10g 0 %.10g\n", step, o->seconds, step);
             fprintf(f, "linearize v(_out)\n");
         } else {

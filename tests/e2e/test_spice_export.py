@@ -17,8 +17,9 @@ What it checks:
   current included): plate, cathode and grid within 0.1 %;
 - without --input the netlist runs an AC analysis: the RC low-pass against
   1 / (1 + j w R C) within 1e-4;
-- bad input: an unknown control, a control out of range, a missing circuit
-  and a rig that is not a circuit each exit 2 with a message naming it.
+- bad input: an unknown control, a control out of range, a missing circuit,
+  a rig that is not a circuit and an output path ngspice cannot take each
+  exit 2 with a message naming it, and write no netlist.
 
 Reference: ngspice (Debian package `ngspice`) batch mode on the exported
 netlist; scipy for the DC solve and the analytic response."""
@@ -189,6 +190,8 @@ def bad_input_is_refused_with_exit_2():
     assert p.returncode == 2 and "no_such.yaml" in p.stderr, p.stderr
     p = run("spice", path("rigs", "default.yaml"))
     assert p.returncode == 2 and "not a circuit file" in p.stderr, p.stderr
+    p = run("spice", stack, "--output", tmp("a b.txt"))
+    assert p.returncode == 2 and "spaces" in p.stderr and p.stdout == "", p.stderr
 
 
 if __name__ == "__main__":
