@@ -26,7 +26,6 @@ netlist; scipy for the DC solve and the analytic response."""
 import glob
 import os
 import shutil
-import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
@@ -35,6 +34,7 @@ from scipy.optimize import fsolve
 
 sys.path.insert(0, os.path.dirname(__file__))
 from ptest import main, path, read_wav, run, test, tmp, write_wav  # noqa: E402
+from spiceutil import export, ngspice, read_op, read_output  # noqa: E402
 from wdfutil import compare_audio_band  # noqa: E402
 
 RATE = 48000
@@ -57,22 +57,6 @@ def test_input():
     return p, n
 
 
-def export(circuit, out, *args):
-    """pytone spice -> out.cir; returns the netlist's path."""
-    p = run("spice", circuit, "--output", out, *args)
-    assert p.returncode == 0, p.stderr
-    cir = out[:-4] + ".cir"
-    with open(cir, "w") as f:
-        f.write(p.stdout)
-    return cir
-
-
-def ngspice(cir):
-    p = subprocess.run(["ngspice", "-b", cir], capture_output=True, text=True, timeout=300)
-    assert p.returncode == 0, p.stdout[-2000:] + p.stderr[-2000:]
-    return p
-
-
 def render(circuit, wav, out, *sets):
     args = []
     for s in sets:
@@ -87,19 +71,15 @@ def spice_vs_render(jobs, wav, n):
     cirs = {}
     for label, circuit, sets in jobs:
         out = tmp("spice_%s.txt" % label)
-        args = ["--input", wav]
-        for s in sets:
-            args += ["--set", s]
-        cirs[label] = (export(circuit, out, *args), out)
+        cirs[label] = (export(circuit, out, wav=wav, sets=sets), out)
     with ThreadPoolExecutor(2) as pool:
         list(pool.map(ngspice, [c for c, _ in cirs.values()]))
     res = {}
     for label, circuit, sets in jobs:
         y = render(circuit, wav, tmp("spice_%s.wav" % label), *sets)
-        data = np.loadtxt(cirs[label][1])
-        factor = int(round(1.0 / (data[1, 0] * RATE)))
-        assert abs(data[-1, 0] - SECONDS) < 1e-9, "the transient ends at %g s" % data[-1, 0]
-        ref = data[: n * factor, 1]
+        ref, factor = read_output(cirs[label][1], RATE)
+        assert len(ref) == n * factor + 1, "%d steps for %d samples x %d" % (len(ref), n, factor)
+        ref = ref[: n * factor]
         err, rms = compare_audio_band(y, ref, RATE, factor, *WINDOW)
         res[label] = (err, rms, ref)
     return res
@@ -140,11 +120,7 @@ def set_moves_a_control_as_render_does():
 def operating_point_file_matches_the_triode_dc_equations():
     out = tmp("spice_op.txt")
     ngspice(export(path("circuits", "triode_12ax7.yaml"), out))
-    op = {}
-    with open(out[:-4] + ".op.txt") as f:
-        for line in f:
-            name, value = line.split()
-            op[name] = float(value)
+    op = read_op(out)
     # The file's 12AX7 stage at DC: 250 V through 100k to the plate, 820 ohm
     # to the cathode, the grid through 68k to 0 V (the coupling cap open).
     G, mu, gam, C, Gg, xi, Cg, Ig0 = 2.242e-3, 103.2, 1.26, 3.4, 6.177e-4, 1.314, 9.901, 8.025e-8
