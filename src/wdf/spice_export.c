@@ -368,9 +368,9 @@ static int emit_rtype(spice_ctx *x, const pt_wdf_tree *t, const char *plus, cons
     }
     /* nothing tied to gnd: the port facing up's minus terminal is ground */
     if (top && !gnd_ground && t->up_n >= 0) snprintf(name[t->up_n], NAME, "0");
+    if (is_root) x->rt[x->n_rt++] = (rtype_names){t, name}; /* emit_stage frees it */
     for (int i = 0; i < t->n_nodes; i++)
         if (add_node(x, name[i])) goto fail;
-    if (is_root) x->rt[x->n_rt++] = (rtype_names){t, name};
     for (int i = 0; i < t->n_port; i++)
         if (emit_tree(x, t->port[i].child, name[t->port[i].node_p], name[t->port[i].node_n]))
             goto fail;
