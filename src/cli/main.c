@@ -26,6 +26,7 @@
 #include "midi/midi.h"
 #include "rig/rig.h"
 #include "open_ui.h"
+#include "spice_cmd.h"
 #include "target.h"
 
 #define DEFAULT_RIG "rigs/default.yaml"
@@ -839,6 +840,7 @@ static const char *main_help =
     "  render RIG IN.wav OUT.wav process a file offline\n"
     "  bench RIG                 time a rig offline\n"
     "  validate RIG...           check rig files\n"
+    "  spice CIRCUIT             a circuit file as an ngspice netlist\n"
     "  devices                   list audio devices\n"
     "  midi-devices              list MIDI inputs\n"
     "  ui [--port N]             open the web UI of a running engine\n"
@@ -859,10 +861,11 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "render")) return cmd_render(argc - 2, argv + 2);
     if (!strcmp(cmd, "bench")) return cmd_bench(argc - 2, argv + 2);
     if (!strcmp(cmd, "validate")) return cmd_validate(argc - 2, argv + 2);
+    if (!strcmp(cmd, "spice")) return cli_spice(argc - 2, argv + 2);
     if (!strcmp(cmd, "devices")) return cmd_devices(argc - 2, argv + 2);
     if (!strcmp(cmd, "midi-devices")) return cmd_midi_devices(argc - 2, argv + 2);
     if (!strcmp(cmd, "ui")) return cmd_ui(argc - 2, argv + 2);
     if (!strcmp(cmd, "app")) return cmd_app(argc - 2, argv + 2);
-    fprintf(stderr, "pytone: unknown command '%s' (run, render, bench, validate, devices, midi-devices, ui, app)\n", cmd);
+    fprintf(stderr, "pytone: unknown command '%s' (run, render, bench, validate, spice, devices, midi-devices, ui, app)\n", cmd);
     return 2;
 }

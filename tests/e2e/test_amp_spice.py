@@ -36,6 +36,7 @@ from scipy import signal
 sys.path.insert(0, os.path.dirname(__file__))
 from ptest import BUILD, main, path, run, test, tmp  # noqa: E402
 from wdfutil import band_limit, have_ngspice, run_circuit  # noqa: E402
+import spiceutil  # noqa: E402
 
 RATE = 48000
 FULL = os.environ.get("PT_AMP_FULL") == "1"
@@ -45,32 +46,8 @@ EXPERIMENTAL = sorted(glob.glob(path("circuits", "amps", "experimental", "*.yaml
 OP_TOOL = os.path.join(BUILD, "circuit_op")
 
 
-def oversample_of(circuit):
-    m = re.search(r"^oversample:\s*(\d+)", open(circuit).read(), re.M)
-    return int(m.group(1)) if m else 1
-
-
-def export(circuit, controls, wav=None, out=None, extra=()):
-    """The netlist `pytone spice` writes, as text."""
-    args = ["spice", circuit]
-    for k, v in controls.items():
-        args += ["--set", f"{k}={v}"]
-    if wav:
-        args += ["--input", wav]
-    if out:
-        args += ["--output", out]
-    p = run(*args, *extra, timeout=60)
-    assert p.returncode == 0, p.stderr
-    return p.stdout
-
-
-def ngspice(deck, timeout=900):
-    with tempfile.TemporaryDirectory() as d:
-        cir = os.path.join(d, "amp.cir")
-        open(cir, "w").write(deck)
-        p = subprocess.run(["ngspice", "-b", cir], capture_output=True, text=True,
-                           timeout=timeout, cwd=d)
-    return p
+def sets(controls):
+    return [f"{k}={v}" for k, v in controls.items()]
 
 
 def write_wav(name, x):
@@ -81,17 +58,15 @@ def write_wav(name, x):
 
 def spice_render(circuit, controls, x, name):
     """x through the exported netlist in ngspice: the output at RATE (the
-    oversampled output band-limited and decimated), and the raw time grid."""
+    oversampled output band-limited to 18 kHz and decimated, as
+    wdfutil.compare_audio_band treats a reference)."""
     wav = write_wav(name + ".wav", x)
     out = tmp(name + ".txt")
-    deck = export(circuit, controls, wav, out)
-    p = ngspice(deck)
-    assert os.path.exists(out), p.stdout[-2000:] + p.stderr[-2000:]
-    d = np.loadtxt(out)
-    f = oversample_of(circuit)
-    t, v = d[:, 0], d[:, 1]
-    grid = np.arange(len(x) * f) / (RATE * f)
-    hi = np.interp(grid, t, v)
+    spiceutil.ngspice(spiceutil.export(circuit, out, wav=wav, sets=sets(controls)), timeout=900)
+    hi, f = spiceutil.read_output(out, RATE)
+    hi = hi[:len(x) * f]
+    if len(hi) < len(x) * f:
+        hi = np.concatenate([hi, np.full(len(x) * f - len(hi), hi[-1])])
     return band_limit(hi, RATE * f)[::f]
 
 
@@ -136,15 +111,8 @@ def operating_point_matches_ngspice_op():
                     if not l.startswith("iterations"))
         out = tmp("op_" + os.path.basename(amp) + ".txt")
         silence = write_wav("silence.wav", np.zeros(64))
-        deck = export(amp, {}, silence, out)
-        ngspice(deck)
-        opf = out[:-4] + ".op.txt" if out.endswith(".txt") else out + ".op.txt"
-        if not os.path.exists(opf):
-            opf = out + ".op.txt"
-        ref = {}
-        for line in open(opf):
-            k, v = line.split()[:2]
-            ref[k.lower()] = float(v)
+        spiceutil.ngspice(spiceutil.export(amp, out, wav=silence))
+        ref = {k.lower(): v for k, v in spiceutil.read_op(out).items()}
         worst = (0, "")
         for node, v in mine.items():
             r = ref.get(node.lower())
@@ -177,19 +145,12 @@ def our_response(amp, controls):
 
 
 def spice_ac(amp, controls):
-    deck = export(amp, controls)
-    deck = re.sub(r"(?is)\.control.*?\.endc", "", deck)
+    """ngspice's AC analysis of the exported netlist (no --input): the
+    output per volt at the input, as `pytone render` scales it."""
     out = tmp("ac.txt")
-    m = re.search(r"(?im)^\s*\.end\s*$", deck)
-    body = deck[:m.start()] if m else deck
-    # the output probe: the exporter's `wrdata` expression, or the speaker node
-    node = "v(spk)"
-    scale = float(re.search(r"output: \{node: \w+, scale: ([\d.e-]+)\}", open(amp).read()).group(1))
-    deck = body + f"\n.control\nac dec 40 20 20000\nwrdata {out} {node}\nquit\n.endc\n.end\n"
-    p = ngspice(deck)
-    assert os.path.exists(out), p.stdout[-2000:]
+    spiceutil.ngspice(spiceutil.export(amp, out, sets=sets(controls)))
     d = np.loadtxt(out)
-    return d[:, 0], (d[:, 1] + 1j * d[:, 2]) * scale
+    return d[:, 0], d[:, 1] + 1j * d[:, 2]
 
 
 @test

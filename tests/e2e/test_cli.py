@@ -69,7 +69,7 @@ def unknown_option_and_command():
 
 @test
 def help_and_version_answer():
-    for cmd in ("run", "render", "bench", "validate", "devices"):
+    for cmd in ("run", "render", "bench", "validate", "spice", "devices"):
         p = run(cmd, "--help")
         assert p.returncode == 0 and "usage: pytone " + cmd in p.stdout, (cmd, p.stdout)
     p = run("--version")
