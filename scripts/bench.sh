@@ -12,6 +12,28 @@ for rig in rigs/*.yaml; do
   printf '%-22s ' "$(basename "$rig")"
   "$BUILD/pytone" bench "$rig" --seconds 5 | tail -1
 done
+# whole amplifiers from their schematics (issue #14 goals: Champ and Deluxe
+# <= 4 % of a core, Plexi and AC30 <= 8 %), and a single stage of each kind
+echo "== amplifiers and stages (pytone bench, 48 kHz, 64-frame blocks, default oversampling)"
+for amp in circuits/amps/*.yaml circuits/amps/experimental/*.yaml circuits/triode_12ax7.yaml; do
+  [ -f "$amp" ] || continue
+  line=$("$BUILD/pytone" bench "$amp" --seconds "${PT_BENCH_AMP_SECONDS:-5}" | tail -1)
+  p50=$(sed -n 's/.*us_p50=\([0-9.]*\).*/\1/p' <<<"$line")
+  load=$(sed -n 's/.*load_p50=\([0-9.]*%\).*/\1/p' <<<"$line")
+  printf '%-40s %8.1f ns/sample  %s of a core (p50)\n' "$amp" "$(awk -v u="$p50" 'BEGIN{print u*1000/64}')" "$load"
+done
+# Guitarix's LV2 amps, where lv2bench can host them: they are preamp tables
+# and linear filters (no power amp, no transformer, no supply), so the
+# figures compare cost, not what is modelled
+if command -v lv2bench >/dev/null; then
+  for uri in "http://guitarix.sourceforge.net/plugins/gx_jcm800pre_#_jcm800pre_" \
+             "http://guitarix.sourceforge.net/plugins/gx_amp#GUITARIX"; do
+    out=$(timeout 120 lv2bench -b 64 -n 480000 "$uri" 2>&1 | tail -1)
+    echo "guitarix $uri: $out"
+  done
+else
+  echo "guitarix: lv2bench (lilv-utils) not installed"
+fi
 for b in "$BUILD"/bench_*; do
   [ -x "$b" ] || continue
   echo "== $(basename "$b")"
