@@ -34,7 +34,7 @@ def export(circuit, out_txt, wav=None, sets=()):
 
 def ngspice(cir, timeout=300):
     p = subprocess.run(["ngspice", "-b", cir], capture_output=True, text=True, timeout=timeout)
-    if p.returncode != 0:
+    if p.returncode != 0 or "simulation(s) aborted" in p.stdout + p.stderr:
         raise AssertionError("ngspice %s failed:\n%s%s" % (cir, p.stdout[-2000:], p.stderr[-2000:]))
     return p
 
