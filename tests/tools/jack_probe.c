@@ -55,13 +55,16 @@ static int sink_process(jack_nframes_t n, void *arg)
     return 0;
 }
 
+/* The target's ports exist before it activates, and a connection to a
+ * client that is not active yet fails: retry for up to 5 s. */
 static int connect_or_die(jack_client_t *c, const char *from, const char *to)
 {
-    if (jack_connect(c, from, to) != 0) {
-        fprintf(stderr, "jack_probe: cannot connect %s -> %s\n", from, to);
-        return -1;
+    for (int i = 0; i < 100; i++) {
+        if (jack_connect(c, from, to) == 0) return 0;
+        usleep(50000);
     }
-    return 0;
+    fprintf(stderr, "jack_probe: cannot connect %s -> %s\n", from, to);
+    return -1;
 }
 
 int main(int argc, char **argv)
