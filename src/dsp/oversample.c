@@ -106,7 +106,7 @@ void pt_halfband_down(pt_halfband *h, const float *in, float *out, int n)
 /* The minimum-phase plan, per stage k (0 = next to the base rate, at twice
  * it): coefficients and transition band, up and down. Stage 0 up passes
  * 20 kHz and stops its image from 28 kHz (65 dB); stage 0 down passes
- * 23 kHz and stops from 25 kHz (62 dB, the fold-back that matters most);
+ * 23 kHz and stops from 25 kHz (72 dB, the fold-back that matters most);
  * inner stages need only keep 24 kHz and stop from (their rate's Nyquist -
  * 24 kHz): wide transitions, 62 dB and 94 dB with two coefficients. */
 static const struct { int n_up, n_down; double tb_up, tb_down; } min_plan[PT_OS_MAX_STAGES] = {
