@@ -6,7 +6,7 @@ BUILD=${1:-build}
 cd "$(dirname "$0")/.."
 export PT_SOURCE_DIR=$PWD
 status=0
-echo "== pytone bench (every factory rig, 48 kHz, 64 frames)"
+echo "== pytone bench (every factory rig, 48 kHz, 64 frames; latency: declared, samples)"
 for rig in rigs/*.yaml; do
   grep -q '^rigs:' "$rig" && continue
   printf '%-22s ' "$(basename "$rig")"
@@ -34,6 +34,30 @@ if command -v lv2bench >/dev/null; then
 else
   echo "guitarix: lv2bench (lilv-utils) not installed"
 fi
+# each factory circuit through the engine, as a rig of one node: ns per
+# sample of the node itself (the block time minus a one-`level`-node rig's,
+# which is the engine's own work), at 1x and at the file's oversampling, and
+# p99/p50 of the block time (each block's least over pytone bench's rounds)
+echo "== circuits in the engine (pytone bench, 48 kHz, 64 frames, DI clip; minus a one-level rig)"
+level_rig=$(mktemp --suffix=.yaml)
+printf 'version: 1\nname: one level\nchain:\n  - {id: out, type: level}\n' > "$level_rig"
+field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p"; }
+base=$("$BUILD/pytone" bench "$level_rig" --seconds 5 | tail -1)
+base_p50=$(echo "$base" | field us_p50)
+rm -f "$level_rig"
+printf '%-22s %s\n' "engine, one level node" "us_p50=$base_p50 us_p99=$(echo "$base" | field us_p99) per 64-frame block"
+printf '%-20s %12s %9s  %12s %9s  %s\n' circuit "1x ns/smp" "p99/p50" "file ns/smp" "p99/p50" "latency (file's factor)"
+for c in circuits/*.yaml; do
+  one=$("$BUILD/pytone" bench "$c" --seconds 5 --set oversample=1 | tail -1)
+  def=$("$BUILD/pytone" bench "$c" --seconds 5 | tail -1)
+  factor=$(sed -n 's/^oversample: *\([0-9]*\).*/\1/p' "$c")
+  awk -v n="$(basename "$c" .yaml)" -v b="$base_p50" -v f="${factor:-1}" \
+      -v a50="$(echo "$one" | field us_p50)" -v a99="$(echo "$one" | field us_p99)" \
+      -v d50="$(echo "$def" | field us_p50)" -v d99="$(echo "$def" | field us_p99)" \
+      -v lat="$(echo "$def" | field latency)" 'BEGIN {
+        printf "%-20s %12.1f %9.2f  %12.1f %9.2f  %s samples (%dx)\n", n, (a50 - b) * 1000 / 64,
+               a99 / a50, (d50 - b) * 1000 / 64, d99 / d50, lat, f }'
+done
 for b in "$BUILD"/bench_*; do
   [ -x "$b" ] || continue
   echo "== $(basename "$b")"

@@ -21,10 +21,11 @@
 enum {
     P_DRIVE, P_TONE, P_LEVEL, P_GAIN, P_BASS, P_MID, P_TREBLE, P_VOLUME, /* = PT_WDF_CTL_* */
     P_PRESENCE, P_MASTER, P_CUT, P_BRIGHT,
-    P_OVERSAMPLE, P_IN_GAIN, P_OUT_GAIN, P_FULL_SCALE, P_COUNT
+    P_OVERSAMPLE, P_IN_GAIN, P_OUT_GAIN, P_PHASE, P_FULL_SCALE, P_COUNT
 };
 
 static const char *const os_names[] = {"1x", "2x", "4x", "8x", NULL};
+static const char *const phase_names[] = {"minimum", "linear", NULL}; /* = pt_os_phase */
 
 #define KNOB(name, doc) {name, "", 0.0f, 1.0f, 0.5f, PT_TAPER_LINEAR, 30.0f, NULL, doc}
 
@@ -48,6 +49,9 @@ static const pt_param_def params[] = {
                    "gain before the circuit (1.0 at the input is 1 V unless the file scales it)"},
     [P_OUT_GAIN] = {"output_gain_db", "dB", -48.0f, 24.0f, 0.0f, PT_TAPER_LINEAR, 20.0f, NULL,
                     "gain after the circuit"},
+    [P_PHASE] = {"oversample_phase", "", 0, 1, 0, PT_TAPER_ENUM, 0, phase_names,
+                 "oversampling filters: minimum phase (3-4 samples of latency, for playing) or "
+                 "linear phase (tens of samples, for offline re-amping)", PT_PARAM_REBUILD},
     [P_FULL_SCALE] = {"full_scale_v", "V", 0.05f, 10.0f, 1.0f, PT_TAPER_LOG, 20.0f, NULL,
                       "volts at the input jack for a full-scale (0 dBFS) sample: calibrates "
                       "how hard the signal drives the circuit (1 V: a guitar's strongest "
@@ -167,8 +171,9 @@ static int circuit_prepare(pt_node *n, double rate, int max_frames, pt_error *er
     circuit_state *s = n->state;
     free_runtime(s);
     int factor = 1 << (int)n->param[P_OVERSAMPLE].current;
+    pt_os_phase phase = (pt_os_phase)(int)n->param[P_PHASE].current;
     for (int k = 0; k < n->in_channels; k++) {
-        if (pt_oversampler_init(&s->os[k], factor, SUB) != 0)
+        if (pt_oversampler_init_phase(&s->os[k], factor, SUB, phase, 0.0) != 0)
             return pt_error_set(err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
         s->wdf[k] = pt_wdf_compile(s->desc, rate * factor, err);
         if (!s->wdf[k]) return err ? err->code : PT_ERR_INVALID;

@@ -8,8 +8,9 @@
  * half-band oversampling (2x/4x/8x), and first-order antiderivative
  * anti-aliasing (ADAA) of the shaper, which evaluates the mean of f over each
  * step instead of f at the sample. ADAA delays by half a sample of the
- * oversampled rate (1/8 of a base sample at 4x), which is below what a
- * whole-sample latency can express and is left uncompensated. */
+ * oversampled rate (1/8 of a base sample at 4x); the minimum-phase
+ * oversampler counts it in the whole-sample latency it tops up to, the
+ * linear-phase one (whole samples only) leaves it uncompensated. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,9 +19,10 @@
 #include "../core/rt.h"
 #include "../dsp/oversample.h"
 
-enum { P_DRIVE, P_ASYM, P_TONE, P_LEVEL, P_OVERSAMPLE };
+enum { P_DRIVE, P_ASYM, P_TONE, P_LEVEL, P_OVERSAMPLE, P_PHASE };
 
 static const char *const os_names[] = {"1x", "2x", "4x", "8x", NULL};
+static const char *const phase_names[] = {"minimum", "linear", NULL}; /* = pt_os_phase */
 
 static const pt_param_def params[] = {
     [P_DRIVE] = {"drive_db", "dB", 0.0f, 24.0f, 12.0f, PT_TAPER_LINEAR, 20.0f, NULL,
@@ -33,6 +35,9 @@ static const pt_param_def params[] = {
                  "output level"},
     [P_OVERSAMPLE] = {"oversample", "", 0, 3, 2, PT_TAPER_ENUM, 0, os_names,
                       "oversampling factor", PT_PARAM_REBUILD},
+    [P_PHASE] = {"oversample_phase", "", 0, 1, 0, PT_TAPER_ENUM, 0, phase_names,
+                 "oversampling filters: minimum phase (3-4 samples of latency, for playing) or "
+                 "linear phase (65 samples at 4x, for offline re-amping)", PT_PARAM_REBUILD},
 };
 
 typedef struct drive_state {
@@ -74,9 +79,11 @@ static int drive_prepare(pt_node *n, double rate, int max_frames, pt_error *err)
 {
     drive_state *s = n->state;
     int factor = 1 << (int)n->param[P_OVERSAMPLE].current;
+    pt_os_phase phase = (pt_os_phase)(int)n->param[P_PHASE].current;
     for (int k = 0; k < PT_MAX_CHANNELS; k++) {
         pt_oversampler_free(&s->os[k]);
-        if (k < n->in_channels && pt_oversampler_init(&s->os[k], factor, max_frames) != 0)
+        if (k < n->in_channels &&
+            pt_oversampler_init_phase(&s->os[k], factor, max_frames, phase, 0.5) != 0)
             return pt_error_set(err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
     }
     free(s->gained);
@@ -142,7 +149,7 @@ const pt_node_type pt_node_drive = {
     .name = "drive",
     .summary = "Asymmetric soft-clipping drive, 1x-8x oversampled with ADAA",
     .params = params,
-    .n_params = 5,
+    .n_params = 6,
     .create = drive_create,
     .prepare = drive_prepare,
     .process = drive_process,

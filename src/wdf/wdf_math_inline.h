@@ -155,16 +155,27 @@ static inline double wdf_pair_reflect(const wdf_pair_k *p, double a)
     const double a_in = a;
     a = fabs(a);
     double F = k ? F1 : F0, w;
+    int cheap = 0;
     if (F >= 0.0 && F < (double)WDF_OMEGA_TABLE_N) {
         int j = (int)F;
         double t = F - j;
         const double *c = pt_wdf_omega_table[j];
         w = ((c[3] * t + c[2]) * t + c[1]) * t + c[0];
+    } else if (F < 0.0) {
+        /* below the table (x < -2, a small signal): the series
+         * w = e^x (1 - e^x + 3/2 e^2x) (relative error < 1e-3 there) is
+         * enough when Newton follows, as it almost always does */
+        double e = exp(F * (1.0 / WDF_OMEGA_TABLE_STEPS_PER_UNIT) + WDF_OMEGA_TABLE_LO);
+        w = e * (1.0 - e * (1.0 - 1.5 * e));
+        cheap = 1;
     } else {
         w = wdf_omega_fast(F * (1.0 / WDF_OMEGA_TABLE_STEPS_PER_UNIT) + WDF_OMEGA_TABLE_LO);
     }
     double v = a - p->vA[k] * w + p->vB[k];
-    if (v > p->vmin[k]) return a_in - p->bA[k] * w + p->bB[k];
+    if (v > p->vmin[k]) {
+        if (cheap) w = wdf_omega_fast(F * (1.0 / WDF_OMEGA_TABLE_STEPS_PER_UNIT) + WDF_OMEGA_TABLE_LO);
+        return a_in - p->bA[k] * w + p->bB[k];
+    }
     const wdf_diode_k *f = &p->d[k], *rv = &p->d[1 - k];
     const double R = p->R;
     double lo = 0.0, hi = a;
@@ -175,9 +186,14 @@ static inline double wdf_pair_reflect(const wdf_pair_k *p, double a)
         double gv = v + R * cur - a;
         if (gv > 0) hi = v;
         else lo = v;
-        double dg = 1.0 + R * (f->is * f->g * e1 + rv->is * rv->g * e2);
+        double d1 = f->is * f->g * e1, d2 = rv->is * rv->g * e2;
+        double dg = 1.0 + R * (d1 + d2);
         double step = gv / dg;
-        if (fabs(step) < 1e-8) { /* quadratic convergence: what is left is ~1e-14 V */
+        /* quadratic convergence: after this step about g'' / (2 g') step^2
+         * is left; stop when that is below 1e-14 V (one step from the
+         * closed-form start, at small signals, almost always) */
+        double left = 0.5 * R * (d1 * f->g + d2 * rv->g) / dg * step * step;
+        if (fabs(step) < 1e-8 || left < 1e-14) {
             v -= step;
             break;
         }

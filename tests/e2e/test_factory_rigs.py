@@ -1,5 +1,6 @@
 """Every factory rig validates and renders the DI clip to something a player
-would accept: not silent, not above 0 dBFS, no NaN."""
+would accept: not silent, not above 0 dBFS, no NaN; and plays with at most
+8 samples of declared latency (minimum-phase oversampling, issue 17)."""
 import glob
 import os
 
@@ -26,6 +27,17 @@ def every_factory_rig_validates_and_renders():
         assert np.all(np.isfinite(y)), rig
         assert peak <= 1.0, (rig, peak)
         assert rms > 10 ** (-40 / 20), (rig, rms)
+
+
+@test
+def every_factory_rig_declares_at_most_8_samples_of_latency():
+    for rig in sorted(glob.glob(path("rigs", "*.yaml"))):
+        if "rigs:" in open(rig).read():
+            continue
+        b = run("bench", rig, "--seconds", "0.05", check=True)
+        lat = int(b.stdout.split("latency=")[1].split()[0])
+        print(f"   {os.path.basename(rig):16s} latency {lat} samples")
+        assert lat <= 8, (rig, lat)
 
 
 if __name__ == "__main__":

@@ -91,7 +91,7 @@ def probe(rig):
     assert out.returncode == 0, out.stderr
     line = out.stdout.strip()
     print("  ", line)
-    return {k: int(v) for k, v in (kv.split("=") for kv in line.split()[1:])}
+    return {k: float(v) for k, v in (kv.split("=") for kv in line.split()[1:])}
 
 
 @test
@@ -102,8 +102,20 @@ def zero_latency_rig_adds_exactly_zero_samples():
 
 @test
 def declared_latency_is_reported_and_exact():
+    # linear-phase oversampling: the impulse peaks at the declared delay
     r = probe(path("tests/data/rigs/latency_65.yaml"))
     assert r["engine_added"] == 65 and r["reported"] == 65, r
+    assert abs(r["engine_added_lf"] - 65) < 0.5, r
+
+
+@test
+def minimum_phase_latency_is_the_low_frequency_delay_a_client_measures():
+    # the default (minimum-phase) drive at 4x declares 4 samples: what an
+    # outside client measures as the delay at 1 kHz (the impulse itself
+    # peaks a sample later, as minimum-phase filters do)
+    r = probe(path("tests/data/rigs/latency_min_phase.yaml"))
+    assert r["reported"] == 4, r
+    assert abs(r["engine_added_lf"] - 4) < 0.5, r
 
 
 @test

@@ -93,6 +93,18 @@ def compare_audio_band(y, ref_hi, rate, factor, start_s, stop_s):
     return np.sqrt(np.mean(e ** 2)) / rms, rms
 
 
+def compare_harmonics(y, ref_hi, rate, factor, start_s, stop_s, f0):
+    """As compare_audio_band, but only the magnitudes of the harmonics of f0
+    below 18 kHz (DFT bins over the window, which must hold whole periods).
+    Returns the RMS error of those magnitudes relative to the reference's."""
+    ref_bl = band_limit(ref_hi, rate * factor)[::factor]
+    y_bl = band_limit(y, rate)
+    a, b = int(start_s * rate), int(stop_s * rate)
+    k = np.arange(1, int(18000 // f0) + 1) * int(round(f0 * (b - a) / rate))
+    my, mr = np.abs(np.fft.rfft(y_bl[a:b]))[k], np.abs(np.fft.rfft(ref_bl[a:b]))[k]
+    return np.sqrt(np.sum((my - mr) ** 2) / np.sum(mr ** 2))
+
+
 def fail(msg):
     print("FAIL: " + msg)
     sys.exit(1)
