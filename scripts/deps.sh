@@ -11,7 +11,7 @@ DEBIAN_PKGS=(
   build-essential cmake pkg-config clang
   libsndfile1-dev libyaml-dev libcjson-dev libsamplerate0-dev
   libjack-jackd2-dev jackd2 portaudio19-dev libasound2-dev
-  libcmocka-dev libcivetweb-dev libkissfft-dev jconvolver librtmidi-dev
+  libcmocka-dev libwebsockets-dev libkissfft-dev jconvolver librtmidi-dev
   python3 python3-numpy python3-scipy python3-yaml ngspice
   chromium
 )
