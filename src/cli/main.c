@@ -41,7 +41,7 @@ typedef struct opts {
     const char *pos[8];
     int n_pos;
     const char *backend, *device, *input, *record;
-    const char *midi, *midi_map, *status_file;
+    const char *midi, *midi_map, *status_file, *listen;
     double rate, seconds;
     int frames, stats, keep_latency, no_server, port, watch, help, no_reconnect;
     char *sets[64];
@@ -101,6 +101,13 @@ static int parse(const char *cmd, int argc, char **argv, opts *o, const char *al
         else if (!strcmp(name, "--midi")) o->midi = NEXT();
         else if (!strcmp(name, "--midi-map")) o->midi_map = NEXT();
         else if (!strcmp(name, "--status-file")) o->status_file = NEXT();
+        else if (!strcmp(name, "--listen")) {
+            o->listen = NEXT();
+            if (!o->listen || (strcmp(o->listen, "loopback") && strcmp(o->listen, "lan"))) {
+                fprintf(stderr, "pytone %s: --listen takes loopback (the default) or lan\n", cmd);
+                return -1;
+            }
+        }
         else if (!strcmp(name, "--set")) {
             const char *s = NEXT();
             if (s && o->n_sets < 64) o->sets[o->n_sets++] = (char *)s;
@@ -427,7 +434,7 @@ static const char *run_help =
     "usage: pytone run [RIG] [--backend jack|portaudio|virtual] [--device NAME]\n"
     "                  [--rate HZ] [--frames N] [--seconds S] [--stats]\n"
     "                  [--input FILE] [--record FILE] [--set NODE.PARAM=V]\n"
-    "                  [--port N] [--no-server] [--watch]\n"
+    "                  [--port N] [--no-server] [--listen loopback|lan] [--watch]\n"
     "                  [--midi NAME] [--midi-map FILE] [--status-file PATH]\n"
     "\n"
     "Play RIG (default rigs/default.yaml) in real time. Without --backend: JACK if a\n"
@@ -447,7 +454,10 @@ static const char *run_help =
     "If the device or JACK server goes away, pytone says so and waits for it to\n"
     "come back, then plays on; --no-reconnect stops instead (exit code 1).\n"
     "The web UI and the control protocol (docs/control-protocol.md) are served on\n"
-    "http://127.0.0.1:8750/ (--port N to move it, --no-server to turn it off).\n";
+    "http://127.0.0.1:8750/ (--port N to move it, --no-server to turn it off).\n"
+    "--listen lan serves them to phones and tablets on the local network: every\n"
+    "address of the machine, and only to requests that carry the pairing token\n"
+    "(printed as a URL; a new one each run). Loopback is the default.\n";
 
 /* Where the running engine keeps its recovery file: PT_RECOVERY_FILE, else
  * $XDG_STATE_HOME/pytone/recovery.yaml (~/.local/state/...). */
@@ -608,7 +618,7 @@ int cli_run(const char *cmd, int argc, char **argv, int app)
               app ? " --backend --device --rate --frames --seconds --stats --input --record --set --port "
                     "--watch --no-reconnect --midi --midi-map --status-file "
                   : " --backend --device --rate --frames --seconds --stats --input --record --set --port "
-                    "--no-server --watch --no-reconnect --midi --midi-map --status-file ") != 0)
+                    "--no-server --listen --watch --no-reconnect --midi --midi-map --status-file ") != 0)
         return 2;
     if (o.help) return fputs(run_help, stdout), 0;
     const char *rig_path = o.n_pos > 0 ? o.pos[0] : DEFAULT_RIG;
@@ -692,7 +702,8 @@ int cli_run(const char *cmd, int argc, char **argv, int app)
         return 1;
     }
     pt_server *server = NULL; /* the control protocol: docs/control-protocol.md */
-    if (!o.no_server && !(server = pt_server_start(session, o.port, &err))) {
+    pt_server_listen listen = o.listen && !strcmp(o.listen, "lan") ? PT_LISTEN_LAN : PT_LISTEN_LOOPBACK;
+    if (!o.no_server && !(server = pt_server_start_on(session, o.port, listen, &err))) {
         fprintf(stderr, "pytone run: %s\n", err.msg);
         ops->close(dev);
         pt_session_destroy(session);
@@ -722,7 +733,14 @@ int cli_run(const char *cmd, int argc, char **argv, int app)
                 cJSON_GetObjectItem(st, "rig")->valuestring, ops->description(dev), latency);
         cJSON_Delete(st);
     }
-    if (server) fprintf(stderr, "pytone: control server on http://127.0.0.1:%d/\n", o.port);
+    if (server && listen == PT_LISTEN_LAN) {
+        char urls[2048];
+        pt_server_urls(server, urls, sizeof urls);
+        fprintf(stderr, "pytone: control server on the local network; open one of these (the token "
+                        "pairs a phone or tablet, keep it private):\n%s", urls);
+    } else if (server) {
+        fprintf(stderr, "pytone: control server on http://127.0.0.1:%d/\n", o.port);
+    }
     struct timespec t0, now;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     double last_print = 0, last_try = 0, last_status = -1;
