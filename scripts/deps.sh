@@ -15,7 +15,7 @@ DEBIAN_PKGS=(
   python3 python3-numpy python3-scipy python3-yaml ngspice
   chromium
 )
-TEST_PKGS=(libwebkit2gtk-4.1-dev libgl1-mesa-dri xvfb xdotool python3-pil)
+TEST_PKGS=(libwebkit2gtk-4.1-dev libgl1-mesa-dri xvfb xdotool python3-pil python3-qrcode)
 BREW_PKGS=(cmake pkg-config libsndfile libyaml cjson libsamplerate jack portaudio cmocka)
 
 if [ "$(uname)" = Darwin ]; then

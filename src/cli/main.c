@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include "control/qr.h"
 #include "control/server.h"
 #include "control/session.h"
 #include "conv/conv.h"
@@ -738,6 +739,12 @@ int cli_run(const char *cmd, int argc, char **argv, int app)
         pt_server_urls(server, urls, sizeof urls);
         fprintf(stderr, "pytone: control server on the local network; open one of these (the token "
                         "pairs a phone or tablet, keep it private):\n%s", urls);
+        /* the first LAN address as a QR code, for a phone's camera */
+        char *lan = strchr(urls, '\n');
+        pt_qr qr;
+        if (lan && lan[1] && isatty(STDERR_FILENO) &&
+            pt_qr_encode(lan + 1, strcspn(lan + 1, "\n"), -1, &qr) == 0)
+            pt_qr_print(&qr, stderr);
     } else if (server) {
         fprintf(stderr, "pytone: control server on http://127.0.0.1:%d/\n", o.port);
     }
