@@ -31,8 +31,8 @@
 
 #define DEFAULT_RIG "rigs/default.yaml"
 
-/* Set by SIGINT/SIGTERM on whichever thread takes the signal (civetweb's
- * and the backends' threads too): a lock-free atomic, safe in a handler. */
+/* Set by SIGINT/SIGTERM on whichever thread takes the signal (the control
+ * server's and the backends' threads too): a lock-free atomic, safe in a handler. */
 static atomic_int stop_requested;
 static void on_signal(int sig) { (void)sig, atomic_store(&stop_requested, 1); }
 
