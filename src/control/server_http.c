@@ -334,7 +334,11 @@ static int begin_post(pt_server *srv, struct lws *wsi, pt_conn *c, int route)
                  route == ROUTE_COMMAND ? "/api/command" : "/api/import");
         return respond_error(srv, wsi, c, 411, msg);
     }
-    c->body_len = strtoll(num, NULL, 10);
+    char *end = NULL;
+    errno = 0;
+    c->body_len = strtoll(num, &end, 10);
+    if (num[0] < '0' || num[0] > '9' || *end || errno || c->body_len < 0)
+        return respond_error(srv, wsi, c, 400, "Content-Length is not a number of bytes");
     double now = pt_server_now_s();
     if (route == ROUTE_COMMAND) {
         c->deadline_s = now + PT_SERVER_BODY_S;
@@ -528,6 +532,7 @@ static int handle_request(pt_server *srv, struct lws *wsi, pt_conn *c, const cha
     c->deadline_s = pt_server_now_s() + PT_SERVER_BODY_S; /* for a body, whatever the route */
     char num[32];
     if (header(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH, num, sizeof num) > 0) c->body_len = strtoll(num, NULL, 10);
+    if (c->body_len < 0) c->body_len = 0;
     bool get = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0;
     bool head = lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) > 0;
     bool post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;

@@ -258,5 +258,17 @@ def slow_and_idle_clients_cannot_starve_the_control_plane():
         state_ok(s)
 
 
+@test
+def bad_content_lengths_are_refused():
+    with test_control.Server() as s:
+        for cl in ("-1", "-5", "abc", "5x", "99999999999999999999"):
+            c = socket.create_connection(("127.0.0.1", s.port), timeout=5)
+            c.sendall(f"POST /api/command HTTP/1.1\r\nHost: 127.0.0.1:{s.port}\r\nContent-Length: {cl}\r\n\r\n".encode())
+            head = c.recv(4096).split(b"\r\n")[0]
+            c.close()
+            assert head.startswith(b"HTTP/1.1 400"), (cl, head)
+        state_ok(s)
+
+
 if __name__ == "__main__":
     main()
