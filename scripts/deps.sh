@@ -11,11 +11,11 @@ DEBIAN_PKGS=(
   build-essential cmake pkg-config clang
   libsndfile1-dev libyaml-dev libcjson-dev libsamplerate0-dev
   libjack-jackd2-dev jackd2 portaudio19-dev libasound2-dev
-  libcmocka-dev libcivetweb-dev libkissfft-dev jconvolver librtmidi-dev
+  libcmocka-dev libwebsockets-dev libkissfft-dev jconvolver librtmidi-dev
   python3 python3-numpy python3-scipy python3-yaml ngspice
   chromium
 )
-TEST_PKGS=(libwebkit2gtk-4.1-dev libgl1-mesa-dri xvfb xdotool python3-pil)
+TEST_PKGS=(libwebkit2gtk-4.1-dev libgl1-mesa-dri xvfb xdotool python3-pil python3-qrcode)
 BREW_PKGS=(cmake pkg-config libsndfile libyaml cjson libsamplerate jack portaudio cmocka)
 
 if [ "$(uname)" = Darwin ]; then

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include "control/qr.h"
 #include "control/server.h"
 #include "control/session.h"
 #include "conv/conv.h"
@@ -31,8 +32,8 @@
 
 #define DEFAULT_RIG "rigs/default.yaml"
 
-/* Set by SIGINT/SIGTERM on whichever thread takes the signal (civetweb's
- * and the backends' threads too): a lock-free atomic, safe in a handler. */
+/* Set by SIGINT/SIGTERM on whichever thread takes the signal (the control
+ * server's and the backends' threads too): a lock-free atomic, safe in a handler. */
 static atomic_int stop_requested;
 static void on_signal(int sig) { (void)sig, atomic_store(&stop_requested, 1); }
 
@@ -42,7 +43,7 @@ typedef struct opts {
     const char *pos[8];
     int n_pos;
     const char *backend, *device, *input, *record;
-    const char *midi, *midi_map, *status_file;
+    const char *midi, *midi_map, *status_file, *listen;
     double rate, seconds;
     int frames, stats, keep_latency, no_server, port, watch, help, no_reconnect;
     char *sets[64];
@@ -102,6 +103,13 @@ static int parse(const char *cmd, int argc, char **argv, opts *o, const char *al
         else if (!strcmp(name, "--midi")) o->midi = NEXT();
         else if (!strcmp(name, "--midi-map")) o->midi_map = NEXT();
         else if (!strcmp(name, "--status-file")) o->status_file = NEXT();
+        else if (!strcmp(name, "--listen")) {
+            o->listen = NEXT();
+            if (!o->listen || (strcmp(o->listen, "loopback") && strcmp(o->listen, "lan"))) {
+                fprintf(stderr, "pytone %s: --listen takes loopback (the default) or lan\n", cmd);
+                return -1;
+            }
+        }
         else if (!strcmp(name, "--set")) {
             const char *s = NEXT();
             if (s && o->n_sets < 64) o->sets[o->n_sets++] = (char *)s;
@@ -440,7 +448,7 @@ static const char *run_help =
     "usage: pytone run [RIG] [--backend jack|portaudio|virtual] [--device NAME]\n"
     "                  [--rate HZ] [--frames N] [--seconds S] [--stats]\n"
     "                  [--input FILE] [--record FILE] [--set NODE.PARAM=V]\n"
-    "                  [--port N] [--no-server] [--watch]\n"
+    "                  [--port N] [--no-server] [--listen loopback|lan] [--watch]\n"
     "                  [--midi NAME] [--midi-map FILE] [--status-file PATH]\n"
     "\n"
     "Play RIG (default rigs/default.yaml) in real time. Without --backend: JACK if a\n"
@@ -460,7 +468,10 @@ static const char *run_help =
     "If the device or JACK server goes away, pytone says so and waits for it to\n"
     "come back, then plays on; --no-reconnect stops instead (exit code 1).\n"
     "The web UI and the control protocol (docs/control-protocol.md) are served on\n"
-    "http://127.0.0.1:8750/ (--port N to move it, --no-server to turn it off).\n";
+    "http://127.0.0.1:8750/ (--port N to move it, --no-server to turn it off).\n"
+    "--listen lan serves them to phones and tablets on the local network: every\n"
+    "address of the machine, and only to requests that carry the pairing token\n"
+    "(printed as a URL; a new one each run). Loopback is the default.\n";
 
 /* Where the running engine keeps its recovery file: PT_RECOVERY_FILE, else
  * $XDG_STATE_HOME/pytone/recovery.yaml (~/.local/state/...). */
@@ -621,7 +632,7 @@ int cli_run(const char *cmd, int argc, char **argv, int app)
               app ? " --backend --device --rate --frames --seconds --stats --input --record --set --port "
                     "--watch --no-reconnect --midi --midi-map --status-file "
                   : " --backend --device --rate --frames --seconds --stats --input --record --set --port "
-                    "--no-server --watch --no-reconnect --midi --midi-map --status-file ") != 0)
+                    "--no-server --listen --watch --no-reconnect --midi --midi-map --status-file ") != 0)
         return 2;
     if (o.help) return fputs(run_help, stdout), 0;
     const char *rig_path = o.n_pos > 0 ? o.pos[0] : DEFAULT_RIG;
@@ -705,7 +716,8 @@ int cli_run(const char *cmd, int argc, char **argv, int app)
         return 1;
     }
     pt_server *server = NULL; /* the control protocol: docs/control-protocol.md */
-    if (!o.no_server && !(server = pt_server_start(session, o.port, &err))) {
+    pt_server_listen listen = o.listen && !strcmp(o.listen, "lan") ? PT_LISTEN_LAN : PT_LISTEN_LOOPBACK;
+    if (!o.no_server && !(server = pt_server_start_on(session, o.port, listen, &err))) {
         fprintf(stderr, "pytone run: %s\n", err.msg);
         ops->close(dev);
         pt_session_destroy(session);
@@ -735,7 +747,20 @@ int cli_run(const char *cmd, int argc, char **argv, int app)
                 cJSON_GetObjectItem(st, "rig")->valuestring, ops->description(dev), latency);
         cJSON_Delete(st);
     }
-    if (server) fprintf(stderr, "pytone: control server on http://127.0.0.1:%d/\n", o.port);
+    if (server && listen == PT_LISTEN_LAN) {
+        char urls[2048];
+        pt_server_urls(server, urls, sizeof urls);
+        fprintf(stderr, "pytone: control server on the local network; open one of these (the token "
+                        "pairs a phone or tablet, keep it private):\n%s", urls);
+        /* the first LAN address as a QR code, for a phone's camera */
+        char *lan = strchr(urls, '\n');
+        pt_qr qr;
+        if (lan && lan[1] && isatty(STDERR_FILENO) &&
+            pt_qr_encode(lan + 1, strcspn(lan + 1, "\n"), -1, &qr) == 0)
+            pt_qr_print(&qr, stderr);
+    } else if (server) {
+        fprintf(stderr, "pytone: control server on http://127.0.0.1:%d/\n", o.port);
+    }
     struct timespec t0, now;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     double last_print = 0, last_try = 0, last_status = -1;

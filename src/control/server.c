@@ -1,51 +1,53 @@
-/* server.c — the control server on civetweb (see server.h).
+/* server.c — the control server on libwebsockets (see server.h): the event
+ * loop, WebSocket clients, the pusher, start and stop. The HTTP side is in
+ * server_http.c.
  *
- * Threads: civetweb's workers run the HTTP handlers and one WebSocket
- * connection each (its messages in order, replies on the same thread); one
- * "pusher" thread of ours sends state events after changes and meters to
- * subscribers. The list of WebSocket clients is guarded by srv->mu; a client
- * is freed only by its close handler, under that mutex, so the pusher never
- * writes to a closed connection.
+ * Threads: one "loop" thread runs libwebsockets' event loop; every read and
+ * write on a connection happens there (HTTP handlers, WebSocket messages and
+ * their replies). One "pusher" thread of ours builds state events after
+ * changes and meters for subscribers, puts the latest of each on the
+ * clients' queues under srv->mu and wakes the loop (lws_cancel_service),
+ * which writes them. A client is freed only on the loop, under srv->mu.
+ *
+ * Why libwebsockets: civetweb 1.15 reserves whatever length a WebSocket
+ * frame header claims (0x7FFF0000 -> 2 GiB) before any callback of ours
+ * runs, and gives each connection a worker thread, so idle or slow clients
+ * held all of them (issue #16, findings 1 and 7). libwebsockets hands us a
+ * frame in pieces of at most the protocol's rx buffer, and waits for every
+ * connection on one poll.
  */
 #include "server.h"
+
+#ifdef PT_HAVE_LWS
 
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
-#ifdef PT_HAVE_CIVETWEB
-
 #include <arpa/inet.h>
-#include <civetweb.h>
+#include <fcntl.h>
+#include <ifaddrs.h>
 #include <netinet/in.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
-#include <strings.h>
+#include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "assets.h"
-#include "protocol.h"
+#include "server_internal.h"
 
-/* A token bucket: `rate` messages a second, bursts up to `burst`. */
-typedef struct bucket {
-    double tokens, last_s;
-} bucket;
-
-static double now_s(void)
+double pt_server_now_s(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static bool bucket_take(bucket *b)
+bool pt_bucket_take(pt_bucket *b)
 {
-    double t = now_s();
+    double t = pt_server_now_s();
     if (b->last_s == 0) b->tokens = PT_SERVER_RATE_BURST;
     else b->tokens += (t - b->last_s) * PT_SERVER_RATE_PER_S;
     if (b->tokens > PT_SERVER_RATE_BURST) b->tokens = PT_SERVER_RATE_BURST;
@@ -55,438 +57,53 @@ static bool bucket_take(bucket *b)
     return true;
 }
 
-typedef struct ws_client {
-    struct mg_connection *conn;
-    pt_protocol_client pc;  /* subscriptions: written by the connection's thread, read by the pusher under mu */
-    bucket rate;
-    char *frag;             /* a fragmented message being assembled */
-    size_t frag_len;
-    bool in_frag, frag_too_big, frag_binary;
-    double next_meters_s;
-    struct ws_client *next;
-} ws_client;
-
-struct pt_server {
-    struct mg_context *ctx;
-    pt_session *s;
-    int port;
-    char ui_dir[PATH_MAX]; /* "" : the placeholder page */
-    char allowed_host[3][64];
-    pthread_mutex_t mu;    /* clients, http_rate */
-    pthread_cond_t wake;
-    ws_client *clients;
-    int n_clients;
-    bucket http_rate;
-    atomic_int state_dirty;
-    atomic_bool handlers_ready; /* set once our handlers are registered */
-    bool stop;
-    pthread_t pusher;
-    bool pusher_started;
-};
-
-/* ------------------------------------------------------------ replies */
-
-static void send_body(struct mg_connection *conn, int status, const char *reason, const char *type,
-                      const char *body, size_t len)
+void pt_server_mark_dirty(pt_server *srv)
 {
-    mg_printf(conn,
-              "HTTP/1.1 %d %s\r\n"
-              "Content-Type: %s\r\n"
-              "Content-Length: %zu\r\n"
-              "Cache-Control: no-store\r\n"
-              "X-Content-Type-Options: nosniff\r\n"
-              "Connection: close\r\n\r\n",
-              status, reason, type, len);
-    if (len && strcmp(mg_get_request_info(conn)->request_method, "HEAD")) mg_write(conn, body, len);
-}
-
-static void send_json(struct mg_connection *conn, int status, const char *reason, const char *json)
-{
-    send_body(conn, status, reason, "application/json", json, strlen(json));
-}
-
-/* {"ok": false, "error": msg} with an HTTP status. */
-static int send_error(struct mg_connection *conn, int status, const char *reason, const char *msg)
-{
-    cJSON *j = cJSON_CreateObject();
-    cJSON_AddBoolToObject(j, "ok", false);
-    cJSON_AddStringToObject(j, "error", msg);
-    char *s = cJSON_PrintUnformatted(j);
-    cJSON_Delete(j);
-    send_json(conn, status, reason, s ? s : "{\"ok\":false}");
-    cJSON_free(s);
-    return status;
-}
-
-/* ------------------------------------------------------------ the guard */
-
-static bool host_ok(const pt_server *srv, const char *host)
-{
-    if (!host) return false;
-    for (int i = 0; i < 3; i++)
-        if (!strcasecmp(host, srv->allowed_host[i])) return true;
-    return false;
-}
-
-static bool origin_ok(const pt_server *srv, const char *origin)
-{
-    if (!origin) return true; /* not a browser: no cross-site risk */
-    if (strncasecmp(origin, "http://", 7)) return false;
-    return host_ok(srv, origin + 7);
-}
-
-/* Every request passes here first, WebSocket upgrades included: the Host
- * must name this server on loopback (a DNS-rebinding page has its own name
- * there), and requests that can change something must not come from
- * another site's page. */
-static int begin_request(struct mg_connection *conn)
-{
-    pt_server *srv = mg_get_user_data(mg_get_context(conn));
-    /* civetweb listens from mg_start2 on, before our handlers are set: a
-     * request in that window (a page reconnecting as the engine starts) would
-     * get civetweb's own 404. Wait for them (microseconds; bounded). */
-    for (int i = 0; i < 2000 && !atomic_load(&srv->handlers_ready); i++) {
-        struct timespec ts = {0, 1000000L};
-        nanosleep(&ts, NULL);
-    }
-    const struct mg_request_info *ri = mg_get_request_info(conn);
-    const char *host = mg_get_header(conn, "Host");
-    if (!host_ok(srv, host)) {
-        char msg[256];
-        snprintf(msg, sizeof msg, "refused: Host '%.64s' is not this server (use %s)",
-                 host ? host : "", srv->allowed_host[0]);
-        return send_error(conn, 403, "Forbidden", msg);
-    }
-    const char *upgrade = mg_get_header(conn, "Upgrade");
-    bool changes = strcmp(ri->request_method, "GET") && strcmp(ri->request_method, "HEAD");
-    if ((changes || upgrade) && !origin_ok(srv, mg_get_header(conn, "Origin"))) {
-        char msg[256];
-        snprintf(msg, sizeof msg, "refused: requests from the page at '%.64s' are not allowed",
-                 mg_get_header(conn, "Origin"));
-        return send_error(conn, 403, "Forbidden", msg);
-    }
-    return 0;
-}
-
-static int log_message(const struct mg_connection *conn, const char *message)
-{
-    (void)conn, (void)message;
-    return 1; /* library code does not print; errors reach the caller as values */
-}
-
-/* ------------------------------------------------------------ HTTP API */
-
-static void handle_state(struct mg_connection *conn, pt_server *srv)
-{
-    cJSON *st = pt_session_state(srv->s);
-    char *s = st ? cJSON_PrintUnformatted(st) : NULL;
-    cJSON_Delete(st);
-    if (s) send_json(conn, 200, "OK", s);
-    else send_error(conn, 500, "Internal Server Error", "out of memory");
-    cJSON_free(s);
-}
-
-/* A POST passes the rate limit and says how long its body is; otherwise
- * it is answered (429, 411) and false returned. */
-static bool admit_post(struct mg_connection *conn, pt_server *srv, const char *what)
-{
+    atomic_store(&srv->state_dirty, 1);
     pthread_mutex_lock(&srv->mu);
-    bool allowed = bucket_take(&srv->http_rate);
+    pthread_cond_signal(&srv->wake);
     pthread_mutex_unlock(&srv->mu);
-    if (!allowed) {
-        send_error(conn, 429, "Too Many Requests", "rate limit: too many messages, slow down");
-        return false;
-    }
-    if (mg_get_request_info(conn)->content_length < 0) {
-        char msg[96];
-        snprintf(msg, sizeof msg, "POST %s needs a Content-Length", what);
-        send_error(conn, 411, "Length Required", msg);
-        return false;
-    }
-    return true;
-}
-
-static void handle_command(struct mg_connection *conn, pt_server *srv)
-{
-    const struct mg_request_info *ri = mg_get_request_info(conn);
-    if (!admit_post(conn, srv, "/api/command")) return;
-    if (ri->content_length > PT_PROTOCOL_MAX_MESSAGE) {
-        /* read what was sent (up to a point) so the client gets the reply
-         * rather than a reset connection */
-        char sink[4096];
-        long long left = ri->content_length < 4 * 1024 * 1024 ? ri->content_length : 0;
-        while (left > 0) {
-            int n = mg_read(conn, sink, left < (long long)sizeof sink ? (size_t)left : sizeof sink);
-            if (n <= 0) break;
-            left -= n;
-        }
-        char msg[128];
-        snprintf(msg, sizeof msg, "the message is too large (%lld bytes; at most %d)",
-                 ri->content_length, PT_PROTOCOL_MAX_MESSAGE);
-        send_error(conn, 413, "Payload Too Large", msg);
-        return;
-    }
-    size_t len = (size_t)ri->content_length, got = 0;
-    char *body = malloc(len + 1);
-    if (!body) {
-        send_error(conn, 500, "Internal Server Error", "out of memory");
-        return;
-    }
-    while (got < len) {
-        int n = mg_read(conn, body + got, len - got);
-        if (n <= 0) break;
-        got += (size_t)n;
-    }
-    pt_protocol_client pc;
-    pt_protocol_client_init(&pc, false);
-    char *reply = NULL;
-    int rc = got == len ? pt_protocol_handle(srv->s, &pc, body, len, &reply) : -1;
-    free(body);
-    if (!reply) {
-        send_error(conn, got == len ? 500 : 400, got == len ? "Internal Server Error" : "Bad Request",
-                   got == len ? "out of memory" : "the body ended early");
-        return;
-    }
-    send_json(conn, rc ? 400 : 200, rc ? "Bad Request" : "OK", reply);
-    pt_protocol_free(reply);
-    if (pc.changed) {
-        atomic_store(&srv->state_dirty, 1);
-        pthread_cond_signal(&srv->wake);
-    }
-}
-
-/* POST /api/import?kind=nam|ir|circuit|rig|auto&name=FILE[&overwrite=1], the
- * file as the body: validated by the loaders, then placed in the library
- * (src/control/assets.h). */
-typedef struct body_reader {
-    struct mg_connection *conn;
-    long long left;
-} body_reader;
-
-static long read_body(void *user, void *buf, size_t n)
-{
-    body_reader *b = user;
-    if (b->left <= 0) return 0;
-    if ((long long)n > b->left) n = (size_t)b->left;
-    int got = mg_read(b->conn, buf, n);
-    if (got > 0) b->left -= got;
-    return got;
-}
-
-static const char *reason_of(int status)
-{
-    switch (status) {
-    case 200: return "OK";
-    case 400: return "Bad Request";
-    case 409: return "Conflict";
-    case 411: return "Length Required";
-    case 413: return "Payload Too Large";
-    default: return "Internal Server Error";
-    }
-}
-
-static void handle_import(struct mg_connection *conn, pt_server *srv)
-{
-    const struct mg_request_info *ri = mg_get_request_info(conn);
-    if (!admit_post(conn, srv, "/api/import")) return;
-    /* a client that asked to wait (curl does, for bodies over 1 MiB) is told
-     * to send the body, or refused before it does */
-    const char *expect = mg_get_header(conn, "Expect");
-    if (expect && !strcasecmp(expect, "100-continue")) {
-        if (ri->content_length > PT_IMPORT_MAX_BYTES) {
-            char msg[160];
-            snprintf(msg, sizeof msg, "import: the file is too large (%lld bytes; at most %lld MiB)",
-                     ri->content_length, PT_IMPORT_MAX_BYTES >> 20);
-            send_error(conn, 413, "Payload Too Large", msg);
-            return;
-        }
-        mg_printf(conn, "HTTP/1.1 100 Continue\r\n\r\n");
-    }
-    const char *q = ri->query_string ? ri->query_string : "";
-    char kind[16] = "auto", name[PT_IMPORT_MAX_NAME + 8] = "", over[8] = "";
-    int kn = mg_get_var(q, strlen(q), "kind", kind, sizeof kind);
-    int nn = mg_get_var(q, strlen(q), "name", name, sizeof name);
-    mg_get_var(q, strlen(q), "overwrite", over, sizeof over);
-    if (kn == -1) snprintf(kind, sizeof kind, "auto");
-    body_reader br = {.conn = conn, .left = ri->content_length};
-    char rel[PT_PROTOCOL_MAX_PATH + 1] = "";
-    pt_error err = {0};
-    int status;
-    if (kn == -2) {
-        status = 400;
-        pt_error_set(&err, PT_ERR_INVALID, NULL, 0, 0,
-                     "import: kind must be nam, ir, circuit, rig or auto");
-    } else if (nn < 0) {
-        status = 400;
-        pt_error_set(&err, PT_ERR_INVALID, NULL, 0, 0,
-                     nn == -2 ? "import: the file name is too long (at most %d bytes)"
-                              : "import: the query needs name=FILE (at most %d bytes)",
-                     PT_IMPORT_MAX_NAME);
-    } else {
-        status = pt_asset_import(pt_session_library(srv->s), kind, name, !strcmp(over, "1"),
-                                 ri->content_length, read_body, &br, rel, sizeof rel, &err);
-    }
-    /* read what is left of the body (up to a point) so the client gets the
-     * reply rather than a reset connection */
-    char *sink = br.left > 0 ? malloc(64 * 1024) : NULL;
-    for (long long budget = 2 * PT_IMPORT_MAX_BYTES; sink && br.left > 0 && budget > 0;) {
-        long n = read_body(&br, sink, 64 * 1024);
-        if (n <= 0) break;
-        budget -= n;
-    }
-    free(sink);
-    if (status == 200) {
-        cJSON *j = cJSON_CreateObject();
-        cJSON_AddBoolToObject(j, "ok", true);
-        cJSON_AddStringToObject(j, "path", rel);
-        char *text = cJSON_PrintUnformatted(j);
-        cJSON_Delete(j);
-        if (text) send_json(conn, 200, "OK", text);
-        else send_error(conn, 500, "Internal Server Error", "out of memory");
-        cJSON_free(text);
-        atomic_store(&srv->state_dirty, 1); /* file pickers and rig lists may change */
-        pthread_cond_signal(&srv->wake);
-        return;
-    }
-    char msg[2048];
-    pt_error_format(&err, msg, sizeof msg);
-    send_error(conn, status, reason_of(status), msg[0] ? msg : "import failed");
-}
-
-/* ------------------------------------------------------------ static files */
-
-static const char placeholder[] =
-    "<!doctype html><html><head><meta charset=\"utf-8\"><title>PyTone FX</title></head>"
-    "<body style=\"font-family:sans-serif;max-width:40em;margin:3em auto\">"
-    "<h1>PyTone FX</h1><p>The engine is running. The web UI is not built "
-    "(<code>ui/dist</code> is missing).</p><p>Control it over the WebSocket at "
-    "<code>/ws</code> or with <code>POST /api/command</code>; "
-    "<a href=\"/api/state\">/api/state</a> shows the state. See "
-    "docs/control-protocol.md.</p></body></html>\n";
-
-static const char *mime_of(const char *path)
-{
-    static const char *const map[][2] = {
-        {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
-        {".mjs", "text/javascript; charset=utf-8"}, {".css", "text/css; charset=utf-8"},
-        {".json", "application/json"}, {".svg", "image/svg+xml"}, {".png", "image/png"},
-        {".ico", "image/x-icon"}, {".woff2", "font/woff2"}, {".wasm", "application/wasm"},
-        {".txt", "text/plain; charset=utf-8"}, {".map", "application/json"},
-    };
-    const char *dot = strrchr(path, '.');
-    for (size_t i = 0; dot && i < sizeof map / sizeof map[0]; i++)
-        if (!strcasecmp(dot, map[i][0])) return map[i][1];
-    return "application/octet-stream";
-}
-
-/* A URL path is served only if every component is a plain name (no "..",
- * ".", hidden files, empty parts or backslashes) and the file, symlinks
- * resolved, is inside the UI folder. */
-static void handle_static(struct mg_connection *conn, pt_server *srv, const char *uri)
-{
-    if (strcmp(mg_get_request_info(conn)->request_method, "GET") &&
-        strcmp(mg_get_request_info(conn)->request_method, "HEAD")) {
-        send_error(conn, 405, "Method Not Allowed", "only GET here");
-        return;
-    }
-    if (!strcmp(uri, "/")) uri = "/index.html";
-    if (!srv->ui_dir[0]) {
-        if (!strcmp(uri, "/index.html"))
-            send_body(conn, 200, "OK", "text/html; charset=utf-8", placeholder,
-                      sizeof placeholder - 1);
-        else
-            send_error(conn, 404, "Not Found", "no such file");
-        return;
-    }
-    for (const char *c = uri + 1; *c;) {
-        const char *e = strchr(c, '/');
-        size_t n = e ? (size_t)(e - c) : strlen(c);
-        if (n == 0 || c[0] == '.' || memchr(c, '\\', n)) {
-            send_error(conn, 404, "Not Found", "no such file");
-            return;
-        }
-        c += n;
-        if (*c == '/') c++;
-    }
-    char path[PATH_MAX * 2], real[PATH_MAX];
-    snprintf(path, sizeof path, "%s%s", srv->ui_dir, uri);
-    size_t root = strlen(srv->ui_dir);
-    struct stat st;
-    if (!realpath(path, real) || strncmp(real, srv->ui_dir, root) || real[root] != '/' ||
-        stat(real, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > 64L * 1024 * 1024) {
-        send_error(conn, 404, "Not Found", "no such file");
-        return;
-    }
-    FILE *f = fopen(real, "rb");
-    char *data = f ? malloc((size_t)st.st_size + 1) : NULL;
-    size_t n = data ? fread(data, 1, (size_t)st.st_size, f) : 0;
-    if (f) fclose(f);
-    if (!data || n != (size_t)st.st_size) {
-        free(data);
-        send_error(conn, 500, "Internal Server Error", "cannot read the file");
-        return;
-    }
-    send_body(conn, 200, "OK", mime_of(real), data, n);
-    free(data);
-}
-
-static int handle_http(struct mg_connection *conn, void *cbdata)
-{
-    pt_server *srv = cbdata;
-    const struct mg_request_info *ri = mg_get_request_info(conn);
-    const char *uri = ri->local_uri_raw ? ri->local_uri_raw : ri->local_uri;
-    if (!uri || uri[0] != '/' || strstr(uri, "..")) {
-        send_error(conn, 404, "Not Found", "no such file");
-        return 404;
-    }
-    if (!strcmp(uri, "/api/state")) {
-        if (strcmp(ri->request_method, "GET") && strcmp(ri->request_method, "HEAD"))
-            send_error(conn, 405, "Method Not Allowed", "GET it");
-        else handle_state(conn, srv);
-    } else if (!strcmp(uri, "/api/command")) {
-        if (strcmp(ri->request_method, "POST")) send_error(conn, 405, "Method Not Allowed", "POST it");
-        else handle_command(conn, srv);
-    } else if (!strcmp(uri, "/api/import")) {
-        if (strcmp(ri->request_method, "POST")) send_error(conn, 405, "Method Not Allowed", "POST it");
-        else handle_import(conn, srv);
-    } else if (!strncmp(uri, "/api/", 5) || !strcmp(uri, "/api")) {
-        send_error(conn, 404, "Not Found",
-                   "unknown API path (GET /api/state, POST /api/command, POST /api/import)");
-    } else if (!strcmp(uri, "/ws")) {
-        send_error(conn, 426, "Upgrade Required", "/ws is a WebSocket");
-    } else {
-        handle_static(conn, srv, uri);
-    }
-    return 200;
 }
 
 /* ------------------------------------------------------------ WebSocket */
 
-static int ws_connect(const struct mg_connection *conn, void *cbdata)
+/* A client that reads nothing while we queue replies for it is closed
+ * rather than let its queue grow. */
+#define WS_MAX_QUEUED (4u << 20)
+
+static pt_out_msg *out_msg(const char *text, size_t len)
 {
-    pt_server *srv = cbdata;
-    pthread_mutex_lock(&srv->mu);
-    int full = srv->n_clients >= PT_SERVER_MAX_WS_CLIENTS;
-    pthread_mutex_unlock(&srv->mu);
-    return full; /* non-zero: refused */
+    pt_out_msg *m = malloc(sizeof *m + LWS_PRE + len);
+    if (!m) return NULL;
+    m->next = NULL;
+    m->len = len;
+    memcpy(m->buf + LWS_PRE, text, len);
+    return m;
 }
 
-static void ws_ready(struct mg_connection *conn, void *cbdata)
+/* Queue a reply (loop thread). False: the client is to be closed. */
+static bool ws_queue_reply(pt_server *srv, ws_client *c, const char *text)
 {
-    pt_server *srv = cbdata;
-    ws_client *c = calloc(1, sizeof *c);
-    if (!c) return;
-    c->conn = conn;
-    pt_protocol_client_init(&c->pc, true);
+    size_t len = strlen(text);
+    pt_out_msg *m = out_msg(text, len);
+    if (!m) return false;
     pthread_mutex_lock(&srv->mu);
-    c->next = srv->clients;
-    srv->clients = c;
-    srv->n_clients++;
+    bool ok = c->queued_bytes + len <= WS_MAX_QUEUED;
+    if (ok) {
+        *c->replies_tail = m;
+        c->replies_tail = &m->next;
+        c->queued_bytes += len;
+    }
     pthread_mutex_unlock(&srv->mu);
-    mg_set_user_connection_data(conn, c);
+    if (!ok) {
+        free(m);
+        return false;
+    }
+    lws_callback_on_writable(c->wsi);
+    return true;
 }
 
-static void ws_reply_error(struct mg_connection *conn, const char *msg)
+static bool ws_reply_error(pt_server *srv, ws_client *c, const char *msg)
 {
     cJSON *j = cJSON_CreateObject();
     cJSON_AddNullToObject(j, "id");
@@ -494,17 +111,15 @@ static void ws_reply_error(struct mg_connection *conn, const char *msg)
     cJSON_AddStringToObject(j, "error", msg);
     char *s = cJSON_PrintUnformatted(j);
     cJSON_Delete(j);
-    if (s) mg_websocket_write(conn, MG_WEBSOCKET_OPCODE_TEXT, s, strlen(s));
+    bool ok = s && ws_queue_reply(srv, c, s);
     cJSON_free(s);
+    return ok;
 }
 
-/* One whole text message from a client. */
-static void ws_message(pt_server *srv, ws_client *c, const char *data, size_t len)
+/* One whole text message from a client (loop thread). */
+static bool ws_message(pt_server *srv, ws_client *c, const char *data, size_t len)
 {
-    if (!bucket_take(&c->rate)) {
-        ws_reply_error(c->conn, "rate limit: too many messages, slow down");
-        return;
-    }
+    if (!pt_bucket_take(&c->rate)) return ws_reply_error(srv, c, "rate limit: too many messages, slow down");
     pthread_mutex_lock(&srv->mu); /* the pusher reads c->pc */
     pt_protocol_client pc = c->pc;
     pthread_mutex_unlock(&srv->mu);
@@ -513,96 +128,86 @@ static void ws_message(pt_server *srv, ws_client *c, const char *data, size_t le
     pthread_mutex_lock(&srv->mu);
     c->pc = pc;
     pthread_mutex_unlock(&srv->mu);
-    if (reply) mg_websocket_write(c->conn, MG_WEBSOCKET_OPCODE_TEXT, reply, strlen(reply));
+    bool ok = !reply || ws_queue_reply(srv, c, reply);
     pt_protocol_free(reply);
-    if (pc.changed) {
-        atomic_store(&srv->state_dirty, 1);
-        pthread_cond_signal(&srv->wake);
-    }
+    if (pc.changed) pt_server_mark_dirty(srv);
+    return ok;
 }
 
-static int ws_data(struct mg_connection *conn, int bits, char *data, size_t len, void *cbdata)
+/* A piece of a message (at most the rx buffer): kept while the message
+ * fits in c->msg, dropped once it does not; judged when the last piece of
+ * its last frame is in. */
+static int ws_receive(pt_server *srv, struct lws *wsi, ws_client *c, const char *in, size_t len)
 {
-    pt_server *srv = cbdata;
-    ws_client *c = mg_get_user_connection_data(conn);
-    int op = bits & 0xf;
-    bool fin = (bits & 0x80) != 0;
-    if (!c) return 0;
-    switch (op) {
-    case MG_WEBSOCKET_OPCODE_CONNECTION_CLOSE:
-        mg_websocket_write(conn, MG_WEBSOCKET_OPCODE_CONNECTION_CLOSE, data, len > 2 ? 2 : len);
-        return 0;
-    case MG_WEBSOCKET_OPCODE_PING: /* pings count against the rate too */
-        if (bucket_take(&c->rate))
-            mg_websocket_write(conn, MG_WEBSOCKET_OPCODE_PONG, data, len > 125 ? 125 : len);
-        return 1;
-    case MG_WEBSOCKET_OPCODE_PONG:
-        return 1;
-    case MG_WEBSOCKET_OPCODE_TEXT:
-    case MG_WEBSOCKET_OPCODE_BINARY:
-        if (c->in_frag) { /* a new message inside a fragmented one: protocol error */
-            ws_reply_error(conn, "a new message began before the last one ended");
-            return 0;
-        }
-        c->frag_binary = op == MG_WEBSOCKET_OPCODE_BINARY;
-        c->frag_too_big = false;
-        c->frag_len = 0;
-        if (fin) {
-            if (c->frag_binary) ws_reply_error(conn, "send text frames (JSON), not binary");
-            else if (len > PT_PROTOCOL_MAX_MESSAGE) {
-                char msg[128];
-                snprintf(msg, sizeof msg, "the message is too large (%zu bytes; at most %d)", len,
-                         PT_PROTOCOL_MAX_MESSAGE);
-                ws_reply_error(conn, msg);
-            } else
-                ws_message(srv, c, data, len);
-            return 1;
-        }
-        c->in_frag = true;
-        /* keep the first fragment, below */
-        __attribute__((fallthrough));
-    case MG_WEBSOCKET_OPCODE_CONTINUATION:
-        if (!c->in_frag) {
-            ws_reply_error(conn, "a continuation frame without a message");
-            return 0;
-        }
-        if (!c->frag_too_big) {
-            if (c->frag_len + len > PT_PROTOCOL_MAX_MESSAGE) {
-                c->frag_too_big = true;
-                free(c->frag);
-                c->frag = NULL;
-            } else {
-                char *b = realloc(c->frag, c->frag_len + len + 1);
-                if (!b) return 0;
-                c->frag = b;
-                memcpy(c->frag + c->frag_len, data, len);
-                c->frag_len += len;
-            }
-        }
-        if (fin) {
-            c->in_frag = false;
-            if (c->frag_too_big)
-                ws_reply_error(conn, "the message is too large (at most 65536 bytes)");
-            else if (c->frag_binary)
-                ws_reply_error(conn, "send text frames (JSON), not binary");
-            else
-                ws_message(srv, c, c->frag, c->frag_len);
-            free(c->frag);
-            c->frag = NULL;
-            c->frag_len = 0;
-        }
-        return 1;
-    default:
-        ws_reply_error(conn, "unknown WebSocket frame");
-        return 0;
+    (void)wsi;
+    if (lws_is_first_fragment(wsi)) {
+        c->msg_len = 0;
+        c->too_big = false;
+        c->binary = lws_frame_is_binary(wsi);
     }
+    if (!c->too_big) {
+        if (len > PT_PROTOCOL_MAX_MESSAGE - c->msg_len) c->too_big = true;
+        else {
+            memcpy(c->msg + c->msg_len, in, len);
+            c->msg_len += len;
+        }
+    }
+    if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi)) return 0;
+    bool ok;
+    if (c->too_big) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "the message is too large (at most %d bytes)", PT_PROTOCOL_MAX_MESSAGE);
+        ok = ws_reply_error(srv, c, msg);
+    } else if (c->binary) {
+        ok = ws_reply_error(srv, c, "send text frames (JSON), not binary");
+    } else {
+        c->msg[c->msg_len] = 0;
+        ok = ws_message(srv, c, c->msg, c->msg_len);
+    }
+    c->msg_len = 0;
+    c->too_big = false;
+    return ok ? 0 : -1;
 }
 
-static void ws_close(const struct mg_connection *conn, void *cbdata)
+/* Write the next queued message: replies first, then state, then meters. */
+static int ws_writable(pt_server *srv, ws_client *c)
 {
-    pt_server *srv = cbdata;
-    ws_client *c = mg_get_user_connection_data(conn);
+    pthread_mutex_lock(&srv->mu);
+    pt_out_msg *m = c->replies;
+    if (m) {
+        c->replies = m->next;
+        if (!c->replies) c->replies_tail = &c->replies;
+        c->queued_bytes -= m->len;
+    } else if ((m = c->state)) {
+        c->state = NULL;
+    } else if ((m = c->meters)) {
+        c->meters = NULL;
+    }
+    bool more = c->replies || c->state || c->meters;
+    pthread_mutex_unlock(&srv->mu);
+    if (!m) return 0;
+    int n = lws_write(c->wsi, m->buf + LWS_PRE, m->len, LWS_WRITE_TEXT);
+    free(m);
+    if (n < 0) return -1;
+    if (more) lws_callback_on_writable(c->wsi);
+    return 0;
+}
+
+static void ws_free_queues(ws_client *c)
+{
+    for (pt_out_msg *m = c->replies, *next; m; m = next) {
+        next = m->next;
+        free(m);
+    }
+    free(c->state);
+    free(c->meters);
+}
+
+static void ws_remove(pt_server *srv, pt_conn *conn)
+{
+    ws_client *c = conn->ws;
     if (!c) return;
+    conn->ws = NULL;
     pthread_mutex_lock(&srv->mu);
     for (ws_client **p = &srv->clients; *p; p = &(*p)->next)
         if (*p == c) {
@@ -610,10 +215,92 @@ static void ws_close(const struct mg_connection *conn, void *cbdata)
             srv->n_clients--;
             break;
         }
+    ws_free_queues(c);
     pthread_mutex_unlock(&srv->mu);
-    mg_set_user_connection_data(conn, NULL);
-    free(c->frag);
     free(c);
+}
+
+/* ------------------------------------------------------------ the loop */
+
+static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+{
+    pt_server *srv = lws_context_user(lws_get_context(wsi));
+    pt_conn *conn = user;
+    switch (reason) {
+    case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
+        /* nothing sent within PT_SERVER_IDLE_S: closed (the first byte of
+         * a request replaces this with the header timeout) */
+        lws_set_timeout(wsi, PENDING_TIMEOUT_AWAITING_CLIENT_HS_SEND, PT_SERVER_IDLE_S);
+        return 0;
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: {
+        if (strcmp(in ? (const char *)in : "", "websocket")) return -1;
+        if (pt_http_guard_upgrade(srv, wsi)) return 1;
+        return 0;
+    }
+    case LWS_CALLBACK_ESTABLISHED: {
+        pt_http_conn_free(conn);
+        memset(conn, 0, sizeof *conn);
+        ws_client *c = calloc(1, sizeof *c);
+        if (!c) return -1;
+        c->wsi = wsi;
+        c->replies_tail = &c->replies;
+        pt_protocol_client_init(&c->pc, true);
+        pthread_mutex_lock(&srv->mu);
+        bool full = srv->n_clients >= PT_SERVER_MAX_WS_CLIENTS;
+        if (!full) {
+            c->next = srv->clients;
+            srv->clients = c;
+            srv->n_clients++;
+        }
+        pthread_mutex_unlock(&srv->mu);
+        if (full) {
+            free(c);
+            lws_close_reason(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION, (unsigned char *)"too many clients", 16);
+            return -1;
+        }
+        conn->ws = c;
+        pt_server_mark_dirty(srv); /* a new client gets the state at once */
+        return 0;
+    }
+    case LWS_CALLBACK_RECEIVE:
+        if (!conn || !conn->ws) return -1;
+        return ws_receive(srv, wsi, conn->ws, in, len);
+    case LWS_CALLBACK_SERVER_WRITEABLE:
+        if (!conn || !conn->ws) return 0;
+        if (atomic_load(&srv->stop)) {
+            lws_close_reason(wsi, LWS_CLOSE_STATUS_GOINGAWAY, NULL, 0);
+            return -1;
+        }
+        return ws_writable(srv, conn->ws);
+    case LWS_CALLBACK_CLOSED:
+        if (conn) ws_remove(srv, conn);
+        return 0;
+    case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+        /* the pusher queued something, or we are stopping */
+        if (!srv) return 0;
+        pthread_mutex_lock(&srv->mu);
+        for (ws_client *c = srv->clients; c; c = c->next)
+            if (c->replies || c->state || c->meters || atomic_load(&srv->stop)) lws_callback_on_writable(c->wsi);
+        pthread_mutex_unlock(&srv->mu);
+        return 0;
+    default:
+        return pt_http_callback(srv, wsi, reason, conn, in, len);
+    }
+}
+
+static const struct lws_protocols protocols[] = {
+    /* rx_buffer_size: a WebSocket frame reaches us in pieces of at most
+     * this many bytes, whatever its header says */
+    {"pytone", callback, sizeof(pt_conn), 4096, 0, NULL, 0},
+    {NULL, NULL, 0, 0, 0, NULL, 0},
+};
+
+static void *loop(void *arg)
+{
+    pt_server *srv = arg;
+    while (!atomic_load(&srv->stop))
+        if (lws_service(srv->ctx, 0) < 0) break;
+    return NULL;
 }
 
 /* ------------------------------------------------------------ the pusher */
@@ -635,20 +322,29 @@ static char *state_signature(pt_session *s)
     return sig;
 }
 
+/* Replace a client's pending event with a newer one (under mu). */
+static void put_latest(pt_out_msg **slot, const char *text)
+{
+    pt_out_msg *m = out_msg(text, strlen(text));
+    if (!m) return;
+    free(*slot);
+    *slot = m;
+}
+
 static void *pusher(void *arg)
 {
     pt_server *srv = arg;
     char *last_sig = state_signature(srv->s);
     double next_check_s = 0, next_state_s = 0;
     pthread_mutex_lock(&srv->mu);
-    while (!srv->stop) {
+    while (!atomic_load(&srv->stop)) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         ts.tv_nsec += 1000000000L / 120;
         if (ts.tv_nsec >= 1000000000L) ts.tv_sec++, ts.tv_nsec -= 1000000000L;
         pthread_cond_timedwait(&srv->wake, &srv->mu, &ts);
-        if (srv->stop || !srv->clients) continue;
-        double t = now_s();
+        if (atomic_load(&srv->stop) || !srv->clients) continue;
+        double t = pt_server_now_s();
         bool want_meters = false, want_state = false;
         for (ws_client *c = srv->clients; c; c = c->next) {
             want_meters |= c->pc.meters && t >= c->next_meters_s;
@@ -673,16 +369,21 @@ static void *pusher(void *arg)
         if (want_meters) meters = pt_protocol_meters_event(srv->s);
 
         pthread_mutex_lock(&srv->mu);
+        bool queued = false;
         for (ws_client *c = srv->clients; c; c = c->next) {
-            if (state && c->pc.state)
-                mg_websocket_write(c->conn, MG_WEBSOCKET_OPCODE_TEXT, state, strlen(state));
+            if (state && c->pc.state) {
+                put_latest(&c->state, state);
+                queued = true;
+            }
             if (meters && c->pc.meters && t >= c->next_meters_s) {
-                mg_websocket_write(c->conn, MG_WEBSOCKET_OPCODE_TEXT, meters, strlen(meters));
+                put_latest(&c->meters, meters);
+                queued = true;
                 double period = 1.0 / (c->pc.meters_hz > 0 ? c->pc.meters_hz : 30);
                 c->next_meters_s = c->next_meters_s + period > t ? c->next_meters_s + period
                                                                   : t + period;
             }
         }
+        if (queued) lws_cancel_service(srv->ctx);
         pt_protocol_free(state);
         pt_protocol_free(meters);
     }
@@ -693,62 +394,115 @@ static void *pusher(void *arg)
 
 /* ------------------------------------------------------------ start, stop */
 
-/* Say plainly when the port is taken, before civetweb tries. */
-static int port_free(int port, pt_error *err)
+/* Say plainly when the port is taken, before the library tries. */
+static int port_free(int port, pt_server_listen listen, pt_error *err)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) return 0; /* let civetweb report it */
+    if (fd < 0) return 0; /* let the library report it */
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_addr.s_addr = htonl(listen == PT_LISTEN_LAN ? INADDR_ANY : INADDR_LOOPBACK);
     int rc = bind(fd, (struct sockaddr *)&a, sizeof a);
     int e = errno;
     close(fd);
+    const char *where = listen == PT_LISTEN_LAN ? "0.0.0.0" : "127.0.0.1";
     if (rc == 0) return 0;
     if (e == EADDRINUSE)
         return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0,
-                            "port %d on 127.0.0.1 is already in use (another pytone?); choose "
+                            "port %d on %s is already in use (another pytone?); choose "
                             "another with --port N or turn the server off with --no-server",
-                            port);
-    return pt_error_set(err, PT_ERR_IO, NULL, 0, 0, "cannot listen on 127.0.0.1:%d: %s", port,
+                            port, where);
+    return pt_error_set(err, PT_ERR_IO, NULL, 0, 0, "cannot listen on %s:%d: %s", where, port,
                         strerror(e));
 }
 
-static void find_ui_dir(char *out, size_t size)
+static bool hex_token(const char *t)
 {
-    out[0] = 0;
-    char cand[PATH_MAX + 16], real[PATH_MAX];
-    const char *env = getenv("PT_UI_DIR");
-    const char *tries[3] = {env, "ui/dist", NULL};
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = 0;
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = 0;
-            snprintf(cand, sizeof cand, "%s/../ui/dist", exe);
-            tries[2] = cand;
-        }
-    }
-    for (int i = 0; i < 3; i++) {
-        struct stat st;
-        if (tries[i] && tries[i][0] && realpath(tries[i], real) && stat(real, &st) == 0 &&
-            S_ISDIR(st.st_mode) && strlen(real) < size) {
-            snprintf(out, size, "%s", real);
-            return;
-        }
-    }
+    if (!t || strlen(t) != PT_SERVER_TOKEN_CHARS) return false;
+    for (const char *p = t; *p; p++)
+        if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f'))) return false;
+    return true;
 }
 
-pt_server *pt_server_start(pt_session *s, int port, pt_error *err)
+static int draw_token(pt_server *srv, pt_error *err)
+{
+    const char *env = getenv("PT_SERVER_TOKEN");
+    if (env && *env) {
+        if (!hex_token(env))
+            return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0,
+                                "PT_SERVER_TOKEN must be %d lowercase hex digits", PT_SERVER_TOKEN_CHARS);
+        snprintf(srv->token, sizeof srv->token, "%s", env);
+        return 0;
+    }
+    unsigned char raw[PT_SERVER_TOKEN_CHARS / 2];
+    size_t got = 0;
+    while (got < sizeof raw) {
+        ssize_t n = getrandom(raw + got, sizeof raw - got, 0);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0)
+            return pt_error_set(err, PT_ERR_IO, NULL, 0, 0, "cannot draw a pairing token: %s", strerror(errno));
+        got += (size_t)n;
+    }
+    for (size_t i = 0; i < sizeof raw; i++) snprintf(srv->token + 2 * i, 3, "%02x", raw[i]);
+    return 0;
+}
+
+/* The Host values a request may carry: the loopback names, and in LAN mode
+ * this machine's IPv4 addresses (a rebinding page has its own name there). */
+int pt_server_add_hosts(pt_server *srv)
+{
+    int p = srv->port;
+    srv->n_hosts = 0;
+    snprintf(srv->allowed_host[srv->n_hosts++], sizeof srv->allowed_host[0], "127.0.0.1:%d", p);
+    snprintf(srv->allowed_host[srv->n_hosts++], sizeof srv->allowed_host[0], "localhost:%d", p);
+    snprintf(srv->allowed_host[srv->n_hosts++], sizeof srv->allowed_host[0], "[::1]:%d", p);
+    if (srv->listen != PT_LISTEN_LAN) return 0;
+    struct ifaddrs *ifs = NULL;
+    if (getifaddrs(&ifs) != 0) return -1;
+    for (struct ifaddrs *i = ifs; i && srv->n_hosts < PT_SERVER_MAX_HOSTS; i = i->ifa_next) {
+        if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET) continue;
+        char ip[INET_ADDRSTRLEN];
+        const struct sockaddr_in *a = (const struct sockaddr_in *)i->ifa_addr;
+        if (!inet_ntop(AF_INET, &a->sin_addr, ip, sizeof ip)) continue;
+        if (ntohl(a->sin_addr.s_addr) >> 24 == 127) continue;
+        snprintf(srv->allowed_host[srv->n_hosts++], sizeof srv->allowed_host[0], "%s:%d", ip, p);
+        if (srv->n_lan < PT_SERVER_MAX_HOSTS) snprintf(srv->lan_addr[srv->n_lan++], sizeof srv->lan_addr[0], "%s", ip);
+    }
+    freeifaddrs(ifs);
+    return 0;
+}
+
+/* Room for PT_SERVER_MAX_CONNECTIONS sockets, within the hard limit. */
+static void raise_fd_limit(void)
+{
+    struct rlimit r;
+    if (getrlimit(RLIMIT_NOFILE, &r) != 0) return;
+    rlim_t want = PT_SERVER_MAX_CONNECTIONS + 256;
+    if (r.rlim_cur >= want) return;
+    r.rlim_cur = r.rlim_max == RLIM_INFINITY || r.rlim_max > want ? want : r.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &r);
+}
+
+static void lws_quiet(int level, const char *line)
+{
+    (void)level, (void)line; /* library code does not print; errors reach the caller as values */
+}
+
+static void server_free(pt_server *srv)
+{
+    pthread_cond_destroy(&srv->wake);
+    pthread_mutex_destroy(&srv->mu);
+    free(srv);
+}
+
+pt_server *pt_server_start_on(pt_session *s, int port, pt_server_listen listen, pt_error *err)
 {
     if (port < 1 || port > 65535) {
         pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "port %d is not 1 to 65535", port);
         return NULL;
     }
-    if (port_free(port, err)) return NULL;
+    if (port_free(port, listen, err)) return NULL;
     pt_server *srv = calloc(1, sizeof *srv);
     if (!srv) {
         pt_error_set(err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
@@ -756,111 +510,120 @@ pt_server *pt_server_start(pt_session *s, int port, pt_error *err)
     }
     srv->s = s;
     srv->port = port;
-    snprintf(srv->allowed_host[0], sizeof srv->allowed_host[0], "127.0.0.1:%d", port);
-    snprintf(srv->allowed_host[1], sizeof srv->allowed_host[1], "localhost:%d", port);
-    snprintf(srv->allowed_host[2], sizeof srv->allowed_host[2], "[::1]:%d", port);
-    find_ui_dir(srv->ui_dir, sizeof srv->ui_dir);
+    srv->listen = listen;
     pthread_mutex_init(&srv->mu, NULL);
     pthread_cond_init(&srv->wake, NULL);
-
-    mg_init_library(0);
-    char listen[32];
-    snprintf(listen, sizeof listen, "127.0.0.1:%d", port);
-    const char *options[] = {"listening_ports", listen,
-                             "num_threads", "16",
-                             "request_timeout_ms", "10000",
-                             "enable_keep_alive", "no",
-                             "tcp_nodelay", "1", /* replies go out at once (no Nagle delay) */
-                             "enable_directory_listing", "no",
-                             NULL};
-    struct mg_callbacks cb = {.begin_request = begin_request, .log_message = log_message};
-    struct mg_init_data init = {.callbacks = &cb, .user_data = srv, .configuration_options = options};
-    unsigned code = 0;
-    char text[256] = "";
-    struct mg_error_data ed = {.code = &code, .text = text, .text_buffer_size = sizeof text};
-    srv->ctx = mg_start2(&init, &ed);
-    if (!srv->ctx) {
-        pt_error_set(err, PT_ERR_IO, NULL, 0, 0, "cannot start the control server on %s: %s",
-                     listen, text[0] ? text : "unknown error");
-        pthread_mutex_destroy(&srv->mu);
-        pthread_cond_destroy(&srv->wake);
-        free(srv);
+    if (listen == PT_LISTEN_LAN && draw_token(srv, err)) {
+        server_free(srv);
         return NULL;
     }
-    mg_set_request_handler(srv->ctx, "/", handle_http, srv);
-    mg_set_websocket_handler(srv->ctx, "/ws", ws_connect, ws_ready, ws_data, ws_close, srv);
-    atomic_store(&srv->handlers_ready, true);
+    pt_server_add_hosts(srv);
+    pt_server_find_ui_dir(srv->ui_dir, sizeof srv->ui_dir);
+    raise_fd_limit();
+
+    lws_set_log_level(LLL_ERR, lws_quiet);
+    struct lws_context_creation_info info;
+    memset(&info, 0, sizeof info);
+    info.port = port;
+    info.iface = listen == PT_LISTEN_LAN ? NULL : "127.0.0.1";
+    info.protocols = protocols;
+    info.user = srv;
+    info.gid = (gid_t)-1;
+    info.uid = (uid_t)-1;
+    info.options = LWS_SERVER_OPTION_DISABLE_IPV6;
+    info.timeout_secs = PT_SERVER_IDLE_S;          /* a gap in a body */
+    info.timeout_secs_ah_idle = PT_SERVER_HEADER_S; /* headers, from their first byte */
+    info.keepalive_timeout = PT_SERVER_IDLE_S;
+    info.max_http_header_data = 4096;
+    info.fd_limit_per_thread = PT_SERVER_MAX_CONNECTIONS + 16;
+    info.count_threads = 1;
+    srv->ctx = lws_create_context(&info);
+    if (!srv->ctx) {
+        pt_error_set(err, PT_ERR_IO, NULL, 0, 0, "cannot start the control server on %s:%d",
+                     info.iface ? info.iface : "0.0.0.0", port);
+        server_free(srv);
+        return NULL;
+    }
+    if (pthread_create(&srv->loop, NULL, loop, srv) != 0) {
+        pt_error_set(err, PT_ERR_NOMEM, NULL, 0, 0, "cannot start the control server's thread");
+        lws_context_destroy(srv->ctx);
+        server_free(srv);
+        return NULL;
+    }
+    srv->loop_started = true;
     if (pthread_create(&srv->pusher, NULL, pusher, srv) == 0) srv->pusher_started = true;
     return srv;
 }
 
-/* civetweb's threads notice a stop only between waits of up to 2 s on
- * their sockets; knocking on the listening socket wakes the one that
- * accepts, so `pytone run` ends promptly. Bounded: at most 3 s of knocks. */
-typedef struct waker {
-    int port;
-    atomic_int done;
-} waker;
-
-static void *knock(void *arg)
+pt_server *pt_server_start(pt_session *s, int port, pt_error *err)
 {
-    waker *w = arg;
-    for (int i = 0; i < 150 && !atomic_load(&w->done); i++) {
-        int fd = socket(AF_INET, SOCK_STREAM, 0);
-        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)w->port)};
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        if (fd >= 0) {
-            (void)connect(fd, (struct sockaddr *)&a, sizeof a);
-            close(fd);
-        }
-        struct timespec ts = {0, 20 * 1000000L};
-        nanosleep(&ts, NULL);
-    }
-    return NULL;
+    return pt_server_start_on(s, port, PT_LISTEN_LOOPBACK, err);
 }
 
 void pt_server_stop(pt_server *srv)
 {
     if (!srv) return;
+    /* WebSocket clients are told 1001 (going away) on their next write */
+    atomic_store(&srv->stop, true);
     pthread_mutex_lock(&srv->mu);
-    srv->stop = true;
     pthread_cond_signal(&srv->wake);
-    /* ask WebSocket clients to close (1001: going away); browsers answer at
-     * once, which ends their connection's thread */
-    for (ws_client *c = srv->clients; c; c = c->next)
-        mg_websocket_write(c->conn, MG_WEBSOCKET_OPCODE_CONNECTION_CLOSE, "\x03\xe9", 2);
     pthread_mutex_unlock(&srv->mu);
     if (srv->pusher_started) pthread_join(srv->pusher, NULL);
-    waker w = {.port = srv->port};
-    pthread_t knocker;
-    bool knocking = pthread_create(&knocker, NULL, knock, &w) == 0;
-    mg_stop(srv->ctx); /* closes connections; their close handlers free the clients */
-    atomic_store(&w.done, 1);
-    if (knocking) pthread_join(knocker, NULL);
-    pthread_cond_destroy(&srv->wake);
-    pthread_mutex_destroy(&srv->mu);
-    free(srv);
+    lws_cancel_service(srv->ctx);
+    if (srv->loop_started) pthread_join(srv->loop, NULL);
+    lws_context_destroy(srv->ctx); /* closes connections; their close handlers free the clients */
+    server_free(srv);
 }
 
 int pt_server_port(const pt_server *srv) { return srv ? srv->port : 0; }
 
-#else /* no civetweb */
+int pt_server_urls(const pt_server *srv, char *out, size_t size)
+{
+    if (!srv || !size) return 0;
+    out[0] = 0;
+    size_t used = 0;
+    int n = 0;
+    if (srv->listen != PT_LISTEN_LAN) {
+        snprintf(out, size, "http://127.0.0.1:%d/\n", srv->port);
+        return 1;
+    }
+    for (int i = -1; i < srv->n_lan; i++) {
+        int w = snprintf(out + used, size - used, "http://%s:%d/?token=%s\n",
+                         i < 0 ? "127.0.0.1" : srv->lan_addr[i], srv->port, srv->token);
+        if (w < 0 || (size_t)w >= size - used) break;
+        used += (size_t)w;
+        n++;
+    }
+    return n;
+}
+
+#else /* no libwebsockets */
 
 struct pt_server {
     int port;
 };
 
+pt_server *pt_server_start_on(pt_session *s, int port, pt_server_listen listen, pt_error *err)
+{
+    (void)s, (void)port, (void)listen;
+    pt_error_set(err, PT_ERR_UNSUPPORTED, NULL, 0, 0,
+                 "this build has no control server (libwebsockets was not found); run with "
+                 "--no-server or install libwebsockets-dev and rebuild");
+    return NULL;
+}
+
 pt_server *pt_server_start(pt_session *s, int port, pt_error *err)
 {
-    (void)s;
-    pt_error_set(err, PT_ERR_UNSUPPORTED, NULL, 0, 0,
-                 "this build has no control server (civetweb was not found); run with "
-                 "--no-server or install libcivetweb-dev and rebuild");
-    (void)port;
-    return NULL;
+    return pt_server_start_on(s, port, PT_LISTEN_LOOPBACK, err);
 }
 
 void pt_server_stop(pt_server *srv) { (void)srv; }
 int pt_server_port(const pt_server *srv) { return srv ? srv->port : 0; }
+int pt_server_urls(const pt_server *srv, char *out, size_t size)
+{
+    (void)srv;
+    if (size) out[0] = 0;
+    return 0;
+}
 
 #endif
