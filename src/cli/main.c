@@ -26,6 +26,7 @@
 #include "midi/midi.h"
 #include "rig/rig.h"
 #include "open_ui.h"
+#include "params_doc.h"
 #include "target.h"
 
 #define DEFAULT_RIG "rigs/default.yaml"
@@ -841,6 +842,7 @@ static const char *main_help =
     "  validate RIG...           check rig files\n"
     "  devices                   list audio devices\n"
     "  midi-devices              list MIDI inputs\n"
+    "  params [TYPE...]          node types' parameters (Markdown)\n"
     "  ui [--port N]             open the web UI of a running engine\n"
     "  app [RIG]                 the web UI in a window of its own (with WebKitGTK)\n"
     "\n"
@@ -861,8 +863,9 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "validate")) return cmd_validate(argc - 2, argv + 2);
     if (!strcmp(cmd, "devices")) return cmd_devices(argc - 2, argv + 2);
     if (!strcmp(cmd, "midi-devices")) return cmd_midi_devices(argc - 2, argv + 2);
+    if (!strcmp(cmd, "params")) return cmd_params(argc - 2, argv + 2);
     if (!strcmp(cmd, "ui")) return cmd_ui(argc - 2, argv + 2);
     if (!strcmp(cmd, "app")) return cmd_app(argc - 2, argv + 2);
-    fprintf(stderr, "pytone: unknown command '%s' (run, render, bench, validate, devices, midi-devices, ui, app)\n", cmd);
+    fprintf(stderr, "pytone: unknown command '%s' (run, render, bench, validate, devices, midi-devices, params, ui, app)\n", cmd);
     return 2;
 }

@@ -1140,6 +1140,15 @@ cJSON *pt_session_state(pt_session *s)
     return j;
 }
 
+/* A float as people would write it: 7 significant digits, so a pan of -0.7f
+ * reads -0.7 in the JSON and not -0.699999988079071 (its exact double). */
+static double plain(float v)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%.7g", (double)v);
+    return strtod(buf, NULL);
+}
+
 static cJSON *param_value_json(const pt_param_def *d, float v)
 {
     if (d->taper == PT_TAPER_ENUM && d->choices) {
@@ -1147,7 +1156,7 @@ static cJSON *param_value_json(const pt_param_def *d, float v)
             if (k == (int)v) return cJSON_CreateString(d->choices[k]);
     }
     if (d->taper == PT_TAPER_TOGGLE) return cJSON_CreateBool(v != 0);
-    return cJSON_CreateNumber(v);
+    return cJSON_CreateNumber(plain(v));
 }
 
 static cJSON *chain_json(const pt_rig_chain *c)
@@ -1161,8 +1170,8 @@ static cJSON *chain_json(const pt_rig_chain *c)
             cJSON *br = cJSON_AddArrayToObject(o, "branches");
             for (int b = 0; b < it->n_branches; b++) {
                 cJSON *bo = cJSON_CreateObject();
-                cJSON_AddNumberToObject(bo, "level_db", it->branches[b].level_db);
-                cJSON_AddNumberToObject(bo, "pan", it->branches[b].pan);
+                cJSON_AddNumberToObject(bo, "level_db", plain(it->branches[b].level_db));
+                cJSON_AddNumberToObject(bo, "pan", plain(it->branches[b].pan));
                 cJSON_AddItemToObject(bo, "chain", chain_json(it->branches[b].chain));
                 cJSON_AddItemToArray(br, bo);
             }
@@ -1197,8 +1206,8 @@ cJSON *pt_session_rig_json(pt_session *s)
         cJSON *tags = cJSON_AddArrayToObject(j, "tags");
         for (int i = 0; i < r->n_tags; i++) cJSON_AddItemToArray(tags, cJSON_CreateString(r->tags[i]));
         cJSON_AddNumberToObject(j, "tempo_bpm", r->tempo_bpm);
-        cJSON_AddNumberToObject(j, "input_trim_db", r->input_trim_db);
-        cJSON_AddNumberToObject(j, "output_level_db", r->output_level_db);
+        cJSON_AddNumberToObject(j, "input_trim_db", plain(r->input_trim_db));
+        cJSON_AddNumberToObject(j, "output_level_db", plain(r->output_level_db));
         cJSON_AddItemToObject(j, "chain", chain_json(&r->chain));
         cJSON *scenes = cJSON_AddArrayToObject(j, "scenes");
         for (int i = 0; i < r->n_scenes; i++) cJSON_AddItemToArray(scenes, cJSON_CreateString(r->scenes[i].name));
@@ -1251,10 +1260,12 @@ cJSON *pt_param_def_json(const pt_param_def *d)
     static const char *const tapers[] = {"linear", "log", "enum", "toggle"};
     cJSON *po = cJSON_CreateObject();
     cJSON_AddStringToObject(po, "name", d->name);
+    cJSON_AddStringToObject(po, "label", d->label ? d->label : d->name);
     cJSON_AddStringToObject(po, "unit", d->unit);
-    cJSON_AddNumberToObject(po, "min", d->min);
-    cJSON_AddNumberToObject(po, "max", d->max);
-    cJSON_AddNumberToObject(po, "default", d->def);
+    cJSON_AddNumberToObject(po, "precision", d->precision);
+    cJSON_AddNumberToObject(po, "min", plain(d->min));
+    cJSON_AddNumberToObject(po, "max", plain(d->max));
+    cJSON_AddNumberToObject(po, "default", plain(d->def));
     cJSON_AddStringToObject(po, "taper", tapers[d->taper]);
     cJSON_AddNumberToObject(po, "smoothing_ms", d->smoothing_ms);
     cJSON_AddStringToObject(po, "doc", d->doc ? d->doc : "");

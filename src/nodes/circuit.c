@@ -25,23 +25,26 @@ enum {
 
 static const char *const os_names[] = {"1x", "2x", "4x", "8x", NULL};
 
-#define KNOB(name, doc) {name, "", 0.0f, 1.0f, 0.5f, PT_TAPER_LINEAR, 30.0f, NULL, doc}
+#define KNOB(name, label_, doc) \
+    {name, "", 0.0f, 1.0f, 0.5f, PT_TAPER_LINEAR, 30.0f, NULL, doc, .label = label_, .precision = 2}
 
 static const pt_param_def params[] = {
-    [P_DRIVE] = KNOB("drive", "the circuit's drive control (ignored if it has none)"),
-    [P_TONE] = KNOB("tone", "the circuit's tone control (ignored if it has none)"),
-    [P_LEVEL] = KNOB("level", "the circuit's level control (ignored if it has none)"),
-    [P_GAIN] = KNOB("gain", "the circuit's gain control (ignored if it has none)"),
-    [P_BASS] = KNOB("bass", "the circuit's bass control (ignored if it has none)"),
-    [P_MID] = KNOB("mid", "the circuit's mid control (ignored if it has none)"),
-    [P_TREBLE] = KNOB("treble", "the circuit's treble control (ignored if it has none)"),
-    [P_VOLUME] = KNOB("volume", "the circuit's volume control (ignored if it has none)"),
+    [P_DRIVE] = KNOB("drive", "Drive", "the circuit's drive control (ignored if it has none)"),
+    [P_TONE] = KNOB("tone", "Tone", "the circuit's tone control (ignored if it has none)"),
+    [P_LEVEL] = KNOB("level", "Level", "the circuit's level control (ignored if it has none)"),
+    [P_GAIN] = KNOB("gain", "Gain", "the circuit's gain control (ignored if it has none)"),
+    [P_BASS] = KNOB("bass", "Bass", "the circuit's bass control (ignored if it has none)"),
+    [P_MID] = KNOB("mid", "Middle", "the circuit's mid control (ignored if it has none)"),
+    [P_TREBLE] = KNOB("treble", "Treble", "the circuit's treble control (ignored if it has none)"),
+    [P_VOLUME] = KNOB("volume", "Volume", "the circuit's volume control (ignored if it has none)"),
     [P_OVERSAMPLE] = {"oversample", "", 0, 3, 0, PT_TAPER_ENUM, 0, os_names,
-                      "oversampling factor (default from the circuit file)", PT_PARAM_REBUILD},
+                      "oversampling factor (default from the circuit file)", PT_PARAM_REBUILD,
+                      .label = "Oversampling", .precision = 0},
     [P_IN_GAIN] = {"input_gain_db", "dB", -24.0f, 24.0f, 0.0f, PT_TAPER_LINEAR, 20.0f, NULL,
-                   "gain before the circuit (1.0 at the input is 1 V unless the file scales it)"},
+                   "gain before the circuit (1.0 at the input is 1 V unless the file scales it)",
+                   .label = "Input gain", .precision = 1},
     [P_OUT_GAIN] = {"output_gain_db", "dB", -48.0f, 24.0f, 0.0f, PT_TAPER_LINEAR, 20.0f, NULL,
-                    "gain after the circuit"},
+                    "gain after the circuit", .label = "Output gain", .precision = 1},
 };
 
 static const pt_asset_def assets[] = {
