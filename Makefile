@@ -7,13 +7,18 @@
 #   make soak    the long soak, MINUTES (default 30)
 #   make tsan    the threaded tests under ThreadSanitizer (part of make test)
 #   make ui      build the web UI (ui/dist) when Node is there
+#   make install install pytone and its data under PREFIX (default /usr/local;
+#                DESTDIR for staging): PREFIX/bin/pytone, PREFIX/share/pytone/
+#   make deb     a Debian package of that (build/pytone_VERSION_ARCH.deb)
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 RIG ?= rigs/default.yaml
 ARGS ?=
+PREFIX ?= /usr/local
+DESTDIR ?=
 
-.PHONY: all deps deps-test build ui run test test-unit test-asan bench fuzz soak tsan clean
+.PHONY: all deps deps-test build build-run ui run install deb test test-unit test-asan bench fuzz soak tsan clean
 
 all: build
 
@@ -29,11 +34,25 @@ $(BUILD)/CMakeCache.txt:
 build: $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j$(JOBS)
 
+# only what playing needs: the pytone program, not the tests and benches
+build-run: $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j$(JOBS) --target pytone
+
 ui:
 	@./scripts/build_ui.sh || true
 
-run: deps build ui
+run: deps build-run ui
 	./scripts/run.sh $(BUILD)/pytone $(RIG) $(ARGS)
+
+install: deps build-run
+	cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
+	cmake --build $(BUILD) -j$(JOBS) --target pytone
+	DESTDIR=$(if $(DESTDIR),$(abspath $(DESTDIR)),) cmake --install $(BUILD)
+
+deb: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr >/dev/null
+	cmake --build $(BUILD) -j$(JOBS) --target pytone
+	./scripts/make_deb.sh $(BUILD)
 
 $(ASAN_BUILD)/CMakeCache.txt:
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPT_SANITIZE=ON

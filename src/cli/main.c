@@ -19,6 +19,7 @@
 #include "control/server.h"
 #include "control/session.h"
 #include "conv/conv.h"
+#include "core/datadir.h"
 #include "core/engine.h"
 #include "core/rt.h"
 #include "io/audiofile.h"
@@ -304,11 +305,12 @@ static int cmd_bench(int argc, char **argv)
     if (!prog) return 1;
     pt_error err = {0};
     pt_audio di;
-    const char *root = getenv("PT_SOURCE_DIR");
-    char di_path[1024];
-    snprintf(di_path, sizeof di_path, "%s/assets/di/guitar_di.wav", root ? root : ".");
+    char di_path[4200];
+    pt_data_path("assets/di/guitar_di.wav", di_path, sizeof di_path);
     if (pt_audio_read_mono(di_path, &di, &err) != 0 || pt_audio_resample(&di, rate, &err) != 0) {
         /* no clip: a decaying noise burst every half second is close enough */
+        fprintf(stderr, "pytone bench: no DI clip (%s: %s); timing on noise bursts instead\n",
+                di_path, err.msg);
         memset(&di, 0, sizeof di);
         di.frames = (long)rate;
         di.ch[0] = calloc((size_t)di.frames, sizeof(float));
@@ -431,13 +433,18 @@ static const char *run_help =
     "                  [--port N] [--no-server] [--watch]\n"
     "                  [--midi NAME] [--midi-map FILE] [--status-file PATH]\n"
     "\n"
-    "Play RIG (default rigs/default.yaml) in real time. Without --backend: JACK if a\n"
-    "server runs, else PortAudio's default device, else the virtual device (a\n"
-    "clocked thread playing a looped DI clip). Stops after S seconds, or on Ctrl-C,\n"
-    "and prints one line:\n"
+    "Play RIG in real time (default rigs/default.yaml, here or where pytone is\n"
+    "installed). Without --backend: JACK if a server runs, else PortAudio's default\n"
+    "device, else the virtual device (a clocked thread playing a looped DI clip).\n"
+    "Stops after S seconds, or on Ctrl-C, and prints one line:\n"
     "  stats: callbacks=N overruns=N load_p50=X% load_p99=X% load_max=X% preempted=N\n"
-    "         overrun_cpu_max=X%  (preempted: overruns while the audio thread was kept off\n"
-    "         its CPU; overrun_cpu_max: the most CPU time one overrun took, of a period)\n"
+    "         overrun_cpu_max=X%\n"
+    "overruns: blocks the engine did not finish in time, each heard as a click or a\n"
+    "dropout. preempted: how many of those happened while the audio thread was kept\n"
+    "off its CPU (other programs, the system: give pytone real-time priority, close\n"
+    "heavy programs, or use more --frames). overrun_cpu_max: the most CPU time one\n"
+    "overrun took, as a share of the period: over 100% means the rig itself is too\n"
+    "heavy at this block size (use more --frames, less oversampling, fewer nodes).\n"
     "--stats also prints the DSP load once a second while running.\n"
     "--input/--record: the virtual device's input file and a WAV of its output.\n"
     "--midi NAME: a MIDI controller (ALSA sequencer, first input whose name contains\n"
@@ -505,6 +512,26 @@ static void offer_recovery(const char *path)
                 d.n ? d.items[0].msg : "unreadable");
     pt_rig_free(r);
     pt_diags_free(&d);
+}
+
+/* The library the session lists and saves into: the rig's own folder (a
+ * source tree, the user's files); for a factory rig of an installed pytone,
+ * or a folder that cannot be written, the user's library (core/datadir.h),
+ * made on first use with the factory content linked beside it. */
+static char *library_for(const pt_rig *rig)
+{
+    const char *dir = rig->dir && rig->dir[0] ? rig->dir : "rigs";
+    char real[4096], factory[4200];
+    snprintf(factory, sizeof factory, "%s/rigs", pt_data_dir());
+    int is_factory = pt_data_installed() && realpath(dir, real) && !strcmp(real, factory);
+    if (!is_factory && access(dir, W_OK) == 0) return strdup(dir);
+    const char *user = pt_user_dir();
+    if (!user) return strdup(dir);
+    char lib[4200];
+    snprintf(lib, sizeof lib, "%s/rigs", user);
+    fprintf(stderr, "pytone: your rig library is %s (factory rigs, read-only: %s/factory/rigs)\n",
+            lib, user);
+    return strdup(lib);
 }
 
 static void audio_callback(void *user, const float *in, float *out_l, float *out_r, int frames)
@@ -612,7 +639,10 @@ int cli_run(const char *cmd, int argc, char **argv, int app)
                     "--no-server --watch --no-reconnect --midi --midi-map --status-file ") != 0)
         return 2;
     if (o.help) return fputs(run_help, stdout), 0;
-    const char *rig_path = o.n_pos > 0 ? o.pos[0] : DEFAULT_RIG;
+    char default_rig[4200];
+    pt_data_path(DEFAULT_RIG, default_rig, sizeof default_rig);
+    if (access(DEFAULT_RIG, R_OK) == 0) snprintf(default_rig, sizeof default_rig, "%s", DEFAULT_RIG);
+    const char *rig_path = o.n_pos > 0 ? o.pos[0] : default_rig;
     if (o.n_pos > 1) {
         fputs(run_help, stderr);
         return 2;
@@ -662,7 +692,7 @@ int cli_run(const char *cmd, int argc, char **argv, int app)
     char recovery[1024];
     recovery_path(recovery, sizeof recovery);
     offer_recovery(recovery);
-    char *libdir = strdup(rig->dir && rig->dir[0] ? rig->dir : "rigs");
+    char *libdir = library_for(rig);
     pt_session_config sc = {.library_dir = libdir, .autosave_path = recovery[0] ? recovery : NULL,
                             .watch = o.watch};
     pt_session *session = e ? pt_session_create(e, &sc, &err) : NULL;
