@@ -45,7 +45,7 @@ typedef struct opts {
     const char *backend, *device, *input, *record;
     const char *midi, *midi_map, *status_file;
     double rate, seconds;
-    int frames, stats, keep_latency, no_server, port, watch, help, no_reconnect;
+    int frames, stats, keep_latency, no_server, port, watch, help, no_reconnect, calibrate;
     char *sets[64];
     int n_sets;
 } opts;
@@ -96,6 +96,7 @@ static int parse(const char *cmd, int argc, char **argv, opts *o, const char *al
         else if (!strcmp(name, "--no-server")) o->no_server = 1;
         else if (!strcmp(name, "--watch")) o->watch = 1;
         else if (!strcmp(name, "--no-reconnect")) o->no_reconnect = 1;
+        else if (!strcmp(name, "--calibrate-input")) o->calibrate = 1;
         else if (!strcmp(name, "--backend")) o->backend = NEXT();
         else if (!strcmp(name, "--device")) o->device = NEXT();
         else if (!strcmp(name, "--input")) o->input = NEXT();
@@ -179,7 +180,32 @@ static const char *render_help =
     "or a circuit (.yaml with a 'circuit:' key).\n"
     "The graph's latency is removed so OUT lines up with IN sample for sample and\n"
     "is as long as it; --keep-latency keeps the raw output instead. OUT is 32-bit\n"
-    "float WAV, mono or stereo as the rig's output.\n";
+    "float WAV, mono or stereo as the rig's output. Reports OUT's peak in dBFS and\n"
+    "warns when it is above 0 dBFS (it would clip once played).\n";
+
+/* The output's sample peak, and a warning above full scale: the float WAV
+ * keeps it, but it clips once played or converted to fixed point. */
+static void report_peak(const char *path, const float *const *ch, int channels, long frames)
+{
+    float peak = 0.0f;
+    for (int k = 0; k < channels; k++)
+        for (long i = 0; i < frames; i++) peak = fmaxf(peak, fabsf(ch[k][i]));
+    double db = 20.0 * log10((double)peak + 1e-12);
+    fprintf(stderr, "pytone render: %s: peak %.1f dBFS\n", path, db);
+    if (peak > 1.0f)
+        fprintf(stderr, "pytone render: warning: the output peaks %.1f dB above full scale and will "
+                        "clip when played or converted to fixed point; lower the rig's "
+                        "output_level_db by at least that much\n", db);
+}
+
+/* A setlist given where one rig is played says which of its rigs that is. */
+static void say_setlist_rig(const char *cmd, const char *path, const pt_rig *rig)
+{
+    if (!pt_is_setlist(path)) return;
+    const char *file = rig->path ? strrchr(rig->path, '/') : NULL;
+    fprintf(stderr, "pytone %s: %s is a setlist; using its first rig, '%s' (%s)\n", cmd, path,
+            rig->name ? rig->name : "", file ? file + 1 : rig->path ? rig->path : "");
+}
 
 static int cmd_render(int argc, char **argv)
 {
@@ -213,6 +239,7 @@ static int cmd_render(int argc, char **argv)
         pt_audio_free(&in);
         return 1;
     }
+    say_setlist_rig("render", o.pos[0], rig);
     pt_set_tempo_bpm(rig->tempo_bpm);
     /* faster than real time: long convolution tails are computed in the
      * calling thread instead of a worker that could fall behind */
@@ -255,6 +282,7 @@ static int cmd_render(int argc, char **argv)
     const float *ch[2] = {out[0] + latency, out[1] + latency};
     int rc = pt_audio_write(o.pos[2], ch, channels, in.frames, in.rate, &err);
     if (rc) fprintf(stderr, "pytone render: %s: %s\n", err.file, err.msg);
+    else report_peak(o.pos[2], ch, channels, in.frames);
     uint64_t faults = pt_engine_output_faults(e);
     if (faults) fprintf(stderr, "pytone render: %llu non-finite samples were muted\n",
                         (unsigned long long)faults);
@@ -299,6 +327,7 @@ static int cmd_bench(int argc, char **argv)
     pt_rig *rig = load("bench", o.pos[0], &diags);
     pt_diags_free(&diags);
     if (!rig) return 1;
+    say_setlist_rig("bench", o.pos[0], rig);
     pt_conv_set_offline_default(true); /* as in render: nothing may arrive late */
     pt_program *prog = build("bench", rig, &o, rate, frames);
     pt_rig_free(rig);
@@ -432,6 +461,7 @@ static const char *run_help =
     "                  [--input FILE] [--record FILE] [--set NODE.PARAM=V]\n"
     "                  [--port N] [--no-server] [--watch]\n"
     "                  [--midi NAME] [--midi-map FILE] [--status-file PATH]\n"
+    "                  [--calibrate-input]\n"
     "\n"
     "Play RIG in real time (default rigs/default.yaml, here or where pytone is\n"
     "installed). Without --backend: JACK if a server runs, else PortAudio's default\n"
@@ -452,6 +482,9 @@ static const char *run_help =
     "pytone:midi_out are always there. --midi-map FILE: the global MIDI mappings\n"
     "(default $XDG_CONFIG_HOME/pytone/midi.yaml if it exists); see docs/midi.md.\n"
     "--status-file PATH: rewrite PATH with the session state as JSON every 100 ms.\n"
+    "--calibrate-input: set the input level first: play your hardest for 5 s, and\n"
+    "the rig's input trim is set so that peak reaches -9 dBFS, the level the factory\n"
+    "rigs are made for (the control protocol's calibrate_input does the same).\n"
     "If the device or JACK server goes away, pytone says so and waits for it to\n"
     "come back, then plays on; --no-reconnect stops instead (exit code 1).\n"
     "The web UI and the control protocol (docs/control-protocol.md) are served on\n"
@@ -626,6 +659,20 @@ static pt_midi *start_midi(const opts *o, pt_session *session, const char *rig_p
     return midi;
 }
 
+/* Once the input-level helper has finished, say how it went. Returns 1
+ * while it still listens. */
+static int report_calibration(pt_session *s)
+{
+    cJSON *c = pt_session_calibration(s);
+    const char *state = cJSON_GetObjectItem(c, "state")->valuestring;
+    int listening = !strcmp(state, "listening");
+    if (!listening)
+        fprintf(stderr, "pytone: %s%s\n", cJSON_GetObjectItem(c, "message")->valuestring,
+                !strcmp(state, "done") ? "; save the rig to keep it" : "");
+    cJSON_Delete(c);
+    return listening;
+}
+
 /* `pytone run`, and with app set `pytone app`'s engine (open_ui.c): the
  * same options but the server always on; once playing it starts the window
  * and stops, cleanly, when the window has closed. */
@@ -634,9 +681,10 @@ int cli_run(const char *cmd, int argc, char **argv, int app)
     opts o;
     if (parse(cmd, argc, argv, &o,
               app ? " --backend --device --rate --frames --seconds --stats --input --record --set --port "
-                    "--watch --no-reconnect --midi --midi-map --status-file "
+                    "--watch --no-reconnect --midi --midi-map --status-file --calibrate-input "
                   : " --backend --device --rate --frames --seconds --stats --input --record --set --port "
-                    "--no-server --watch --no-reconnect --midi --midi-map --status-file ") != 0)
+                    "--no-server --watch --no-reconnect --midi --midi-map --status-file "
+                    "--calibrate-input ") != 0)
         return 2;
     if (o.help) return fputs(run_help, stdout), 0;
     char default_rig[4200];
@@ -754,6 +802,9 @@ int cli_run(const char *cmd, int argc, char **argv, int app)
         cJSON_Delete(st);
     }
     if (server) fprintf(stderr, "pytone: control server on http://127.0.0.1:%d/\n", o.port);
+    int calibrating = o.calibrate && pt_session_calibrate_input(session, 5.0, &err) == 0;
+    if (calibrating)
+        fprintf(stderr, "pytone: setting the input level: play your hardest for 5 s\n");
     struct timespec t0, now;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     double last_print = 0, last_try = 0, last_status = -1;
@@ -777,6 +828,7 @@ int cli_run(const char *cmd, int argc, char **argv, int app)
         }
 #endif
         pt_session_poll(session);
+        if (calibrating) calibrating = report_calibration(session);
         if (dev && pt_session_latency(session) != latency) {
             latency = pt_session_latency(session);
             ops->set_latency(dev, latency);

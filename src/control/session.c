@@ -6,6 +6,7 @@
  * replace the rig and the program go to the engine — a failed edit changes
  * nothing. */
 #include "session.h"
+#include "calibrate.h"
 
 #include "../dsp/analysis.h"
 
@@ -51,6 +52,7 @@ struct pt_session {
     double last_watch;
     char reload_error[1024];
     void *midi;
+    pt_calibration cal; /* the input-level helper (calibrate.h) */
 };
 
 static double now_s(void)
@@ -1087,8 +1089,39 @@ void pt_session_poll(pt_session *s)
         /* asset paths written absolute: the recovery file lives elsewhere */
         if (pt_rig_save_ex(s->rig, s->autosave, 1, &err) == 0) s->autosave_due = 0, s->autosaved = 1;
     }
+    if (s->rig && pt_calibration_poll(&s->cal, s->e, t) == 1) {
+        pt_error err = {0};
+        float was = s->rig->input_trim_db;
+        s->rig->input_trim_db = s->cal.trim_db;
+        if (apply(s, s->rig, &err) == 0) {
+            edited(s);
+        } else {
+            s->rig->input_trim_db = was;
+            s->cal.state = PT_CAL_FAILED;
+            snprintf(s->cal.message, sizeof s->cal.message, "the input trim could not be set: %.200s", err.msg);
+        }
+    }
     prebuild(s);
     pthread_mutex_unlock(&s->lock);
+}
+
+int pt_session_calibrate_input(pt_session *s, double seconds, pt_error *err)
+{
+    if (!(seconds >= PT_CALIBRATE_MIN_S && seconds <= PT_CALIBRATE_MAX_S))
+        return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "seconds must be %g .. %g",
+                            PT_CALIBRATE_MIN_S, PT_CALIBRATE_MAX_S);
+    pthread_mutex_lock(&s->lock);
+    pt_calibration_start(&s->cal, s->e, now_s(), seconds);
+    pthread_mutex_unlock(&s->lock);
+    return 0;
+}
+
+cJSON *pt_session_calibration(pt_session *s)
+{
+    pthread_mutex_lock(&s->lock);
+    cJSON *j = pt_calibration_json(&s->cal);
+    pthread_mutex_unlock(&s->lock);
+    return j;
 }
 
 const char *pt_session_reload_error(pt_session *s) { return s->reload_error; }
@@ -1136,6 +1169,7 @@ cJSON *pt_session_state(pt_session *s)
     cJSON_AddNumberToObject(j, "rate", pt_engine_rate(s->e));
     cJSON_AddNumberToObject(j, "frames", pt_engine_max_frames(s->e));
     cJSON_AddStringToObject(j, "reload_error", s->reload_error);
+    cJSON_AddItemToObject(j, "calibration", pt_calibration_json(&s->cal));
     pthread_mutex_unlock(&s->lock);
     return j;
 }
