@@ -1,5 +1,6 @@
 # PyTone FX — the commands a user and CI type. The real build is CMake.
-#   make run     install what is missing, build, play the default rig
+#   make run     install what building and playing need, build pytone only, play
+#                the default rig
 #   make test    install what is missing, build, run every test (plus the
 #                unit tests under ASan+UBSan, the threaded tests under TSan)
 #   make bench   performance figures, printed
@@ -70,17 +71,17 @@ test: deps-test build test-asan
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 
 MINUTES ?= 30
-soak: deps build test-asan
+soak: deps-test build test-asan
 	/usr/bin/python3 tests/e2e/soak.py $(MINUTES)
 
-bench: deps build
+bench: deps-test build
 	./scripts/bench.sh $(BUILD)
 
-tsan: deps
+tsan: deps-test
 	./scripts/tsan.sh
 
 FUZZ_SECONDS ?= 300
-fuzz: deps
+fuzz: deps-test
 	./scripts/fuzz.sh $(FUZZ_SECONDS)
 
 clean:
