@@ -837,7 +837,7 @@ typedef struct list_ctx {
     cJSON *arr;
 } list_ctx;
 
-static void list_layer(cJSON *arr, const pt_midi_map *map, const char *source)
+static void list_layer(cJSON *arr, const pt_midi_map *map, const char *source, pt_rig *rig)
 {
     static const char *const kinds[] = {"param", "scene", "bypass", "tap"};
     static const char *const curves[] = {"linear", "log", "exp"};
@@ -853,6 +853,11 @@ static void list_layer(cJSON *arr, const pt_midi_map *map, const char *source)
         else snprintf(target, sizeof target, "%s", it->kind == PT_MAP_SCENE ? it->scene : it->node);
         cJSON_AddStringToObject(o, "target", target);
         if (it->kind == PT_MAP_PARAM) {
+            /* what people read: the parameter's label, when this rig has it */
+            pt_rig_node *n = rig ? pt_rig_find_node(rig, it->node) : NULL;
+            int pi = n ? pt_param_index(n->type, it->param) : -1;
+            if (pi >= 0 && n->type->params[pi].label)
+                cJSON_AddStringToObject(o, "label", n->type->params[pi].label);
             if (it->has_min) cJSON_AddNumberToObject(o, "min", it->min);
             if (it->has_max) cJSON_AddNumberToObject(o, "max", it->max);
             cJSON_AddStringToObject(o, "curve", curves[it->curve]);
@@ -871,9 +876,9 @@ static void list_layer(cJSON *arr, const pt_midi_map *map, const char *source)
 static int list_locked(pt_rig *rig, void *user)
 {
     list_ctx *c = user;
-    list_layer(c->arr, rig ? rig->midi : NULL, "rig");
-    list_layer(c->arr, c->m->setlist, "setlist");
-    list_layer(c->arr, c->m->global, "global");
+    list_layer(c->arr, rig ? rig->midi : NULL, "rig", rig);
+    list_layer(c->arr, c->m->setlist, "setlist", rig);
+    list_layer(c->arr, c->m->global, "global", rig);
     return 0;
 }
 

@@ -308,6 +308,7 @@ static void learn_stores_the_mapping_in_the_saved_rig(void **state)
     cJSON *m0 = cJSON_GetArrayItem(maps, 0);
     assert_string_equal(cJSON_GetObjectItem(m0, "source")->valuestring, "rig");
     assert_string_equal(cJSON_GetObjectItem(m0, "target")->valuestring, "tone.gain_db");
+    assert_string_equal(cJSON_GetObjectItem(m0, "label")->valuestring, "Gain"); /* for people */
     assert_int_equal(cJSON_GetObjectItem(m0, "cc")->valueint, 12);
     assert_int_equal(cJSON_GetObjectItem(m0, "channel")->valueint, 4);
     cJSON_Delete(maps);
