@@ -1,5 +1,6 @@
 # PyTone FX — the commands a user and CI type. The real build is CMake.
-#   make run     install what is missing, build, play the default rig
+#   make run     install what building and playing need, build pytone only, play
+#                the default rig
 #   make test    install what is missing, build, run every test (plus the
 #                unit tests under ASan+UBSan, the threaded tests under TSan)
 #   make bench   performance figures, printed
@@ -8,13 +9,18 @@
 #   make tsan    the threaded tests under ThreadSanitizer (part of make test)
 #   make amp-check  the amplifiers against ngspice at full length
 #   make ui      build the web UI (ui/dist) when Node is there
+#   make install install pytone and its data under PREFIX (default /usr/local;
+#                DESTDIR for staging): PREFIX/bin/pytone, PREFIX/share/pytone/
+#   make deb     a Debian package of that (build/pytone_VERSION_ARCH.deb)
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 RIG ?= rigs/default.yaml
 ARGS ?=
+PREFIX ?= /usr/local
+DESTDIR ?=
 
-.PHONY: all deps deps-test build ui run test test-unit test-asan bench fuzz soak tsan clean amp-check
+.PHONY: all deps deps-test build build-run ui run install deb test test-unit test-asan bench fuzz soak tsan clean amp-check
 
 all: build
 
@@ -30,11 +36,25 @@ $(BUILD)/CMakeCache.txt:
 build: $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j$(JOBS)
 
+# only what playing needs: the pytone program, not the tests and benches
+build-run: $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j$(JOBS) --target pytone
+
 ui:
 	@./scripts/build_ui.sh || true
 
-run: deps build ui
+run: deps build-run ui
 	./scripts/run.sh $(BUILD)/pytone $(RIG) $(ARGS)
+
+install: deps build-run
+	cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
+	cmake --build $(BUILD) -j$(JOBS) --target pytone
+	DESTDIR=$(if $(DESTDIR),$(abspath $(DESTDIR)),) cmake --install $(BUILD)
+
+deb: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr >/dev/null
+	cmake --build $(BUILD) -j$(JOBS) --target pytone
+	./scripts/make_deb.sh $(BUILD)
 
 $(ASAN_BUILD)/CMakeCache.txt:
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPT_SANITIZE=ON
@@ -56,17 +76,17 @@ amp-check: deps-test build
 	PT_AMP_FULL=1 /usr/bin/python3 tests/e2e/test_amp_spice.py
 
 MINUTES ?= 30
-soak: deps build test-asan
+soak: deps-test build test-asan
 	/usr/bin/python3 tests/e2e/soak.py $(MINUTES)
 
-bench: deps build
+bench: deps-test build
 	./scripts/bench.sh $(BUILD)
 
-tsan: deps
+tsan: deps-test
 	./scripts/tsan.sh
 
 FUZZ_SECONDS ?= 300
-fuzz: deps
+fuzz: deps-test
 	./scripts/fuzz.sh $(FUZZ_SECONDS)
 
 clean:

@@ -1,21 +1,27 @@
 #!/usr/bin/env bash
-# deps.sh — install what PyTone FX needs to build and test, if it is missing.
+# deps.sh — install what PyTone FX needs, if it is missing.
 # Debian/Ubuntu (apt) and macOS (Homebrew). Set PT_NO_DEPS=1 to skip.
-# `deps.sh --test` (make test) also installs, best effort, what only the tests
-# of optional parts need: WebKitGTK for `pytone app`'s window (about 320 MB),
-# Xvfb and xdotool to drive it. Without them those tests are skipped.
+#   deps.sh          what building and running pytone needs (make run, make install)
+#   deps.sh --test   that, what the tests need (make test: cmocka, clang for the
+#                    fuzzers, ngspice, jconvolver, numpy/scipy, Chromium for the UI
+#                    tests) and, best effort, what only the tests of optional parts
+#                    need: WebKitGTK for `pytone app`'s window (about 320 MB), Xvfb
+#                    and xdotool to drive it. Without those, their tests are skipped.
 set -euo pipefail
 [ "${PT_NO_DEPS:-0}" = 1 ] && exit 0
 
-DEBIAN_PKGS=(
-  build-essential cmake pkg-config clang
+RUN_PKGS=(
+  build-essential cmake pkg-config
   libsndfile1-dev libyaml-dev libcjson-dev libsamplerate0-dev
   libjack-jackd2-dev jackd2 portaudio19-dev libasound2-dev
-  libcmocka-dev libwebsockets-dev libkissfft-dev jconvolver librtmidi-dev
+  libwebsockets-dev libkissfft-dev librtmidi-dev
+)
+TEST_PKGS=(
+  clang libcmocka-dev jconvolver
   python3 python3-numpy python3-scipy python3-yaml ngspice
   chromium
 )
-TEST_PKGS=(libwebkit2gtk-4.1-dev libgl1-mesa-dri xvfb xdotool python3-pil python3-qrcode)
+OPTIONAL_TEST_PKGS=(libwebkit2gtk-4.1-dev libgl1-mesa-dri xvfb xdotool python3-pil python3-qrcode)
 BREW_PKGS=(cmake pkg-config libsndfile libyaml cjson libsamplerate jack portaudio cmocka)
 
 if [ "$(uname)" = Darwin ]; then
@@ -33,9 +39,11 @@ if command -v dpkg-query >/dev/null; then
       dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || echo "$p"
     done
   }
-  mapfile -t missing < <(missing_of "${DEBIAN_PKGS[@]}")
+  want=("${RUN_PKGS[@]}")
+  [ "${1:-}" = --test ] && want+=("${TEST_PKGS[@]}")
+  mapfile -t missing < <(missing_of "${want[@]}")
   extra=()
-  [ "${1:-}" = --test ] && mapfile -t extra < <(missing_of "${TEST_PKGS[@]}")
+  [ "${1:-}" = --test ] && mapfile -t extra < <(missing_of "${OPTIONAL_TEST_PKGS[@]}")
   [ ${#missing[@]} -eq 0 ] && [ ${#extra[@]} -eq 0 ] && exit 0
   SUDO=""
   [ "$(id -u)" = 0 ] || SUDO=sudo
@@ -55,4 +63,4 @@ if command -v dpkg-query >/dev/null; then
   exit 0
 fi
 
-echo "deps: unknown system; install by hand: ${DEBIAN_PKGS[*]}" >&2
+echo "deps: unknown system; install by hand: ${RUN_PKGS[*]} (tests: ${TEST_PKGS[*]})" >&2

@@ -20,6 +20,7 @@
 #include "control/server.h"
 #include "control/session.h"
 #include "conv/conv.h"
+#include "core/datadir.h"
 #include "core/engine.h"
 #include "core/rt.h"
 #include "io/audiofile.h"
@@ -27,6 +28,7 @@
 #include "midi/midi.h"
 #include "rig/rig.h"
 #include "open_ui.h"
+#include "params_doc.h"
 #include "spice_cmd.h"
 #include "target.h"
 
@@ -45,7 +47,7 @@ typedef struct opts {
     const char *backend, *device, *input, *record;
     const char *midi, *midi_map, *status_file, *listen;
     double rate, seconds;
-    int frames, stats, keep_latency, no_server, port, watch, help, no_reconnect;
+    int frames, stats, keep_latency, no_server, port, watch, help, no_reconnect, calibrate;
     char *sets[64];
     int n_sets;
 } opts;
@@ -96,6 +98,7 @@ static int parse(const char *cmd, int argc, char **argv, opts *o, const char *al
         else if (!strcmp(name, "--no-server")) o->no_server = 1;
         else if (!strcmp(name, "--watch")) o->watch = 1;
         else if (!strcmp(name, "--no-reconnect")) o->no_reconnect = 1;
+        else if (!strcmp(name, "--calibrate-input")) o->calibrate = 1;
         else if (!strcmp(name, "--backend")) o->backend = NEXT();
         else if (!strcmp(name, "--device")) o->device = NEXT();
         else if (!strcmp(name, "--input")) o->input = NEXT();
@@ -186,7 +189,32 @@ static const char *render_help =
     "or a circuit (.yaml with a 'circuit:' key).\n"
     "The graph's latency is removed so OUT lines up with IN sample for sample and\n"
     "is as long as it; --keep-latency keeps the raw output instead. OUT is 32-bit\n"
-    "float WAV, mono or stereo as the rig's output.\n";
+    "float WAV, mono or stereo as the rig's output. Reports OUT's peak in dBFS and\n"
+    "warns when it is above 0 dBFS (it would clip once played).\n";
+
+/* The output's sample peak, and a warning above full scale: the float WAV
+ * keeps it, but it clips once played or converted to fixed point. */
+static void report_peak(const char *path, const float *const *ch, int channels, long frames)
+{
+    float peak = 0.0f;
+    for (int k = 0; k < channels; k++)
+        for (long i = 0; i < frames; i++) peak = fmaxf(peak, fabsf(ch[k][i]));
+    double db = 20.0 * log10((double)peak + 1e-12);
+    fprintf(stderr, "pytone render: %s: peak %.1f dBFS\n", path, db);
+    if (peak > 1.0f)
+        fprintf(stderr, "pytone render: warning: the output peaks %.1f dB above full scale and will "
+                        "clip when played or converted to fixed point; lower the rig's "
+                        "output_level_db by at least that much\n", db);
+}
+
+/* A setlist given where one rig is played says which of its rigs that is. */
+static void say_setlist_rig(const char *cmd, const char *path, const pt_rig *rig)
+{
+    if (!pt_is_setlist(path)) return;
+    const char *file = rig->path ? strrchr(rig->path, '/') : NULL;
+    fprintf(stderr, "pytone %s: %s is a setlist; using its first rig, '%s' (%s)\n", cmd, path,
+            rig->name ? rig->name : "", file ? file + 1 : rig->path ? rig->path : "");
+}
 
 static int cmd_render(int argc, char **argv)
 {
@@ -220,6 +248,7 @@ static int cmd_render(int argc, char **argv)
         pt_audio_free(&in);
         return 1;
     }
+    say_setlist_rig("render", o.pos[0], rig);
     pt_set_tempo_bpm(rig->tempo_bpm);
     /* faster than real time: long convolution tails are computed in the
      * calling thread instead of a worker that could fall behind */
@@ -262,6 +291,7 @@ static int cmd_render(int argc, char **argv)
     const float *ch[2] = {out[0] + latency, out[1] + latency};
     int rc = pt_audio_write(o.pos[2], ch, channels, in.frames, in.rate, &err);
     if (rc) fprintf(stderr, "pytone render: %s: %s\n", err.file, err.msg);
+    else report_peak(o.pos[2], ch, channels, in.frames);
     uint64_t faults = pt_engine_output_faults(e);
     if (faults) fprintf(stderr, "pytone render: %llu non-finite samples were muted\n",
                         (unsigned long long)faults);
@@ -309,17 +339,19 @@ static int cmd_bench(int argc, char **argv)
     pt_rig *rig = load("bench", o.pos[0], &diags);
     pt_diags_free(&diags);
     if (!rig) return 1;
+    say_setlist_rig("bench", o.pos[0], rig);
     pt_conv_set_offline_default(true); /* as in render: nothing may arrive late */
     pt_program *prog = build("bench", rig, &o, rate, frames);
     pt_rig_free(rig);
     if (!prog) return 1;
     pt_error err = {0};
     pt_audio di;
-    const char *root = getenv("PT_SOURCE_DIR");
-    char di_path[1024];
-    snprintf(di_path, sizeof di_path, "%s/assets/di/guitar_di.wav", root ? root : ".");
+    char di_path[4200];
+    pt_data_path("assets/di/guitar_di.wav", di_path, sizeof di_path);
     if (pt_audio_read_mono(di_path, &di, &err) != 0 || pt_audio_resample(&di, rate, &err) != 0) {
         /* no clip: a decaying noise burst every half second is close enough */
+        fprintf(stderr, "pytone bench: no DI clip (%s: %s); timing on noise bursts instead\n",
+                di_path, err.msg);
         memset(&di, 0, sizeof di);
         di.frames = (long)rate;
         di.ch[0] = calloc((size_t)di.frames, sizeof(float));
@@ -450,14 +482,20 @@ static const char *run_help =
     "                  [--input FILE] [--record FILE] [--set NODE.PARAM=V]\n"
     "                  [--port N] [--no-server] [--listen loopback|lan] [--watch]\n"
     "                  [--midi NAME] [--midi-map FILE] [--status-file PATH]\n"
+    "                  [--calibrate-input]\n"
     "\n"
-    "Play RIG (default rigs/default.yaml) in real time. Without --backend: JACK if a\n"
-    "server runs, else PortAudio's default device, else the virtual device (a\n"
-    "clocked thread playing a looped DI clip). Stops after S seconds, or on Ctrl-C,\n"
-    "and prints one line:\n"
+    "Play RIG in real time (default rigs/default.yaml, here or where pytone is\n"
+    "installed). Without --backend: JACK if a server runs, else PortAudio's default\n"
+    "device, else the virtual device (a clocked thread playing a looped DI clip).\n"
+    "Stops after S seconds, or on Ctrl-C, and prints one line:\n"
     "  stats: callbacks=N overruns=N load_p50=X% load_p99=X% load_max=X% preempted=N\n"
-    "         overrun_cpu_max=X%  (preempted: overruns while the audio thread was kept off\n"
-    "         its CPU; overrun_cpu_max: the most CPU time one overrun took, of a period)\n"
+    "         overrun_cpu_max=X%\n"
+    "overruns: blocks the engine did not finish in time, each heard as a click or a\n"
+    "dropout. preempted: how many of those happened while the audio thread was kept\n"
+    "off its CPU (other programs, the system: give pytone real-time priority, close\n"
+    "heavy programs, or use more --frames). overrun_cpu_max: the most CPU time one\n"
+    "overrun took, as a share of the period: over 100% means the rig itself is too\n"
+    "heavy at this block size (use more --frames, less oversampling, fewer nodes).\n"
     "--stats also prints the DSP load once a second while running.\n"
     "--input/--record: the virtual device's input file and a WAV of its output.\n"
     "--midi NAME: a MIDI controller (ALSA sequencer, first input whose name contains\n"
@@ -465,6 +503,9 @@ static const char *run_help =
     "pytone:midi_out are always there. --midi-map FILE: the global MIDI mappings\n"
     "(default $XDG_CONFIG_HOME/pytone/midi.yaml if it exists); see docs/midi.md.\n"
     "--status-file PATH: rewrite PATH with the session state as JSON every 100 ms.\n"
+    "--calibrate-input: set the input level first: play your hardest for 5 s, and\n"
+    "the rig's input trim is set so that peak reaches -9 dBFS, the level the factory\n"
+    "rigs are made for (the control protocol's calibrate_input does the same).\n"
     "If the device or JACK server goes away, pytone says so and waits for it to\n"
     "come back, then plays on; --no-reconnect stops instead (exit code 1).\n"
     "The web UI and the control protocol (docs/control-protocol.md) are served on\n"
@@ -528,6 +569,26 @@ static void offer_recovery(const char *path)
                 d.n ? d.items[0].msg : "unreadable");
     pt_rig_free(r);
     pt_diags_free(&d);
+}
+
+/* The library the session lists and saves into: the rig's own folder (a
+ * source tree, the user's files); for a factory rig of an installed pytone,
+ * or a folder that cannot be written, the user's library (core/datadir.h),
+ * made on first use with the factory content linked beside it. */
+static char *library_for(const pt_rig *rig)
+{
+    const char *dir = rig->dir && rig->dir[0] ? rig->dir : "rigs";
+    char real[4096], factory[4200];
+    snprintf(factory, sizeof factory, "%s/rigs", pt_data_dir());
+    int is_factory = pt_data_installed() && realpath(dir, real) && !strcmp(real, factory);
+    if (!is_factory && access(dir, W_OK) == 0) return strdup(dir);
+    const char *user = pt_user_dir();
+    if (!user) return strdup(dir);
+    char lib[4200];
+    snprintf(lib, sizeof lib, "%s/rigs", user);
+    fprintf(stderr, "pytone: your rig library is %s (factory rigs, read-only: %s/factory/rigs)\n",
+            lib, user);
+    return strdup(lib);
 }
 
 static void audio_callback(void *user, const float *in, float *out_l, float *out_r, int frames)
@@ -622,6 +683,20 @@ static pt_midi *start_midi(const opts *o, pt_session *session, const char *rig_p
     return midi;
 }
 
+/* Once the input-level helper has finished, say how it went. Returns 1
+ * while it still listens. */
+static int report_calibration(pt_session *s)
+{
+    cJSON *c = pt_session_calibration(s);
+    const char *state = cJSON_GetObjectItem(c, "state")->valuestring;
+    int listening = !strcmp(state, "listening");
+    if (!listening)
+        fprintf(stderr, "pytone: %s%s\n", cJSON_GetObjectItem(c, "message")->valuestring,
+                !strcmp(state, "done") ? "; save the rig to keep it" : "");
+    cJSON_Delete(c);
+    return listening;
+}
+
 /* `pytone run`, and with app set `pytone app`'s engine (open_ui.c): the
  * same options but the server always on; once playing it starts the window
  * and stops, cleanly, when the window has closed. */
@@ -630,12 +705,16 @@ int cli_run(const char *cmd, int argc, char **argv, int app)
     opts o;
     if (parse(cmd, argc, argv, &o,
               app ? " --backend --device --rate --frames --seconds --stats --input --record --set --port "
-                    "--watch --no-reconnect --midi --midi-map --status-file "
+                    "--watch --no-reconnect --midi --midi-map --status-file --calibrate-input "
                   : " --backend --device --rate --frames --seconds --stats --input --record --set --port "
-                    "--no-server --listen --watch --no-reconnect --midi --midi-map --status-file ") != 0)
+                    "--no-server --listen --watch --no-reconnect --midi --midi-map --status-file "
+                    "--calibrate-input ") != 0)
         return 2;
     if (o.help) return fputs(run_help, stdout), 0;
-    const char *rig_path = o.n_pos > 0 ? o.pos[0] : DEFAULT_RIG;
+    char default_rig[4200];
+    pt_data_path(DEFAULT_RIG, default_rig, sizeof default_rig);
+    if (access(DEFAULT_RIG, R_OK) == 0) snprintf(default_rig, sizeof default_rig, "%s", DEFAULT_RIG);
+    const char *rig_path = o.n_pos > 0 ? o.pos[0] : default_rig;
     if (o.n_pos > 1) {
         fputs(run_help, stderr);
         return 2;
@@ -685,7 +764,7 @@ int cli_run(const char *cmd, int argc, char **argv, int app)
     char recovery[1024];
     recovery_path(recovery, sizeof recovery);
     offer_recovery(recovery);
-    char *libdir = strdup(rig->dir && rig->dir[0] ? rig->dir : "rigs");
+    char *libdir = library_for(rig);
     pt_session_config sc = {.library_dir = libdir, .autosave_path = recovery[0] ? recovery : NULL,
                             .watch = o.watch};
     pt_session *session = e ? pt_session_create(e, &sc, &err) : NULL;
@@ -761,6 +840,9 @@ int cli_run(const char *cmd, int argc, char **argv, int app)
     } else if (server) {
         fprintf(stderr, "pytone: control server on http://127.0.0.1:%d/\n", o.port);
     }
+    int calibrating = o.calibrate && pt_session_calibrate_input(session, 5.0, &err) == 0;
+    if (calibrating)
+        fprintf(stderr, "pytone: setting the input level: play your hardest for 5 s\n");
     struct timespec t0, now;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     double last_print = 0, last_try = 0, last_status = -1;
@@ -784,6 +866,7 @@ int cli_run(const char *cmd, int argc, char **argv, int app)
         }
 #endif
         pt_session_poll(session);
+        if (calibrating) calibrating = report_calibration(session);
         if (dev && pt_session_latency(session) != latency) {
             latency = pt_session_latency(session);
             ops->set_latency(dev, latency);
@@ -880,6 +963,7 @@ static const char *main_help =
     "  spice CIRCUIT             a circuit file as an ngspice netlist\n"
     "  devices                   list audio devices\n"
     "  midi-devices              list MIDI inputs\n"
+    "  params [TYPE...]          node types' parameters (Markdown)\n"
     "  ui [--port N]             open the web UI of a running engine\n"
     "  app [RIG]                 the web UI in a window of its own (with WebKitGTK)\n"
     "\n"
@@ -901,8 +985,9 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "spice")) return cli_spice(argc - 2, argv + 2);
     if (!strcmp(cmd, "devices")) return cmd_devices(argc - 2, argv + 2);
     if (!strcmp(cmd, "midi-devices")) return cmd_midi_devices(argc - 2, argv + 2);
+    if (!strcmp(cmd, "params")) return cmd_params(argc - 2, argv + 2);
     if (!strcmp(cmd, "ui")) return cmd_ui(argc - 2, argv + 2);
     if (!strcmp(cmd, "app")) return cmd_app(argc - 2, argv + 2);
-    fprintf(stderr, "pytone: unknown command '%s' (run, render, bench, validate, spice, devices, midi-devices, ui, app)\n", cmd);
+    fprintf(stderr, "pytone: unknown command '%s' (run, render, bench, validate, spice, devices, midi-devices, params, ui, app)\n", cmd);
     return 2;
 }

@@ -8,6 +8,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <time.h>
@@ -63,11 +64,9 @@ int cmd_ui(int argc, char **argv)
     char url[64];
     snprintf(url, sizeof url, "http://127.0.0.1:%d/", port);
     if (print_only) return puts(url), 0;
-    if (!engine_listening(port))
-        fprintf(stderr,
-                "pytone ui: no engine is listening on port %d yet; start one with `pytone run` "
-                "(the page connects when it is up)\n",
-                port);
+    int listening = engine_listening(port);
+    const char *later = listening ? "" : "; no engine is listening there yet: start one with `pytone run` "
+                                         "(the page connects when it is up)";
 #ifdef __APPLE__
     const char *opener = "open";
 #else
@@ -76,15 +75,21 @@ int cmd_ui(int argc, char **argv)
     fflush(NULL);
     pid_t pid = fork();
     if (pid == 0) {
+        /* the opener's own complaints (xdg-open lists every method it tried)
+         * would bury the one line that matters */
+        int null = open("/dev/null", O_WRONLY);
+        if (null >= 0) dup2(null, 1), dup2(null, 2);
         execlp(opener, opener, url, (char *)NULL);
         _exit(127);
     }
     int status = 0;
     if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        fprintf(stderr, "pytone ui: could not start a browser with %s; open %s yourself\n", opener, url);
+        fprintf(stderr, "pytone ui: no browser could be started (%s %s); open %s in one yourself%s\n",
+                opener, pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 127 ? "is not installed" : "found none",
+                url, later);
         return 1;
     }
-    printf("pytone ui: opened %s\n", url);
+    printf("pytone ui: opened %s%s\n", url, later);
     return 0;
 }
 

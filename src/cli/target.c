@@ -53,9 +53,35 @@ static pt_rig *single(const char *type, const char *asset, const char *path, pt_
     return rig;
 }
 
+/* A .json given as a rig: most likely a neural model of another player
+ * (AIDA-X, GuitarML/RTNeural keep 'model_data' and 'state_dict'); say so
+ * instead of reporting a rig without 'version'. */
+static pt_rig *json_target(const char *path, pt_diags *diags)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        pt_diags_add(diags, path, 0, 0, "cannot open: no such file or not readable");
+        return NULL;
+    }
+    char head[65536];
+    size_t n = fread(head, 1, sizeof head - 1, f);
+    fclose(f);
+    head[n] = 0;
+    if (strstr(head, "\"model_data\"") || strstr(head, "\"state_dict\""))
+        pt_diags_add(diags, path, 0, 0,
+                     "an AIDA-X/RTNeural model (.json), a model format pytone does not play; use a "
+                     "Neural Amp Modeler capture (.nam) or a rig (.yaml)");
+    else
+        pt_diags_add(diags, path, 0, 0,
+                     "a .json file is not something pytone plays: give a rig (.yaml), a capture "
+                     "(.nam), an IR (.wav/.aif/.flac) or a circuit (.yaml)");
+    return NULL;
+}
+
 pt_rig *cli_load_target(const char *path, pt_diags *diags)
 {
     const char *e = ext(path);
+    if (!strcasecmp(e, "json") || !strcasecmp(e, "aidax")) return json_target(path, diags);
     if (!strcasecmp(e, "nam")) return single("nam", "model", path, diags);
     if (!strcasecmp(e, "wav") || !strcasecmp(e, "aif") || !strcasecmp(e, "aiff") ||
         !strcasecmp(e, "flac"))

@@ -9,6 +9,7 @@
  * it and that every refusal says which field is wrong and why.
  */
 #include "protocol.h"
+#include "calibrate.h"
 
 #include <errno.h>
 #include <dirent.h>
@@ -1057,6 +1058,19 @@ static int cmd_set_tempo(req *r)
     return 0;
 }
 
+/* The input-level helper: replies at once; the state's "calibration" says
+ * when it is done and what trim it set. */
+static int cmd_calibrate_input(req *r)
+{
+    double seconds = 5.0;
+    if (get_num(r, r->msg, "seconds", PT_CALIBRATE_MIN_S, PT_CALIBRATE_MAX_S, false, false, &seconds) < 0)
+        return -1;
+    pt_error err = {0};
+    if (pt_session_calibrate_input(r->s, seconds, &err)) return fail_err(r, &err);
+    cJSON_AddItemToObject(r->reply, "calibration", pt_session_calibration(r->s));
+    return 0;
+}
+
 static int cmd_select_slot(req *r)
 {
     double slot = 0;
@@ -1242,6 +1256,7 @@ static const cmd_def commands[] = {
     {"scene_rename", cmd_scene_rename, true, {"from", "to", NULL}},
     {"set_tempo", cmd_set_tempo, true, {"bpm", NULL}},
     {"select_slot", cmd_select_slot, true, {"slot", NULL}},
+    {"calibrate_input", cmd_calibrate_input, true, {"seconds", NULL}},
     {"subscribe", cmd_subscribe, false, {"meters", "state", "meters_hz", NULL}},
     {"eq_response", cmd_eq_response, false, {"node", "points", NULL}},
     {"list_assets", cmd_list_assets, false, {"kind", NULL}},

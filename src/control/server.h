@@ -52,7 +52,8 @@ typedef enum pt_server_listen {
 } pt_server_listen;
 
 /* Start serving the session on 127.0.0.1:port. The web UI comes from
- * $PT_UI_DIR, else ./ui/dist, else ui/dist beside the executable's folder;
+ * $PT_UI_DIR, else ./ui/dist, else ui/dist beside the executable's folder, else the
+ * data folder's (core/datadir.h: where pytone is installed);
  * without one a placeholder page is served. Returns NULL with err filled
  * (a port in use says so, in one line). */
 pt_server *pt_server_start(pt_session *s, int port, pt_error *err);

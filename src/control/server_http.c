@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/datadir.h"
 #include "server_internal.h"
 
 enum { ROUTE_NONE, ROUTE_COMMAND, ROUTE_IMPORT };
@@ -501,7 +502,9 @@ void pt_server_find_ui_dir(char *out, size_t size)
     out[0] = 0;
     char cand[PATH_MAX + 16], real[PATH_MAX];
     const char *env = getenv("PT_UI_DIR");
-    const char *tries[3] = {env, "ui/dist", NULL};
+    char data_ui[PATH_MAX + 16];
+    snprintf(data_ui, sizeof data_ui, "%s/ui/dist", pt_data_dir()); /* installed, or the source tree */
+    const char *tries[4] = {env, "ui/dist", NULL, data_ui};
     char exe[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (n > 0) {
@@ -513,7 +516,7 @@ void pt_server_find_ui_dir(char *out, size_t size)
             tries[2] = cand;
         }
     }
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 4; i++) {
         struct stat st;
         if (tries[i] && tries[i][0] && realpath(tries[i], real) && stat(real, &st) == 0 &&
             S_ISDIR(st.st_mode) && strlen(real) < size) {

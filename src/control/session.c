@@ -6,6 +6,7 @@
  * replace the rig and the program go to the engine — a failed edit changes
  * nothing. */
 #include "session.h"
+#include "calibrate.h"
 
 #include "../dsp/analysis.h"
 
@@ -51,6 +52,7 @@ struct pt_session {
     double last_watch;
     char reload_error[1024];
     void *midi;
+    pt_calibration cal; /* the input-level helper (calibrate.h) */
 };
 
 static double now_s(void)
@@ -1087,8 +1089,39 @@ void pt_session_poll(pt_session *s)
         /* asset paths written absolute: the recovery file lives elsewhere */
         if (pt_rig_save_ex(s->rig, s->autosave, 1, &err) == 0) s->autosave_due = 0, s->autosaved = 1;
     }
+    if (s->rig && pt_calibration_poll(&s->cal, s->e, t) == 1) {
+        pt_error err = {0};
+        float was = s->rig->input_trim_db;
+        s->rig->input_trim_db = s->cal.trim_db;
+        if (apply(s, s->rig, &err) == 0) {
+            edited(s);
+        } else {
+            s->rig->input_trim_db = was;
+            s->cal.state = PT_CAL_FAILED;
+            snprintf(s->cal.message, sizeof s->cal.message, "the input trim could not be set: %.200s", err.msg);
+        }
+    }
     prebuild(s);
     pthread_mutex_unlock(&s->lock);
+}
+
+int pt_session_calibrate_input(pt_session *s, double seconds, pt_error *err)
+{
+    if (!(seconds >= PT_CALIBRATE_MIN_S && seconds <= PT_CALIBRATE_MAX_S))
+        return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "seconds must be %g .. %g",
+                            PT_CALIBRATE_MIN_S, PT_CALIBRATE_MAX_S);
+    pthread_mutex_lock(&s->lock);
+    pt_calibration_start(&s->cal, s->e, now_s(), seconds);
+    pthread_mutex_unlock(&s->lock);
+    return 0;
+}
+
+cJSON *pt_session_calibration(pt_session *s)
+{
+    pthread_mutex_lock(&s->lock);
+    cJSON *j = pt_calibration_json(&s->cal);
+    pthread_mutex_unlock(&s->lock);
+    return j;
 }
 
 const char *pt_session_reload_error(pt_session *s) { return s->reload_error; }
@@ -1136,8 +1169,18 @@ cJSON *pt_session_state(pt_session *s)
     cJSON_AddNumberToObject(j, "rate", pt_engine_rate(s->e));
     cJSON_AddNumberToObject(j, "frames", pt_engine_max_frames(s->e));
     cJSON_AddStringToObject(j, "reload_error", s->reload_error);
+    cJSON_AddItemToObject(j, "calibration", pt_calibration_json(&s->cal));
     pthread_mutex_unlock(&s->lock);
     return j;
+}
+
+/* A float as people would write it: 7 significant digits, so a pan of -0.7f
+ * reads -0.7 in the JSON and not -0.699999988079071 (its exact double). */
+static double plain(float v)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%.7g", (double)v);
+    return strtod(buf, NULL);
 }
 
 static cJSON *param_value_json(const pt_param_def *d, float v)
@@ -1147,7 +1190,7 @@ static cJSON *param_value_json(const pt_param_def *d, float v)
             if (k == (int)v) return cJSON_CreateString(d->choices[k]);
     }
     if (d->taper == PT_TAPER_TOGGLE) return cJSON_CreateBool(v != 0);
-    return cJSON_CreateNumber(v);
+    return cJSON_CreateNumber(plain(v));
 }
 
 static cJSON *chain_json(const pt_rig_chain *c)
@@ -1161,8 +1204,8 @@ static cJSON *chain_json(const pt_rig_chain *c)
             cJSON *br = cJSON_AddArrayToObject(o, "branches");
             for (int b = 0; b < it->n_branches; b++) {
                 cJSON *bo = cJSON_CreateObject();
-                cJSON_AddNumberToObject(bo, "level_db", it->branches[b].level_db);
-                cJSON_AddNumberToObject(bo, "pan", it->branches[b].pan);
+                cJSON_AddNumberToObject(bo, "level_db", plain(it->branches[b].level_db));
+                cJSON_AddNumberToObject(bo, "pan", plain(it->branches[b].pan));
                 cJSON_AddItemToObject(bo, "chain", chain_json(it->branches[b].chain));
                 cJSON_AddItemToArray(br, bo);
             }
@@ -1197,8 +1240,8 @@ cJSON *pt_session_rig_json(pt_session *s)
         cJSON *tags = cJSON_AddArrayToObject(j, "tags");
         for (int i = 0; i < r->n_tags; i++) cJSON_AddItemToArray(tags, cJSON_CreateString(r->tags[i]));
         cJSON_AddNumberToObject(j, "tempo_bpm", r->tempo_bpm);
-        cJSON_AddNumberToObject(j, "input_trim_db", r->input_trim_db);
-        cJSON_AddNumberToObject(j, "output_level_db", r->output_level_db);
+        cJSON_AddNumberToObject(j, "input_trim_db", plain(r->input_trim_db));
+        cJSON_AddNumberToObject(j, "output_level_db", plain(r->output_level_db));
         cJSON_AddItemToObject(j, "chain", chain_json(&r->chain));
         cJSON *scenes = cJSON_AddArrayToObject(j, "scenes");
         for (int i = 0; i < r->n_scenes; i++) cJSON_AddItemToArray(scenes, cJSON_CreateString(r->scenes[i].name));
@@ -1251,10 +1294,12 @@ cJSON *pt_param_def_json(const pt_param_def *d)
     static const char *const tapers[] = {"linear", "log", "enum", "toggle"};
     cJSON *po = cJSON_CreateObject();
     cJSON_AddStringToObject(po, "name", d->name);
+    cJSON_AddStringToObject(po, "label", d->label ? d->label : d->name);
     cJSON_AddStringToObject(po, "unit", d->unit);
-    cJSON_AddNumberToObject(po, "min", d->min);
-    cJSON_AddNumberToObject(po, "max", d->max);
-    cJSON_AddNumberToObject(po, "default", d->def);
+    cJSON_AddNumberToObject(po, "precision", d->precision);
+    cJSON_AddNumberToObject(po, "min", plain(d->min));
+    cJSON_AddNumberToObject(po, "max", plain(d->max));
+    cJSON_AddNumberToObject(po, "default", plain(d->def));
     cJSON_AddStringToObject(po, "taper", tapers[d->taper]);
     cJSON_AddNumberToObject(po, "smoothing_ms", d->smoothing_ms);
     cJSON_AddStringToObject(po, "doc", d->doc ? d->doc : "");

@@ -116,6 +116,13 @@ cJSON *pt_node_types_json(void);
 /* One parameter's table entry: name, unit, min, max, default, taper,
  * smoothing_ms, doc, rebuild, choices (enums only). */
 cJSON *pt_param_def_json(const pt_param_def *d);
+
+/* The input-level helper (calibrate.h): listen to the input for `seconds`,
+ * then set the rig's input trim so the highest peak lands at the target.
+ * pt_session_poll does the listening; the state (and the state JSON's
+ * "calibration") says how it went. */
+int pt_session_calibrate_input(pt_session *s, double seconds, pt_error *err);
+cJSON *pt_session_calibration(pt_session *s);
 /* Rigs and setlists in the library folder. */
 cJSON *pt_session_list_rigs(pt_session *s);
 

@@ -39,6 +39,7 @@ struct pt_engine {
     float *mix[2];           /* the outgoing program's output during a fade */
     float *silence;
     meter in, out;
+    atomic_uint in_max_bits; /* input's highest sample since last taken (float bits) */
     pt_load_stats load;
     atomic_ullong out_faults;
     atomic_uint sent, taken; /* commands pushed / applied, for pt_engine_sync */
@@ -268,8 +269,9 @@ uint64_t pt_engine_output_faults(pt_engine *e) { return atomic_load(&e->out_faul
 
 /* ------------------------------------------------------------ audio side */
 
-/* RT: meters with a 300 ms peak fall-off and a 300 ms RMS window. */
-static void meter_update(meter *m, const float *x, int frames, double rate)
+/* RT: meters with a 300 ms peak fall-off and a 300 ms RMS window. Returns
+ * the block's peak. */
+static float meter_update(meter *m, const float *x, int frames, double rate)
 {
     float peak = 0.0f, sum = 0.0f;
     for (int i = 0; i < frames; i++) {
@@ -283,6 +285,23 @@ static void meter_update(meter *m, const float *x, int frames, double rate)
     m->ms = m->ms * decay + (1.0f - decay) * (sum / (float)frames);
     atomic_store_explicit(&m->peak_bits, float_bits(m->peak), memory_order_relaxed);
     atomic_store_explicit(&m->rms_bits, float_bits(sqrtf(m->ms)), memory_order_relaxed);
+    return peak;
+}
+
+/* RT: raise the held input maximum to `peak`. Lock-free: the control thread
+ * only ever swaps it back to 0, so the loop retries at most once per take. */
+static void hold_max(atomic_uint *bits, float peak)
+{
+    unsigned cur = atomic_load_explicit(bits, memory_order_relaxed);
+    while (peak > bits_float(cur) &&
+           !atomic_compare_exchange_weak_explicit(bits, &cur, float_bits(peak), memory_order_relaxed,
+                                                  memory_order_relaxed)) {
+    }
+}
+
+float pt_engine_take_input_max(pt_engine *e)
+{
+    return bits_float(atomic_exchange_explicit(&e->in_max_bits, 0u, memory_order_relaxed));
 }
 
 /* RT: hand a finished program back to the control thread. */
@@ -352,7 +371,7 @@ static void process_chunk(pt_engine *e, const float *in, float *out_l, float *ou
 {
     bool tracing = e->trace != NULL;
     uint64_t t0 = tracing ? pt_rt_now_ns() : 0, t1 = 0, t2 = 0;
-    meter_update(&e->in, in, frames, e->cfg.rate);
+    hold_max(&e->in_max_bits, meter_update(&e->in, in, frames, e->cfg.rate));
 
     const float *l = e->silence, *r = e->silence;
     if (e->cur) run_program(e->cur, in, frames, &l, &r);

@@ -69,6 +69,9 @@ double pt_engine_rate(const pt_engine *e);
 int pt_engine_max_frames(const pt_engine *e);
 
 void pt_engine_meters(pt_engine *e, pt_meter_reading *m);
+/* The input's highest absolute sample since the last call (0 at first),
+ * exact and without fall-off, and start again: for setting the input level. */
+float pt_engine_take_input_max(pt_engine *e);
 void pt_engine_load(pt_engine *e, pt_load_summary *s);
 /* Samples the final guard removed (NaN/Inf at the output). */
 uint64_t pt_engine_output_faults(pt_engine *e);

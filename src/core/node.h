@@ -2,9 +2,10 @@
  *
  * A node type is one file in src/nodes/ that defines a const pt_node_type and
  * one line in src/nodes/registry.c. The type declares its parameters (name,
- * unit, range, default, taper, smoothing) and its assets (files such as a .nam
- * model or an IR); the rig loader, the control protocol, MIDI mapping, the UI
- * and the docs all read that same table.
+ * label, unit, display precision, range, default, taper, smoothing) and its
+ * assets (files such as a .nam model or an IR); the rig loader, the control
+ * protocol, MIDI mapping, the UI and the docs all read that same table. The
+ * name is for files and the protocol; people read the label.
  *
  * Life of a node, and which thread runs each step:
  *   create   control thread  allocate state, load assets (files) — may fail
@@ -48,6 +49,8 @@ typedef struct pt_param_def {
     const char *const *choices; /* PT_TAPER_ENUM: NULL-terminated names */
     const char *doc;            /* one line for the UI and docs */
     unsigned flags;             /* PT_PARAM_* */
+    const char *label;          /* what people read: "Drive", "Interface level" */
+    int precision;              /* digits after the point when shown: 1 -> "12.5 dB" */
 } pt_param_def;
 
 /* The parameter shapes the node itself (oversampling factor, model size):

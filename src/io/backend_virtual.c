@@ -15,6 +15,7 @@
 
 #include "audiofile.h"
 #include "backend.h"
+#include "core/datadir.h"
 
 typedef struct vdev {
     pt_backend base;
@@ -44,21 +45,13 @@ static int v_list(FILE *out, pt_error *err)
     return 0;
 }
 
+/* The bundled clip, from the data folder (core/datadir.h): the source tree,
+ * or where pytone is installed, wherever it runs from. */
 static const char *find_di(void)
 {
-    /* The clip is installed beside the sources; look where the program runs
-     * from and where the tests point. */
     static char buf[1024];
-    const char *root = getenv("PT_SOURCE_DIR");
-    if (root) {
-        snprintf(buf, sizeof buf, "%s/%s", root, DEFAULT_DI);
-        FILE *f = fopen(buf, "rb");
-        if (f) {
-            fclose(f);
-            return buf;
-        }
-    }
-    return DEFAULT_DI;
+    pt_data_path(DEFAULT_DI, buf, sizeof buf);
+    return buf;
 }
 
 static int v_open(pt_backend **out, const pt_backend_config *cfg, pt_error *err)

@@ -355,6 +355,7 @@ static void do_cc(pt_midi *m, const event *e)
 typedef struct learn_ctx {
     pt_midi_mapping item;
     int ok;
+    const char *label; /* the parameter's label, for the learnt message */
 } learn_ctx;
 
 static int learn_locked(pt_rig *rig, void *user)
@@ -363,7 +364,9 @@ static int learn_locked(pt_rig *rig, void *user)
     if (!rig) return -1;
     if (c->item.kind == PT_MAP_PARAM) {
         pt_rig_node *n = pt_rig_find_node(rig, c->item.node);
-        if (!n || pt_param_index(n->type, c->item.param) < 0) return -1;
+        int pi = n ? pt_param_index(n->type, c->item.param) : -1;
+        if (pi < 0) return -1;
+        c->label = n->type->params[pi].label; /* static: outlives the rig */
     }
     if (!rig->midi && !(rig->midi = pt_midi_map_new())) return -1;
     pt_midi_map_remove(rig->midi, c->item.channel, c->item.cc);
@@ -404,10 +407,11 @@ static int learn(pt_midi *m, const event *e)
     pt_session_with_rig(m->s, learn_locked, &c);
     pthread_mutex_lock(&m->lock);
     if (c.ok)
-        snprintf(m->learnt, sizeof m->learnt, "cc %d channel %d -> %s %s", c.item.cc, c.item.channel,
+        snprintf(m->learnt, sizeof m->learnt, "cc %d channel %d -> %s %s%s%s%s", c.item.cc,
+                 c.item.channel,
                  m->learn_kind == PT_MAP_PARAM ? "param" : m->learn_kind == PT_MAP_BYPASS ? "bypass"
                                                       : m->learn_kind == PT_MAP_SCENE ? "scene" : "tap",
-                 m->learn_target);
+                 m->learn_target, c.label ? " (" : "", c.label ? c.label : "", c.label ? ")" : "");
     else
         snprintf(m->learnt, sizeof m->learnt, "failed: %s is no longer in the rig", m->learn_target);
     pthread_mutex_unlock(&m->lock);
@@ -833,7 +837,7 @@ typedef struct list_ctx {
     cJSON *arr;
 } list_ctx;
 
-static void list_layer(cJSON *arr, const pt_midi_map *map, const char *source)
+static void list_layer(cJSON *arr, const pt_midi_map *map, const char *source, pt_rig *rig)
 {
     static const char *const kinds[] = {"param", "scene", "bypass", "tap"};
     static const char *const curves[] = {"linear", "log", "exp"};
@@ -849,6 +853,11 @@ static void list_layer(cJSON *arr, const pt_midi_map *map, const char *source)
         else snprintf(target, sizeof target, "%s", it->kind == PT_MAP_SCENE ? it->scene : it->node);
         cJSON_AddStringToObject(o, "target", target);
         if (it->kind == PT_MAP_PARAM) {
+            /* what people read: the parameter's label, when this rig has it */
+            pt_rig_node *n = rig ? pt_rig_find_node(rig, it->node) : NULL;
+            int pi = n ? pt_param_index(n->type, it->param) : -1;
+            if (pi >= 0 && n->type->params[pi].label)
+                cJSON_AddStringToObject(o, "label", n->type->params[pi].label);
             if (it->has_min) cJSON_AddNumberToObject(o, "min", it->min);
             if (it->has_max) cJSON_AddNumberToObject(o, "max", it->max);
             cJSON_AddStringToObject(o, "curve", curves[it->curve]);
@@ -867,9 +876,9 @@ static void list_layer(cJSON *arr, const pt_midi_map *map, const char *source)
 static int list_locked(pt_rig *rig, void *user)
 {
     list_ctx *c = user;
-    list_layer(c->arr, rig ? rig->midi : NULL, "rig");
-    list_layer(c->arr, c->m->setlist, "setlist");
-    list_layer(c->arr, c->m->global, "global");
+    list_layer(c->arr, rig ? rig->midi : NULL, "rig", rig);
+    list_layer(c->arr, c->m->setlist, "setlist", rig);
+    list_layer(c->arr, c->m->global, "global", rig);
     return 0;
 }
 

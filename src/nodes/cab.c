@@ -27,14 +27,16 @@ enum { R_LATE };
 
 static const pt_param_def params[] = {
     [P_MIX] = {"mix_pct", "%", 0.0f, 100.0f, 100.0f, PT_TAPER_LINEAR, 20.0f, NULL,
-               "share of the convolved signal: 0 = dry only, 100 = IR only"},
+               "share of the convolved signal: 0 = dry only, 100 = IR only",
+               .label = "Mix", .precision = 0},
     [P_LEVEL] = {"level_db", "dB", -40.0f, 12.0f, 0.0f, PT_TAPER_LINEAR, 20.0f, NULL,
-                 "output level"},
+                 "output level", .label = "Level", .precision = 1},
     [P_NORMALIZE] = {"normalize", "", 0, 1, 1, PT_TAPER_TOGGLE, 0, NULL,
-                     "scale the IR to unit energy (white noise passes at 0 dB)", PT_PARAM_REBUILD},
+                     "scale the IR to unit energy (white noise passes at 0 dB)", PT_PARAM_REBUILD,
+                     .label = "Normalize", .precision = 0},
     [P_TRIM] = {"trim_ms", "ms", 0.0f, 20000.0f, 0.0f, PT_TAPER_LINEAR, 0, NULL,
                 "use at most this much of the IR, faded out at the end (0 = all of it)",
-                PT_PARAM_REBUILD},
+                PT_PARAM_REBUILD, .label = "IR length", .precision = 0},
 };
 
 static const pt_asset_def assets[] = {

@@ -17,19 +17,22 @@ enum { P_RATE, P_SYNC, P_DIVISION, P_DEPTH, P_DELAY, P_SPREAD, P_MIX };
 
 static const pt_param_def params[] = {
     [P_RATE] = {"rate_hz", "Hz", 0.05f, 10.0f, 0.8f, PT_TAPER_LOG, 50.0f, NULL,
-                "LFO rate when not synced"},
+                "LFO rate when not synced", .label = "Rate", .precision = 2},
     [P_SYNC] = {"sync", "", 0, 1, 0, PT_TAPER_TOGGLE, 0, NULL,
-                "one LFO cycle per note division of the tempo"},
+                "one LFO cycle per note division of the tempo",
+                .label = "Sync to tempo", .precision = 0},
     [P_DIVISION] = {"division", "", 0, PT_DIVISIONS - 1, 1, PT_TAPER_ENUM, 0, pt_division_names,
-                    "note division when synced"},
+                    "note division when synced", .label = "Note value", .precision = 0},
     [P_DEPTH] = {"depth_ms", "ms", 0.0f, MAX_DEPTH_MS, 3.0f, PT_TAPER_LINEAR, 50.0f, NULL,
-                 "how far the delay swings either side of delay_ms"},
+                 "how far the delay swings either side of delay_ms",
+                 .label = "Depth", .precision = 1},
     [P_DELAY] = {"delay_ms", "ms", 1.0f, MAX_DELAY_MS, 12.0f, PT_TAPER_LOG, 50.0f, NULL,
-                 "centre delay"},
+                 "centre delay", .label = "Delay", .precision = 1},
     [P_SPREAD] = {"spread_deg", "deg", 0.0f, 180.0f, 90.0f, PT_TAPER_LINEAR, 50.0f, NULL,
-                  "LFO phase of the right channel ahead of the left"},
+                  "LFO phase of the right channel ahead of the left",
+                  .label = "Stereo spread", .precision = 0},
     [P_MIX] = {"mix", "", 0.0f, 1.0f, 0.5f, PT_TAPER_LINEAR, 20.0f, NULL,
-               "0 = dry only, 1 = chorus only"},
+               "0 = dry only, 1 = chorus only", .label = "Mix", .precision = 2},
 };
 
 typedef struct chorus_state {

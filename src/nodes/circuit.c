@@ -27,35 +27,40 @@ enum {
 static const char *const os_names[] = {"1x", "2x", "4x", "8x", NULL};
 static const char *const phase_names[] = {"minimum", "linear", NULL}; /* = pt_os_phase */
 
-#define KNOB(name, doc) {name, "", 0.0f, 1.0f, 0.5f, PT_TAPER_LINEAR, 30.0f, NULL, doc}
+#define KNOB(name, label_, doc) \
+    {name, "", 0.0f, 1.0f, 0.5f, PT_TAPER_LINEAR, 30.0f, NULL, doc, .label = label_, .precision = 2}
 
 static const pt_param_def params[] = {
-    [P_DRIVE] = KNOB("drive", "the circuit's drive control (ignored if it has none)"),
-    [P_TONE] = KNOB("tone", "the circuit's tone control (ignored if it has none)"),
-    [P_LEVEL] = KNOB("level", "the circuit's level control (ignored if it has none)"),
-    [P_GAIN] = KNOB("gain", "the circuit's gain control (ignored if it has none)"),
-    [P_BASS] = KNOB("bass", "the circuit's bass control (ignored if it has none)"),
-    [P_MID] = KNOB("mid", "the circuit's mid control (ignored if it has none)"),
-    [P_TREBLE] = KNOB("treble", "the circuit's treble control (ignored if it has none)"),
-    [P_VOLUME] = KNOB("volume", "the circuit's volume control (ignored if it has none)"),
-    [P_PRESENCE] = KNOB("presence", "the amp's presence control (ignored if it has none)"),
-    [P_MASTER] = KNOB("master", "the amp's master volume (ignored if it has none)"),
-    [P_CUT] = KNOB("cut", "the amp's cut control (ignored if it has none)"),
+    [P_DRIVE] = KNOB("drive", "Drive", "the circuit's drive control (ignored if it has none)"),
+    [P_TONE] = KNOB("tone", "Tone", "the circuit's tone control (ignored if it has none)"),
+    [P_LEVEL] = KNOB("level", "Level", "the circuit's level control (ignored if it has none)"),
+    [P_GAIN] = KNOB("gain", "Gain", "the circuit's gain control (ignored if it has none)"),
+    [P_BASS] = KNOB("bass", "Bass", "the circuit's bass control (ignored if it has none)"),
+    [P_MID] = KNOB("mid", "Middle", "the circuit's mid control (ignored if it has none)"),
+    [P_TREBLE] = KNOB("treble", "Treble", "the circuit's treble control (ignored if it has none)"),
+    [P_VOLUME] = KNOB("volume", "Volume", "the circuit's volume control (ignored if it has none)"),
+    [P_PRESENCE] = KNOB("presence", "Presence", "the amp's presence control (ignored if it has none)"),
+    [P_MASTER] = KNOB("master", "Master", "the amp's master volume (ignored if it has none)"),
+    [P_CUT] = KNOB("cut", "Cut", "the amp's cut control (ignored if it has none)"),
     [P_BRIGHT] = {"bright", "", 0, 1, 0, PT_TAPER_TOGGLE, 0, NULL,
-                  "the amp's bright switch (ignored if it has none)"},
+                  "the amp's bright switch (ignored if it has none)", .label = "Bright",
+                  .precision = 0},
     [P_OVERSAMPLE] = {"oversample", "", 0, 3, 0, PT_TAPER_ENUM, 0, os_names,
-                      "oversampling factor (default from the circuit file)", PT_PARAM_REBUILD},
+                      "oversampling factor (default from the circuit file)", PT_PARAM_REBUILD,
+                      .label = "Oversampling", .precision = 0},
     [P_IN_GAIN] = {"input_gain_db", "dB", -24.0f, 24.0f, 0.0f, PT_TAPER_LINEAR, 20.0f, NULL,
-                   "gain before the circuit (1.0 at the input is 1 V unless the file scales it)"},
+                   "gain before the circuit (1.0 at the input is 1 V unless the file scales it)",
+                   .label = "Input gain", .precision = 1},
     [P_OUT_GAIN] = {"output_gain_db", "dB", -48.0f, 24.0f, 0.0f, PT_TAPER_LINEAR, 20.0f, NULL,
-                    "gain after the circuit"},
+                    "gain after the circuit", .label = "Output gain", .precision = 1},
     [P_PHASE] = {"oversample_phase", "", 0, 1, 0, PT_TAPER_ENUM, 0, phase_names,
                  "oversampling filters: minimum phase (3-4 samples of latency, for playing) or "
-                 "linear phase (tens of samples, for offline re-amping)", PT_PARAM_REBUILD},
+                 "linear phase (tens of samples, for offline re-amping)", PT_PARAM_REBUILD,
+                 .label = "Oversampling filters", .precision = 0},
     [P_FULL_SCALE] = {"full_scale_v", "V", 0.05f, 10.0f, 1.0f, PT_TAPER_LOG, 20.0f, NULL,
                       "volts at the input jack for a full-scale (0 dBFS) sample: calibrates "
                       "how hard the signal drives the circuit (1 V: a guitar's strongest "
-                      "peaks near full scale)"},
+                      "peaks near full scale)", .label = "Input full scale", .precision = 2},
 };
 
 static const pt_asset_def assets[] = {

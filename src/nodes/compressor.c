@@ -32,21 +32,24 @@ static const char *const detect_names[] = {"peak", "rms", NULL};
 
 static const pt_param_def params[] = {
     [P_DETECT] = {"detection", "", 0, 1, DETECT_PEAK, PT_TAPER_ENUM, 0, detect_names,
-                  "level detector: instantaneous peak, or RMS over 10 ms"},
+                  "level detector: instantaneous peak, or RMS over 10 ms",
+                  .label = "Detection", .precision = 0},
     [P_THRESHOLD] = {"threshold_db", "dB", -60.0f, 0.0f, -20.0f, PT_TAPER_LINEAR, 20.0f, NULL,
-                     "level above which the gain is reduced"},
+                     "level above which the gain is reduced", .label = "Threshold", .precision = 1},
     [P_RATIO] = {"ratio", "x", 1.0f, 50.0f, 4.0f, PT_TAPER_LOG, 20.0f, NULL,
-                 "input dB above threshold per output dB"},
+                 "input dB above threshold per output dB", .label = "Ratio", .precision = 1},
     [P_KNEE] = {"knee_db", "dB", 0.0f, 24.0f, 6.0f, PT_TAPER_LINEAR, 20.0f, NULL,
-                "width of the soft knee around the threshold (0 = hard)"},
+                "width of the soft knee around the threshold (0 = hard)",
+                .label = "Knee", .precision = 1},
     [P_ATTACK] = {"attack_ms", "ms", 0.05f, 200.0f, 5.0f, PT_TAPER_LOG, 20.0f, NULL,
-                  "time constant of the gain reduction rising"},
+                  "time constant of the gain reduction rising", .label = "Attack", .precision = 2},
     [P_RELEASE] = {"release_ms", "ms", 5.0f, 3000.0f, 150.0f, PT_TAPER_LOG, 20.0f, NULL,
-                   "time constant of the gain reduction falling"},
+                   "time constant of the gain reduction falling",
+                   .label = "Release", .precision = 0},
     [P_MAKEUP] = {"makeup_db", "dB", -12.0f, 36.0f, 0.0f, PT_TAPER_LINEAR, 20.0f, NULL,
-                  "gain after compression"},
+                  "gain after compression", .label = "Make-up gain", .precision = 1},
     [P_MIX] = {"mix", "", 0.0f, 1.0f, 1.0f, PT_TAPER_LINEAR, 20.0f, NULL,
-               "parallel compression: 0 = dry, 1 = compressed"},
+               "parallel compression: 0 = dry, 1 = compressed", .label = "Mix", .precision = 2},
 };
 
 static const pt_readout_def readouts[] = {

@@ -26,18 +26,21 @@ static const char *const phase_names[] = {"minimum", "linear", NULL}; /* = pt_os
 
 static const pt_param_def params[] = {
     [P_DRIVE] = {"drive_db", "dB", 0.0f, 24.0f, 12.0f, PT_TAPER_LINEAR, 20.0f, NULL,
-                 "gain into the clipper"},
+                 "gain into the clipper", .label = "Drive", .precision = 1},
     [P_ASYM] = {"asymmetry", "", 0.0f, 1.0f, 0.3f, PT_TAPER_LINEAR, 20.0f, NULL,
-                "how much earlier one half-wave clips (even harmonics)"},
+                "how much earlier one half-wave clips (even harmonics)",
+                .label = "Asymmetry", .precision = 2},
     [P_TONE] = {"tone_hz", "Hz", 500.0f, 20000.0f, 8000.0f, PT_TAPER_LOG, 20.0f, NULL,
-                "low-pass after the clipper"},
+                "low-pass after the clipper", .label = "Tone", .precision = 0},
     [P_LEVEL] = {"level_db", "dB", -40.0f, 12.0f, -6.0f, PT_TAPER_LINEAR, 20.0f, NULL,
-                 "output level"},
+                 "output level", .label = "Level", .precision = 1},
     [P_OVERSAMPLE] = {"oversample", "", 0, 3, 2, PT_TAPER_ENUM, 0, os_names,
-                      "oversampling factor", PT_PARAM_REBUILD},
+                      "oversampling factor", PT_PARAM_REBUILD,
+                      .label = "Oversampling", .precision = 0},
     [P_PHASE] = {"oversample_phase", "", 0, 1, 0, PT_TAPER_ENUM, 0, phase_names,
                  "oversampling filters: minimum phase (3-4 samples of latency, for playing) or "
-                 "linear phase (65 samples at 4x, for offline re-amping)", PT_PARAM_REBUILD},
+                 "linear phase (65 samples at 4x, for offline re-amping)", PT_PARAM_REBUILD,
+                 .label = "Oversampling filters", .precision = 0},
 };
 
 typedef struct drive_state {

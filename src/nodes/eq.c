@@ -10,12 +10,13 @@ enum { P_SHAPE, P_FREQ, P_Q, P_GAIN };
 
 static const pt_param_def params[] = {
     [P_SHAPE] = {"shape", "", 0, PT_BQ_SHAPES - 1, PT_BQ_PEAK, PT_TAPER_ENUM, 0, pt_biquad_shape_names,
-                 "filter shape"},
+                 "filter shape", .label = "Shape", .precision = 0},
     [P_FREQ] = {"freq_hz", "Hz", 20.0f, 20000.0f, 1000.0f, PT_TAPER_LOG, 30.0f, NULL,
-                "centre or corner frequency"},
-    [P_Q] = {"q", "", 0.1f, 18.0f, 0.7071f, PT_TAPER_LOG, 30.0f, NULL, "resonance / bandwidth"},
+                "centre or corner frequency", .label = "Frequency", .precision = 0},
+    [P_Q] = {"q", "", 0.1f, 18.0f, 0.7071f, PT_TAPER_LOG, 30.0f, NULL, "resonance / bandwidth",
+             .label = "Width (Q)", .precision = 2},
     [P_GAIN] = {"gain_db", "dB", -24.0f, 24.0f, 0.0f, PT_TAPER_LINEAR, 30.0f, NULL,
-                "boost or cut (peak and shelves)"},
+                "boost or cut (peak and shelves)", .label = "Gain", .precision = 1},
 };
 
 typedef struct eq_state {

@@ -16,19 +16,22 @@ enum { P_RATE, P_SYNC, P_DIVISION, P_DELAY, P_DEPTH, P_FEEDBACK, P_MIX };
 
 static const pt_param_def params[] = {
     [P_RATE] = {"rate_hz", "Hz", 0.02f, 10.0f, 0.3f, PT_TAPER_LOG, 50.0f, NULL,
-                "LFO rate when not synced"},
+                "LFO rate when not synced", .label = "Rate", .precision = 2},
     [P_SYNC] = {"sync", "", 0, 1, 0, PT_TAPER_TOGGLE, 0, NULL,
-                "one LFO cycle per note division of the tempo"},
+                "one LFO cycle per note division of the tempo",
+                .label = "Sync to tempo", .precision = 0},
     [P_DIVISION] = {"division", "", 0, PT_DIVISIONS - 1, 0, PT_TAPER_ENUM, 0, pt_division_names,
-                    "note division when synced"},
+                    "note division when synced", .label = "Note value", .precision = 0},
     [P_DELAY] = {"delay_ms", "ms", 0.05f, MAX_DELAY_MS, 0.5f, PT_TAPER_LOG, 50.0f, NULL,
-                 "shortest delay of the sweep"},
+                 "shortest delay of the sweep", .label = "Delay", .precision = 2},
     [P_DEPTH] = {"depth_ms", "ms", 0.0f, MAX_DEPTH_MS, 3.0f, PT_TAPER_LINEAR, 50.0f, NULL,
-                 "width of the sweep above delay_ms"},
+                 "width of the sweep above delay_ms", .label = "Depth", .precision = 1},
     [P_FEEDBACK] = {"feedback", "", -0.95f, 0.95f, 0.5f, PT_TAPER_LINEAR, 20.0f, NULL,
-                    "share of the delayed signal fed back (negative inverts it)"},
+                    "share of the delayed signal fed back (negative inverts it)",
+                    .label = "Feedback", .precision = 2},
     [P_MIX] = {"mix", "", 0.0f, 1.0f, 0.5f, PT_TAPER_LINEAR, 20.0f, NULL,
-               "0 = dry only, 1 = delayed only (0.5 gives the deepest notches)"},
+               "0 = dry only, 1 = delayed only (0.5 gives the deepest notches)",
+               .label = "Mix", .precision = 2},
 };
 
 typedef struct flanger_state {

@@ -11,16 +11,18 @@ enum { P_THRESHOLD, P_HYSTERESIS, P_ATTACK, P_HOLD, P_RELEASE, P_RANGE };
 
 static const pt_param_def params[] = {
     [P_THRESHOLD] = {"threshold_db", "dB", -96.0f, 0.0f, -60.0f, PT_TAPER_LINEAR, 0, NULL,
-                     "level above which the gate opens"},
+                     "level above which the gate opens", .label = "Threshold", .precision = 1},
     [P_HYSTERESIS] = {"hysteresis_db", "dB", 0.0f, 24.0f, 6.0f, PT_TAPER_LINEAR, 0, NULL,
-                      "how far below the threshold the level must fall to close"},
-    [P_ATTACK] = {"attack_ms", "ms", 0.05f, 50.0f, 0.5f, PT_TAPER_LOG, 0, NULL, "time to open fully"},
+                      "how far below the threshold the level must fall to close",
+                      .label = "Hysteresis", .precision = 1},
+    [P_ATTACK] = {"attack_ms", "ms", 0.05f, 50.0f, 0.5f, PT_TAPER_LOG, 0, NULL, "time to open fully",
+                  .label = "Attack", .precision = 2},
     [P_HOLD] = {"hold_ms", "ms", 0.0f, 1000.0f, 50.0f, PT_TAPER_LINEAR, 0, NULL,
-                "time the gate stays open after the level falls"},
+                "time the gate stays open after the level falls", .label = "Hold", .precision = 0},
     [P_RELEASE] = {"release_ms", "ms", 1.0f, 2000.0f, 100.0f, PT_TAPER_LOG, 0, NULL,
-                   "time to close fully"},
+                   "time to close fully", .label = "Release", .precision = 0},
     [P_RANGE] = {"range_db", "dB", -96.0f, 0.0f, -80.0f, PT_TAPER_LINEAR, 0, NULL,
-                 "attenuation when closed"},
+                 "attenuation when closed", .label = "Range", .precision = 1},
 };
 
 typedef struct gate_state {

@@ -9,7 +9,7 @@ enum { P_GAIN_DB };
 
 static const pt_param_def params[] = {
     [P_GAIN_DB] = {"gain_db", "dB", -60.0f, 24.0f, 0.0f, PT_TAPER_LINEAR, 20.0f, NULL,
-                   "gain applied to the signal"},
+                   "gain applied to the signal", .label = "Gain", .precision = 1},
 };
 
 /* RT */

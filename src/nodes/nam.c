@@ -43,13 +43,16 @@ enum { P_NORMALIZE, P_INPUT_DB, P_OUTPUT_DB, P_INTERFACE_DBU };
 
 static const pt_param_def params[] = {
     [P_NORMALIZE] = {"normalize", "", 0, 1, 1, PT_TAPER_TOGGLE, 0, NULL,
-                     "use the capture's calibration and loudness so captures play at one level"},
+                     "use the capture's calibration and loudness so captures play at one level",
+                     .label = "Normalize", .precision = 0},
     [P_INPUT_DB] = {"input_db", "dB", -24.0f, 24.0f, 0.0f, PT_TAPER_LINEAR, 20.0f, NULL,
-                    "trim into the model (how hard the capture is driven)"},
+                    "trim into the model (how hard the capture is driven)",
+                    .label = "Input", .precision = 1},
     [P_OUTPUT_DB] = {"output_db", "dB", -40.0f, 24.0f, 0.0f, PT_TAPER_LINEAR, 20.0f, NULL,
-                     "trim after the model"},
+                     "trim after the model", .label = "Output", .precision = 1},
     [P_INTERFACE_DBU] = {"interface_dbu", "dBu", 0.0f, 30.0f, 12.2f, PT_TAPER_LINEAR, 0, NULL,
-                         "the level 0 dBFS stands for at this rig's input and output (calibration)"},
+                         "the level 0 dBFS stands for at this rig's input and output (calibration)",
+                         .label = "Interface level", .precision = 1},
 };
 
 static const pt_asset_def assets[] = {

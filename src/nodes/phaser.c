@@ -22,20 +22,23 @@ static const char *const stage_names[] = {"2", "4", "6", "8", "10", "12", NULL};
 
 static const pt_param_def params[] = {
     [P_RATE] = {"rate_hz", "Hz", 0.02f, 10.0f, 0.5f, PT_TAPER_LOG, 50.0f, NULL,
-                "LFO rate when not synced"},
+                "LFO rate when not synced", .label = "Rate", .precision = 2},
     [P_SYNC] = {"sync", "", 0, 1, 0, PT_TAPER_TOGGLE, 0, NULL,
-                "one LFO cycle per note division of the tempo"},
+                "one LFO cycle per note division of the tempo",
+                .label = "Sync to tempo", .precision = 0},
     [P_DIVISION] = {"division", "", 0, PT_DIVISIONS - 1, 0, PT_TAPER_ENUM, 0, pt_division_names,
-                    "note division when synced"},
-    [P_STAGES] = {"stages", "", 0, 5, 1, PT_TAPER_ENUM, 0, stage_names, "all-pass stages"},
+                    "note division when synced", .label = "Note value", .precision = 0},
+    [P_STAGES] = {"stages", "", 0, 5, 1, PT_TAPER_ENUM, 0, stage_names, "all-pass stages",
+                  .label = "Stages", .precision = 0},
     [P_LOW] = {"low_hz", "Hz", 50.0f, 5000.0f, 300.0f, PT_TAPER_LOG, 50.0f, NULL,
-               "bottom of the sweep"},
+               "bottom of the sweep", .label = "Low sweep", .precision = 0},
     [P_HIGH] = {"high_hz", "Hz", 100.0f, 15000.0f, 2500.0f, PT_TAPER_LOG, 50.0f, NULL,
-                "top of the sweep"},
+                "top of the sweep", .label = "High sweep", .precision = 0},
     [P_FEEDBACK] = {"feedback", "", -0.9f, 0.9f, 0.3f, PT_TAPER_LINEAR, 20.0f, NULL,
-                    "last stage fed back into the first"},
+                    "last stage fed back into the first", .label = "Feedback", .precision = 2},
     [P_MIX] = {"mix", "", 0.0f, 1.0f, 0.5f, PT_TAPER_LINEAR, 20.0f, NULL,
-               "0 = dry only, 1 = all-pass chain only (0.5 gives the deepest notches)"},
+               "0 = dry only, 1 = all-pass chain only (0.5 gives the deepest notches)",
+               .label = "Mix", .precision = 2},
 };
 
 typedef struct phaser_state {

@@ -33,13 +33,14 @@ static const float out_r[LINES] = {1, 1, -1, -1, 1, 1, -1, -1};
 
 static const pt_param_def params[] = {
     [P_DECAY] = {"decay_s", "s", 0.1f, 30.0f, 2.0f, PT_TAPER_LOG, 50.0f, NULL,
-                 "time for the tail to fall 60 dB (RT60)"},
+                 "time for the tail to fall 60 dB (RT60)", .label = "Decay", .precision = 1},
     [P_PREDELAY] = {"predelay_ms", "ms", 0.0f, MAX_PREDELAY_MS, 10.0f, PT_TAPER_LINEAR, 50.0f, NULL,
-                    "gap before the reverb starts"},
+                    "gap before the reverb starts", .label = "Pre-delay", .precision = 1},
     [P_DAMPING] = {"damping_hz", "Hz", 500.0f, 20000.0f, 6000.0f, PT_TAPER_LOG, 50.0f, NULL,
-                   "above this the tail decays faster"},
+                   "above this the tail decays faster", .label = "Damping", .precision = 0},
     [P_MIX] = {"mix", "", 0.0f, 1.0f, 0.3f, PT_TAPER_LINEAR, 20.0f, NULL,
-               "0 = dry, 0.5 = dry and reverb at full level, 1 = reverb only"},
+               "0 = dry, 0.5 = dry and reverb at full level, 1 = reverb only",
+               .label = "Mix", .precision = 2},
 };
 
 typedef struct reverb_state {

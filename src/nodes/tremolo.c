@@ -10,15 +10,16 @@ enum { P_RATE, P_SYNC, P_DIVISION, P_DEPTH, P_SHAPE };
 
 static const pt_param_def params[] = {
     [P_RATE] = {"rate_hz", "Hz", 0.1f, 20.0f, 4.0f, PT_TAPER_LOG, 50.0f, NULL,
-                "LFO rate when not synced"},
+                "LFO rate when not synced", .label = "Rate", .precision = 2},
     [P_SYNC] = {"sync", "", 0, 1, 0, PT_TAPER_TOGGLE, 0, NULL,
-                "one LFO cycle per note division of the tempo"},
+                "one LFO cycle per note division of the tempo",
+                .label = "Sync to tempo", .precision = 0},
     [P_DIVISION] = {"division", "", 0, PT_DIVISIONS - 1, 3, PT_TAPER_ENUM, 0, pt_division_names,
-                    "note division when synced"},
+                    "note division when synced", .label = "Note value", .precision = 0},
     [P_DEPTH] = {"depth", "", 0.0f, 1.0f, 0.5f, PT_TAPER_LINEAR, 20.0f, NULL,
-                 "how far the gain dips (1 = to silence)"},
+                 "how far the gain dips (1 = to silence)", .label = "Depth", .precision = 2},
     [P_SHAPE] = {"shape", "", 0, PT_LFO_SHAPES - 1, PT_LFO_SINE, PT_TAPER_ENUM, 0,
-                 pt_lfo_shape_names, "LFO waveform"},
+                 pt_lfo_shape_names, "LFO waveform", .label = "Shape", .precision = 0},
 };
 
 typedef struct tremolo_state {

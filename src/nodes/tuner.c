@@ -45,9 +45,10 @@ enum { R_FREQ, R_NOTE, R_CENTS };
 #define MAX_STAGES 5
 
 static const pt_param_def params[] = {
-    [P_MUTE] = {"mute", "", 0, 1, 0, PT_TAPER_TOGGLE, 5.0f, NULL, "silence the output while tuning"},
+    [P_MUTE] = {"mute", "", 0, 1, 0, PT_TAPER_TOGGLE, 5.0f, NULL, "silence the output while tuning",
+                .label = "Mute", .precision = 0},
     [P_REFERENCE] = {"reference_hz", "Hz", 400.0f, 480.0f, 440.0f, PT_TAPER_LINEAR, 0, NULL,
-                     "frequency of A4"},
+                     "frequency of A4", .label = "Reference A", .precision = 0},
 };
 
 static const pt_readout_def readouts[] = {

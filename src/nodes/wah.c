@@ -15,14 +15,16 @@ enum { P_POSITION, P_LOW, P_HIGH, P_Q, P_LEVEL };
 
 static const pt_param_def params[] = {
     [P_POSITION] = {"position", "", 0.0f, 1.0f, 0.5f, PT_TAPER_LINEAR, 10.0f, NULL,
-                    "pedal position: 0 heel (low_hz) .. 1 toe (high_hz)"},
+                    "pedal position: 0 heel (low_hz) .. 1 toe (high_hz)",
+                    .label = "Position", .precision = 2},
     [P_LOW] = {"low_hz", "Hz", 100.0f, 1000.0f, 400.0f, PT_TAPER_LOG, 30.0f, NULL,
-               "centre frequency at the heel"},
+               "centre frequency at the heel", .label = "Low sweep", .precision = 0},
     [P_HIGH] = {"high_hz", "Hz", 600.0f, 5000.0f, 2200.0f, PT_TAPER_LOG, 30.0f, NULL,
-                "centre frequency at the toe"},
-    [P_Q] = {"q", "", 0.5f, 20.0f, 5.0f, PT_TAPER_LOG, 30.0f, NULL, "resonance"},
+                "centre frequency at the toe", .label = "High sweep", .precision = 0},
+    [P_Q] = {"q", "", 0.5f, 20.0f, 5.0f, PT_TAPER_LOG, 30.0f, NULL, "resonance",
+             .label = "Width (Q)", .precision = 2},
     [P_LEVEL] = {"level_db", "dB", -24.0f, 24.0f, 0.0f, PT_TAPER_LINEAR, 20.0f, NULL,
-                 "output level (the peak is at 0 dB before it)"},
+                 "output level (the peak is at 0 dB before it)", .label = "Level", .precision = 1},
 };
 
 typedef struct wah_state {

@@ -682,6 +682,22 @@ pt_rig *pt_rig_single(const char *type, const char *asset_name, const char *asse
 
 /* --------------------------------------------------------------- building */
 
+/* A node's error about one of its files (a .nam of a newer format, an IR
+ * that cannot be read) told from where the rig names the node: the rig's
+ * file:line:col first, then the asset's own message. Returns the error code. */
+static int in_rig(const pt_rig *rig, const pt_rig_node *rn, pt_error *err)
+{
+    if (!err) return PT_ERR;
+    int code = err->code ? err->code : PT_ERR;
+    if (!rig->path || !rig->path[0] || !strcmp(err->file, rig->path)) return code;
+    char inner[sizeof err->file + sizeof err->msg + 4];
+    if (err->file[0]) snprintf(inner, sizeof inner, "%s: %s", err->file, err->msg);
+    else snprintf(inner, sizeof inner, "%s", err->msg);
+    pt_error_set(err, code, rig->path, rn->line, rn->col, "node '%s' (%s): %s", rn->id, rn->type->name,
+                 inner);
+    return code;
+}
+
 static int build_chain(const pt_rig *rig, const pt_rig_chain *rc, pt_chain *out, pt_error *err)
 {
     for (int i = 0; i < rc->n; i++) {
@@ -703,7 +719,7 @@ static int build_chain(const pt_rig *rig, const pt_rig_chain *rc, pt_chain *out,
         pt_node_config cfg = {.id = rn->id, .asset = (const char *const *)rn->asset_path,
                               .rig_file = rig->path, .line = rn->line, .col = rn->col};
         pt_node *n = pt_node_create(rn->type, &cfg, err);
-        if (!n) return PT_ERR;
+        if (!n) return in_rig(rig, rn, err);
         for (int v = 0; v < rn->n_values; v++)
             pt_node_set_param_now(n, rn->values[v].param, rn->values[v].value);
         n->control_bypass = rn->bypass;

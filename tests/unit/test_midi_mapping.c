@@ -308,12 +308,13 @@ static void learn_stores_the_mapping_in_the_saved_rig(void **state)
     cJSON *m0 = cJSON_GetArrayItem(maps, 0);
     assert_string_equal(cJSON_GetObjectItem(m0, "source")->valuestring, "rig");
     assert_string_equal(cJSON_GetObjectItem(m0, "target")->valuestring, "tone.gain_db");
+    assert_string_equal(cJSON_GetObjectItem(m0, "label")->valuestring, "Gain"); /* for people */
     assert_int_equal(cJSON_GetObjectItem(m0, "cc")->valueint, 12);
     assert_int_equal(cJSON_GetObjectItem(m0, "channel")->valueint, 4);
     cJSON_Delete(maps);
     cJSON *st = pt_midi_state(f.m);
     const char *learnt = cJSON_GetObjectItem(cJSON_GetObjectItem(st, "learn"), "learnt")->valuestring;
-    assert_non_null(strstr(learnt, "cc 12 channel 4 -> param tone.gain_db"));
+    assert_non_null(strstr(learnt, "cc 12 channel 4 -> param tone.gain_db (Gain)"));
     cJSON_Delete(st);
     /* now CC 12 on channel 4 moves gain over its whole range (-24 .. 24 dB) */
     cc(&f, 4, 12, 127);

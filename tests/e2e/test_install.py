@@ -1,0 +1,99 @@
+"""pytone installed like a program: the install rules that `make install`
+runs (cmake --install of the build, PREFIX and DESTDIR), and the Debian
+package `make deb` makes (scripts/make_deb.sh, unpacked with dpkg -x). The
+installed pytone runs from another folder, with no source tree in sight, finds
+its rigs, circuits, IRs, captures and DI clip, makes the user's library on
+first run, and renders exactly what the build in the source tree renders
+(the reference). `make install` itself also rebuilds pytone with the prefix
+compiled in; this test installs the build as it is, so that it never relinks
+build/pytone under the other tests' feet."""
+import os
+import shutil
+import subprocess
+
+import numpy as np
+
+from ptest import BUILD, PYTONE, SRC, main, read_wav, run, test, tmp
+
+STAGE = tmp("stage")
+PREFIX = "/opt/pytone-test"
+ELSEWHERE = tmp("elsewhere")
+os.makedirs(ELSEWHERE, exist_ok=True)
+
+
+def installed(exe, *args, home):
+    """Run an installed pytone from ELSEWHERE, without the tests' source tree."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PT_SOURCE_DIR", "PYTONE_DATA_DIR")}
+    env.update(HOME=home, XDG_DATA_HOME="", XDG_STATE_HOME=os.path.join(home, "state"))
+    return subprocess.run([exe, *map(str, args)], capture_output=True, text=True, timeout=120, cwd=ELSEWHERE,
+                          env=env)
+
+
+def reference_render(rig, name):
+    out = tmp(name)
+    run("render", os.path.join(SRC, "rigs", rig), os.path.join(SRC, "assets/di/guitar_di.wav"), out, check=True)
+    return read_wav(out)[1]
+
+
+def plays_and_renders(exe, data, home):
+    p = installed(exe, "run", "--seconds", "1", "--backend", "virtual", "--no-server", home=home)
+    assert p.returncode == 0, p.stderr
+    assert "playing 'Default'" in p.stderr, p.stderr
+    assert os.path.join(data, "assets/di/guitar_di.wav") in p.stderr, p.stderr  # its own clip
+    assert p.stdout.startswith("stats: callbacks="), p.stdout
+    lib = os.path.join(home, ".local/share/pytone")
+    assert os.path.isdir(os.path.join(lib, "rigs")), "no user library made"
+    assert os.path.realpath(os.path.join(lib, "factory")) == os.path.realpath(data)
+    assert "your rig library is " + os.path.join(lib, "rigs") in p.stderr, p.stderr
+    # a rig file outside the source tree, by its path
+    p = installed(exe, "run", os.path.join(data, "rigs/crunch.yaml"), "--seconds", "0.5", "--backend",
+                  "virtual", "--no-server", home=home)
+    assert p.returncode == 0 and "playing 'Crunch'" in p.stderr, p.stderr
+    out = os.path.join(ELSEWHERE, "crunch.wav")
+    p = installed(exe, "render", os.path.join(data, "rigs/crunch.yaml"), os.path.join(data, "assets/di/guitar_di.wav"),
+                  "crunch.wav", home=home)
+    assert p.returncode == 0, p.stderr
+    y = read_wav(out)[1]
+    ref = reference_render("crunch.yaml", "crunch_ref.wav")
+    assert y.shape == ref.shape and np.array_equal(y, ref), "installed render differs from the build's"
+    # bench finds the clip too (it says when it falls back to noise)
+    p = installed(exe, "bench", os.path.join(data, "rigs/clean.yaml"), "--seconds", "0.2", home=home)
+    assert p.returncode == 0 and "noise" not in p.stderr, p.stderr
+
+
+@test
+def make_install_layout_runs_from_anywhere():
+    env = dict(os.environ, DESTDIR=STAGE)
+    subprocess.run(["cmake", "--install", BUILD, "--prefix", PREFIX], check=True, capture_output=True, env=env)
+    root = STAGE + PREFIX
+    data = os.path.join(root, "share/pytone")
+    for f in ["bin/pytone", "share/pytone/rigs/default.yaml", "share/pytone/circuits/ts808.yaml",
+              "share/pytone/irs/synthetic_4x12.wav", "share/pytone/models/a1_standard.nam",
+              "share/pytone/assets/di/guitar_di.wav", "share/doc/pytone/parameters.md"]:
+        assert os.path.exists(os.path.join(root, f)), f"not installed: {f}"
+    if os.path.isfile(os.path.join(SRC, "ui/dist/index.html")):
+        assert os.path.isfile(os.path.join(data, "ui/dist/index.html")), "the built UI was not installed"
+    plays_and_renders(os.path.join(root, "bin/pytone"), data, tmp("home1"))
+
+
+@test
+def debian_package_installs_and_plays():
+    if not shutil.which("dpkg-deb"):
+        print("skip: no dpkg-deb")
+        return
+    out = tmp("deb")
+    p = subprocess.run([os.path.join(SRC, "scripts/make_deb.sh"), BUILD, out], capture_output=True, text=True,
+                       cwd=SRC)
+    assert p.returncode == 0, p.stderr
+    debs = [f for f in os.listdir(out) if f.endswith(".deb")]
+    assert len(debs) == 1, debs
+    deb = os.path.join(out, debs[0])
+    info = subprocess.run(["dpkg-deb", "-f", deb, "Package", "Depends"], capture_output=True, text=True).stdout
+    assert "Package: pytone" in info and "libsndfile1" in info and "libc6" in info, info
+    root = tmp("debroot")
+    subprocess.run(["dpkg", "-x", deb, root], check=True)
+    plays_and_renders(os.path.join(root, "usr/bin/pytone"), os.path.join(root, "usr/share/pytone"), tmp("home2"))
+
+
+if __name__ == "__main__":
+    main()
