@@ -31,7 +31,8 @@ static const char *spice_help =
     "Write CIRCUIT (a circuit file) as an ngspice netlist on stdout: the same parts\n"
     "and device equations as the WDF model, the controls where --set puts them\n"
     "(drive, tone, level, gain, bass, mid, treble, volume: 0..1, default 0.5;\n"
-    "also oversample=1|2|4|8, input_gain_db, output_gain_db, as the circuit node).\n"
+    "also oversample=1|2|4|8, oversample_phase=minimum|linear, input_gain_db, output_gain_db,\n"
+    "as the circuit node).\n"
     "With --input, the netlist plays IN.wav as `pytone render CIRCUIT IN.wav` feeds\n"
     "the circuit (written to OUT.in.txt beside OUT), runs `op` and a transient\n"
     "with one step per oversampled sample, and writes OUT.txt (time, output in the\n"
@@ -87,6 +88,15 @@ static int apply_set(const char *set, pt_spice_opts *o, double *in_gain_db, doub
             o->ctl[k] = v;
             return 0;
         }
+    if (!strcmp(name, "oversample_phase")) {
+        if (!strcmp(val, "minimum") || !strcmp(val, "0")) o->linear_phase = 0;
+        else if (!strcmp(val, "linear") || !strcmp(val, "1")) o->linear_phase = 1;
+        else {
+            fprintf(stderr, "pytone spice: --set %s: oversample_phase is minimum or linear\n", set);
+            return -1;
+        }
+        return 0;
+    }
     if (!strcmp(name, "oversample")) {
         char num[16];
         snprintf(num, sizeof num, "%s", val);
@@ -112,8 +122,8 @@ static int apply_set(const char *set, pt_spice_opts *o, double *in_gain_db, doub
     }
     fprintf(stderr,
             "pytone spice: --set %s: '%s' is not a control; a circuit's controls are drive, tone, "
-            "level, gain, bass, mid, treble and volume (also oversample, input_gain_db, "
-            "output_gain_db)\n",
+            "level, gain, bass, mid, treble, volume, presence, master, cut and bright (also "
+            "oversample, oversample_phase, input_gain_db, output_gain_db)\n",
             set, name);
     return -1;
 }
@@ -122,12 +132,13 @@ static int apply_set(const char *set, pt_spice_opts *o, double *in_gain_db, doub
  * float), through the oversampler, padded with zeros past the end as
  * `pytone render` pads to flush the latency. One "time value" line per
  * oversampled sample, time 0 at the input's first sample. */
-static int write_input(const char *path, const pt_audio *in, int factor, float gin, double rate,
-                       double *seconds)
+static int write_input(const char *path, const pt_audio *in, int factor, int linear_phase, float gin,
+                       double rate, double *seconds)
 {
     enum { BLOCK = 1024 };
     pt_oversampler os;
-    if (pt_oversampler_init(&os, factor, BLOCK) != 0) {
+    if (pt_oversampler_init_phase(&os, factor, BLOCK, linear_phase ? PT_OS_LINEAR : PT_OS_MINIMUM,
+                                  0.0) != 0) {
         fprintf(stderr, "pytone spice: out of memory\n");
         return -1;
     }
@@ -275,7 +286,7 @@ int cli_spice(int argc, char **argv)
     o.output_file = out_path;
     o.op_file = op_path;
     if (input) {
-        if (write_input(in_path, &in, o.oversample, pt_db_to_gain((float)in_gain_db), rate,
+        if (write_input(in_path, &in, o.oversample, o.linear_phase, pt_db_to_gain((float)in_gain_db), rate,
                         &o.seconds))
             goto done;
         o.input_file = in_path;

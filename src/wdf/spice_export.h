@@ -17,6 +17,7 @@ typedef struct pt_spice_opts {
     double ctl[PT_WDF_N_CONTROLS]; /* control positions, 0..1 (the `circuit` node's defaults: 0.5) */
     double rate;                   /* base sample rate, Hz */
     int oversample;                /* 1, 2, 4 or 8: one transient step is 1 / (rate * oversample) */
+    int linear_phase;              /* the input upsampled by the linear-phase filters (else minimum) */
     /* The input: a file of "time value" lines (the oversampled input before
      * the circuit's input_scale, which the netlist applies), read by XSPICE's
      * filesource; NULL drives the circuit with 0 V (and AC 1 for `ac`). */

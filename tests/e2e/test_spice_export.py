@@ -69,7 +69,12 @@ def render(circuit, wav, out, *sets):
 
 def spice_vs_render(jobs, wav, n):
     """jobs: (label, circuit, [CONTROL=V...]). Exports and renders each, runs
-    ngspice two at a time; returns {label: (error, rms, ngspice output)}."""
+    ngspice two at a time; returns {label: (error, rms, ngspice output)}.
+    Both sides oversample through the linear-phase filters: the reference is
+    band-limited without phase shift, which is what the linear-phase
+    decimator does (the minimum-phase default delays the top octave by about
+    two samples more than DC; tests/e2e/test_oversample_scipy.py checks it)."""
+    jobs = [(label, circuit, list(sets) + ["oversample_phase=linear"]) for label, circuit, sets in jobs]
     cirs = {}
     for label, circuit, sets in jobs:
         out = tmp("spice_%s.txt" % label)
