@@ -227,9 +227,9 @@ function BlockView({ node, selected, summary }: BlockProps) {
               if (rig) edit(setBypassEdit(rig, node.id, !node.bypass));
             }}
           />
-          <span class="block-type">{typeLabel(node.type)}</span>
+          <span class="block-id">{node.id}</span>
         </div>
-        <div class="block-id">{node.id}</div>
+        <div class="block-type">{typeLabel(node.type)}</div>
         <BlockMeter id={node.id} />
       </div>
       <div

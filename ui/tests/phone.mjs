@@ -145,6 +145,9 @@ try {
   await page.goto(base + '/');
 
   await page.waitForSelector('[data-testid=block-drive]', { timeout: 15000 });
+  // a block with a long type name: its label must fit, clear of its lamp
+  await api('add_node', { type: 'compressor', node: 'comp', position: { after: 'gate' } });
+  await page.waitForSelector('[data-testid=block-comp]', { timeout: 8000 });
   for (const [tag, width, height] of [['phone', 390, 844], ['tablet', 768, 1024]]) {
     await page.setViewportSize({ width, height });
     const views = [
@@ -158,6 +161,16 @@ try {
       ['perform', async () => { await page.click('[data-testid=view-perform]'); await page.waitForSelector('[data-testid=perform]'); }],
       ['tuner', async () => { await page.click('[data-testid=view-tuner]'); await page.waitForSelector('.tuner'); }],
     ];
+    await page.click('[data-testid=view-edit]');
+    await page.waitForSelector('[data-testid=block-comp]');
+    const labels = await page.$$eval('.block', (bs) => bs.map((b) => {
+      const t = b.querySelector('.block-type'), l = b.querySelector('.bypass-btn').getBoundingClientRect();
+      const r = t.getBoundingClientRect(), o = b.getBoundingClientRect();
+      const clear = r.right <= l.left || r.left >= l.right || r.bottom <= l.top || r.top >= l.bottom;
+      return { text: t.textContent, fits: t.scrollWidth <= t.clientWidth + 0.5 && r.left >= o.left && r.right <= o.right, clear };
+    }));
+    const bad = labels.filter((x) => !x.fits || !x.clear);
+    check(labels.some((x) => /compressor/i.test(x.text)) && bad.length === 0, `${tag}: every block's type label fits its block, clear of its lamp (${labels.map((x) => x.text).join(', ')}${bad.length ? '; not: ' + bad.map((x) => x.text).join(', ') : ''})`);
     for (const [view, open] of views) {
       await open();
       await page.waitForTimeout(150);
