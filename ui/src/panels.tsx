@@ -138,7 +138,7 @@ function EqPicture({ node }: { node: RigNode }) {
         <path d={d} class="curve" />
       </svg>
       <figcaption>
-        response 20 Hz – 20 kHz, ±24 dB
+        {engine ? 'response from the engine' : 'response computed in the page'} · 20 Hz – 20 kHz, ±24 dB
       </figcaption>
     </figure>
   );

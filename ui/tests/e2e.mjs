@@ -79,6 +79,9 @@ async function api(cmd, fields = {}) {
 async function drag(page, from, to) {
   // a state event may re-render the chain just as the target is found
   // ("Element is not attached to the DOM"): find it again, up to 3 times
+  // the tab dragged in is brought to the front: a tab behind another gets
+  // no animation frames, so its elements never count as stable
+  await page.bringToFront();
   for (let tries = 0; ; tries++) {
     try {
       await page.locator(to).scrollIntoViewIfNeeded({ timeout: 5000 });
