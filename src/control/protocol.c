@@ -27,6 +27,7 @@
 
 #include "../midi/midi.h"
 #include "assets.h"
+#include "library.h"
 #include "../wdf/wdf.h"
 
 #ifndef PT_VERSION
@@ -818,6 +819,20 @@ static int cmd_list_assets(req *r)
     return 0;
 }
 
+/* The user's and the factory's files by kind, for the library view and the
+ * file pickers (src/control/library.h). */
+static int cmd_list_files(req *r)
+{
+    bool bad;
+    const char *kind = get_str(r, r->msg, "kind", STR_ID, false, &bad);
+    if (bad) return -1;
+    if (kind && strcmp(kind, "rig") && strcmp(kind, "nam") && strcmp(kind, "ir") &&
+        strcmp(kind, "circuit"))
+        return fail(r, "list_files: kind must be rig, nam, ir or circuit, not '%s'", kind);
+    pt_library_list(pt_session_library(r->s), kind, cJSON_AddArrayToObject(r->reply, "files"));
+    return 0;
+}
+
 /* ---- MIDI learn (src/midi), when a MIDI layer runs ---- */
 
 static pt_midi *need_midi(req *r, const char *cmd)
@@ -909,7 +924,9 @@ static int asset_path(req *r, const char *cmd, const char *rel, char *use)
     if (!b) return fail(r, "%s: out of memory", cmd);
     pt_error err = {0};
     const char *lib = pt_session_library(r->s);
-    if (pt_protocol_confine_path(lib, rel, asset_exts, true, b->path, sizeof b->path, &err)) {
+    if (pt_library_is_factory(rel)
+            ? pt_library_factory_path(lib, rel, b->path, sizeof b->path, &err)
+            : pt_protocol_confine_path(lib, rel, asset_exts, true, b->path, sizeof b->path, &err)) {
         free(b);
         return fail(r, "%s: %s", cmd, err.msg);
     }
@@ -1115,8 +1132,10 @@ static int cmd_asset_info(req *r)
     if (!path) return fail(r, "asset_info: out of memory");
     pt_error err = {0};
     cJSON *info = NULL;
-    if (pt_protocol_confine_path(pt_session_library(r->s), rel, asset_exts, true, path, PATH_MAX,
-                                 &err) == 0)
+    const char *lib = pt_session_library(r->s);
+    if ((pt_library_is_factory(rel)
+             ? pt_library_factory_path(lib, rel, path, PATH_MAX, &err)
+             : pt_protocol_confine_path(lib, rel, asset_exts, true, path, PATH_MAX, &err)) == 0)
         info = pt_asset_info(path, rel, &err);
     free(path);
     if (!info) {
@@ -1260,6 +1279,7 @@ static const cmd_def commands[] = {
     {"subscribe", cmd_subscribe, false, {"meters", "state", "meters_hz", NULL}},
     {"eq_response", cmd_eq_response, false, {"node", "points", NULL}},
     {"list_assets", cmd_list_assets, false, {"kind", NULL}},
+    {"list_files", cmd_list_files, false, {"kind", NULL}},
     {"get_midi", cmd_get_midi, false, {NULL}},
     {"midi_learn", cmd_midi_learn, true, {"kind", "target", NULL}},
     {"midi_learn_cancel", cmd_midi_learn_cancel, false, {NULL}},

@@ -1,17 +1,19 @@
 // app.tsx — the page: a header (rig, unsaved mark, save, undo/redo, A/B,
-// connection), views (edit, browse, perform, tuner), messages, and a file
-// drop target for importing captures, IRs and circuits.
+// connection), views (edit, library, perform, tuner), messages, dialogs,
+// and a file drop target for importing captures, IRs and circuits.
 
 import { useEffect, useState } from 'preact/hooks';
-import { app, abRecall, abStore, edit, redo, save, undo, useApp, type View, say } from './store';
+import { app, abRecall, abStore, edit, redo, save, undo, useApp, type View } from './store';
 import { rigInfoEdit, type RigInfo } from './undo';
 import type { Rig } from './graph';
 import { Bin, Chain, Palette } from './chain';
-import { Browser, Editor, Meters, Perform, Scenes, Tuner, saveAs } from './panels';
+import { Editor, Meters, Perform, Scenes, Tuner } from './panels';
+import { Library, importFiles, saveAs } from './library';
+import { Dialogs } from './dialog';
 
 const VIEWS: [View, string, string][] = [
   ['edit', 'Edit', '1'],
-  ['browse', 'Rigs', '2'],
+  ['browse', 'Library', '2'],
   ['perform', 'Perform', '3'],
   ['tuner', 'Tuner', '4'],
 ];
@@ -63,7 +65,7 @@ function Header() {
             ●
           </span>
         )}
-        <small class="dim">{state?.path?.split('/').pop()}</small>
+        <small class="dim rig-file">{state?.path?.split('/').pop()}</small>
       </div>
       <nav class="views" role="tablist">
         {VIEWS.map(([v, label]) => (
@@ -124,38 +126,6 @@ function Toast() {
       {message.text}
     </div>
   );
-}
-
-/** Files dropped on the page go to the engine's library: `POST /api/import`
- * (name and kind in the query, the file as the body); the engine answers
- * {"ok": true, "path": "irs/x.wav"}. Engines without it answer 404. */
-async function importFiles(files: FileList) {
-  for (const f of Array.from(files)) {
-    const kind = assetKind(f.name);
-    if (!kind) {
-      say(`${f.name}: not a capture (.nam), an IR (.wav, .flac, .aif), a circuit or a rig (.yaml)`, true);
-      continue;
-    }
-    try {
-      const r = await fetch(`/api/import?kind=${kind}&name=${encodeURIComponent(f.name)}`, { method: 'POST', body: f });
-      const j = await r.json().catch(() => null);
-      if (r.status === 404 || !j) say(`Importing files needs the engine's POST /api/import, which this engine does not have yet`, true);
-      else if (!j.ok) say(`${f.name}: ${j.error}`, true);
-      else say(`Imported ${f.name} as ${j.path}`);
-    } catch (err) {
-      say(`${f.name}: ${err instanceof Error ? err.message : err}`, true);
-    }
-  }
-}
-
-/** The library kind of a dropped file, as node types name them
- * (pt_asset_def.kind: "nam", "ir", "circuit"); a .yaml may be a rig or a
- * circuit, which the engine tells apart ("auto"). */
-export function assetKind(name: string): 'nam' | 'ir' | 'circuit' | 'auto' | null {
-  if (/\.nam$/i.test(name)) return 'nam';
-  if (/\.(wav|flac|aiff?)$/i.test(name)) return 'ir';
-  if (/\.(ya?ml)$/i.test(name)) return 'auto';
-  return null;
 }
 
 export function App() {
@@ -219,10 +189,7 @@ export function App() {
       )}
       {view === 'browse' && (
         <main class="browse">
-          <Browser />
-          <aside class="right">
-            <Meters />
-          </aside>
+          <Library />
         </main>
       )}
       {rig && view === 'perform' && <Perform rig={rig} />}
@@ -232,6 +199,7 @@ export function App() {
         </main>
       )}
       <Toast />
+      <Dialogs />
     </div>
   );
 }

@@ -6,7 +6,9 @@
 
 import { useState } from 'preact/hooks';
 import { Component } from 'preact';
-import { app, edit, send, useMeters } from './store';
+import { app, edit, useMeters } from './store';
+import { pickFile } from './library';
+import { KIND_WORDS, typeLabel, type FileKind } from './names';
 import {
   type Rig,
   type RigItem,
@@ -42,26 +44,31 @@ function readDrop(e: DragEvent): { type?: string; node?: string } | null {
 }
 
 /** Files for a new node whose type needs them (cab: an IR, nam: a capture,
- * circuit: a circuit file): the first of that kind in the library when the
- * engine can list them, else the user types a path. null: cancelled. */
+ * circuit: a circuit file), each picked from the library's list of that
+ * kind. null: cancelled (nothing is added). */
 export async function askAssets(type: string): Promise<{ [name: string]: string } | null> {
   const t = app.value.types.get(type);
   const out: { [name: string]: string } = {};
-  const need = (t?.assets ?? []).filter((a) => a.required);
-  if (!need.length) return out;
-  let listed: { path: string; kind: string }[] = [];
-  try {
-    listed = (await send('list_assets', {})).assets as { path: string; kind: string }[];
-  } catch {
-    /* an engine without list_assets: ask */
-  }
-  for (const a of need) {
-    const first = listed.find((f) => f.kind === a.kind)?.path ?? '';
-    const path = prompt(`${type} needs a file for '${a.name}' (${a.kind}), a path in the rig library`, first)?.trim();
+  for (const a of (t?.assets ?? []).filter((x) => x.required)) {
+    const word = a.kind in KIND_WORDS ? KIND_WORDS[a.kind as FileKind].one : a.kind;
+    const path = await pickFile(a.kind as FileKind, `${typeLabel(type)}: choose its ${word}`);
     if (!path) return null;
     out[a.name] = path;
   }
   return out;
+}
+
+/** Add a block of `type` after the selected block (in its lane), or at the
+ * end of the chain: a tap or Enter on the palette. */
+async function addFromPalette(type: string) {
+  const rig = app.value.rig;
+  if (!rig) return;
+  const sel = app.value.selected;
+  const p = sel ? find(rig.chain, sel) : null;
+  const pos = p ? positionAt(p.chain, p.index + 1, p.split, p.branch) : positionAt(rig.chain, rig.chain.length, null, 0);
+  const id = freshId(rig.chain, type);
+  const assets = await askAssets(type);
+  if (assets && (await edit(addNodeEdit(type, id, pos, assets)))) app.set({ selected: id });
 }
 
 async function dropInGap(rig: Rig, chain: RigItem[], index: number, split: string | null, branch: number, e: DragEvent) {
@@ -180,7 +187,7 @@ function BlockView({ node, selected, summary }: BlockProps) {
         tabIndex={0}
         role="button"
         aria-pressed={selected}
-        aria-label={`${node.id} (${node.type})${node.bypass ? ', bypassed' : ''}`}
+        aria-label={`${node.id} (${typeLabel(node.type)})${node.bypass ? ', bypassed' : ''}`}
         title={summary}
         onDragStart={(e) => {
           e.dataTransfer?.setData(DT_NODE, node.id);
@@ -220,9 +227,9 @@ function BlockView({ node, selected, summary }: BlockProps) {
               if (rig) edit(setBypassEdit(rig, node.id, !node.bypass));
             }}
           />
-          <span class="block-type">{node.type}</span>
+          <span class="block-id">{node.id}</span>
         </div>
-        <div class="block-id">{node.id}</div>
+        <div class="block-type">{typeLabel(node.type)}</div>
         <BlockMeter id={node.id} />
       </div>
       <div
@@ -271,7 +278,7 @@ function NumberField(p: { value: number; min: number; max: number; step: number;
       min={p.min}
       max={p.max}
       step={p.step}
-      value={text ?? String(p.value)}
+      value={text ?? String(Number(p.value.toFixed(Math.max(0, -Math.floor(Math.log10(p.step))))))}
       aria-label={p.label}
       data-testid={p.testid}
       onInput={(e) => setText((e.target as HTMLInputElement).value)}
@@ -395,7 +402,7 @@ export function Palette() {
   return (
     <div class="palette" aria-label="node types">
       <h3>Blocks</h3>
-      <p class="hint">Drag into the chain, or press Enter to add at the end.</p>
+      <p class="hint">Tap to add after the selected block, or drag into the chain.</p>
       {[...types.values()].map((t) => (
         <div
           class="palette-item"
@@ -410,17 +417,15 @@ export function Palette() {
             setDragging({ type: t.name });
           }}
           onDragEnd={() => setDragging(null)}
-          onKeyDown={async (e) => {
-            const rig = app.value.rig;
-            if ((e.key === 'Enter' || e.key === ' ') && rig) {
+          onClick={() => addFromPalette(t.name)}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter' || e.key === ' ') {
               e.preventDefault();
-              const id = freshId(rig.chain, t.name);
-              const assets = await askAssets(t.name);
-              if (assets && (await edit(addNodeEdit(t.name, id, positionAt(rig.chain, rig.chain.length, null, 0), assets)))) app.set({ selected: id });
+              addFromPalette(t.name);
             }
           }}
         >
-          <span class="palette-name">{t.name}</span>
+          <span class="palette-name">{typeLabel(t.name)}</span>
           <span class="palette-sum">{t.summary.split(':')[0]}</span>
         </div>
       ))}

@@ -3,6 +3,7 @@
 // Shift or Ctrl for fine, double-click for the default, arrow keys (Shift
 // fine, PageUp/PageDown coarse, Home/End), click the value to type one.
 
+import { paramLabel } from './names';
 import { useRef, useState } from 'preact/hooks';
 import { type ParamDef, format, fromNorm, parse, roundForRange, step, toNorm, wireValue } from './taper';
 import type { ParamValue } from './graph';
@@ -40,14 +41,14 @@ function Switch({ def, value, label, onChange, testid }: Props) {
         class={`switch ${on ? 'on' : ''}`}
         role="switch"
         aria-checked={on}
-        aria-label={label ?? def.name}
+        aria-label={label ?? paramLabel(def)}
         data-testid={testid}
         onClick={() => onChange(wireValue(def, on ? 0 : 1))}
       >
         <span class="lamp" />
         {on ? 'on' : 'off'}
       </button>
-      <div class="ctl-label">{label ?? def.name}</div>
+      <div class="ctl-label">{label ?? paramLabel(def)}</div>
     </div>
   );
 }
@@ -57,7 +58,7 @@ function Choice({ def, value, label, onChange, testid }: Props) {
     <div class="ctl" title={def.doc}>
       <select
         class="choice"
-        aria-label={label ?? def.name}
+        aria-label={label ?? paramLabel(def)}
         data-testid={testid}
         value={String(Math.round(value))}
         onChange={(e) => onChange(wireValue(def, Number((e.target as HTMLSelectElement).value)))}
@@ -66,7 +67,7 @@ function Choice({ def, value, label, onChange, testid }: Props) {
           <option value={String(i)}>{c}</option>
         ))}
       </select>
-      <div class="ctl-label">{label ?? def.name}</div>
+      <div class="ctl-label">{label ?? paramLabel(def)}</div>
     </div>
   );
 }
@@ -165,7 +166,7 @@ export function Knob({ def, value, label, onChange, testid }: Props) {
         class="knob"
         role="slider"
         tabIndex={0}
-        aria-label={label ?? def.name}
+        aria-label={label ?? paramLabel(def)}
         aria-valuemin={def.min}
         aria-valuemax={def.max}
         aria-valuenow={value}
@@ -189,7 +190,7 @@ export function Knob({ def, value, label, onChange, testid }: Props) {
       {typing ? (
         <input
           class={`ctl-input ${bad ? 'bad' : ''}`}
-          aria-label={`${label ?? def.name} value`}
+          aria-label={`${label ?? paramLabel(def)} value`}
           data-testid={testid ? `${testid}-input` : undefined}
           ref={(el) => { if (el && el !== document.activeElement) { el.focus(); el.select(); } }}
           value={text}
@@ -211,7 +212,7 @@ export function Knob({ def, value, label, onChange, testid }: Props) {
           {format(def, value)}
         </button>
       )}
-      <div class="ctl-label">{label ?? def.name}</div>
+      <div class="ctl-label">{label ?? paramLabel(def)}</div>
     </div>
   );
 }

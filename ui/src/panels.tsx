@@ -2,25 +2,15 @@
 // scenes, the preset browser, the tuner and the performance view.
 
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import {
-  app,
-  edit,
-  listRigs,
-  loadRig,
-  optional,
-  save,
-  say,
-  send,
-  setParam,
-  useApp,
-  useMeters,
-  type RigEntry,
-} from './store';
+import { app, edit, optional, say, send, setParam, useApp, useMeters } from './store';
 import { Control } from './knob';
 import { type Rig, type RigNode, findNode, nodes } from './graph';
-import { metaEntry, valueOf, type NodeType } from './taper';
+import { valueOf, type NodeType } from './taper';
 import { removeEdit, sceneRenameEdit, setBypassEdit, addNodeEdit, tempoEdit } from './undo';
 import { response } from './eqcurve';
+import { askConfirm, askText } from './dialog';
+import { Assets } from './library';
+import { prettyName, typeLabel } from './names';
 
 // ---------------------------------------------------------------- editor
 
@@ -33,7 +23,7 @@ export function Editor({ rig }: { rig: Rig }) {
     <section class="editor" aria-label={`${node.id} settings`} data-testid="editor">
       <header>
         <h2>
-          {node.id} <small>{node.type}</small>
+          {node.id} <small>{typeLabel(node.type)}</small>
         </h2>
         <button
           class={`toggle ${node.bypass ? '' : 'on'}`}
@@ -59,10 +49,22 @@ export function Editor({ rig }: { rig: Rig }) {
         ))}
       </div>
       {node.type === 'eq' && <EqPicture node={node} />}
-      {t && t.assets.length > 0 && <Assets node={node} t={t} />}
+      {t && t.assets.length > 0 && <Assets node={node} kinds={t.assets} />}
       {t && t.readouts.length > 0 && <Readouts node={node} t={t} />}
     </section>
   );
+}
+
+/** What a readout means, where its name alone does not say. */
+const READOUT_HELP: { [name: string]: string } = {
+  late_blocks: 'parts of the impulse response that were not ready in time and were played late; 0 is normal, a rising count means the computer is too busy',
+};
+
+/** A readout's number: whole numbers (counts) without decimals. */
+function readoutText(v: number | undefined, unit: string): string {
+  if (v === undefined || !isFinite(v)) return '—';
+  if (!unit && Number.isInteger(v)) return String(v);
+  return Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(1);
 }
 
 function Readouts({ node, t }: { node: RigNode; t: NodeType }) {
@@ -71,111 +73,11 @@ function Readouts({ node, t }: { node: RigNode; t: NodeType }) {
   return (
     <div class="readouts">
       {t.readouts.map((r) => (
-        <div class="readout">
-          <span>{r.name}</span> <b>{ro[r.name]?.toFixed(2) ?? '—'}</b> {r.unit}
+        <div class="readout" title={READOUT_HELP[r.name] ?? ''}>
+          <span>{(r as { label?: string }).label ?? prettyName(r.name)}</span> <b>{readoutText(ro[r.name], r.unit)}</b> {r.unit}
         </div>
       ))}
     </div>
-  );
-}
-
-interface AssetEntry {
-  path: string;
-  kind: string;
-}
-
-/** A node's files: pick one from the library (`list_assets`), set it
- * (`set_asset`), and see it (`asset_info`: waveform, spectrum, metadata). */
-function Assets({ node, t }: { node: RigNode; t: NodeType }) {
-  const [files, setFiles] = useState<AssetEntry[] | null>(null);
-  useEffect(() => {
-    send('list_assets', {})
-      .then((r) => setFiles(r.assets as AssetEntry[]))
-      .catch(() => setFiles(null));
-  }, [node.id]);
-  return (
-    <div class="assets">
-      <h3>Files</h3>
-      {files === null && <p class="hint">This engine cannot list the library's files (command list_assets); the current file is shown.</p>}
-      {t.assets.map((a) => {
-        const cur = node.assets?.[a.name] ?? '';
-        const choices = (files ?? []).filter((f) => f.kind === a.kind);
-        return (
-          <div class="asset">
-            <label>
-              {a.name} <span class="dim">({a.kind})</span>{' '}
-              <select
-                aria-label={`${node.id} ${a.name}`}
-                value={cur}
-                onChange={(e) => optional('set_asset', { node: node.id, asset: a.name, path: (e.target as HTMLSelectElement).value }, 'Choosing a file')}
-              >
-                {!choices.some((f) => f.path === cur) && <option value={cur}>{cur || '(none)'}</option>}
-                {choices.map((f) => (
-                  <option value={f.path}>{f.path}</option>
-                ))}
-              </select>
-            </label>
-            {cur && <AssetPicture path={cur} />}
-          </div>
-        );
-      })}
-    </div>
-  );
-}
-
-interface AssetInfo {
-  kind?: string;
-  rate?: number;
-  channels?: number;
-  frames?: number;
-  waveform?: number[]; // min/max pairs, -1..1
-  spectrum?: { freq_hz: number[]; gain_db: number[] };
-  meta?: Record<string, string | number>;
-}
-
-function AssetPicture({ path }: { path: string }) {
-  const [info, setInfo] = useState<AssetInfo | null | 'none'>(null);
-  useEffect(() => {
-    send('asset_info', { path })
-      .then((r) => setInfo(r as AssetInfo))
-      .catch(() => setInfo('none'));
-  }, [path]);
-  if (info === null) return null;
-  if (info === 'none') return <p class="hint">{path} — pictures need the engine command asset_info.</p>;
-  const W = 300, H = 80;
-  const wf = info.waveform ?? [];
-  const cols = wf.length / 2;
-  const wave = Array.from({ length: cols }, (_, i) => {
-    const x = (i / Math.max(1, cols - 1)) * W;
-    return `M${x.toFixed(1)},${((1 - wf[2 * i + 1]) * H / 2).toFixed(1)}V${((1 - wf[2 * i]) * H / 2).toFixed(1)}`;
-  }).join('');
-  const sp = info.spectrum;
-  const x = (f: number) => (Math.log(f / 20) / Math.log(1000)) * W;
-  const y = (db: number) => ((12 - Math.max(-48, Math.min(12, db))) / 60) * H;
-  const spec = sp ? sp.freq_hz.map((f, i) => `${i ? 'L' : 'M'}${x(f).toFixed(1)},${y(sp.gain_db[i]).toFixed(1)}`).join(' ') : '';
-  return (
-    <figure class="asset-pic" data-testid="asset-picture">
-      {wf.length > 0 && (
-        <svg viewBox={`0 0 ${W} ${H}`} width={W} height={H} role="img" aria-label="waveform">
-          <path d={wave} class="wave" />
-        </svg>
-      )}
-      {sp && (
-        <svg viewBox={`0 0 ${W} ${H}`} width={W} height={H} role="img" aria-label="spectrum">
-          <path d={spec} class="curve" />
-        </svg>
-      )}
-      <figcaption>
-        {wf.length > 0 && 'waveform · '}
-        {sp && 'spectrum 20 Hz – 20 kHz, +12 … −48 dB · '}
-        {[info.kind, info.rate && `${info.rate} Hz`, info.channels && `${info.channels} ch`, info.frames && info.rate && `${((1000 * info.frames) / info.rate).toFixed(0)} ms`]
-          .filter(Boolean)
-          .join(' · ')}
-        {Object.entries(info.meta ?? {}).map(([k, v]) => (
-          <div>{metaEntry(k, v)}</div>
-        ))}
-      </figcaption>
-    </figure>
   );
 }
 
@@ -236,7 +138,7 @@ function EqPicture({ node }: { node: RigNode }) {
         <path d={d} class="curve" />
       </svg>
       <figcaption>
-        {engine ? 'response from the engine' : 'response computed in the page (engine has no eq_response)'} · 20 Hz – 20 kHz, ±24 dB
+        {engine ? 'response from the engine' : 'response computed in the page'} · 20 Hz – 20 kHz, ±24 dB
       </figcaption>
     </figure>
   );
@@ -270,16 +172,39 @@ function Meter({ label, peak, rms, id }: { label: string; peak: number; rms: num
   );
 }
 
+/** The overrun count, with what it means and what to do; whether the rig
+ * or the rest of the computer is the likely cause follows from the load. */
+function Dropouts({ count, p99 }: { count: number; p99: number }) {
+  const [open, setOpen] = useState(false);
+  const cause =
+    p99 >= 70
+      ? 'The rig uses most of each audio period: bypass or remove heavy blocks (captures, long IRs, oversampling), or use a larger buffer.'
+      : 'The rig itself is light, so the computer caused them (other programs, power saving, the audio system): close other programs, or use a larger buffer (pytone run --frames 256).';
+  const meaning = 'Dropouts: times the audio was not ready when the sound card needed it, heard as a click.';
+  return (
+    <div class="dropouts">
+      <button class={`dropout-count ${count ? 'warn' : ''}`} data-testid="overruns" aria-expanded={open} title={`${meaning} ${count ? cause : 'None so far.'}`} onClick={() => setOpen(!open)}>
+        <b>{count}</b> dropouts <span class="what">?</span>
+      </button>
+      {open && (
+        <p class="hint" data-testid="overruns-help">
+          {meaning} {count ? cause : 'None so far: nothing to do.'}
+        </p>
+      )}
+    </div>
+  );
+}
+
 export function Meters() {
   const m = useMeters();
   return (
     <section class="meters" aria-label="meters">
       <Meter label="IN" id="in" peak={m?.in.peak ?? 0} rms={m?.in.rms ?? 0} />
       <Meter label="OUT" id="out" peak={m?.out.peak ?? 0} rms={m?.out.rms ?? 0} />
-      <div class="load" data-testid="load">
-        DSP <b>{m ? m.load.p50.toFixed(1) : '—'}%</b> p50 · <b>{m ? m.load.p99.toFixed(1) : '—'}%</b> p99 ·{' '}
-        <b class={m && m.load.overruns ? 'warn' : ''}>{m?.load.overruns ?? 0}</b> overruns
+      <div class="load" data-testid="load" title="How much of each audio period the rig's processing takes: typical and worst 1 %. Above about 70 % dropouts become likely.">
+        DSP load <b>{m ? m.load.p50.toFixed(0) : '—'}%</b> typical · <b>{m ? m.load.p99.toFixed(0) : '—'}%</b> peak
       </div>
+      <Dropouts count={m?.load.overruns ?? 0} p99={m?.load.p99 ?? 0} />
     </section>
   );
 }
@@ -342,8 +267,8 @@ export function Scenes({ rig, big = false }: { rig: Rig; big?: boolean }) {
           <button
             data-testid="scene-new"
             title="store the current values as a new scene"
-            onClick={() => {
-              const name = prompt('New scene name', `scene ${rig.scenes.length + 1}`);
+            onClick={async () => {
+              const name = await askText('New scene', 'Name', `scene ${rig.scenes.length + 1}`, 'Store');
               if (name) send('scene_store', { name }).then(() => say(`Stored scene ${name}`), (e) => say(e.message, true));
             }}
           >
@@ -356,9 +281,9 @@ export function Scenes({ rig, big = false }: { rig: Rig; big?: boolean }) {
             data-testid="scene-delete"
             disabled={!state?.scene}
             title="delete the selected scene (the values playing stay)"
-            onClick={() => {
+            onClick={async () => {
               const name = state?.scene;
-              if (name && confirm(`Delete scene ${name}?`))
+              if (name && (await askConfirm(`Delete the scene ${name}? The sound playing stays as it is.`, 'Delete', true)))
                 optional('scene_delete', { name }, 'Deleting a scene').then((r) => r && say(`Deleted scene ${name}`));
             }}
           >
@@ -368,141 +293,6 @@ export function Scenes({ rig, big = false }: { rig: Rig; big?: boolean }) {
       )}
     </section>
   );
-}
-
-// ---------------------------------------------------------------- browser
-
-export function Browser() {
-  const { rigs, state } = useApp();
-  const [q, setQ] = useState('');
-  const [trash, setTrash] = useState<RigEntry[] | null>(null);
-  useEffect(() => {
-    listRigs();
-  }, []);
-  const needle = q.trim().toLowerCase();
-  const shown = rigs.filter(
-    (r) =>
-      !needle ||
-      [r.file, r.name ?? '', r.author ?? '', ...(r.tags ?? [])].some((s) => s.toLowerCase().includes(needle)),
-  );
-  const current = state?.path?.split('/').pop();
-  const ask = (what: string, def: string) => prompt(what, def)?.trim();
-  const withYaml = (s: string) => (/\.ya?ml$/.test(s) ? s : `${s}.yaml`);
-  return (
-    <section class="browser" aria-label="preset browser">
-      <div class="browser-bar">
-        <input
-          type="search"
-          placeholder="search name, tag, author"
-          aria-label="search rigs"
-          data-testid="search"
-          value={q}
-          onInput={(e) => setQ((e.target as HTMLInputElement).value)}
-        />
-        <button onClick={() => listRigs()}>Refresh</button>
-        <button
-          onClick={async () => {
-            const r = await optional('list_trash', {}, 'The trash');
-            if (r) setTrash(r.rigs as RigEntry[]);
-          }}
-        >
-          Trash
-        </button>
-      </div>
-      <table class="rig-table">
-        <thead>
-          <tr>
-            <th>Name</th>
-            <th>File</th>
-            <th>Author</th>
-            <th>Tags</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {shown.map((r) => (
-            <tr class={r.file === current ? 'current' : ''} data-testid={`rig-${r.file}`}>
-              <td>
-                <button class="link" data-testid={`load-${r.file}`} onClick={() => loadRig(r.file)} title="load">
-                  {r.kind === 'setlist' ? '☰ ' : ''}
-                  {r.name ?? r.file}
-                  {r.valid === false && <span class="warn"> (invalid)</span>}
-                </button>
-              </td>
-              <td class="dim">{r.file}</td>
-              <td>{r.kind === 'setlist' ? <span class="dim">setlist</span> : (r.author ?? '')}</td>
-              <td>
-                {(r.tags ?? []).map((t) => (
-                  <span class="tag" onClick={() => setQ(t)}>
-                    {t}
-                  </span>
-                ))}
-              </td>
-              <td>
-                <div class="row-actions">
-                <button
-                  title="rename the file"
-                  onClick={async () => {
-                    const to = ask('Rename to', r.file);
-                    if (to && (await optional('rename_rig', { from: r.file, to: withYaml(to) }, 'Renaming'))) listRigs();
-                  }}
-                >
-                  Rename
-                </button>
-                <button
-                  title="copy the file"
-                  onClick={async () => {
-                    const to = ask('Copy as', r.file.replace(/\.ya?ml$/, ' copy.yaml'));
-                    if (to && (await optional('copy_rig', { from: r.file, to: withYaml(to) }, 'Duplicating'))) listRigs();
-                  }}
-                >
-                  Duplicate
-                </button>
-                <button
-                  class="danger"
-                  title="move to the trash (it can be restored)"
-                  onClick={async () => {
-                    if (await optional('delete_rig', { path: r.file }, 'Deleting')) listRigs();
-                  }}
-                >
-                  Delete
-                </button>
-                </div>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {trash && (
-        <div class="trash">
-          <h3>Trash</h3>
-          {trash.length === 0 && <p class="hint">empty</p>}
-          {trash.map((r) => (
-            <div>
-              {r.file}{' '}
-              <button
-                onClick={async () => {
-                  if (await optional('restore_rig', { path: r.file }, 'Restoring')) {
-                    setTrash(trash.filter((x) => x !== r));
-                    listRigs();
-                  }
-                }}
-              >
-                Restore
-              </button>
-            </div>
-          ))}
-        </div>
-      )}
-    </section>
-  );
-}
-
-export async function saveAs() {
-  const st = app.value.state;
-  const cur = st?.path?.split('/').pop() ?? 'rig.yaml';
-  const to = prompt('Save as (file in the rig library)', cur.replace(/\.ya?ml$/, ' 2.yaml'))?.trim();
-  if (to) await save(/\.ya?ml$/.test(to) ? to : `${to}.yaml`);
 }
 
 // ---------------------------------------------------------------- tuner

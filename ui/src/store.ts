@@ -7,6 +7,7 @@ import { Client, CommandError, type Fields, type Status } from './protocol';
 import type { NodeType } from './taper';
 import { type Rig, type ParamValue, findNode, paramDiff, bypassDiff } from './graph';
 import { type Cmd, type Edit, History, setParamEdit } from './undo';
+import { askConfirm } from './dialog';
 
 export interface SessionState {
   rig: string;
@@ -241,7 +242,7 @@ export async function listRigs() {
 }
 
 export async function loadRig(path: string) {
-  if (app.value.state?.dirty && !confirm(`“${app.value.rig?.name}” has unsaved changes. Load ${path} anyway?`)) return false;
+  if (app.value.state?.dirty && !(await askConfirm(`“${app.value.rig?.name}” has unsaved changes. Load ${path} anyway and lose them?`, 'Load anyway', true))) return false;
   try {
     await send('load_rig', { path });
     history.clear();
@@ -273,7 +274,7 @@ export async function optional(cmd: string, fields: Fields, what: string): Promi
   try {
     return await send(cmd, fields);
   } catch (err) {
-    if (err instanceof CommandError && err.unknownCommand) say(`${what} needs the engine command '${cmd}', which this engine does not have yet`, true);
+    if (err instanceof CommandError && err.unknownCommand) say(`${what} is not possible with this version of the engine; update PyTone FX`, true);
     else say(errText(err), true);
     return null;
   }

@@ -13,6 +13,9 @@ export interface ParamDef {
   doc?: string;
   rebuild?: boolean;
   choices?: string[];
+  /** for people: the engine's label ("Drive") and decimals to show */
+  label?: string;
+  precision?: number;
 }
 
 export interface NodeType {
@@ -94,9 +97,11 @@ export function format(p: ParamDef, v: number): string {
   const mag = Math.abs(v);
   let s: string;
   if (p.unit === 'Hz' && mag >= 1000) return `${(v / 1000).toFixed(mag >= 10000 ? 1 : 2)} kHz`;
-  if (mag >= 100) s = v.toFixed(0);
+  if (p.precision !== undefined && p.precision >= 0 && p.precision <= 6) s = v.toFixed(p.precision);
+  else if (mag >= 100) s = v.toFixed(0);
   else if (mag >= 10) s = v.toFixed(1);
   else s = v.toFixed(2);
+  if (/^-0\.?0*$/.test(s)) s = s.slice(1); // no "-0.0"
   return p.unit ? `${s} ${p.unit}` : s;
 }
 

@@ -79,6 +79,9 @@ async function api(cmd, fields = {}) {
 async function drag(page, from, to) {
   // a state event may re-render the chain just as the target is found
   // ("Element is not attached to the DOM"): find it again, up to 3 times
+  // the tab dragged in is brought to the front: a tab behind another gets
+  // no animation frames, so its elements never count as stable
+  await page.bringToFront();
   for (let tries = 0; ; tries++) {
     try {
       await page.locator(to).scrollIntoViewIfNeeded({ timeout: 5000 });
@@ -98,6 +101,16 @@ async function until(fn, ms = 5000) {
     if (Date.now() - t0 > ms) return false;
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+/** Answer the page's own dialog (dialog.tsx): type `text` when given, then OK. */
+async function answer(page, text) {
+  await page.waitForSelector('[data-testid=dialog]', { timeout: 5000 });
+  if (text !== undefined) await page.fill('[data-testid=dialog-input]', text);
+  await page.click('[data-testid=dialog-ok]');
+}
+/** OK a confirmation that comes only sometimes (loading over unsaved changes). */
+async function maybeOk(page) {
+  if (await page.waitForSelector('[data-testid=dialog]', { timeout: 1000 }).catch(() => null)) await page.click('[data-testid=dialog-ok]');
 }
 function findNode(chain, id) {
   for (const it of chain) {
@@ -145,7 +158,7 @@ try {
       }
     }
   });
-  page.on('dialog', (d) => (page.listenerCount('dialog') > 1 ? null : d.accept(d.defaultValue())));
+  page.on('dialog', (d) => { errors.push(`the browser's own dialog opened (the page has its own): ${d.message()}`); d.dismiss(); });
   let meterFrames = 0;
   page.on('websocket', (ws) => ws.on('framereceived', (f) => String(f.payload).startsWith('{"event":"meters"') && meterFrames++));
   const t0 = Date.now();
@@ -177,6 +190,7 @@ try {
   await page.fill('[data-testid=search]', 'rhythm');
   check((await page.locator('tr[data-testid^=rig-]').count()) === 1, 'searching by tag finds the one rig tagged "rhythm"');
   await page.click('[data-testid="load-crunch.yaml"]');
+  await maybeOk(page);
   check(await until(async () => (await api('get_state')).state.rig === 'Crunch'), 'clicking a rig in the browser loads it in the engine');
   await page.click('[data-testid=view-edit]');
   await page.waitForSelector('[data-testid=block-slap]');
@@ -291,12 +305,12 @@ try {
     return r.name === info0.name && r.author === info0.author && r.tags.join(',') === info0.tags.join(',');
   }), `undo gives them back (${info0.name}, ${info0.author}, ${info0.tags})`);
   // a new scene, then Delete (after a confirmation) removes it in the engine (scene_delete)
-  page.once('dialog', (d) => d.accept('tmp'));
   await page.click('[data-testid=scene-new]');
+  await answer(page, 'tmp');
   check(await until(async () => (await api('get_rig')).rig.scenes.join(',') === 'rhythm,lead,tmp'), 'New stores a scene (tmp)');
   await until(async () => (await api('get_state')).state.scene === 'tmp' && !(await page.isDisabled('[data-testid=scene-delete]')));
-  page.once('dialog', (d) => d.accept());
   await page.click('[data-testid=scene-delete]');
+  await answer(page);
   check(await until(async () => (await api('get_rig')).rig.scenes.join(',') === 'rhythm,lead' && (await api('get_state')).state.scene === null), 'Delete removes the selected scene in the engine (scene_delete)');
 
   // A/B: store A, change, store B, switch between them
@@ -359,8 +373,8 @@ try {
   await page.screenshot({ path: path.join(shotDir, 'eq.png') });
 
   // save as: a new file in the library, the session follows it
-  page.once('dialog', (d) => d.accept('crunch_copy'));
   await page.click('[data-testid=save-as]');
+  await answer(page, 'crunch_copy');
   check(await until(async () => fs.existsSync(path.join(lib, 'crunch_copy.yaml')) && /crunch_copy\.yaml$/.test((await api('get_state')).state.path)), 'Save as writes crunch_copy.yaml and the rig now lives there');
 
   // the other views
@@ -376,6 +390,7 @@ try {
   // a setlist: load it from the browser, step through it in the performance view
   await page.click('[data-testid=view-browse]');
   await page.click('[data-testid="load-gig.yaml"]');
+  await maybeOk(page);
   check(await until(async () => (await api('get_state')).state.slots === 5), 'loading the setlist from the browser gives 5 slots');
   await page.click('[data-testid=view-perform]');
   await page.click('[aria-label="next rig"]');
@@ -401,6 +416,7 @@ try {
   // Delete moves a rig into the library's trash; restore brings it back
   await page.click('[data-testid=view-browse]');
   await page.click('[data-testid="rig-crunch_copy.yaml"] >> text=Delete');
+  await answer(page);
   check(await until(() => Promise.resolve(!fs.existsSync(path.join(lib, 'crunch_copy.yaml')) && fs.existsSync(path.join(lib, '.trash', 'crunch_copy.yaml'))), 15000), 'Delete moves the rig file into the library\'s .trash');
   check((await api('list_trash')).rigs.some((r) => r.file === 'crunch_copy.yaml'), 'and list_trash names it');
   await api('restore_rig', { path: 'crunch_copy.yaml' });
@@ -416,15 +432,18 @@ try {
   // a cab needs its IR when added: the page asks for it and sends it with add_node
   await page.click('[data-testid=view-edit]');
   const before = JSON.stringify((await api('get_rig')).rig.chain);
-  let asked = false;
-  page.once('dialog', (d) => { asked = true; d.accept('irs/other.wav'); });
   await drag(page, '[data-testid=palette-cab]', '[data-testid=gap-main-0]');
   /* a synthetic drag on a loaded machine is sometimes not taken as a drop:
    * when the page has not asked for the file after 5 s, drag once more */
-  if (!(await until(async () => asked, 5000))) {
+  let asked = await page.waitForSelector('[data-testid="file-irs/other.wav"]', { timeout: 5000 }).catch(() => null);
+  if (!asked) {
     console.log('     (the first drag was not taken as a drop; dragging again)');
-    page.once('dialog', (d) => { asked = true; d.accept('irs/other.wav'); });
     await drag(page, '[data-testid=palette-cab]', '[data-testid=gap-main-0]');
+    asked = await page.waitForSelector('[data-testid="file-irs/other.wav"]', { timeout: 5000 }).catch(() => null);
+  }
+  if (asked) {
+    await page.click('[data-testid="file-irs/other.wav"]');
+    await page.click('[data-testid=dialog-ok]');
   }
   const added = await until(async () => {
     const chain = (await api('get_rig')).rig.chain;
@@ -464,6 +483,7 @@ try {
   check(d, `at the engine's values: ${want}… and its peak ${eqr.gain_db[mid].toFixed(2)} dB at ${eqr.freq_hz[mid].toFixed(0)} Hz (${(d || '').slice(0, 24)}…)`);
   await tab3.click('[data-testid=view-browse]');
   await tab3.click('[data-testid="rig-clean.yaml"] >> text=Delete');
+  await answer(tab3);
   check(await until(() => Promise.resolve(!fs.existsSync(path.join(lib, 'clean.yaml')) && fs.existsSync(path.join(lib, '.trash', 'clean.yaml'))), 15000), 'Delete in the second tab moves clean.yaml into the trash');
   await tab3.click('text=Trash');
   check(await tab3.waitForSelector('.trash >> text=clean.yaml', { timeout: 5000 }).then(() => true, () => false), 'the trash lists it (list_trash)');
@@ -481,8 +501,8 @@ try {
   const caption = await tab3.textContent('[data-testid=asset-picture] figcaption');
   check(caption.includes(`${info.rate} Hz`) && caption.includes(`${Math.round((1000 * info.frames) / info.rate)} ms`), `the caption gives the file's rate and length (${caption.slice(0, 80)})`);
   const options = await tab3.$$eval('select[aria-label="cab ir"] option', (o) => o.map((x) => x.value));
-  const irs = (await api('list_assets', { kind: 'ir' })).assets.map((a) => a.path);
-  check(options.filter((o) => o !== cabIr || irs.includes(o)).join(',') === irs.join(',') && irs.includes('irs/other.wav'), `the IR picker offers the library's IRs (list_assets: ${irs}; offered: ${options})`);
+  const irs = (await api('list_files', { kind: 'ir' })).files.map((a) => a.path);
+  check(options.filter((o) => o !== cabIr || irs.includes(o)).join(',') === irs.join(',') && irs.includes('irs/other.wav'), `the IR list offers the library's IRs (list_files: ${irs}; offered: ${options})`);
   await tab3.selectOption('select[aria-label="cab ir"]', 'irs/other.wav');
   check(await until(async () => /other\.wav$/.test((await api('get_rig')).rig.chain.find((n) => n.id === 'cab').assets.ir)), 'choosing another IR points the engine\'s cab at it (set_asset)');
   await tab3.screenshot({ path: path.join(shotDir, 'ir.png') });
