@@ -8,6 +8,7 @@
 #include "session.h"
 
 #include "../dsp/analysis.h"
+#include "libpath.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -51,7 +52,16 @@ struct pt_session {
     double last_watch;
     char reload_error[1024];
     void *midi;
+    pt_lib_roots *roots;   /* the library and the factory folders */
+    pt_rig_confine confine;
+    bool confined;         /* the rig came over the network: its files stay in roots */
 };
+
+/* The rule for the files the playing rig (or setlist) may name. */
+static const pt_rig_confine *confine(const pt_session *s)
+{
+    return s->confined ? &s->confine : NULL;
+}
 
 static double now_s(void)
 {
@@ -76,6 +86,13 @@ pt_session *pt_session_create(pt_engine *engine, const pt_session_config *cfg, p
     s->watch = cfg && cfg->watch;
     s->scene = -1;
     s->pre_slot[0] = s->pre_slot[1] = -1;
+    s->roots = pt_lib_roots_create(s->library);
+    s->confine = (pt_rig_confine){.allows = pt_lib_roots_allow, .user = s->roots};
+    if (!s->roots) {
+        pt_session_destroy(s);
+        pt_error_set(err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
+        return NULL;
+    }
     return s;
 }
 
@@ -103,6 +120,7 @@ void pt_session_destroy(pt_session *s)
     pt_setlist_free(s->setlist);
     free(s->library);
     free(s->autosave);
+    pt_lib_roots_free(s->roots);
     pthread_mutex_destroy(&s->lock);
     free(s);
 }
@@ -221,7 +239,7 @@ static void edited(pt_session *s)
 
 static int load_rig_file(pt_session *s, const char *path, pt_diags *diags)
 {
-    pt_rig *rig = pt_rig_load(path, diags);
+    pt_rig *rig = pt_rig_load_confined(path, confine(s), diags);
     if (!rig) return PT_ERR_INVALID;
     pt_error err = {0};
     if (apply(s, rig, &err) != 0) {
@@ -235,12 +253,11 @@ static int load_rig_file(pt_session *s, const char *path, pt_diags *diags)
     return 0;
 }
 
-int pt_session_load(pt_session *s, const char *path, pt_diags *diags)
+static int load_locked(pt_session *s, const char *path, pt_diags *diags)
 {
-    pthread_mutex_lock(&s->lock);
     int rc;
     if (pt_is_setlist(path)) {
-        pt_setlist *sl = pt_setlist_load(path, diags);
+        pt_setlist *sl = pt_setlist_load_confined(path, confine(s), diags);
         rc = sl ? load_rig_file(s, sl->rigs[0], diags) : PT_ERR_INVALID;
         if (rc == 0) {
             pt_setlist_free(s->setlist);
@@ -258,8 +275,35 @@ int pt_session_load(pt_session *s, const char *path, pt_diags *diags)
             drop_prebuilt(s);
         }
     }
+    return rc;
+}
+
+/* With the rule for the new rig's files in force while it loads; the old
+ * rule comes back when it fails (the old rig plays on). */
+static int load_as(pt_session *s, const char *path, bool confined, pt_diags *diags)
+{
+    pthread_mutex_lock(&s->lock);
+    bool was = s->confined;
+    s->confined = confined;
+    int rc = load_locked(s, path, diags);
+    if (rc != 0) s->confined = was;
     pthread_mutex_unlock(&s->lock);
     return rc;
+}
+
+int pt_session_load(pt_session *s, const char *path, pt_diags *diags)
+{
+    return load_as(s, path, false, diags);
+}
+
+int pt_session_load_library(pt_session *s, const char *path, pt_diags *diags)
+{
+    return load_as(s, path, true, diags);
+}
+
+pt_rig *pt_session_load_library_rig(pt_session *s, const char *path, pt_diags *diags)
+{
+    return pt_rig_load_confined(path, &s->confine, diags); /* roots never change */
 }
 
 int pt_session_use_rig(pt_session *s, pt_rig *rig, pt_error *err)
@@ -267,6 +311,7 @@ int pt_session_use_rig(pt_session *s, pt_rig *rig, pt_error *err)
     pthread_mutex_lock(&s->lock);
     int rc = apply(s, rig, err);
     if (rc == 0) {
+        s->confined = false;
         s->scene = -1;
         s->dirty = 0;
         pt_setlist_free(s->setlist);
@@ -963,7 +1008,7 @@ int pt_session_select_slot(pt_session *s, int slot, pt_error *err)
     } else {
         pt_diags d;
         pt_diags_init(&d);
-        pt_rig *rig = pt_rig_load(s->setlist->rigs[slot], &d);
+        pt_rig *rig = pt_rig_load_confined(s->setlist->rigs[slot], confine(s), &d);
         if (!rig) {
             rc = pt_error_set(err, PT_ERR_INVALID, d.items[0].file, d.items[0].line, d.items[0].col, "%s",
                               d.items[0].msg);
@@ -1019,11 +1064,12 @@ static void prebuild(pt_session *s)
         if (s->pre_slot[0] >= 0 && s->pre_slot[1] >= 0) return;
         char *path = strdup(s->setlist->rigs[slot]);
         if (!path) return;
+        const pt_rig_confine *rule = confine(s); /* s->confine itself never changes */
         s->prebuilding = 1;
         pthread_mutex_unlock(&s->lock);
         pt_diags d;
         pt_diags_init(&d);
-        pt_rig *rig = pt_rig_load(path, &d);
+        pt_rig *rig = pt_rig_load_confined(path, rule, &d);
         pt_diags_free(&d);
         pt_program *p = rig ? build(s, rig, NULL) : NULL;
         pt_rig_free(rig);
@@ -1062,7 +1108,7 @@ void pt_session_poll(pt_session *s)
             /* reload from disk: the rig file or one of its assets changed */
             pt_diags d;
             pt_diags_init(&d);
-            pt_rig *rig = pt_rig_load(s->rig->path, &d);
+            pt_rig *rig = pt_rig_load_confined(s->rig->path, confine(s), &d);
             pt_error err = {0};
             if (rig && apply(s, rig, &err) == 0) {
                 s->reload_error[0] = 0;
@@ -1308,8 +1354,10 @@ cJSON *pt_session_list_rigs(pt_session *s)
         const char *n = de->d_name;
         size_t len = strlen(n);
         if (n[0] == '.' || len < 6 || (strcmp(n + len - 5, ".yaml") && strcmp(n + len - 4, ".yml"))) continue;
-        char full[4096];
-        snprintf(full, sizeof full, "%s/%s", s->library, n);
+        /* a regular file of rig size, or a link to one inside the library:
+         * a link out, a FIFO or /dev/zero under a rig's name is not listed */
+        char full[PATH_MAX];
+        if (!pt_lib_listable(s->library, n, 4LL << 20, full, sizeof full)) continue;
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "file", n);
         int setlist = pt_is_setlist(full);
@@ -1317,7 +1365,7 @@ cJSON *pt_session_list_rigs(pt_session *s)
         if (!setlist) {
             pt_diags dg;
             pt_diags_init(&dg);
-            pt_rig *r = pt_rig_load(full, &dg);
+            pt_rig *r = pt_rig_load_confined(full, &s->confine, &dg);
             cJSON_AddBoolToObject(o, "valid", r != NULL);
             if (r) {
                 cJSON_AddStringToObject(o, "name", r->name ? r->name : "");
