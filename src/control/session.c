@@ -606,6 +606,37 @@ static int asset_index(const pt_node_type *t, const char *name)
     return -1;
 }
 
+/* Nodes and splits in a chain, branches included (against PT_RIG_MAX_*). */
+static void count_graph(const pt_rig_chain *c, int *nodes, int *splits)
+{
+    for (int i = 0; c && i < c->n; i++) {
+        const pt_rig_item *it = &c->items[i];
+        if (!it->is_split) {
+            ++*nodes;
+            continue;
+        }
+        ++*splits;
+        for (int b = 0; b < it->n_branches; b++) count_graph(it->branches[b].chain, nodes, splits);
+    }
+}
+
+/* An edit that adds a node or a split stays inside the limits a rig file
+ * has (rig.h): refused with a message that says so. */
+static int room_for(pt_session *s, bool split, pt_error *err)
+{
+    int nodes = 0, splits = 0;
+    if (s->rig) count_graph(&s->rig->chain, &nodes, &splits);
+    if (!split && nodes >= PT_RIG_MAX_NODES)
+        return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0,
+                            "the rig has %d nodes, the most a rig may have; remove one first",
+                            PT_RIG_MAX_NODES);
+    if (split && splits >= PT_RIG_MAX_SPLITS)
+        return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0,
+                            "the rig has %d splits, the most a rig may have; remove one first",
+                            PT_RIG_MAX_SPLITS);
+    return 0;
+}
+
 int pt_session_add_node(pt_session *s, const char *type, const char *id, const pt_position *where,
                         pt_error *err)
 {
@@ -627,6 +658,7 @@ int pt_session_add_node_with_assets(pt_session *s, const char *type, const char 
     } else if (!valid_id(id)) {
         pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0,
                      "node id must be letters, digits, '_' or '-' (at most %d)", PT_ID_MAX - 1);
+    } else if (room_for(s, false, err)) {
     } else if ((copy = copy_rig(s, err)) && id_taken(copy, id)) {
         pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "id '%s' is already used in the rig", id);
     } else if (copy && resolve_place(copy, where, &p, err) == 0) {
@@ -703,10 +735,12 @@ int pt_session_add_split(pt_session *s, const char *id, int branches, const pt_p
     int rc = PT_ERR_INVALID;
     pt_rig *copy = NULL;
     place p;
-    if (branches < 1 || branches > 16) {
-        pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "a split needs 1 to 16 branches, not %d", branches);
+    if (branches < 1 || branches > PT_RIG_MAX_BRANCHES) {
+        pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "a split needs 1 to %d branches, not %d",
+                     PT_RIG_MAX_BRANCHES, branches);
     } else if (!valid_id(id)) {
         pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "split id must be letters, digits, '_' or '-'");
+    } else if (room_for(s, true, err)) {
     } else if ((copy = copy_rig(s, err)) && id_taken(copy, id)) {
         pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "id '%s' is already used in the rig", id);
     } else if (copy && resolve_place(copy, where, &p, err) == 0) {
@@ -915,7 +949,12 @@ int pt_session_scene_store(pt_session *s, const char *name, pt_error *err)
                           PT_ID_MAX - 1);
     if (rc == 0) {
         int i = pt_rig_find_scene(s->rig, name);
-        if (i < 0) {
+        if (i < 0 && s->rig->n_scenes >= PT_RIG_MAX_SCENES) {
+            rc = pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0,
+                              "the rig has %d scenes, the most a rig may have; store over one or "
+                              "delete one first",
+                              PT_RIG_MAX_SCENES);
+        } else if (i < 0) {
             pt_scene *sc = realloc(s->rig->scenes, (size_t)(s->rig->n_scenes + 1) * sizeof *sc);
             if (!sc) {
                 rc = pt_error_set(err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
