@@ -733,6 +733,15 @@ static int cmd_midi_unmap(req *r)
     return 0;
 }
 
+/* The safety limiter at the output: off for measuring and re-amping. */
+static int cmd_set_limiter(req *r)
+{
+    bool on = true;
+    if (get_bool(r, r->msg, "on", true, &on) < 0) return -1;
+    pt_session_set_limiter(r->s, on);
+    return 0;
+}
+
 static int cmd_set_bypass(req *r)
 {
     bool bad, on = false;
@@ -1095,6 +1104,7 @@ static const cmd_def commands[] = {
     {"set_param", cmd_set_param, true, {"node", "param", "value", NULL}},
     {"get_param", cmd_get_param, false, {"node", "param", NULL}},
     {"set_bypass", cmd_set_bypass, true, {"node", "bypass", NULL}},
+    {"set_limiter", cmd_set_limiter, true, {"on", NULL}},
     {"set_branch", cmd_set_branch, true, {"split", "branch", "level_db", "pan", NULL}},
     {"add_node", cmd_add_node, true, {"type", "node", "position", "assets", NULL}},
     {"set_asset", cmd_set_asset, true, {"node", "asset", "path", NULL}},

@@ -1191,6 +1191,27 @@ void pt_session_close_clean(pt_session *s)
 
 /* ------------------------------------------------------------------ JSON */
 
+/* The safety limiter at the output: on or off, how deep it is reducing now
+ * (dB; 0 when idle) and how many frames it has reduced. */
+static cJSON *limiter_json(pt_session *s)
+{
+    pt_limiter_reading r;
+    pt_engine_limiter(s->e, &r);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddBoolToObject(o, "on", r.on);
+    cJSON_AddNumberToObject(o, "reduction_db", r.reduction_db);
+    cJSON_AddNumberToObject(o, "limited_frames", (double)r.limited_frames);
+    return o;
+}
+
+int pt_session_set_limiter(pt_session *s, bool on)
+{
+    pthread_mutex_lock(&s->lock);
+    pt_engine_set_limiter(s->e, on);
+    pthread_mutex_unlock(&s->lock);
+    return 0;
+}
+
 cJSON *pt_session_state(pt_session *s)
 {
     pthread_mutex_lock(&s->lock);
@@ -1221,6 +1242,7 @@ cJSON *pt_session_state(pt_session *s)
     cJSON_AddNumberToObject(j, "rate", pt_engine_rate(s->e));
     cJSON_AddNumberToObject(j, "frames", pt_engine_max_frames(s->e));
     cJSON_AddStringToObject(j, "reload_error", s->reload_error);
+    cJSON_AddItemToObject(j, "limiter", limiter_json(s));
     pthread_mutex_unlock(&s->lock);
     return j;
 }
@@ -1303,6 +1325,7 @@ cJSON *pt_session_meters(pt_session *s)
     cJSON_AddNumberToObject(in, "rms", m.in_rms);
     cJSON_AddNumberToObject(out, "peak", m.out_peak);
     cJSON_AddNumberToObject(out, "rms", m.out_rms);
+    cJSON_AddItemToObject(j, "limiter", limiter_json(s));
     pt_load_summary ld;
     pt_engine_load(s->e, &ld);
     cJSON *load = cJSON_AddObjectToObject(j, "load");

@@ -49,6 +49,9 @@ int pt_session_load(pt_session *s, const char *path, pt_diags *diags);
  * slots. pt_session_load and pt_session_use_rig (the local user's command
  * line) lift that again. */
 int pt_session_load_library(pt_session *s, const char *path, pt_diags *diags);
+/* The safety limiter at the output on or off (state and meters report it
+ * as "limiter": {on, reduction_db, limited_frames}). */
+int pt_session_set_limiter(pt_session *s, bool on);
 /* Read a rig from the library under the same rule, without playing it. */
 pt_rig *pt_session_load_library_rig(pt_session *s, const char *path, pt_diags *diags);
 /* Play a rig already loaded (a one-node rig for a .nam/IR/circuit, say); the
