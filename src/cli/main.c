@@ -22,6 +22,7 @@
 #include "conv/conv.h"
 #include "core/datadir.h"
 #include "core/engine.h"
+#include "core/limiter.h"
 #include "core/rt.h"
 #include "io/audiofile.h"
 #include "io/backend.h"
@@ -48,6 +49,7 @@ typedef struct opts {
     const char *midi, *midi_map, *status_file, *listen;
     double rate, seconds;
     int frames, stats, keep_latency, no_server, port, watch, help, no_reconnect, calibrate;
+    int limiter, no_limiter; /* render: --limiter (off by default); run: --no-limiter */
     char *sets[64];
     int n_sets;
 } opts;
@@ -96,6 +98,8 @@ static int parse(const char *cmd, int argc, char **argv, opts *o, const char *al
         else if (!strcmp(name, "--stats")) o->stats = 1;
         else if (!strcmp(name, "--keep-latency")) o->keep_latency = 1;
         else if (!strcmp(name, "--no-server")) o->no_server = 1;
+        else if (!strcmp(name, "--limiter")) o->limiter = 1;
+        else if (!strcmp(name, "--no-limiter")) o->no_limiter = 1;
         else if (!strcmp(name, "--watch")) o->watch = 1;
         else if (!strcmp(name, "--no-reconnect")) o->no_reconnect = 1;
         else if (!strcmp(name, "--calibrate-input")) o->calibrate = 1;
@@ -181,7 +185,8 @@ static pt_program *build(const char *cmd, pt_rig *rig, const opts *o, double rat
 /* --------------------------------------------------------------- render */
 
 static const char *render_help =
-    "usage: pytone render RIG IN.wav OUT.wav [--frames N] [--keep-latency] [--set NODE.PARAM=V]\n"
+    "usage: pytone render RIG IN.wav OUT.wav [--frames N] [--keep-latency] [--limiter]\n"
+    "                     [--set NODE.PARAM=V]\n"
     "\n"
     "Process IN.wav through RIG offline, through the same code as real time, in\n"
     "blocks of N frames (default 64), at IN.wav's sample rate. RIG may be a rig\n"
@@ -189,8 +194,10 @@ static const char *render_help =
     "or a circuit (.yaml with a 'circuit:' key).\n"
     "The graph's latency is removed so OUT lines up with IN sample for sample and\n"
     "is as long as it; --keep-latency keeps the raw output instead. OUT is 32-bit\n"
-    "float WAV, mono or stereo as the rig's output. Reports OUT's peak in dBFS and\n"
-    "warns when it is above 0 dBFS (it would clip once played).\n";
+    "float WAV, mono or stereo as the rig's output, not limited (a render is for\n"
+    "measuring and re-amping); --limiter puts the safety limiter of `run` on it\n"
+    "(true peak under -1 dBTP). Reports OUT's peak in dBFS and warns when it is\n"
+    "above 0 dBFS (it would clip once played).\n";
 
 /* The output's sample peak, and a warning above full scale: the float WAV
  * keeps it, but it clips once played or converted to fixed point. */
@@ -219,7 +226,7 @@ static void say_setlist_rig(const char *cmd, const char *path, const pt_rig *rig
 static int cmd_render(int argc, char **argv)
 {
     opts o;
-    if (parse("render", argc, argv, &o, " --frames --keep-latency --set ") != 0) return 2;
+    if (parse("render", argc, argv, &o, " --frames --keep-latency --limiter --set ") != 0) return 2;
     if (o.help) return fputs(render_help, stdout), 0;
     if (o.n_pos != 3) {
         fputs(render_help, stderr);
@@ -262,7 +269,8 @@ static int cmd_render(int argc, char **argv)
     int channels;
     pt_program_output(prog, &channels);
     long latency = o.keep_latency ? 0 : pt_program_latency(prog);
-    pt_engine_config ec = {.rate = in.rate, .max_frames = frames, .clip_output = false};
+    pt_engine_config ec = {.rate = in.rate, .max_frames = frames, .clip_output = false,
+                           .limiter = o.limiter};
     pt_engine *e = pt_engine_create(&ec, &err);
     if (!e || pt_engine_swap(e, prog, &err) != 0) {
         fprintf(stderr, "pytone render: %s\n", err.msg);
@@ -295,6 +303,11 @@ static int cmd_render(int argc, char **argv)
     uint64_t faults = pt_engine_output_faults(e);
     if (faults) fprintf(stderr, "pytone render: %llu non-finite samples were muted\n",
                         (unsigned long long)faults);
+    pt_limiter_reading lr;
+    pt_engine_limiter(e, &lr);
+    if (lr.limited_frames)
+        fprintf(stderr, "pytone render: the limiter reduced %llu frames\n",
+                (unsigned long long)lr.limited_frames);
     pt_engine_destroy(e);
     pt_audio_free(&in);
     free(out[0]);
@@ -362,7 +375,8 @@ static int cmd_bench(int argc, char **argv)
                           expf(-(float)(i % (long)(rate / 2)) / (float)(0.1 * rate));
         }
     }
-    pt_engine_config ec = {.rate = rate, .max_frames = frames, .clip_output = true};
+    /* as run plays it: the limiter's cost is part of the figure */
+    pt_engine_config ec = {.rate = rate, .max_frames = frames, .clip_output = true, .limiter = true};
     pt_engine *e = pt_engine_create(&ec, &err);
     pt_engine_swap(e, prog, &err);
     long blocks = (long)(seconds * rate / frames);
@@ -481,6 +495,7 @@ static const char *run_help =
     "                  [--rate HZ] [--frames N] [--seconds S] [--stats]\n"
     "                  [--input FILE] [--record FILE] [--set NODE.PARAM=V]\n"
     "                  [--port N] [--no-server] [--listen loopback|lan] [--watch]\n"
+    "                  [--no-limiter]\n"
     "                  [--midi NAME] [--midi-map FILE] [--status-file PATH]\n"
     "                  [--calibrate-input]\n"
     "\n"
@@ -497,6 +512,11 @@ static const char *run_help =
     "overrun took, as a share of the period: over 100% means the rig itself is too\n"
     "heavy at this block size (use more --frames, less oversampling, fewer nodes).\n"
     "--stats also prints the DSP load once a second while running.\n"
+    "A safety limiter holds the output's true peak under -1 dBTP (no added latency;\n"
+    "bit-transparent below); when it acted, run says so in a line after stats:.\n"
+    "--no-limiter switches it off (measurement, re-amping); so does the protocol's\n"
+    "set_limiter. An impulse response played alone (pytone run IR.wav) is\n"
+    "normalised as in a rig's cab node.\n"
     "--input/--record: the virtual device's input file and a WAV of its output.\n"
     "--midi NAME: a MIDI controller (ALSA sequencer, first input whose name contains\n"
     "NAME; reconnected when plugged in again). On JACK, pytone:midi_in and\n"
@@ -706,9 +726,10 @@ int cli_run(const char *cmd, int argc, char **argv, int app)
     if (parse(cmd, argc, argv, &o,
               app ? " --backend --device --rate --frames --seconds --stats --input --record --set --port "
                     "--watch --no-reconnect --midi --midi-map --status-file --calibrate-input "
+                    "--no-limiter "
                   : " --backend --device --rate --frames --seconds --stats --input --record --set --port "
                     "--no-server --listen --watch --no-reconnect --midi --midi-map --status-file "
-                    "--calibrate-input ") != 0)
+                    "--calibrate-input --no-limiter ") != 0)
         return 2;
     if (o.help) return fputs(run_help, stdout), 0;
     char default_rig[4200];
@@ -724,6 +745,14 @@ int cli_run(const char *cmd, int argc, char **argv, int app)
     pt_rig *rig = load("run", rig_path, &diags);
     pt_diags_free(&diags);
     if (!rig) return 1;
+    /* an IR played alone plays as in a rig: normalised (render keeps it raw,
+     * for measuring); the limiter catches what is left */
+    if (rig->chain.n == 1 && !rig->chain.items[0].is_split && (!rig->path || !rig->path[0]) &&
+        !strcmp(rig->chain.items[0].node.type->name, "cab")) {
+        pt_rig_node *n = &rig->chain.items[0].node;
+        int norm = pt_param_index(n->type, "normalize");
+        if (norm >= 0) pt_rig_node_set(n, norm, 1.0f);
+    }
 
     int code = 0;
     const pt_backend_ops *ops = choose_backend(&o, &code);
@@ -759,7 +788,8 @@ int cli_run(const char *cmd, int argc, char **argv, int app)
         return 2;
     }
     lock_memory();
-    pt_engine_config ec = {.rate = rate, .max_frames = frames, .clip_output = true};
+    pt_engine_config ec = {.rate = rate, .max_frames = frames, .clip_output = true,
+                           .limiter = !o.no_limiter};
     pt_engine *e = pt_engine_create(&ec, &err);
     char recovery[1024];
     recovery_path(recovery, sizeof recovery);
@@ -939,6 +969,12 @@ int cli_run(const char *cmd, int argc, char **argv, int app)
     char line[256];
     pt_load_summary_line(&s, line, sizeof line);
     printf("%s\n", line);
+    pt_limiter_reading lr;
+    pt_engine_limiter(e, &lr);
+    if (lr.limited_frames) /* ears first: say when it had to act */
+        printf("limiter: reduced %llu frames (%.1f s) to keep the output under %.0f dBTP\n",
+               (unsigned long long)lr.limited_frames, (double)lr.limited_frames / rate,
+               (double)PT_LIMITER_CEILING_DBTP);
     fflush(stdout);
     if (dev) ops->close(dev);
     if (o.status_file) write_status(o.status_file, session, midi);

@@ -17,6 +17,7 @@
 #include "../neural/nam_file.h"
 #include "../rig/rig.h"
 #include "../wdf/wdf.h"
+#include "libpath.h"
 
 static bool ends_ci(const char *s, const char *suf)
 {
@@ -66,17 +67,19 @@ static void rename_in_error(pt_error *err, const char *path, const char *shown)
 
 /* ------------------------------------------------------------ validation */
 
-static int validate_rig(const char *path, pt_error *err)
+/* confine: where the rig's files may be (an import from the network: the
+ * library and the factory folders), NULL: anywhere. */
+static int validate_rig(const char *path, const pt_rig_confine *confine, pt_error *err)
 {
     pt_diags d;
     pt_diags_init(&d);
     int rc = 0;
     if (pt_is_setlist(path) == 1) {
-        pt_setlist *sl = pt_setlist_load(path, &d);
+        pt_setlist *sl = pt_setlist_load_confined(path, confine, &d);
         if (!sl) rc = PT_ERR_INVALID;
         pt_setlist_free(sl);
     } else {
-        pt_rig *rig = pt_rig_load(path, &d);
+        pt_rig *rig = pt_rig_load_confined(path, confine, &d);
         if (!rig) rc = PT_ERR_INVALID;
         pt_rig_free(rig);
     }
@@ -96,7 +99,8 @@ static int validate_rig(const char *path, pt_error *err)
     return rc;
 }
 
-int pt_asset_validate(const char *path, const char *kind, const char *shown, pt_error *err)
+static int validate(const char *path, const char *kind, const char *shown,
+                    const pt_rig_confine *confine, pt_error *err)
 {
     int rc = 0;
     if (!strcmp(kind, "ir")) {
@@ -118,13 +122,18 @@ int pt_asset_validate(const char *path, const char *kind, const char *shown, pt_
         }
         pt_wdf_desc_free(d);
     } else if (!strcmp(kind, "rig")) {
-        rc = validate_rig(path, err);
+        rc = validate_rig(path, confine, err);
     } else {
         rc = pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "unknown kind '%s'", kind);
     }
     if (rc && err && !err->msg[0]) pt_error_set(err, rc, path, 0, 0, "the file was refused");
     rename_in_error(err, path, shown);
     return rc;
+}
+
+int pt_asset_validate(const char *path, const char *kind, const char *shown, pt_error *err)
+{
+    return validate(path, kind, shown, NULL, err);
 }
 
 /* ------------------------------------------------------------ asset_info */
@@ -592,7 +601,14 @@ int pt_asset_import(const char *library, const char *kind, const char *name, boo
             if (status != 200) goto done;
         }
     }
-    if (pt_asset_validate(b->tmp, k, b->rel, err)) {
+    /* a rig sent over the network may name files in the library and the
+     * factory folders only, as when it is loaded later */
+    pt_lib_roots *roots = pt_lib_roots_create(library);
+    pt_rig_confine conf = {.allows = pt_lib_roots_allow, .user = roots};
+    int bad = !roots ? pt_error_set(err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory")
+                     : validate(b->tmp, k, b->rel, &conf, err);
+    pt_lib_roots_free(roots);
+    if (bad) {
         status = 400;
         goto done;
     }

@@ -28,6 +28,7 @@
 #include "../midi/midi.h"
 #include "assets.h"
 #include "library.h"
+#include "libpath.h"
 #include "../wdf/wdf.h"
 
 #ifndef PT_VERSION
@@ -278,119 +279,16 @@ static int get_position(req *r, pt_position *pos)
 
 /* ------------------------------------------------------------ rig paths */
 
-static bool has_suffix(const char *s, const char *suf)
-{
-    size_t n = strlen(s), m = strlen(suf);
-    return n >= m && !strcmp(s + n - m, suf);
-}
-
-static bool inside(const char *root, const char *path)
-{
-    size_t n = strlen(root);
-    return !strncmp(path, root, n) && path[n] == '/';
-}
-
-static const char *const rig_exts[] = {".yaml", ".yml", NULL};
 /* models (.nam), impulse responses, circuits */
 static const char *const asset_exts[] = {".nam", ".wav", ".aif", ".aiff", ".flac", ".yaml", ".yml",
                                          ".json", NULL};
 
+/* The one rule for network paths lives in libpath.c. */
 int pt_protocol_confine_path(const char *library, const char *rel, const char *const *exts,
                              bool must_exist, char *out, size_t out_size, pt_error *err)
 {
-    if (!exts) exts = rig_exts;
-    if (!library || !library[0])
-        return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0,
-                            "this session has no rig library, so no paths are accepted");
-    if (!rel || !rel[0]) return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "the path is empty");
-    if (strlen(rel) > PT_PROTOCOL_MAX_PATH)
-        return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "the path is too long");
-    if (rel[0] == '/' || rel[0] == '~')
-        return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0,
-                            "'%s': absolute paths are not allowed; name a rig inside the library",
-                            rel);
-    for (const unsigned char *p = (const unsigned char *)rel; *p; p++)
-        if (*p < 0x20 || *p == 0x7f || *p == '\\')
-            return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0,
-                                "the path contains a control character or a backslash");
-    /* every component a plain name: no "", ".", ".." or hidden files */
-    for (const char *c = rel; *c;) {
-        const char *e = strchr(c, '/');
-        size_t n = e ? (size_t)(e - c) : strlen(c);
-        if (n == 0 || c[0] == '.') {
-            bool dots = (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.');
-            return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0,
-                                "'%s': %s is not allowed in a rig path (paths stay inside the "
-                                "library)",
-                                rel, dots ? "'.' or '..'" : n == 0 ? "an empty component"
-                                                                  : "a hidden name");
-        }
-        c += n;
-        if (*c == '/') c++;
-    }
-    bool ext_ok = false;
-    char ext_list[128] = "";
-    for (int i = 0; exts[i]; i++) {
-        ext_ok |= has_suffix(rel, exts[i]);
-        strncat(ext_list, exts[i], sizeof ext_list - strlen(ext_list) - 3);
-        if (exts[i + 1]) strncat(ext_list, ", ", sizeof ext_list - strlen(ext_list) - 1);
-    }
-    if (!ext_ok)
-        return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "'%s': the file must end in %s", rel,
-                            ext_list);
-
-    char root[PATH_MAX];
-    if (!realpath(library, root))
-        return pt_error_set(err, PT_ERR_IO, NULL, 0, 0, "the rig library '%s' is not there: %s",
-                            library, strerror(errno));
-    char joined[PATH_MAX * 2];
-    snprintf(joined, sizeof joined, "%s/%s", root, rel);
-    char real[PATH_MAX];
-    if (must_exist) {
-        if (!realpath(joined, real))
-            return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "'%s' is not in the rig library",
-                                rel);
-        if (!inside(root, real))
-            return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0,
-                                "'%s' leads outside the rig library (a symlink?)", rel);
-        struct stat st;
-        if (stat(real, &st) != 0 || !S_ISREG(st.st_mode))
-            return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "'%s' is not a file", rel);
-        if (strlen(real) >= out_size)
-            return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "the path is too long");
-        snprintf(out, out_size, "%s", real);
-        return 0;
-    }
-    /* save: the folder must exist inside the library, and a file already
-     * there must not be a link leading out of it */
-    char dir[PATH_MAX * 2];
-    snprintf(dir, sizeof dir, "%s", joined);
-    char *slash = strrchr(dir, '/');
-    *slash = 0;
-    const char *base = slash + 1;
-    char real_dir[PATH_MAX];
-    if (!realpath(dir, real_dir))
-        return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0,
-                            "'%s': its folder is not in the rig library", rel);
-    if (strcmp(real_dir, root) && !inside(root, real_dir))
-        return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0,
-                            "'%s' leads outside the rig library (a symlink?)", rel);
-    char target[PATH_MAX * 2];
-    snprintf(target, sizeof target, "%s/%s", real_dir, base);
-    struct stat st;
-    if (lstat(target, &st) == 0) {
-        if (S_ISLNK(st.st_mode)) {
-            if (!realpath(target, real) || !inside(root, real))
-                return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0,
-                                    "'%s' is a link leading outside the rig library", rel);
-        } else if (!S_ISREG(st.st_mode)) {
-            return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "'%s' is not a file", rel);
-        }
-    }
-    if (strlen(target) >= out_size)
-        return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "the path is too long");
-    snprintf(out, out_size, "%s", target);
-    return 0;
+    return pt_lib_confine(library, rel, exts, must_exist ? PT_LIB_READ : PT_LIB_CREATE, out,
+                          out_size, err);
 }
 
 /* ------------------------------------------------------------ node types */
@@ -493,7 +391,7 @@ static int cmd_load_rig(req *r)
         return fail(r, "load_rig: %s", err.msg);
     pt_diags diags;
     pt_diags_init(&diags);
-    int rc = pt_session_load(r->s, path, &diags);
+    int rc = pt_session_load_library(r->s, path, &diags);
     if (rc != 0) {
         char buf[1024] = "";
         for (int i = 0; i < diags.n && i < 4; i++) {
@@ -530,44 +428,50 @@ static int cmd_save_rig(req *r)
 
 /* ---- rig files in the library: rename, copy, delete into .trash, restore ---- */
 
-/* Both paths confined; the source must exist, the target must not. */
-static int two_paths(req *r, const char *cmd, char *from, char *to)
+/* Moved with the library's folders opened and links not followed
+ * (libpath.c): a link is renamed or trashed as a link, never its target. */
+static int cmd_rename_rig(req *r)
 {
     bool bad;
     const char *f = get_str(r, r->msg, "from", STR_PATH, true, &bad);
     if (bad) return -1;
     const char *t = get_str(r, r->msg, "to", STR_PATH, true, &bad);
     if (bad) return -1;
-    pt_error err = {0};
-    const char *lib = pt_session_library(r->s);
-    if (pt_protocol_confine_path(lib, f, NULL, true, from, PATH_MAX, &err) ||
-        pt_protocol_confine_path(lib, t, NULL, false, to, PATH_MAX, &err))
-        return fail(r, "%s: %s", cmd, err.msg);
-    if (access(to, F_OK) == 0) return fail(r, "%s: '%s' already exists", cmd, t);
-    return 0;
-}
-
-static int cmd_rename_rig(req *r)
-{
     char *from = malloc(PATH_MAX), *to = malloc(PATH_MAX); /* heap: small stacks */
-    int rc = !from || !to ? fail(r, "rename_rig: out of memory") : two_paths(r, "rename_rig", from, to);
-    if (rc == 0 && rename(from, to) != 0) rc = fail(r, "rename_rig: %s", strerror(errno));
-    if (rc == 0) pt_session_rig_renamed(r->s, from, to);
+    pt_error err = {0};
+    int rc = 0;
+    if (!from || !to) rc = fail(r, "rename_rig: out of memory");
+    else if (pt_lib_rename(pt_session_library(r->s), f, t, from, to, PATH_MAX, &err))
+        rc = fail(r, "rename_rig: %s", err.msg);
+    else pt_session_rig_renamed(r->s, from, to);
     free(from), free(to);
     return rc;
 }
 
 /* Through the rig loader and saver: a copy into another folder keeps its
- * asset paths right. */
+ * asset paths right. The copy is loaded as a network rig (its assets
+ * confined) and written without following a link at the new name. */
 static int cmd_copy_rig(req *r)
 {
+    bool bad;
+    const char *f = get_str(r, r->msg, "from", STR_PATH, true, &bad);
+    if (bad) return -1;
+    const char *t = get_str(r, r->msg, "to", STR_PATH, true, &bad);
+    if (bad) return -1;
     char *from = malloc(PATH_MAX), *to = malloc(PATH_MAX);
-    int rc = !from || !to ? fail(r, "copy_rig: out of memory") : two_paths(r, "copy_rig", from, to);
+    const char *lib = pt_session_library(r->s);
+    pt_error err = {0};
+    struct stat st;
+    int rc = 0;
+    if (!from || !to) rc = fail(r, "copy_rig: out of memory");
+    else if (pt_lib_confine(lib, f, NULL, PT_LIB_READ, from, PATH_MAX, &err) ||
+             pt_lib_confine(lib, t, NULL, PT_LIB_CREATE, to, PATH_MAX, &err))
+        rc = fail(r, "copy_rig: %s", err.msg);
+    else if (lstat(to, &st) == 0) rc = fail(r, "copy_rig: '%s' already exists", t);
     if (rc == 0) {
         pt_diags d;
         pt_diags_init(&d);
-        pt_rig *rig = pt_rig_load(from, &d);
-        pt_error err = {0};
+        pt_rig *rig = pt_session_load_library_rig(r->s, from, &d);
         if (!rig) rc = fail(r, "copy_rig: %s", d.n ? d.items[0].msg : "cannot load it");
         else if (pt_rig_save(rig, to, &err)) rc = fail_err(r, &err);
         pt_rig_free(rig);
@@ -577,58 +481,31 @@ static int cmd_copy_rig(req *r)
     return rc;
 }
 
-static int trash_dir(req *r, char *dir)
-{
-    snprintf(dir, PATH_MAX, "%s/.trash", pt_session_library(r->s));
-    if (mkdir(dir, 0755) != 0 && errno != EEXIST) return fail(r, "trash: %s", strerror(errno));
-    return 0;
-}
-
 static int cmd_delete_rig(req *r)
 {
     bool bad;
     const char *rel = get_str(r, r->msg, "path", STR_PATH, true, &bad);
     if (bad) return -1;
-    char *path = malloc(PATH_MAX), *dir = malloc(PATH_MAX), *dst = malloc(PATH_MAX);
     pt_error err = {0};
-    int rc = 0;
-    if (!path || !dir || !dst) rc = fail(r, "delete_rig: out of memory");
-    else if (pt_protocol_confine_path(pt_session_library(r->s), rel, NULL, true, path, PATH_MAX, &err))
-        rc = fail(r, "delete_rig: %s", err.msg);
-    else if (trash_dir(r, dir)) rc = -1;
-    if (rc == 0 && path && dir && dst) { /* (GCC cannot see that rc covers the NULLs) */
-        /* the file's own name; a number added when the trash has one already */
-        const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-        snprintf(dst, PATH_MAX, "%s/%s", dir, base);
-        for (int k = 2; access(dst, F_OK) == 0 && k < 1000; k++)
-            snprintf(dst, PATH_MAX, "%s/%d-%s", dir, k, base);
-        if (rename(path, dst) != 0) rc = fail(r, "delete_rig: %s", strerror(errno));
-        else utime(dst, NULL); /* its time in the trash is when it was deleted */
-    }
-    free(path), free(dir), free(dst);
-    return rc;
+    if (pt_lib_trash(pt_session_library(r->s), rel, &err)) return fail(r, "delete_rig: %s", err.msg);
+    return 0;
+}
+
+static void trash_item(void *user, const char *name, long mtime)
+{
+    char when[32];
+    time_t t = (time_t)mtime;
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "file", name);
+    cJSON_AddStringToObject(o, "deleted", when);
+    cJSON_AddItemToArray(user, o);
 }
 
 static int cmd_list_trash(req *r)
 {
-    char *dir = malloc(PATH_MAX), *full = malloc(PATH_MAX);
     cJSON *list = cJSON_AddArrayToObject(r->reply, "rigs");
-    DIR *d = dir && full ? (snprintf(dir, PATH_MAX, "%s/.trash", pt_session_library(r->s)), opendir(dir)) : NULL;
-    struct dirent *de;
-    while (d && (de = readdir(d))) {
-        if (de->d_name[0] == '.') continue;
-        struct stat st;
-        snprintf(full, PATH_MAX, "%s/%s", dir, de->d_name);
-        if (lstat(full, &st) != 0 || !S_ISREG(st.st_mode)) continue;
-        char when[32];
-        strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&st.st_mtime));
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "file", de->d_name);
-        cJSON_AddStringToObject(o, "deleted", when);
-        cJSON_AddItemToArray(list, o);
-    }
-    if (d) closedir(d);
-    free(dir), free(full);
+    pt_lib_list_trash(pt_session_library(r->s), trash_item, list);
     return 0;
 }
 
@@ -637,25 +514,12 @@ static int cmd_restore_rig(req *r)
     bool bad;
     const char *name = get_str(r, r->msg, "path", STR_PATH, true, &bad);
     if (bad) return -1;
-    if (strchr(name, '/') || name[0] == '.') return fail(r, "restore_rig: give a file name from list_trash");
-    char *src = malloc(PATH_MAX), *dst = malloc(PATH_MAX);
-    int rc = 0;
-    if (!src || !dst) rc = fail(r, "restore_rig: out of memory");
-    if (rc == 0) {
-        snprintf(src, PATH_MAX, "%s/.trash/%s", pt_session_library(r->s), name);
-        /* "2-clean.yaml" goes back as "clean.yaml" */
-        const char *orig = name;
-        while (*orig >= '0' && *orig <= '9') orig++;
-        orig = *orig == '-' && orig != name ? orig + 1 : name;
-        snprintf(dst, PATH_MAX, "%s/%s", pt_session_library(r->s), orig);
-        struct stat st;
-        if (lstat(src, &st) != 0 || !S_ISREG(st.st_mode)) rc = fail(r, "restore_rig: no '%s' in the trash", name);
-        else if (access(dst, F_OK) == 0) rc = fail(r, "restore_rig: '%s' exists in the library already", orig);
-        else if (rename(src, dst) != 0) rc = fail(r, "restore_rig: %s", strerror(errno));
-        else cJSON_AddStringToObject(r->reply, "path", orig);
-    }
-    free(src), free(dst);
-    return rc;
+    char orig[NAME_MAX + 1];
+    pt_error err = {0};
+    if (pt_lib_restore(pt_session_library(r->s), name, orig, sizeof orig, &err))
+        return fail(r, "restore_rig: %s", err.msg);
+    cJSON_AddStringToObject(r->reply, "path", orig);
+    return 0;
 }
 
 /* The value of set_param: a number in the parameter's range, an enum choice
@@ -882,6 +746,15 @@ static int cmd_midi_unmap(req *r)
     if (!m) return -1;
     pt_error err = {0};
     if (pt_midi_unmap(m, (int)ch, (int)cc, &err)) return fail_err(r, &err);
+    return 0;
+}
+
+/* The safety limiter at the output: off for measuring and re-amping. */
+static int cmd_set_limiter(req *r)
+{
+    bool on = true;
+    if (get_bool(r, r->msg, "on", true, &on) < 0) return -1;
+    pt_session_set_limiter(r->s, on);
     return 0;
 }
 
@@ -1264,6 +1137,7 @@ static const cmd_def commands[] = {
     {"set_param", cmd_set_param, true, {"node", "param", "value", NULL}},
     {"get_param", cmd_get_param, false, {"node", "param", NULL}},
     {"set_bypass", cmd_set_bypass, true, {"node", "bypass", NULL}},
+    {"set_limiter", cmd_set_limiter, true, {"on", NULL}},
     {"set_branch", cmd_set_branch, true, {"split", "branch", "level_db", "pan", NULL}},
     {"add_node", cmd_add_node, true, {"type", "node", "position", "assets", NULL}},
     {"set_asset", cmd_set_asset, true, {"node", "asset", "path", NULL}},

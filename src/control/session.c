@@ -9,6 +9,7 @@
 #include "calibrate.h"
 
 #include "../dsp/analysis.h"
+#include "libpath.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -53,7 +54,16 @@ struct pt_session {
     char reload_error[1024];
     void *midi;
     pt_calibration cal; /* the input-level helper (calibrate.h) */
+    pt_lib_roots *roots;   /* the library and the factory folders */
+    pt_rig_confine confine;
+    bool confined;         /* the rig came over the network: its files stay in roots */
 };
+
+/* The rule for the files the playing rig (or setlist) may name. */
+static const pt_rig_confine *confine(const pt_session *s)
+{
+    return s->confined ? &s->confine : NULL;
+}
 
 static double now_s(void)
 {
@@ -78,6 +88,13 @@ pt_session *pt_session_create(pt_engine *engine, const pt_session_config *cfg, p
     s->watch = cfg && cfg->watch;
     s->scene = -1;
     s->pre_slot[0] = s->pre_slot[1] = -1;
+    s->roots = pt_lib_roots_create(s->library);
+    s->confine = (pt_rig_confine){.allows = pt_lib_roots_allow, .user = s->roots};
+    if (!s->roots) {
+        pt_session_destroy(s);
+        pt_error_set(err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
+        return NULL;
+    }
     return s;
 }
 
@@ -105,6 +122,7 @@ void pt_session_destroy(pt_session *s)
     pt_setlist_free(s->setlist);
     free(s->library);
     free(s->autosave);
+    pt_lib_roots_free(s->roots);
     pthread_mutex_destroy(&s->lock);
     free(s);
 }
@@ -223,7 +241,7 @@ static void edited(pt_session *s)
 
 static int load_rig_file(pt_session *s, const char *path, pt_diags *diags)
 {
-    pt_rig *rig = pt_rig_load(path, diags);
+    pt_rig *rig = pt_rig_load_confined(path, confine(s), diags);
     if (!rig) return PT_ERR_INVALID;
     pt_error err = {0};
     if (apply(s, rig, &err) != 0) {
@@ -237,12 +255,11 @@ static int load_rig_file(pt_session *s, const char *path, pt_diags *diags)
     return 0;
 }
 
-int pt_session_load(pt_session *s, const char *path, pt_diags *diags)
+static int load_locked(pt_session *s, const char *path, pt_diags *diags)
 {
-    pthread_mutex_lock(&s->lock);
     int rc;
     if (pt_is_setlist(path)) {
-        pt_setlist *sl = pt_setlist_load(path, diags);
+        pt_setlist *sl = pt_setlist_load_confined(path, confine(s), diags);
         rc = sl ? load_rig_file(s, sl->rigs[0], diags) : PT_ERR_INVALID;
         if (rc == 0) {
             pt_setlist_free(s->setlist);
@@ -260,8 +277,35 @@ int pt_session_load(pt_session *s, const char *path, pt_diags *diags)
             drop_prebuilt(s);
         }
     }
+    return rc;
+}
+
+/* With the rule for the new rig's files in force while it loads; the old
+ * rule comes back when it fails (the old rig plays on). */
+static int load_as(pt_session *s, const char *path, bool confined, pt_diags *diags)
+{
+    pthread_mutex_lock(&s->lock);
+    bool was = s->confined;
+    s->confined = confined;
+    int rc = load_locked(s, path, diags);
+    if (rc != 0) s->confined = was;
     pthread_mutex_unlock(&s->lock);
     return rc;
+}
+
+int pt_session_load(pt_session *s, const char *path, pt_diags *diags)
+{
+    return load_as(s, path, false, diags);
+}
+
+int pt_session_load_library(pt_session *s, const char *path, pt_diags *diags)
+{
+    return load_as(s, path, true, diags);
+}
+
+pt_rig *pt_session_load_library_rig(pt_session *s, const char *path, pt_diags *diags)
+{
+    return pt_rig_load_confined(path, &s->confine, diags); /* roots never change */
 }
 
 int pt_session_use_rig(pt_session *s, pt_rig *rig, pt_error *err)
@@ -269,6 +313,7 @@ int pt_session_use_rig(pt_session *s, pt_rig *rig, pt_error *err)
     pthread_mutex_lock(&s->lock);
     int rc = apply(s, rig, err);
     if (rc == 0) {
+        s->confined = false;
         s->scene = -1;
         s->dirty = 0;
         pt_setlist_free(s->setlist);
@@ -563,6 +608,37 @@ static int asset_index(const pt_node_type *t, const char *name)
     return -1;
 }
 
+/* Nodes and splits in a chain, branches included (against PT_RIG_MAX_*). */
+static void count_graph(const pt_rig_chain *c, int *nodes, int *splits)
+{
+    for (int i = 0; c && i < c->n; i++) {
+        const pt_rig_item *it = &c->items[i];
+        if (!it->is_split) {
+            ++*nodes;
+            continue;
+        }
+        ++*splits;
+        for (int b = 0; b < it->n_branches; b++) count_graph(it->branches[b].chain, nodes, splits);
+    }
+}
+
+/* An edit that adds a node or a split stays inside the limits a rig file
+ * has (rig.h): refused with a message that says so. */
+static int room_for(pt_session *s, bool split, pt_error *err)
+{
+    int nodes = 0, splits = 0;
+    if (s->rig) count_graph(&s->rig->chain, &nodes, &splits);
+    if (!split && nodes >= PT_RIG_MAX_NODES)
+        return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0,
+                            "the rig has %d nodes, the most a rig may have; remove one first",
+                            PT_RIG_MAX_NODES);
+    if (split && splits >= PT_RIG_MAX_SPLITS)
+        return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0,
+                            "the rig has %d splits, the most a rig may have; remove one first",
+                            PT_RIG_MAX_SPLITS);
+    return 0;
+}
+
 int pt_session_add_node(pt_session *s, const char *type, const char *id, const pt_position *where,
                         pt_error *err)
 {
@@ -584,6 +660,7 @@ int pt_session_add_node_with_assets(pt_session *s, const char *type, const char 
     } else if (!valid_id(id)) {
         pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0,
                      "node id must be letters, digits, '_' or '-' (at most %d)", PT_ID_MAX - 1);
+    } else if (room_for(s, false, err)) {
     } else if ((copy = copy_rig(s, err)) && id_taken(copy, id)) {
         pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "id '%s' is already used in the rig", id);
     } else if (copy && resolve_place(copy, where, &p, err) == 0) {
@@ -660,10 +737,12 @@ int pt_session_add_split(pt_session *s, const char *id, int branches, const pt_p
     int rc = PT_ERR_INVALID;
     pt_rig *copy = NULL;
     place p;
-    if (branches < 1 || branches > 16) {
-        pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "a split needs 1 to 16 branches, not %d", branches);
+    if (branches < 1 || branches > PT_RIG_MAX_BRANCHES) {
+        pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "a split needs 1 to %d branches, not %d",
+                     PT_RIG_MAX_BRANCHES, branches);
     } else if (!valid_id(id)) {
         pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "split id must be letters, digits, '_' or '-'");
+    } else if (room_for(s, true, err)) {
     } else if ((copy = copy_rig(s, err)) && id_taken(copy, id)) {
         pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "id '%s' is already used in the rig", id);
     } else if (copy && resolve_place(copy, where, &p, err) == 0) {
@@ -872,7 +951,12 @@ int pt_session_scene_store(pt_session *s, const char *name, pt_error *err)
                           PT_ID_MAX - 1);
     if (rc == 0) {
         int i = pt_rig_find_scene(s->rig, name);
-        if (i < 0) {
+        if (i < 0 && s->rig->n_scenes >= PT_RIG_MAX_SCENES) {
+            rc = pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0,
+                              "the rig has %d scenes, the most a rig may have; store over one or "
+                              "delete one first",
+                              PT_RIG_MAX_SCENES);
+        } else if (i < 0) {
             pt_scene *sc = realloc(s->rig->scenes, (size_t)(s->rig->n_scenes + 1) * sizeof *sc);
             if (!sc) {
                 rc = pt_error_set(err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
@@ -965,7 +1049,7 @@ int pt_session_select_slot(pt_session *s, int slot, pt_error *err)
     } else {
         pt_diags d;
         pt_diags_init(&d);
-        pt_rig *rig = pt_rig_load(s->setlist->rigs[slot], &d);
+        pt_rig *rig = pt_rig_load_confined(s->setlist->rigs[slot], confine(s), &d);
         if (!rig) {
             rc = pt_error_set(err, PT_ERR_INVALID, d.items[0].file, d.items[0].line, d.items[0].col, "%s",
                               d.items[0].msg);
@@ -1021,11 +1105,12 @@ static void prebuild(pt_session *s)
         if (s->pre_slot[0] >= 0 && s->pre_slot[1] >= 0) return;
         char *path = strdup(s->setlist->rigs[slot]);
         if (!path) return;
+        const pt_rig_confine *rule = confine(s); /* s->confine itself never changes */
         s->prebuilding = 1;
         pthread_mutex_unlock(&s->lock);
         pt_diags d;
         pt_diags_init(&d);
-        pt_rig *rig = pt_rig_load(path, &d);
+        pt_rig *rig = pt_rig_load_confined(path, rule, &d);
         pt_diags_free(&d);
         pt_program *p = rig ? build(s, rig, NULL) : NULL;
         pt_rig_free(rig);
@@ -1064,7 +1149,7 @@ void pt_session_poll(pt_session *s)
             /* reload from disk: the rig file or one of its assets changed */
             pt_diags d;
             pt_diags_init(&d);
-            pt_rig *rig = pt_rig_load(s->rig->path, &d);
+            pt_rig *rig = pt_rig_load_confined(s->rig->path, confine(s), &d);
             pt_error err = {0};
             if (rig && apply(s, rig, &err) == 0) {
                 s->reload_error[0] = 0;
@@ -1139,6 +1224,27 @@ void pt_session_close_clean(pt_session *s)
 
 /* ------------------------------------------------------------------ JSON */
 
+/* The safety limiter at the output: on or off, how deep it is reducing now
+ * (dB; 0 when idle) and how many frames it has reduced. */
+static cJSON *limiter_json(pt_session *s)
+{
+    pt_limiter_reading r;
+    pt_engine_limiter(s->e, &r);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddBoolToObject(o, "on", r.on);
+    cJSON_AddNumberToObject(o, "reduction_db", r.reduction_db);
+    cJSON_AddNumberToObject(o, "limited_frames", (double)r.limited_frames);
+    return o;
+}
+
+int pt_session_set_limiter(pt_session *s, bool on)
+{
+    pthread_mutex_lock(&s->lock);
+    pt_engine_set_limiter(s->e, on);
+    pthread_mutex_unlock(&s->lock);
+    return 0;
+}
+
 cJSON *pt_session_state(pt_session *s)
 {
     pthread_mutex_lock(&s->lock);
@@ -1170,6 +1276,7 @@ cJSON *pt_session_state(pt_session *s)
     cJSON_AddNumberToObject(j, "frames", pt_engine_max_frames(s->e));
     cJSON_AddStringToObject(j, "reload_error", s->reload_error);
     cJSON_AddItemToObject(j, "calibration", pt_calibration_json(&s->cal));
+    cJSON_AddItemToObject(j, "limiter", limiter_json(s));
     pthread_mutex_unlock(&s->lock);
     return j;
 }
@@ -1261,6 +1368,7 @@ cJSON *pt_session_meters(pt_session *s)
     cJSON_AddNumberToObject(in, "rms", m.in_rms);
     cJSON_AddNumberToObject(out, "peak", m.out_peak);
     cJSON_AddNumberToObject(out, "rms", m.out_rms);
+    cJSON_AddItemToObject(j, "limiter", limiter_json(s));
     pt_load_summary ld;
     pt_engine_load(s->e, &ld);
     cJSON *load = cJSON_AddObjectToObject(j, "load");
@@ -1353,8 +1461,10 @@ cJSON *pt_session_list_rigs(pt_session *s)
         const char *n = de->d_name;
         size_t len = strlen(n);
         if (n[0] == '.' || len < 6 || (strcmp(n + len - 5, ".yaml") && strcmp(n + len - 4, ".yml"))) continue;
-        char full[4096];
-        snprintf(full, sizeof full, "%s/%s", s->library, n);
+        /* a regular file of rig size, or a link to one inside the library:
+         * a link out, a FIFO or /dev/zero under a rig's name is not listed */
+        char full[PATH_MAX];
+        if (!pt_lib_listable(s->library, n, 4LL << 20, full, sizeof full)) continue;
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "file", n);
         int setlist = pt_is_setlist(full);
@@ -1362,7 +1472,7 @@ cJSON *pt_session_list_rigs(pt_session *s)
         if (!setlist) {
             pt_diags dg;
             pt_diags_init(&dg);
-            pt_rig *r = pt_rig_load(full, &dg);
+            pt_rig *r = pt_rig_load_confined(full, &s->confine, &dg);
             cJSON_AddBoolToObject(o, "valid", r != NULL);
             if (r) {
                 cJSON_AddStringToObject(o, "name", r->name ? r->name : "");

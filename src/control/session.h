@@ -43,6 +43,17 @@ void pt_session_destroy(pt_session *s);
 /* Load a rig or a setlist (its first rig) and crossfade to it. All problems
  * go to diags; on failure the old rig keeps playing. */
 int pt_session_load(pt_session *s, const char *path, pt_diags *diags);
+/* The same for a rig or setlist from the library on the network's behalf:
+ * its assets and setlist entries must lie in the library or the factory
+ * folders (libpath.h), and so must those of its hot reloads and setlist
+ * slots. pt_session_load and pt_session_use_rig (the local user's command
+ * line) lift that again. */
+int pt_session_load_library(pt_session *s, const char *path, pt_diags *diags);
+/* The safety limiter at the output on or off (state and meters report it
+ * as "limiter": {on, reduction_db, limited_frames}). */
+int pt_session_set_limiter(pt_session *s, bool on);
+/* Read a rig from the library under the same rule, without playing it. */
+pt_rig *pt_session_load_library_rig(pt_session *s, const char *path, pt_diags *diags);
 /* Play a rig already loaded (a one-node rig for a .nam/IR/circuit, say); the
  * session owns it on success. */
 int pt_session_use_rig(pt_session *s, pt_rig *rig, pt_error *err);
@@ -161,7 +172,7 @@ const char *pt_session_library(pt_session *s);
 
 /* ---- for the web UI (issue #8) ---- */
 
-#define PT_SESSION_MAX_BRANCHES 16
+#define PT_SESSION_MAX_BRANCHES PT_RIG_MAX_BRANCHES
 
 /* The folder of the rig file being played ("." when it has no folder part),
  * copied under the session's lock; non-zero when no rig is loaded or it

@@ -46,6 +46,9 @@ int pt_ir_load(const char *path, pt_ir **out, pt_error *err)
     if (S_ISDIR(st.st_mode))
         return pt_error_set(err, PT_ERR_INVALID, path, 0, 0,
                             "impulse response is a directory, not an audio file");
+    if (!S_ISREG(st.st_mode)) /* a FIFO or device: sf_open would wait or read forever */
+        return pt_error_set(err, PT_ERR_INVALID, path, 0, 0,
+                            "impulse response is not a regular file (a FIFO, device or socket)");
     if (st.st_size == 0)
         return pt_error_set(err, PT_ERR_INVALID, path, 0, 0,
                             "impulse response file is empty (0 bytes)");

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "limiter.h"
 #include "prefault.h"
 #include "rt.h"
 #include "spsc.h"
@@ -40,6 +41,7 @@ struct pt_engine {
     float *silence;
     meter in, out;
     atomic_uint in_max_bits; /* input's highest sample since last taken (float bits) */
+    pt_limiter limiter; /* the safety limiter at the output (limiter.h) */
     pt_load_stats load;
     atomic_ullong out_faults;
     atomic_uint sent, taken; /* commands pushed / applied, for pt_engine_sync */
@@ -87,6 +89,7 @@ pt_engine *pt_engine_create(const pt_engine_config *cfg, pt_error *err)
         return NULL;
     }
     pt_load_stats_init(&e->load);
+    pt_limiter_init(&e->limiter, cfg->rate, cfg->limiter);
     touch_pages(e, sizeof *e);
     touch_pages(e->mix[0], n * sizeof(float));
     touch_pages(e->mix[1], n * sizeof(float));
@@ -267,6 +270,15 @@ void pt_engine_load(pt_engine *e, pt_load_summary *s) { pt_load_stats_summary(&e
 
 uint64_t pt_engine_output_faults(pt_engine *e) { return atomic_load(&e->out_faults); }
 
+void pt_engine_set_limiter(pt_engine *e, bool on) { pt_limiter_set(&e->limiter, on); }
+
+void pt_engine_limiter(pt_engine *e, pt_limiter_reading *r)
+{
+    r->on = pt_limiter_is_on(&e->limiter);
+    r->reduction_db = pt_limiter_reduction_db(&e->limiter);
+    r->limited_frames = pt_limiter_limited(&e->limiter);
+}
+
 /* ------------------------------------------------------------ audio side */
 
 /* RT: meters with a 300 ms peak fall-off and a 300 ms RMS window. Returns
@@ -399,17 +411,24 @@ static void process_chunk(pt_engine *e, const float *in, float *out_l, float *ou
     }
     if (tracing) t2 = pt_rt_now_ns();
 
-    /* The last guard before the speakers: nothing non-finite leaves. */
+    /* The last guards before the speakers: nothing non-finite leaves; the
+     * safety limiter holds the true peak under -1 dBTP (when on); and for a
+     * real-time device nothing beyond full scale is sent. */
     unsigned bad = 0;
-    float lim = e->cfg.clip_output ? 1.0f : INFINITY;
     for (int i = 0; i < frames; i++) {
         float a = l[i], b = r[i];
         if (!isfinite(a)) a = 0.0f, bad++;
         if (!isfinite(b)) b = 0.0f, bad++;
-        out_l[i] = a > lim ? lim : (a < -lim ? -lim : a);
-        if (out_r) out_r[i] = b > lim ? lim : (b < -lim ? -lim : b);
+        out_l[i] = a;
+        if (out_r) out_r[i] = b;
     }
     if (bad) atomic_fetch_add_explicit(&e->out_faults, bad, memory_order_relaxed);
+    pt_limiter_process(&e->limiter, out_l, out_r, frames);
+    if (e->cfg.clip_output)
+        for (int i = 0; i < frames; i++) {
+            out_l[i] = out_l[i] > 1.0f ? 1.0f : (out_l[i] < -1.0f ? -1.0f : out_l[i]);
+            if (out_r) out_r[i] = out_r[i] > 1.0f ? 1.0f : (out_r[i] < -1.0f ? -1.0f : out_r[i]);
+        }
     meter_update(&e->out, out_l, frames, e->cfg.rate);
     if (tracing) {
         uint64_t t3 = pt_rt_now_ns();

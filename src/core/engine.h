@@ -28,6 +28,8 @@ typedef struct pt_engine_config {
                              device blocks are split */
     float crossfade_ms;   /* rig swaps (default 20 ms) */
     bool clip_output;     /* clamp device output to [-1, 1] (real-time devices) */
+    bool limiter;         /* the safety limiter (limiter.h) starts on: pytone run's
+                             and bench's default; render and the C API start with it off */
 } pt_engine_config;
 
 typedef struct pt_meter_reading {
@@ -75,6 +77,17 @@ float pt_engine_take_input_max(pt_engine *e);
 void pt_engine_load(pt_engine *e, pt_load_summary *s);
 /* Samples the final guard removed (NaN/Inf at the output). */
 uint64_t pt_engine_output_faults(pt_engine *e);
+
+/* The safety limiter at the output (src/core/limiter.h): switched from any
+ * control thread (an atomic the audio thread reads per block); a reading
+ * for the stats line and the state JSON. */
+typedef struct pt_limiter_reading {
+    bool on;
+    float reduction_db;       /* deepest gain reduction in the latest block (0: idle) */
+    uint64_t limited_frames;  /* frames it reduced since the start */
+} pt_limiter_reading;
+void pt_engine_set_limiter(pt_engine *e, bool on);
+void pt_engine_limiter(pt_engine *e, pt_limiter_reading *r);
 
 /* ---- diagnostics ---- */
 

@@ -2,6 +2,8 @@
  * refuse what is not understood. See nam_file.h for the format. */
 #include "nam_file.h"
 
+#include "../core/regfile.h"
+
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
@@ -443,9 +445,11 @@ done:
 int pt_nam_file_load(pt_nam_file *f, const char *path, pt_error *err)
 {
     memset(f, 0, sizeof *f);
-    FILE *fp = fopen(path, "rb");
+    FILE *fp = pt_fopen_regular(path, 1LL << 30);
     if (!fp)
-        return pt_error_set(err, PT_ERR_IO, path, 0, 0, "cannot open the model: %s", strerror(errno));
+        return pt_error_set(err, PT_ERR_IO, path, 0, 0, "cannot open the model: %s",
+                            errno == EINVAL ? "not a regular file (a folder, FIFO or device)"
+                                            : strerror(errno));
     char *text = NULL;
     long size = -1;
     if (fseek(fp, 0, SEEK_END) == 0) size = ftell(fp);

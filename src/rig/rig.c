@@ -56,6 +56,8 @@ typedef struct ctx {
     pt_ydoc y;
     pt_rig *rig;
     int depth;
+    int nodes, splits;              /* so far, against PT_RIG_MAX_* */
+    const pt_rig_confine *confine;  /* NULL: assets may be anywhere */
 } ctx;
 
 #define MAX_DEPTH 32
@@ -72,6 +74,16 @@ static int id_ok(const char *id)
     for (const char *p = id; *p; p++)
         if (!(isalnum((unsigned char)*p) || *p == '_' || *p == '-')) return 0;
     return 1;
+}
+
+/* The message for an asset or setlist entry a confined load may not use:
+ * the same whether the file exists or not, so that it tells nothing about
+ * files outside the library. */
+#define NOT_IN_LIBRARY "is not a file in the rig library or the factory folders (irs/, models/, circuits/, assets/); a rig loaded over the network uses only those"
+
+static bool confined_out(const ctx *c, const char *path)
+{
+    return c->confine && c->confine->allows && !c->confine->allows(c->confine->user, path);
 }
 
 static char *resolve(const char *dir, const char *rel)
@@ -182,9 +194,15 @@ static void parse_node(ctx *c, yaml_node_t *m, pt_rig_node *n)
             n->asset[a] = dupstr(pt_yd_scalar(v));
             n->asset_path[a] = resolve(c->rig->dir, pt_yd_scalar(v));
             struct stat st;
-            if (n->asset_path[a] && (stat(n->asset_path[a], &st) != 0 || S_ISDIR(st.st_mode)))
+            if (n->asset_path[a] && confined_out(c, n->asset_path[a]))
+                pt_yd_problem(y, v, "%s file '%s' " NOT_IN_LIBRARY, n->type->assets[a].name,
+                              pt_yd_scalar(v));
+            else if (n->asset_path[a] && stat(n->asset_path[a], &st) != 0)
                 pt_yd_problem(y, v, "%s file '%s' not found (looked for %s)",
                               n->type->assets[a].name, pt_yd_scalar(v), n->asset_path[a]);
+            else if (n->asset_path[a] && !S_ISREG(st.st_mode)) /* a FIFO would never end */
+                pt_yd_problem(y, v, "%s file '%s' is not a regular file (a folder, FIFO or device)",
+                              n->type->assets[a].name, pt_yd_scalar(v));
         }
     }
     yaml_node_t *params = pt_yd_get(y, m, "params");
@@ -254,6 +272,10 @@ static void parse_split(ctx *c, yaml_node_t *split_key, yaml_node_t *s, pt_rig_i
         pt_yd_problem(y, kb, "a split with no branch (give it at least one under 'branches')");
         return;
     }
+    if (nb > PT_RIG_MAX_BRANCHES) {
+        pt_yd_problem(y, kb, "a split has %d branches; at most %d", nb, PT_RIG_MAX_BRANCHES);
+        return;
+    }
     it->branches = calloc((size_t)nb, sizeof *it->branches);
     if (!it->branches) return;
     it->n_branches = nb;
@@ -300,6 +322,14 @@ static void parse_chain(ctx *c, yaml_node_t *seq, pt_rig_chain *out, const char 
     }
     for (int i = 0; i < n; i++) {
         yaml_node_t *m = pt_yd_item(y, seq, i);
+        bool is_split = m->type == YAML_MAPPING_NODE && pt_yd_get(y, m, "split");
+        if (is_split ? ++c->splits > PT_RIG_MAX_SPLITS : ++c->nodes > PT_RIG_MAX_NODES) {
+            pt_yd_problem(y, m, "the rig has more than %d %s; at most %d are allowed",
+                          is_split ? PT_RIG_MAX_SPLITS : PT_RIG_MAX_NODES,
+                          is_split ? "splits" : "nodes",
+                          is_split ? PT_RIG_MAX_SPLITS : PT_RIG_MAX_NODES);
+            break; /* one message, and nothing more is built */
+        }
         pt_rig_item *it = &out->items[out->n++];
         it->line = PT_YD_LINE(m);
         it->col = PT_YD_COL(m);
@@ -390,6 +420,10 @@ static void parse_scenes(ctx *c, yaml_node_t *seq)
         return;
     }
     int n = pt_yd_len(seq);
+    if (n > PT_RIG_MAX_SCENES) {
+        pt_yd_problem(y, seq, "the rig has %d scenes; at most %d are allowed", n, PT_RIG_MAX_SCENES);
+        return;
+    }
     rig->scenes = calloc((size_t)(n > 0 ? n : 1), sizeof *rig->scenes);
     if (!rig->scenes) return;
     for (int i = 0; i < n; i++) {
@@ -568,13 +602,13 @@ static pt_rig *rig_new(const char *path, const char *dir)
     return rig;
 }
 
-pt_rig *pt_rig_load_string(const char *text, size_t len, const char *path, const char *dir,
-                           pt_diags *diags)
+static pt_rig *load_string(const char *text, size_t len, const char *path, const char *dir,
+                           const pt_rig_confine *confine, pt_diags *diags)
 {
     pt_rig *rig = rig_new(path, dir);
     if (!rig) return NULL;
     int before = diags->n;
-    ctx c = {.y = {.file = path, .diags = diags}, .rig = rig};
+    ctx c = {.y = {.file = path, .diags = diags}, .rig = rig, .confine = confine};
     yaml_document_t doc;
     if (pt_yd_load(&c.y, &doc, text, len, 1) != 0) {
         pt_rig_free(rig);
@@ -591,14 +625,25 @@ pt_rig *pt_rig_load_string(const char *text, size_t len, const char *path, const
     return rig;
 }
 
+pt_rig *pt_rig_load_string(const char *text, size_t len, const char *path, const char *dir,
+                           pt_diags *diags)
+{
+    return load_string(text, len, path, dir, NULL, diags);
+}
+
 pt_rig *pt_rig_load(const char *path, pt_diags *diags)
+{
+    return pt_rig_load_confined(path, NULL, diags);
+}
+
+pt_rig *pt_rig_load_confined(const char *path, const pt_rig_confine *confine, pt_diags *diags)
 {
     size_t len;
     char *text = pt_yd_read_file(path, "a rig", &len, diags);
     if (!text) return NULL;
     char *tmp = strdup(path);
     char *dir = tmp ? dirname(tmp) : ".";
-    pt_rig *rig = pt_rig_load_string(text, len, path, dir, diags);
+    pt_rig *rig = load_string(text, len, path, dir, confine, diags);
     free(tmp);
     free(text);
     return rig;
@@ -790,11 +835,14 @@ float pt_rig_node_get(const pt_rig_node *n, int param)
 
 int pt_is_setlist(const char *path)
 {
-    FILE *f = fopen(path, "r");
+    /* only a regular file, and no more of it than a rig may hold: a FIFO or
+     * /dev/zero under a rig's name must not stall the caller */
+    FILE *f = pt_yd_open_regular(path, NULL);
     if (!f) return 0;
     char line[1024];
     int found = 0;
-    while (fgets(line, sizeof line, f))
+    long lines = 0;
+    while (fgets(line, sizeof line, f) && ++lines < 200000)
         if (!strncmp(line, "rigs:", 5)) {
             found = 1;
             break;
@@ -814,6 +862,12 @@ void pt_setlist_free(pt_setlist *s)
 }
 
 pt_setlist *pt_setlist_load(const char *path, pt_diags *diags)
+{
+    return pt_setlist_load_confined(path, NULL, diags);
+}
+
+pt_setlist *pt_setlist_load_confined(const char *path, const pt_rig_confine *confine,
+                                     pt_diags *diags)
 {
     int before = diags->n;
     size_t len;
@@ -854,6 +908,11 @@ pt_setlist *pt_setlist_load(const char *path, pt_diags *diags)
         } else {
             int n = pt_yd_len(rigs);
             if (n == 0) pt_yd_problem(y, kr, "the setlist has no rigs");
+            if (n > PT_SETLIST_MAX_RIGS) {
+                pt_yd_problem(y, kr, "the setlist has %d rigs; at most %d are allowed", n,
+                              PT_SETLIST_MAX_RIGS);
+                n = 0;
+            }
             sl->rigs = calloc((size_t)(n > 0 ? n : 1), sizeof(char *));
             for (int i = 0; i < n && sl->rigs; i++) {
                 yaml_node_t *r = pt_yd_item(y, rigs, i);
@@ -863,7 +922,12 @@ pt_setlist *pt_setlist_load(const char *path, pt_diags *diags)
                 }
                 char *full = resolve(dir, pt_yd_scalar(r));
                 struct stat st;
-                if (!full || stat(full, &st) != 0 || S_ISDIR(st.st_mode)) {
+                if (full && confine && confine->allows && !confine->allows(confine->user, full)) {
+                    pt_yd_problem(y, r, "rig file '%s' " NOT_IN_LIBRARY, pt_yd_scalar(r));
+                    free(full);
+                    continue;
+                }
+                if (!full || stat(full, &st) != 0 || !S_ISREG(st.st_mode)) {
                     pt_yd_problem(y, r, "rig file '%s' not found (looked for %s)", pt_yd_scalar(r),
                                   full ? full : "?");
                     free(full);

@@ -8,10 +8,22 @@
 #ifndef PT_RIG_H
 #define PT_RIG_H
 
+#include <stdbool.h>
+
 #include "../core/error.h"
 #include "../graph/graph.h"
 
 #define PT_RIG_VERSION 1
+
+/* Limits no player meets (the factory rigs use at most 8 nodes and 1 split;
+ * a large pedalboard is 20-30 nodes), which keep a rig's build, its swap and
+ * its scene changes bounded: a rig over them is refused at file:line:col and
+ * an edit past them with a message (docs/rig-format.md, "Limits"). */
+#define PT_RIG_MAX_NODES 64      /* nodes in the whole graph, branches included */
+#define PT_RIG_MAX_SPLITS 16     /* splits in the whole graph */
+#define PT_RIG_MAX_BRANCHES 16   /* branches of one split */
+#define PT_RIG_MAX_SCENES 64     /* scenes of one rig */
+#define PT_SETLIST_MAX_RIGS 128  /* entries of a setlist (one per MIDI program) */
 
 /* A list of problems, each with file:line:col. */
 typedef struct pt_diags {
@@ -95,6 +107,16 @@ typedef struct pt_rig {
 /* Parse and validate a rig file. Returns NULL when it has problems; they are
  * all in diags. */
 pt_rig *pt_rig_load(const char *path, pt_diags *diags);
+
+/* Where the files a rig or setlist names may be, for one loaded on someone
+ * else's behalf (the network: src/control/libpath.h): allows(user, path)
+ * says yes only for a regular file in an allowed place. A refused name gets
+ * the same message whether or not the file exists. NULL: any file. */
+typedef struct pt_rig_confine {
+    bool (*allows)(const void *user, const char *path);
+    const void *user;
+} pt_rig_confine;
+pt_rig *pt_rig_load_confined(const char *path, const pt_rig_confine *confine, pt_diags *diags);
 /* The same from a string (path names it in messages). */
 pt_rig *pt_rig_load_string(const char *text, size_t len, const char *path, const char *dir,
                            pt_diags *diags);
@@ -134,6 +156,8 @@ typedef struct pt_setlist {
 /* 1 if the file is a setlist (top-level `rigs:`), 0 if not. */
 int pt_is_setlist(const char *path);
 pt_setlist *pt_setlist_load(const char *path, pt_diags *diags);
+pt_setlist *pt_setlist_load_confined(const char *path, const pt_rig_confine *confine,
+                                     pt_diags *diags);
 void pt_setlist_free(pt_setlist *s);
 
 /* Find a node by id anywhere in the graph. */

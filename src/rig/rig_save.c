@@ -253,7 +253,12 @@ int pt_rig_save_ex(const pt_rig *rig, const char *path, int absolute_assets, pt_
     char tmp[4096], bak[4096];
     snprintf(tmp, sizeof tmp, "%s.tmp", path); /* one name: the next save reclaims a killed one's */
     snprintf(bak, sizeof bak, "%s.bak", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    /* Whatever is at PATH.tmp (a killed save's file, or a link planted there
+     * to have us write through it) is removed, never followed: a new file
+     * is made with O_EXCL | O_NOFOLLOW, and one that appears in between is
+     * refused rather than written through. */
+    unlink(tmp);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0) {
         free(text);
         return pt_error_set(err, PT_ERR_IO, path, 0, 0, "cannot save: %s", strerror(errno));

@@ -1,6 +1,8 @@
 /* yaml_doc.c — see yaml_doc.h. */
 #include "yaml_doc.h"
 
+#include "../core/regfile.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -373,15 +375,22 @@ void pt_ye_seq_end(pt_yemit *o)
     pt_ye_event(o, &e);
 }
 
+FILE *pt_yd_open_regular(const char *path, pt_diags *diags)
+{
+    FILE *f = pt_fopen_regular(path, 0);
+    if (!f)
+        pt_diags_add(diags, path, 0, 0, "%s",
+                     errno == EINVAL ? "is not a regular file (a folder, FIFO, device or socket)"
+                                     : strerror(errno));
+    return f;
+}
+
 char *pt_yd_read_file(const char *path, const char *what, size_t *len, pt_diags *diags)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        pt_diags_add(diags, path, 0, 0, "cannot open: %s", strerror(errno));
-        return NULL;
-    }
+    FILE *f = pt_yd_open_regular(path, diags);
+    if (!f) return NULL;
     struct stat st;
-    if (fstat(fileno(f), &st) != 0 || S_ISDIR(st.st_mode)) {
+    if (fstat(fileno(f), &st) != 0) {
         fclose(f);
         pt_diags_add(diags, path, 0, 0, "is not a file");
         return NULL;

@@ -133,6 +133,10 @@ void pt_ye_seq_end(pt_yemit *o);
 /* Read a whole YAML file (at most 4 MiB; not a folder) into a NUL-ended
  * buffer the caller frees. Problems go to diags naming the file; `what`
  * ("a rig") is said when it is too large. */
+/* The file opened for reading only when it is a regular file (a FIFO,
+ * device or socket is refused without waiting); NULL with a problem in
+ * diags (which may be NULL) otherwise. */
+FILE *pt_yd_open_regular(const char *path, pt_diags *diags);
 char *pt_yd_read_file(const char *path, const char *what, size_t *len, pt_diags *diags);
 
 #endif

@@ -6,6 +6,7 @@
  * only checks what can be checked from the text (names, values, port counts,
  * dangling nodes); wdf_build.c says why a well-formed circuit cannot be
  * realised (an ideal source below the root, a singular network...). */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include <strings.h>
 #include <yaml.h>
 
+#include "../core/regfile.h"
 #include "../rig/yaml_doc.h"
 
 #include "wdf.h"
@@ -1029,9 +1031,12 @@ int pt_circuit_parse(const char *text, const char *name, pt_wdf_desc **out, pt_e
 
 static char *read_file(const char *path, pt_error *err)
 {
-    FILE *f = fopen(path, "rb");
+    FILE *f = pt_fopen_regular(path, 4LL << 20);
     if (!f) {
-        pt_error_set(err, PT_ERR_IO, path, 0, 0, "cannot open the circuit file");
+        pt_error_set(err, PT_ERR_IO, path, 0, 0, "cannot open the circuit file: %s",
+                     errno == EINVAL ? "not a regular file (a folder, FIFO or device)"
+                     : errno == EFBIG ? "larger than 4 MiB"
+                                      : strerror(errno));
         return NULL;
     }
     size_t cap = 8192, len = 0;
@@ -1066,7 +1071,7 @@ int pt_circuit_load(const char *path, pt_wdf_desc **out, pt_error *err)
 
 int pt_circuit_file_sniff(const char *path)
 {
-    FILE *f = fopen(path, "rb");
+    FILE *f = pt_fopen_regular(path, 0);
     if (!f) return -1;
     char line[512];
     int found = 0;

@@ -269,8 +269,40 @@ static void imports_are_checked_then_placed(void **state)
     const char *bad_rig = "version: 1\nname: Imp\nchain:\n  - {id: cab, type: cab, ir: irs/none.wav}\n";
     assert_int_equal(import("auto", "imp2.yaml", false, bad_rig, strlen(bad_rig), 0, rel, &err), 400);
     assert_non_null(strstr(err.file, "imp2.yaml"));
-    assert_non_null(strstr(err.msg, "not found"));
+    assert_non_null(strstr(err.msg, "is not a file in the rig library"));
     assert_int_equal(access(path_in("imp2.yaml"), F_OK), -1);
+    /* issue #16, finding 4: an imported rig may not name files outside the
+     * library; the refusal reads the same for a file that exists outside
+     * (this test's own source, /etc/passwd through '..') and one that does
+     * not, so it tells nothing about the outside */
+    char outside[PATH_MAX + 64], msg_missing[1100], msg_there[1100], msg_abs[1100];
+    snprintf(msg_missing, sizeof msg_missing, "%s", strstr(err.msg, "' is not a file"));
+    snprintf(outside, sizeof outside,
+             "version: 1\nname: Imp\nchain:\n  - {id: cab, type: cab, ir: %s/../outside.wav}\n", lib);
+    char wavpath[PATH_MAX + 16];
+    snprintf(wavpath, sizeof wavpath, "%s/../outside.wav", lib);
+    FILE *wf = fopen(wavpath, "wb");
+    assert_non_null(wf);
+    fwrite(wav, 1, n, wf);
+    fclose(wf);
+    assert_int_equal(import("auto", "imp3.yaml", false, outside, strlen(outside), 0, rel, &err), 400);
+    snprintf(msg_there, sizeof msg_there, "%s", strstr(err.msg, "' is not a file") ? strstr(err.msg, "' is not a file") : err.msg);
+    assert_string_equal(msg_there, msg_missing);
+    const char *abs_rig = "version: 1\nname: Imp\nchain:\n  - {id: cab, type: cab, ir: /etc/passwd}\n";
+    assert_int_equal(import("auto", "imp4.yaml", false, abs_rig, strlen(abs_rig), 0, rel, &err), 400);
+    snprintf(msg_abs, sizeof msg_abs, "%s", strstr(err.msg, "' is not a file") ? strstr(err.msg, "' is not a file") : err.msg);
+    assert_string_equal(msg_abs, msg_missing);
+    assert_null(strstr(err.msg, "root")); /* nothing of the file's content */
+    const char *fifo_rig = "version: 1\nname: Imp\nchain:\n  - {id: cab, type: cab, ir: irs/pipe.wav}\n";
+    assert_int_equal(mkfifo(path_in("irs/pipe.wav"), 0600), 0);
+    assert_int_equal(import("auto", "imp5.yaml", false, fifo_rig, strlen(fifo_rig), 0, rel, &err), 400);
+    unlink(path_in("irs/pipe.wav"));
+    unlink(wavpath);
+    for (int i = 3; i <= 5; i++) {
+        char nm[32];
+        snprintf(nm, sizeof nm, "imp%d.yaml", i);
+        assert_int_equal(access(path_in(nm), F_OK), -1);
+    }
     free(wav);
 }
 

@@ -65,7 +65,7 @@ static void the_audio_thread_never_allocates_locks_or_does_io(void **state)
     pt_backend *dev;
     pt_error err = {0};
     assert_int_equal(pt_backend_virtual.open(&dev, &bc, &err), 0);
-    pt_engine_config ec = {.rate = 48000, .max_frames = 64, .clip_output = true};
+    pt_engine_config ec = {.rate = 48000, .max_frames = 64, .clip_output = true, .limiter = true};
     pt_engine *e = pt_engine_create(&ec, &err);
     pt_engine_swap(e, pt_rig_build_program(rig, 48000, 64, &err), &err);
     assert_int_equal(pt_backend_virtual.start(dev, audio_callback, e, &err), 0);
