@@ -15,7 +15,7 @@ done
 # whole amplifiers from their schematics (issue #14 goals: Champ and Deluxe
 # <= 4 % of a core, Plexi and AC30 <= 8 %), and a single stage of each kind
 echo "== amplifiers and stages (pytone bench, 48 kHz, 64-frame blocks, default oversampling)"
-for amp in circuits/amps/*.yaml circuits/amps/experimental/*.yaml circuits/triode_12ax7.yaml; do
+for amp in circuits/amps/*.yaml tests/data/amps_wip/*.yaml circuits/triode_12ax7.yaml; do
   [ -f "$amp" ] || continue
   line=$("$BUILD/pytone" bench "$amp" --seconds "${PT_BENCH_AMP_SECONDS:-5}" | tail -1)
   p50=$(sed -n 's/.*us_p50=\([0-9.]*\).*/\1/p' <<<"$line")

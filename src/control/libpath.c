@@ -1,5 +1,6 @@
 /* libpath.c — see libpath.h. */
 /* renameat2: _GNU_SOURCE comes from the build */
+#include "../core/datadir.h"
 #include "libpath.h"
 
 #include <dirent.h>
@@ -157,7 +158,7 @@ done:
 
 /* ------------------------------------------------------------ asset roots */
 
-enum { N_FACTORY = 4, MAX_ROOTS = 1 + 2 * N_FACTORY };
+enum { N_FACTORY = 4, MAX_ROOTS = 1 + 4 * N_FACTORY };
 
 struct pt_lib_roots {
     int n;
@@ -177,14 +178,28 @@ static void add_root(pt_lib_roots *r, const char *path)
     snprintf(r->root[r->n++], PATH_MAX, "%s", real);
 }
 
-/* The factory folders are those beside the program (build/pytone ->
- * ../irs, an installed bin/pytone -> ../share/pytone/irs). */
+/* The factory folders: those beside the library (what the page lists as
+ * ../irs/...), beside the program (build/pytone -> ../irs, an installed
+ * bin/pytone -> ../share/pytone/irs) and in the data folder. */
 pt_lib_roots *pt_lib_roots_create(const char *library)
 {
     pt_lib_roots *r = calloc(1, sizeof *r);
     if (!r) return NULL;
-    if (library && library[0]) add_root(r, library);
     char exe[PATH_MAX], cand[PATH_MAX + 64];
+    if (library && library[0]) {
+        add_root(r, library);
+        /* the factory folders beside the library, which the page lists as
+           ../irs/... (library.c) */
+        for (int i = 0; i < N_FACTORY; i++) {
+            snprintf(cand, sizeof cand, "%s/../%s", library, factory[i]);
+            add_root(r, cand);
+        }
+    }
+    /* and those of the data folder (core/datadir.h: installed, or the tree) */
+    for (int i = 0; i < N_FACTORY; i++) {
+        snprintf(cand, sizeof cand, "%s/%s", pt_data_dir(), factory[i]);
+        add_root(r, cand);
+    }
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (n > 0) {
         exe[n] = 0;

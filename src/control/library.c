@@ -53,7 +53,7 @@ int pt_library_factory_path(const char *library, const char *rel, char *out, siz
     if (which < 0)
         return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0,
                             "'%s': only the factory folders irs/, models/ and circuits/ beside "
-                            "the library can be named with '../'",
+                            "the library can be named with '..' (as ../irs/NAME)",
                             rel);
     for (const char *c = slash + 1;;) {
         const char *e = strchr(c, '/');

@@ -42,7 +42,7 @@ RATE = 48000
 FULL = os.environ.get("PT_AMP_FULL") == "1"
 AMPS = sorted(glob.glob(path("circuits", "amps", "*.yaml")))
 # amps that load and reach their operating point but are not ready to play (see their README)
-EXPERIMENTAL = sorted(glob.glob(path("circuits", "amps", "experimental", "*.yaml")))
+EXPERIMENTAL = sorted(glob.glob(path("tests", "data", "amps_wip", "*.yaml")))
 OP_TOOL = os.path.join(BUILD, "circuit_op")
 
 

@@ -223,7 +223,7 @@ def an_editing_session_over_the_websocket_is_saved_as_sent():
         return
     doc = yaml.safe_load(open(saved))
     nodes = yaml_nodes(doc)
-    assert list(nodes) == ["trim", "gate", "drive", "tilt", "presence"], list(nodes)
+    assert list(nodes) == ["trim", "gate", "drive", "tilt", "amp", "presence"], list(nodes)
     assert nodes["drive"]["params"]["drive_db"] == 2, nodes["drive"]
     assert nodes["drive"]["params"]["level_db"] == -4.25, nodes["drive"]
     assert nodes["tilt"]["type"] == "eq" and nodes["tilt"]["params"]["gain_db"] == -3

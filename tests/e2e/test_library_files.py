@@ -44,9 +44,8 @@ def make_tree(root):
         os.makedirs(os.path.join(root, d), exist_ok=True)
     for f in ("default.yaml", "crunch.yaml"):
         shutil.copy(os.path.join(SRC, "rigs", f), os.path.join(root, "rigs", f))
-    for d in ("irs", "models", "circuits"):
-        for f in os.listdir(os.path.join(SRC, d)):
-            shutil.copy(os.path.join(SRC, d, f), os.path.join(root, d, f))
+    for d in ("irs", "models", "circuits"):  # with their subfolders (circuits/amps/)
+        shutil.copytree(os.path.join(SRC, d), os.path.join(root, d), dirs_exist_ok=True)
     shutil.copy(os.path.join(SRC, "irs", "synthetic_4x12.wav"), os.path.join(root, "rigs", "irs", "mine.wav"))
     shutil.copy(os.path.join(SRC, "models", "a1_standard.nam"), os.path.join(root, "rigs", "captures", "mine.nam"))
     shutil.copy(os.path.join(SRC, "irs", "synthetic_4x12.wav"), os.path.join(root, "irs", ".hidden.wav"))
@@ -71,14 +70,18 @@ def expected(root):
             if kind:
                 user.append({"path": os.path.relpath(full, lib), "kind": kind, "bytes": os.path.getsize(full), "factory": False})
     for d in ("irs", "models", "circuits"):
-        for f in os.listdir(os.path.join(root, d)):
-            full = os.path.join(root, d, f)
-            if f.startswith(".") or os.path.islink(full):
-                continue
-            ext = os.path.splitext(f)[1].lower()
-            kind = ends.get(ext) or ("circuit" if ext in (".yaml", ".yml") else None)
-            if kind:
-                factory.append({"path": f"../{d}/{f}", "kind": kind, "bytes": os.path.getsize(full), "factory": True})
+        top = os.path.join(root, d)
+        for dirpath, dirs, files in os.walk(top):
+            dirs[:] = [x for x in dirs if not x.startswith(".")]
+            for f in files:
+                full = os.path.join(dirpath, f)
+                if f.startswith(".") or os.path.islink(full):
+                    continue
+                ext = os.path.splitext(f)[1].lower()
+                kind = ends.get(ext) or ("circuit" if ext in (".yaml", ".yml") else None)
+                if kind:
+                    factory.append({"path": f"../{d}/{os.path.relpath(full, top)}", "kind": kind,
+                                    "bytes": os.path.getsize(full), "factory": True})
     key = lambda x: x["path"]  # noqa: E731
     return sorted(user, key=key), sorted(factory, key=key)
 

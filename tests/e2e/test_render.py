@@ -62,10 +62,10 @@ def render_block_size_does_not_change_the_output():
 def render_set_changes_a_parameter():
     a, b = tmp("set_a.wav"), tmp("set_b.wav")
     run("render", "rigs/default.yaml", DI, a, check=True)
-    run("render", "rigs/default.yaml", DI, b, "--set", "amp.volume=0.1", check=True)
+    run("render", "rigs/default.yaml", DI, b, "--set", "drive.drive_db=2", check=True)
     ya, yb = read_wav(a)[1], read_wav(b)[1]
     assert not np.array_equal(ya, yb)
-    p = run("render", "rigs/default.yaml", DI, b, "--set", "amp.nope=2")
+    p = run("render", "rigs/default.yaml", DI, b, "--set", "drive.nope=2")
     assert p.returncode != 0 and "nope" in p.stderr
 
 

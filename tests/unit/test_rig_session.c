@@ -157,7 +157,7 @@ static void session_edits_play_and_save(void **state)
     pt_rig_node *drive = pt_rig_find_node(back, "drive");
     assert_float_equal(pt_rig_node_get(drive, pt_param_index(drive->type, "drive_db")), 20.0f, 0);
     assert_true(pt_rig_find_node(back, "gate")->bypass);
-    assert_int_equal(back->chain.n, 5); /* gate comp drive amps cab */
+    assert_int_equal(back->chain.n, 6); /* gate comp drive amps amp cab */
     assert_true(back->chain.items[3].is_split);
     assert_int_equal(back->chain.items[3].branches[1].chain->n, 1);
     assert_float_equal(back->chain.items[3].branches[1].pan, 0.5f, 0);
