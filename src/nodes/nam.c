@@ -34,7 +34,7 @@
 #include "../neural/nam_file.h"
 #include "../neural/nam_model.h"
 
-enum { P_NORMALIZE, P_INPUT_DB, P_OUTPUT_DB, P_INTERFACE_DBU };
+enum { P_NORMALIZE, P_INPUT_DB, P_OUTPUT_DB, P_INTERFACE_DBU, P_SIZE };
 
 #define NAM_TARGET_LOUDNESS_DB (-18.0)
 /* libsamplerate's converter: its fastest sinc (97 dB SNR, 80 % band width)
@@ -50,6 +50,11 @@ static const pt_param_def params[] = {
                      "trim after the model"},
     [P_INTERFACE_DBU] = {"interface_dbu", "dBu", 0.0f, 30.0f, 12.2f, PT_TAPER_LINEAR, 0, NULL,
                          "the level 0 dBFS stands for at this rig's input and output (calibration)"},
+    /* a SlimmableContainer (format 0.7) holds sub-models for ranges of a
+     * size value; changing it rebuilds the node and crossfades to it */
+    [P_SIZE] = {"size", "", 0.0f, 1.0f, 1.0f, PT_TAPER_LINEAR, 0, NULL,
+                "which sub-model of a slimmable capture plays (1 = the largest; others ignore it)",
+                PT_PARAM_REBUILD},
 };
 
 static const pt_asset_def assets[] = {
@@ -241,7 +246,7 @@ static int nam_prepare(pt_node *n, double rate, int max_frames, pt_error *err)
         n->latency_samples = s->pad;
     }
     s->mbuf = calloc((size_t)s->model_max, sizeof(float));
-    s->model = pt_nam_model_create(&s->file, s->model_max, err);
+    s->model = pt_nam_model_create(pt_nam_file_pick(&s->file, n->param[P_SIZE].current), s->model_max, err);
     if (!s->mbuf || !s->model)
         return err && err->code ? err->code : pt_error_set(err, PT_ERR_NOMEM, path, 0, 0, "out of memory");
 
@@ -359,9 +364,10 @@ static void nam_process(pt_node *n, const float *const *in, float *const *out, i
 
 const pt_node_type pt_node_nam = {
     .name = "nam",
-    .summary = "Neural Amp Modeler capture (.nam: WaveNet, LSTM, ConvNet, Linear)",
+    .summary = "Neural Amp Modeler capture (.nam 0.5-0.7: WaveNet incl. A2, LSTM, ConvNet, Linear, "
+               "SlimmableContainer)",
     .params = params,
-    .n_params = 4,
+    .n_params = 5,
     .assets = assets,
     .n_assets = 1,
     .create = nam_create,
