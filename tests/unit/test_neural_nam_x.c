@@ -8,7 +8,10 @@
  *   every 0.6 feature (FiLM everywhere, gated and blended layers, grouped
  *   convolutions, head1x1, bottleneck, PReLU, Softsign, SiLU, Hardswish,
  *   LeakyHardtanh, a conditioning WaveNet), a conditioning model alone, a
- *   slimmable WaveNet and a container of 0.5 models: the node must match
+ *   slimmable WaveNet and a container of 0.5 models, and four small random
+ *   models for what no example has (a post-stack head, head kernels with a
+ *   dilation, grouped blended layers with configured activations, layer1x1
+ *   off): the node must match
  *   within 5e-6 relative RMS (the A2 container also at size 0.2, where the
  *   reference player, set to that size, plays its small sub-model);
  * - itself at another block size (32/128/1000 give the samples of 64);
@@ -91,6 +94,10 @@ static const struct {
     {"wavenet_condition_dsp.nam", "wavenet_condition_dsp.reference.wav", 1.0f},
     {"slimmable_wavenet.nam", "slimmable_wavenet.reference.wav", 1.0f},
     {"slimmable_container.nam", "slimmable_container.reference.wav", 1.0f},
+    {"feature_posthead.nam", "feature_posthead.reference.wav", 1.0f},
+    {"feature_two_arrays.nam", "feature_two_arrays.reference.wav", 1.0f},
+    {"feature_groups.nam", "feature_groups.reference.wav", 1.0f},
+    {"feature_layer1x1off.nam", "feature_layer1x1off.reference.wav", 1.0f},
 };
 #define N_REFS (int)(sizeof refs / sizeof refs[0])
 
