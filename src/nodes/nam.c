@@ -121,9 +121,15 @@ static int nam_create(pt_node *n, const pt_node_config *cfg, pt_error *err)
         return pt_error_set(err, PT_ERR_INVALID, cfg ? cfg->rig_file : NULL, cfg ? cfg->line : 0,
                             cfg ? cfg->col : 0, "a nam node needs a 'model' (.nam file)");
     }
-    if (pt_nam_file_load(&s->file, path, err) != 0) {
+    pt_error e = {0};
+    if (pt_nam_file_load(&s->file, path, &e) != 0) {
         free(s);
-        return err ? err->code : PT_ERR;
+        /* in a rig: point at the node, and still name the model file */
+        if (cfg->rig_file)
+            return pt_error_set(err, e.code, cfg->rig_file, cfg->line, cfg->col, "node '%s': %s: %s",
+                                n->id, path, e.msg);
+        if (err) *err = e;
+        return e.code;
     }
     /* Build once now, so a model that cannot be built fails here, off the
      * audio thread; prepare() rebuilds for the real block size. */

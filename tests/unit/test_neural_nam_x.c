@@ -17,7 +17,8 @@
  * - itself at another block size (32/128/1000 give the samples of 64);
  * - a 48 kHz A2 model in a 44.1 kHz session: a sine's fundamental comes out
  *   at its own frequency and at the level the 48 kHz session gives it;
- * - the loader's refusals of what it does not know, naming field and version. */
+ * - the loader's refusals of what it does not know, naming field and version
+ *   (and, for a model a rig names, the rig's file:line:col too). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -254,6 +255,16 @@ static void refusals_name_field_and_version(void **st)
         assert_null(nd);
         assert_string_equal(e2.file, path);
         for (int k = 0; k < 2; k++) assert_non_null(strstr(e2.msg, cases[i].expect[k]));
+        /* named by a rig: the rig's position, then the model file and the problem */
+        const char *asset[1] = {path};
+        pt_node_config rc = {.id = "amp", .asset = asset, .rig_file = "rig.yaml", .line = 4, .col = 5};
+        pt_error e3 = {0};
+        assert_null(pt_node_create(pt_node_type_find("nam"), &rc, &e3));
+        assert_string_equal(e3.file, "rig.yaml");
+        assert_int_equal(e3.line, 4);
+        assert_int_equal(e3.col, 5);
+        assert_non_null(strstr(e3.msg, path));
+        for (int k = 0; k < 2; k++) assert_non_null(strstr(e3.msg, cases[i].expect[k]));
         unlink(path);
     }
 }
