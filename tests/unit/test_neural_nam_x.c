@@ -26,6 +26,9 @@
 #include <sndfile.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
+#include "control/assets.h"
 #include "neural/nam_file.h"
 #include "testutil.h"
 
@@ -289,6 +292,26 @@ static void container_and_notes(void **st)
     assert_int_equal(f.arch, PT_NAM_XWAVENET);
     assert_non_null(f.xwavenet->condition);
     pt_nam_file_free(&f);
+
+    /* what the UI shows (asset_info): the A2 container as such, with its
+     * largest sub-model's metadata (the file has none of its own) */
+    cJSON *j = pt_asset_info(tu_src("tests/data/nam/v07/a2.nam"), "a2.nam", &err);
+    assert_non_null(j);
+    const cJSON *meta = cJSON_GetObjectItemCaseSensitive(j, "meta");
+    char *s = cJSON_PrintUnformatted(meta);
+    print_message("asset_info a2.nam: %.300s\n", s);
+    free(s);
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(meta, "architecture")->valuestring, "SlimmableContainer");
+    assert_int_equal(cJSON_GetObjectItemCaseSensitive(meta, "submodels")->valueint, 2);
+    assert_non_null(cJSON_GetObjectItemCaseSensitive(meta, "loudness"));
+    assert_int_equal((int)cJSON_GetObjectItemCaseSensitive(j, "rate")->valuedouble, 48000);
+    cJSON_Delete(j);
+    j = pt_asset_info(tu_src("tests/data/nam/v07/wavenet_a2_max.nam"), "m.nam", &err);
+    assert_non_null(j);
+    meta = cJSON_GetObjectItemCaseSensitive(j, "meta");
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(meta, "architecture")->valuestring, "WaveNet");
+    assert_non_null(strstr(cJSON_GetObjectItemCaseSensitive(meta, "notes")->valuestring, "test case"));
+    cJSON_Delete(j);
 }
 
 int main(void)
