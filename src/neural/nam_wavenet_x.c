@@ -64,6 +64,8 @@ typedef struct xlayer {
     pt_nn_hist in; /* the conv input (after conv_pre_film), C rows */
     xconv conv, mixin, l1, h1;
     bool has_l1, has_h1;
+    /* no FiLM between them: conv and mixin as one product, Bz x (K*C + cs) */
+    float *fused;
     xfilm film[PT_FILM_COUNT];
 } xlayer;
 
@@ -236,12 +238,23 @@ static void layer_run(xwn *X, xarray *A, xlayer *L, int N)
     const float *hist_rows[1024];
     for (int i = 0; i < C; i++) hist_rows[i] = pt_nn_hist_at(&L->in, i, 0);
     for (int i = 0; i < Bz; i++) o[i] = A->z + (size_t)i * N;
+    const float *cond = X->cond ? X->cond->out : X->in;
+    if (L->fused) {
+        /* conv and mixin in one product: the condition rows after the taps */
+        const int KC = L->K * C;
+        for (int k = 0; k < L->K; k++) {
+            int lag = (L->K - 1 - k) * L->dil;
+            for (int j = 0; j < C; j++) X->rows[k * C + j] = hist_rows[j] - lag;
+        }
+        for (int j = 0; j < A->cs; j++) X->rows[KC + j] = cond + (size_t)j * N;
+        pt_nn_matmul(Bz, KC + A->cs, L->fused, L->conv.b, X->rows, NULL, o, N);
+        goto activation;
+    }
     xconv_run(X, &L->conv, hist_rows, NULL, o, N);
     if (L->film[PT_FILM_CONV_POST].active)
         film_run(X, A, &L->film[PT_FILM_CONV_POST], A->z, A->z, N);
 
     /* the input mixin */
-    const float *cond = X->cond ? X->cond->out : X->in;
     if (L->film[PT_FILM_MIXIN_PRE].active) {
         film_run(X, A, &L->film[PT_FILM_MIXIN_PRE], cond, A->u, N);
         cond = A->u;
@@ -252,6 +265,7 @@ static void layer_run(xwn *X, xarray *A, xlayer *L, int N)
     if (L->film[PT_FILM_MIXIN_POST].active)
         film_run(X, A, &L->film[PT_FILM_MIXIN_POST], A->m, A->m, N);
     pt_nn_add(A->z, A->m, Bz * N);
+activation:
     if (L->film[PT_FILM_ACT_PRE].active) film_run(X, A, &L->film[PT_FILM_ACT_PRE], A->z, A->z, N);
 
     /* the activation: B rows of result at the top of z */
@@ -388,6 +402,7 @@ static void xwn_free(xwn *X)
             xconv_free(&L->mixin);
             xconv_free(&L->l1);
             xconv_free(&L->h1);
+            free(L->fused);
             for (int f = 0; f < PT_FILM_COUNT; f++) xconv_free(&L->film[f].conv);
         }
         free(A->layers);
@@ -467,7 +482,17 @@ static int xwn_build(pt_nam_model *m, xwn *X, const pt_nam_file *f, pt_error *er
                     return -1;
                 film_max = max_i(film_max, 2 * dims[i]);
             }
-            maxr = max_i(maxr, L->K * C);
+            if (!la->film[PT_FILM_CONV_POST].active && !la->film[PT_FILM_MIXIN_PRE].active &&
+                !la->film[PT_FILM_MIXIN_POST].active) {
+                const int KC = L->K * C, cols = KC + cs;
+                L->fused = pt_nn_alloc((size_t)L->Bz * cols);
+                if (!L->fused) return -1;
+                for (int o = 0; o < L->Bz; o++) {
+                    memcpy(L->fused + (size_t)o * cols, L->conv.W + (size_t)o * KC, (size_t)KC * sizeof(float));
+                    memcpy(L->fused + (size_t)o * cols + KC, L->mixin.W + (size_t)o * cs, (size_t)cs * sizeof(float));
+                }
+            }
+            maxr = max_i(maxr, L->K * C + cs);
             maxr = max_i(maxr, L->Bz);
         }
         int hin = A->hin;
