@@ -63,6 +63,7 @@ typedef enum pt_nam_act {
 } pt_nam_act;
 
 #define PT_NAM_MAX_SLOPES 64
+#define PT_NAM_MAX_ALLOWED 32
 
 /* An activation with its parameters (formats 0.6+ may configure them). */
 typedef struct pt_nam_actcfg {
@@ -144,6 +145,7 @@ typedef struct pt_nam_xlayer_array {
     int head1x1_out, head1x1_groups;
     pt_nam_film film[PT_FILM_COUNT];
     int n_allowed; /* slimmable: allowed channel counts (0: not slimmable) */
+    int allowed[PT_NAM_MAX_ALLOWED];
 } pt_nam_xlayer_array;
 
 #define PT_NAM_MAX_HEAD_CONVS 8
@@ -208,6 +210,12 @@ void pt_nam_file_free(pt_nam_file *f);
 /* The model that plays for slimmable size `size` (0..1; a negative size means
  * the largest): a container's chosen sub-model, or f itself. */
 const pt_nam_file *pt_nam_file_pick(const pt_nam_file *f, double size);
+
+/* A slimmable WaveNet (0.7 `slimmable` layer arrays) at size `size` (0..1):
+ * fills `out` with the smaller model (its own config and weights; free with
+ * pt_nam_file_free) and returns 1; returns 0, leaving `out` untouched, when
+ * f is not slimmable or `size` picks its full size; -1 with err on failure. */
+int pt_nam_file_slim(const pt_nam_file *f, double size, pt_nam_file *out, pt_error *err);
 
 /* How many weights a config needs (the count the loader checks). */
 long pt_nam_expected_weights(const pt_nam_file *f);

@@ -311,11 +311,13 @@ static int parse_array(ctx *c, const cJSON *l, const char *where, pt_nam_xlayer_
         if (kw && cJSON_IsObject(kw) && check_keys(c, kw, w2, kkeys)) return ERRC(c);
         if (!al || !cJSON_IsArray(al) || cJSON_GetArraySize(al) < 1)
             return FAIL(c, PT_ERR_INVALID, "%s needs kwargs.allowed_channels", w2);
-        int prev = 0, last = 0;
+        int prev = 0, last = 0, k = 0;
+        if (cJSON_GetArraySize(al) > PT_NAM_MAX_ALLOWED)
+            return FAIL(c, PT_ERR_UNSUPPORTED, "%s: more than %d allowed channel counts", w2, PT_NAM_MAX_ALLOWED);
         for (const cJSON *e = al->child; e; e = e->next) {
-            if (!cJSON_IsNumber(e) || e->valuedouble <= prev)
-                return FAIL(c, PT_ERR_INVALID, "%s: allowed_channels must ascend", w2);
-            prev = last = (int)e->valuedouble;
+            if (!cJSON_IsNumber(e) || e->valuedouble <= prev || e->valuedouble != floor(e->valuedouble))
+                return FAIL(c, PT_ERR_INVALID, "%s: allowed_channels must be whole numbers that ascend", w2);
+            prev = last = a->allowed[k++] = (int)e->valuedouble;
         }
         if (last != a->channels)
             return FAIL(c, PT_ERR_INVALID, "%s: the last allowed channel count must be channels (%d)",
@@ -518,4 +520,111 @@ int pt_nam_parse_xwavenet(ctx *c, const cJSON *cfg, pt_nam_xwavenet_config *w, d
             return FAIL(c, PT_ERR_UNSUPPORTED, "%s: a per-channel PReLU in the head is not supported", wh);
     }
     return 0;
+}
+
+/* ---- slimmable WaveNets (0.7) ---- */
+
+/* Copy the first `sout` of `fout` rows and the first `sin` of `fin` inputs
+ * of a [out][in][k] weight block (then its bias when `bias`). */
+static void slice(const float **src, float **dst, int fin, int fout, int sin, int sout, int K, bool bias)
+{
+    for (int i = 0; i < fout; i++)
+        for (int j = 0; j < fin; j++)
+            for (int k = 0; k < K; k++, (*src)++)
+                if (i < sout && j < sin) *(*dst)++ = **src;
+    if (bias)
+        for (int i = 0; i < fout; i++, (*src)++)
+            if (i < sout) *(*dst)++ = **src;
+}
+
+static void copy_n(const float **src, float **dst, long n)
+{
+    memcpy(*dst, *src, (size_t)n * sizeof(float));
+    *src += n, *dst += n;
+}
+
+/* The reference player's slicing (slice_channels_uniform): each array keeps
+ * its first `channels` channels (from allowed_channels by the size), its
+ * bottleneck in proportion, every weight block its leading rows/columns. */
+int pt_nam_file_slim(const pt_nam_file *f, double size, pt_nam_file *out, pt_error *err)
+{
+    if (f->arch != PT_NAM_XWAVENET || size < 0) return 0;
+    const pt_nam_xwavenet_config *w = f->xwavenet;
+    int ch[PT_NAM_MAX_ARRAYS], any = 0, smaller = 0;
+    for (int i = 0; i < w->n_arrays; i++) {
+        const pt_nam_xlayer_array *a = &w->arrays[i];
+        ch[i] = a->channels;
+        if (!a->n_allowed) continue;
+        any = 1;
+        int idx = (int)floor(size * a->n_allowed);
+        if (idx > a->n_allowed - 1) idx = a->n_allowed - 1;
+        if (idx < 0) idx = 0;
+        ch[i] = a->allowed[idx];
+        if (ch[i] != a->channels) smaller = 1;
+    }
+    if (!any || !smaller) return 0;
+    for (int i = 0; i < w->n_arrays; i++) {
+        const pt_nam_xlayer_array *a = &w->arrays[i];
+        if (a->head_kernel != 1 || a->groups_input != 1 || a->groups_mixin != 1 ||
+            (a->layer1x1 && a->layer1x1_groups != 1) || (a->head1x1 && a->head1x1_groups != 1) ||
+            w->has_head || w->condition)
+            return pt_error_set(err, PT_ERR_UNSUPPORTED, f->path, 0, 0,
+                                "this slimmable WaveNet cannot be played below its full size (it has "
+                                "grouped convolutions, a head kernel, a post-stack head or a "
+                                "conditioning model)");
+    }
+    pt_nam_xwavenet_config *nw = malloc(sizeof *nw);
+    float *nwts = malloc((size_t)f->n_weights * sizeof(float));
+    if (!nw || !nwts) {
+        free(nw);
+        free(nwts);
+        return pt_error_set(err, PT_ERR_NOMEM, f->path, 0, 0, "out of memory");
+    }
+    *nw = *w;
+    const float *src = f->weights;
+    float *dst = nwts;
+    for (int i = 0; i < w->n_arrays; i++) {
+        const pt_nam_xlayer_array *a = &w->arrays[i];
+        pt_nam_xlayer_array *b = &nw->arrays[i];
+        const int fc = a->channels, sc = ch[i], cs = a->condition_size;
+        const int fb = a->bottleneck, sb = a->layer1x1 ? (fb * sc / fc > 1 ? fb * sc / fc : 1) : sc;
+        b->channels = sc, b->bottleneck = sb;
+        b->input_size = i == 0 ? a->input_size : ch[i - 1];
+        b->head_size = i + 1 < w->n_arrays ? ch[i + 1] : a->head_size;
+        const int h1 = a->head1x1_out;
+        slice(&src, &dst, a->input_size, fc, b->input_size, sc, 1, false);
+        for (int l = 0; l < a->n_layers; l++) {
+            const int g = a->gating[l] == PT_GATE_NONE ? 1 : 2, fbz = g * fb, sbz = g * sb;
+            slice(&src, &dst, fc, fbz, sc, sbz, a->kernel[l], true);
+            slice(&src, &dst, cs, fbz, cs, sbz, 1, false);
+            if (a->layer1x1) slice(&src, &dst, fb, fc, sb, sc, 1, true);
+            if (a->head1x1) slice(&src, &dst, fb, h1, sb, h1, 1, true);
+            const int fd[PT_FILM_COUNT] = {fc, fbz, cs, fbz, fbz, fb, fc, h1};
+            const int sd[PT_FILM_COUNT] = {sc, sbz, cs, sbz, sbz, sb, sc, h1};
+            for (int k = 0; k < PT_FILM_COUNT; k++) {
+                const pt_nam_film *fm = &a->film[k];
+                if (!fm->active) continue;
+                const int m = fm->shift ? 2 : 1;
+                if (k == PT_FILM_MIXIN_PRE || k == PT_FILM_HEAD1X1_POST)
+                    copy_n(&src, &dst, (long)cs * m * fd[k] + m * fd[k]);
+                else
+                    slice(&src, &dst, cs, m * fd[k], cs, m * sd[k], 1, true);
+            }
+        }
+        const int fh = a->head1x1 ? h1 : fb, sh = a->head1x1 ? h1 : sb;
+        slice(&src, &dst, fh, a->head_size, sh, b->head_size, 1, a->head_bias);
+        b->n_allowed = 0;
+    }
+    *dst++ = *src++; /* head_scale */
+    *out = *f;
+    memset(&out->container, 0, sizeof out->container);
+    out->xwavenet = nw;
+    out->weights = nwts;
+    out->n_weights = (int)(dst - nwts);
+    if (out->n_weights != pt_nam_xwavenet_weights(nw)) {
+        free(nw);
+        free(nwts);
+        return pt_error_set(err, PT_ERR, f->path, 0, 0, "internal: slimmed weights do not match");
+    }
+    return 1;
 }

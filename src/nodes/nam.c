@@ -50,8 +50,9 @@ static const pt_param_def params[] = {
                      "trim after the model"},
     [P_INTERFACE_DBU] = {"interface_dbu", "dBu", 0.0f, 30.0f, 12.2f, PT_TAPER_LINEAR, 0, NULL,
                          "the level 0 dBFS stands for at this rig's input and output (calibration)"},
-    /* a SlimmableContainer (format 0.7) holds sub-models for ranges of a
-     * size value; changing it rebuilds the node and crossfades to it */
+    /* format 0.7: a SlimmableContainer holds sub-models for ranges of a size
+     * value, a slimmable WaveNet plays fewer channels at smaller sizes;
+     * changing it rebuilds the node and crossfades to it */
     [P_SIZE] = {"size", "", 0.0f, 1.0f, 1.0f, PT_TAPER_LINEAR, 0, NULL,
                 "which sub-model of a slimmable capture plays (1 = the largest; others ignore it)",
                 PT_PARAM_REBUILD},
@@ -252,7 +253,13 @@ static int nam_prepare(pt_node *n, double rate, int max_frames, pt_error *err)
         n->latency_samples = s->pad;
     }
     s->mbuf = calloc((size_t)s->model_max, sizeof(float));
-    s->model = pt_nam_model_create(pt_nam_file_pick(&s->file, n->param[P_SIZE].current), s->model_max, err);
+    /* the size picks a container's sub-model, or slims a slimmable WaveNet */
+    const pt_nam_file *pick = pt_nam_file_pick(&s->file, n->param[P_SIZE].current);
+    pt_nam_file slim;
+    int slimmed = pt_nam_file_slim(pick, n->param[P_SIZE].current, &slim, err);
+    if (slimmed < 0) return err && err->code ? err->code : PT_ERR;
+    s->model = pt_nam_model_create(slimmed ? &slim : pick, s->model_max, err);
+    if (slimmed) pt_nam_file_free(&slim);
     if (!s->mbuf || !s->model)
         return err && err->code ? err->code : pt_error_set(err, PT_ERR_NOMEM, path, 0, 0, "out of memory");
 

@@ -13,7 +13,9 @@
  *   dilation, grouped blended layers with configured activations, layer1x1
  *   off): the node must match
  *   within 5e-6 relative RMS (the A2 container also at size 0.2, where the
- *   reference player, set to that size, plays its small sub-model);
+ *   reference player, set to that size, plays its small sub-model, and the
+ *   slimmable WaveNet at sizes 0.2 and 0.5, where it plays 1 and 2 of its 3
+ *   channels);
  * - itself at another block size (32/128/1000 give the samples of 64);
  * - a 48 kHz A2 model in a 44.1 kHz session: a sine's fundamental comes out
  *   at its own frequency and at the level the 48 kHz session gives it;
@@ -97,6 +99,8 @@ static const struct {
     {"wavenet_a2_max.nam", "wavenet_a2_max.reference.wav", 1.0f},
     {"wavenet_condition_dsp.nam", "wavenet_condition_dsp.reference.wav", 1.0f},
     {"slimmable_wavenet.nam", "slimmable_wavenet.reference.wav", 1.0f},
+    {"slimmable_wavenet.nam", "slimmable_wavenet_size02.reference.wav", 0.2f}, /* 1 of 3 channels */
+    {"slimmable_wavenet.nam", "slimmable_wavenet_size05.reference.wav", 0.5f}, /* 2 of 3 */
     {"slimmable_container.nam", "slimmable_container.reference.wav", 1.0f},
     {"feature_posthead.nam", "feature_posthead.reference.wav", 1.0f},
     {"feature_two_arrays.nam", "feature_two_arrays.reference.wav", 1.0f},
