@@ -24,7 +24,7 @@
  * activation lists and the activations SiLU, PReLU, Softsign, LeakyHardtanh,
  * Hardswish; and, in 0.7, the `SlimmableContainer` (sub-models chosen by a
  * size value; the largest plays unless a size is given) and `slimmable`
- * layer arrays (played at their full size).
+ * layer arrays (fewer channels at smaller sizes, see pt_nam_file_slim).
  */
 #ifndef PT_NAM_FILE_H
 #define PT_NAM_FILE_H
