@@ -7,6 +7,14 @@
  * sample and % of one core at 48 kHz. Also the standard WaveNet through the
  * node in a 44.1 kHz engine (resampling both ways).
  *
+ * Formats 0.6/0.7: each model in tests/data/nam/v07 (the A2 default, and
+ * one per new feature) on the first 3 s of its reference input: µs per
+ * sample and the difference from the reference player's output. If
+ * PT_NAM_REFERENCE_PLAYER names a reference-player driver (`driver model.nam
+ * in.f32 out.f32` printing "ns/sample N" on stderr; see
+ * tests/data/nam/v07/README.md, built with -O3 -march=native), its time on
+ * the same model and input is printed beside ours; without it, only ours.
+ *
  * Reference point (tests/data/nam/README.md): the reference player takes
  * ~3.8 µs/sample for the standard WaveNet with exact tanh and ~0.62 µs with
  * its fast tanh approximation, on this machine class. */
@@ -155,6 +163,91 @@ static void bench_reference_model(void)
     free(y);
 }
 
+/* The reference player's time (µs/sample) for a model, or -1. */
+static double reference_player_us(const char *model, const float *x, int n)
+{
+    const char *ref = getenv("PT_NAM_REFERENCE_PLAYER");
+    if (!ref || access(ref, X_OK) != 0) return -1;
+    char in[64], cmd[1024];
+    snprintf(in, sizeof in, "/tmp/bench_nam_in_%d.f32", (int)getpid());
+    FILE *f = fopen(in, "wb");
+    if (!f) return -1;
+    fwrite(x, sizeof(float), (size_t)n, f);
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "'%s' '%s' '%s' /dev/null 2>&1", ref, model, in);
+    FILE *p = popen(cmd, "r");
+    double ns = -1;
+    char line[256];
+    while (p && fgets(line, sizeof line, p))
+        if (strncmp(line, "ns/sample ", 10) == 0) ns = atof(line + 10);
+    if (p) pclose(p);
+    unlink(in);
+    return ns < 0 ? -1 : ns / 1000.0;
+}
+
+/* The 0.6/0.7 example models against their reference outputs. */
+static void bench_v07_models(void)
+{
+    const char *models[] = {"a2", "a2_small", "wavenet_a2_max", "wavenet_condition_dsp",
+                            "slimmable_wavenet", "slimmable_container"};
+    const char *what[] = {"A2 default (largest)", "A2 smallest sub-model", "every 0.6 feature",
+                          "condition_dsp", "slimmable WaveNet", "container of 0.5 models"};
+    printf("  formats 0.6/0.7 (tests/data/nam/v07, 3 s of the reference input, best of 3)%s\n",
+           getenv("PT_NAM_REFERENCE_PLAYER") ? ", beside the reference player" : "");
+    for (int i = 0; i < 6; i++) {
+        char mp[256], rp[256];
+        snprintf(mp, sizeof mp, "tests/data/nam/v07/%s.nam", models[i]);
+        snprintf(rp, sizeof rp, "tests/data/nam/v07/%s.reference.wav", models[i]);
+        SF_INFO si = {0}, ri = {0};
+        SNDFILE *a = sf_open("tests/data/nam/input.wav", SFM_READ, &si);
+        SNDFILE *b = sf_open(rp, SFM_READ, &ri);
+        pt_nam_file f;
+        pt_error err = {0};
+        if (!a || !b || pt_nam_file_load(&f, mp, &err) != 0) {
+            if (a) sf_close(a);
+            if (b) sf_close(b);
+            printf("  (%s not found: run from the source tree)\n", mp);
+            return;
+        }
+        int n = (int)ri.frames / 64 * 64;
+        float *x = malloc((size_t)si.frames * sizeof(float)), *r = malloc((size_t)ri.frames * sizeof(float));
+        float *y = malloc((size_t)ri.frames * sizeof(float));
+        sf_readf_float(a, x, si.frames);
+        sf_readf_float(b, r, ri.frames);
+        sf_close(a);
+        sf_close(b);
+        double best = 1e9;
+        for (int rep = 0; rep < 3; rep++) {
+            pt_nam_model *m = pt_nam_model_create(&f, 64, &err);
+            if (!m) {
+                printf("  %s: %s\n", mp, err.msg);
+                break;
+            }
+            pt_nam_model_prewarm(m);
+            double t0 = now_s();
+            for (int off = 0; off < n; off += 64) pt_nam_model_process(m, x + off, y + off, 64);
+            double us = (now_s() - t0) * 1e6 / n;
+            if (us < best) best = us;
+            pt_nam_model_free(m);
+        }
+        double e = 0, p = 0;
+        for (int k = 0; k < n; k++) e += ((double)y[k] - r[k]) * ((double)y[k] - r[k]), p += (double)r[k] * r[k];
+        char name[96];
+        snprintf(name, sizeof name, "%s (%s)", models[i], what[i]);
+        report(name, best);
+        double ref_us = reference_player_us(mp, x, n);
+        if (ref_us > 0)
+            printf("    reference player %.3f us/sample (%.2fx ours); ", ref_us, ref_us / best);
+        else
+            printf("    ");
+        printf("output vs its exact-tanh render: relative RMS %.2g\n", sqrt(e / p));
+        pt_nam_file_free(&f);
+        free(x);
+        free(r);
+        free(y);
+    }
+}
+
 /* the standard WaveNet through the node in a 44.1 kHz engine */
 static void bench_node_resampled(void)
 {
@@ -233,6 +326,7 @@ int main(void)
     report("LSTM 1 x 24 (trainer standard)", bench_model(&f, 64));
     free(f.weights);
     bench_reference_model();
+    bench_v07_models();
     bench_node_resampled();
 
     /* the other kernel builds, for machines without AVX-512 (CI builds are

@@ -20,7 +20,7 @@ seed() { # target -> seed files
     fuzz_setlist) grep -l '^rigs:' rigs/*.yaml 2>/dev/null ;;
     fuzz_audiofile) ls tests/data/fuzz-seeds/audio/* 2>/dev/null ;;
     fuzz_circuit) ls circuits/*.yaml 2>/dev/null ;;
-    fuzz_nam) ls tests/data/nam/*.nam 2>/dev/null | head -3 ;;
+    fuzz_nam) ls tests/data/nam/*.nam tests/data/nam/v07/{wavenet_a2_max,wavenet_condition_dsp,slimmable_wavenet,slimmable_container}.nam 2>/dev/null ;;
     fuzz_protocol) ls tests/data/fuzz-seeds/protocol/* 2>/dev/null ;;
     fuzz_midi*) ls tests/data/fuzz-seeds/midi/* 2>/dev/null ;;
   esac

@@ -272,11 +272,15 @@ static int info_nam(cJSON *j, const char *path, const char *shown, pt_error *err
     cJSON_AddNumberToObject(j, "rate", f.sample_rate_hz);
     cJSON_AddNumberToObject(j, "channels", 1);
     cJSON *meta = cJSON_AddObjectToObject(j, "meta");
-    static const char *const arch[] = {"WaveNet", "LSTM", "ConvNet", "Linear"};
+    static const char *const arch[] = {"WaveNet", "LSTM", "ConvNet", "Linear", "WaveNet",
+                                       "SlimmableContainer"};
     cJSON_AddStringToObject(meta, "architecture",
                             (unsigned)f.arch < sizeof arch / sizeof arch[0] ? arch[f.arch] : "?");
     cJSON_AddStringToObject(meta, "version", f.version);
-    cJSON_AddNumberToObject(meta, "weights", f.n_weights);
+    /* a container (format 0.7): its sub-models, and the largest one's weights */
+    if (f.arch == PT_NAM_CONTAINER) cJSON_AddNumberToObject(meta, "submodels", f.container.n_sub);
+    cJSON_AddNumberToObject(meta, "weights", pt_nam_file_pick(&f, -1)->n_weights);
+    if (f.meta.notes[0]) cJSON_AddStringToObject(meta, "notes", f.meta.notes);
     cJSON_AddNumberToObject(meta, "receptive_field", (double)pt_nam_receptive_field(&f));
     if (f.has_sample_rate) cJSON_AddNumberToObject(meta, "sample_rate", f.sample_rate_hz);
     pt_nam_file_free(&f);
@@ -287,7 +291,15 @@ static int info_nam(cJSON *j, const char *path, const char *shown, pt_error *err
     cJSON *root = text ? cJSON_Parse(text) : NULL;
     free(text);
     const cJSON *md = cJSON_GetObjectItemCaseSensitive(root, "metadata");
-    if (!cJSON_IsObject(md)) md = NULL;
+    if (!cJSON_IsObject(md)) {
+        /* a container without its own: the largest sub-model's */
+        const cJSON *subs = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "config"),
+                                                             "submodels");
+        int n = cJSON_IsArray(subs) ? cJSON_GetArraySize(subs) : 0;
+        const cJSON *last = n ? cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(subs, n - 1), "model") : NULL;
+        md = last ? cJSON_GetObjectItemCaseSensitive(last, "metadata") : NULL;
+        if (!cJSON_IsObject(md)) md = NULL;
+    }
     const cJSON *v;
     cJSON_ArrayForEach(v, md)
     {

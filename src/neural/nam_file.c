@@ -5,6 +5,7 @@
 #include "../core/regfile.h"
 
 #include <cjson/cJSON.h>
+#include "nam_json.h"
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -14,6 +15,9 @@ static const char *const act_names[PT_ACT_COUNT] = {
     [PT_ACT_TANH] = "Tanh",       [PT_ACT_HARDTANH] = "Hardtanh",
     [PT_ACT_FASTTANH] = "Fasttanh", [PT_ACT_RELU] = "ReLU",
     [PT_ACT_LEAKYRELU] = "LeakyReLU", [PT_ACT_SIGMOID] = "Sigmoid",
+    [PT_ACT_SILU] = "SiLU",         [PT_ACT_PRELU] = "PReLU",
+    [PT_ACT_HARDSWISH] = "Hardswish", [PT_ACT_LEAKYHARDTANH] = "LeakyHardtanh",
+    [PT_ACT_SOFTSIGN] = "Softsign",
 };
 
 const char *pt_nam_act_name(pt_nam_act a)
@@ -21,17 +25,9 @@ const char *pt_nam_act_name(pt_nam_act a)
     return (unsigned)a < PT_ACT_COUNT ? act_names[a] : "?";
 }
 
-/* Everything the validators need to name the problem. */
-typedef struct ctx {
-    const char *path;
-    pt_error *err;
-} ctx;
-
-#define FAIL(c, code, ...) pt_error_set((c)->err, code, (c)->path, 0, 0, __VA_ARGS__)
-
 /* Refuse keys we do not know: a key added by a later format could change what
  * the weights mean, and playing such a model wrongly is worse than refusing. */
-static int check_keys(ctx *c, const cJSON *obj, const char *where, const char *const *known)
+int pt_namj_check_keys(ctx *c, const cJSON *obj, const char *where, const char *const *known)
 {
     for (const cJSON *it = obj->child; it; it = it->next) {
         int ok = 0;
@@ -39,13 +35,13 @@ static int check_keys(ctx *c, const cJSON *obj, const char *where, const char *c
             if (strcmp(it->string, known[i]) == 0) ok = 1;
         if (!ok)
             return FAIL(c, PT_ERR_UNSUPPORTED,
-                        "%s has option '%s', which this player does not support", where,
-                        it->string);
+                        "%s has option '%s', which this player does not support (format %s)", where,
+                        it->string, c->version && c->version[0] ? c->version : "0.5");
     }
     return 0;
 }
 
-static int get_int(ctx *c, const cJSON *obj, const char *key, const char *where, int lo, int hi,
+int pt_namj_get_int(ctx *c, const cJSON *obj, const char *key, const char *where, int lo, int hi,
                    int *out)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
@@ -70,7 +66,7 @@ static int get_default_only(ctx *c, const cJSON *obj, const char *key, const cha
     return 0;
 }
 
-static int get_bool(ctx *c, const cJSON *obj, const char *key, const char *where, bool *out)
+int pt_namj_get_bool(ctx *c, const cJSON *obj, const char *key, const char *where, bool *out)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
     if (!v) return FAIL(c, PT_ERR_INVALID, "%s is missing '%s'", where, key);
@@ -87,7 +83,7 @@ static int get_act(ctx *c, const cJSON *obj, const char *where, pt_nam_act *out)
         return FAIL(c, PT_ERR_UNSUPPORTED,
                     "%s: 'activation' must be a name such as \"Tanh\" (configured activations are "
                     "not supported)", where);
-    for (int i = 0; i < PT_ACT_COUNT; i++)
+    for (int i = 0; i < PT_ACT_COUNT_05; i++)
         if (strcmp(v->valuestring, act_names[i]) == 0) {
             *out = (pt_nam_act)i;
             return 0;
@@ -97,7 +93,7 @@ static int get_act(ctx *c, const cJSON *obj, const char *where, pt_nam_act *out)
                 "LeakyReLU, Sigmoid)", where, v->valuestring);
 }
 
-static int get_dilations(ctx *c, const cJSON *obj, const char *where, int *n, int *d)
+int pt_namj_get_dilations(ctx *c, const cJSON *obj, const char *where, int *n, int *d)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, "dilations");
     if (!v) return FAIL(c, PT_ERR_INVALID, "%s is missing 'dilations'", where);
@@ -250,6 +246,8 @@ long pt_nam_expected_weights(const pt_nam_file *f)
     }
     case PT_NAM_LINEAR:
         return f->cfg.linear.receptive_field + (f->cfg.linear.bias ? 1 : 0);
+    case PT_NAM_XWAVENET: return pt_nam_xwavenet_weights(f->xwavenet);
+    case PT_NAM_CONTAINER: return 0;
     }
     return -1;
 }
@@ -270,6 +268,8 @@ long pt_nam_receptive_field(const pt_nam_file *f)
         break;
     case PT_NAM_LINEAR: rf = f->cfg.linear.receptive_field; break;
     case PT_NAM_LSTM: break;
+    case PT_NAM_XWAVENET: rf = pt_nam_xwavenet_receptive_field(f->xwavenet); break;
+    case PT_NAM_CONTAINER: rf = pt_nam_receptive_field(pt_nam_file_pick(f, -1)); break;
     }
     return rf;
 }
@@ -299,26 +299,88 @@ static void line_col(const char *text, const char *pos, int *line, int *col)
     }
 }
 
-int pt_nam_file_parse(pt_nam_file *f, const char *json, const char *path, pt_error *err)
+/* The top-level "notes" (0.6+): a string or a list of strings, joined. */
+static void get_notes(const cJSON *root, char *dst, size_t size)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "notes");
+    if (!v) return;
+    if (cJSON_IsString(v)) {
+        snprintf(dst, size, "%s", v->valuestring);
+        return;
+    }
+    if (!cJSON_IsArray(v)) return;
+    size_t used = 0;
+    for (const cJSON *e = v->child; e && used + 1 < size; e = e->next) {
+        if (!cJSON_IsString(e)) continue;
+        int n = snprintf(dst + used, size - used, "%s%s", used ? " " : "", e->valuestring);
+        if (n < 0) break;
+        used += (size_t)n < size - used ? (size_t)n : size - used - 1;
+    }
+}
+
+/* The 0.7 SlimmableContainer: {"submodels": [{"max_value", "model"}...]},
+ * ascending max_value, the last at least 1. */
+static int parse_container(ctx *c, const cJSON *cfg, pt_nam_file *f)
+{
+    static const char *const keys[] = {"submodels", NULL};
+    static const char *const entry_keys[] = {"max_value", "model", NULL};
+    if (check_keys(c, cfg, "SlimmableContainer config", keys)) return c->err ? c->err->code : 1;
+    const cJSON *subs = cJSON_GetObjectItemCaseSensitive(cfg, "submodels");
+    if (!subs || !cJSON_IsArray(subs) || cJSON_GetArraySize(subs) < 1 || cJSON_GetArraySize(subs) > 16)
+        return FAIL(c, PT_ERR_INVALID, "SlimmableContainer: 'submodels' must be a list of 1..16");
+    int n = cJSON_GetArraySize(subs);
+    f->container.sub = calloc((size_t)n, sizeof *f->container.sub);
+    f->container.max_value = calloc((size_t)n, sizeof *f->container.max_value);
+    if (!f->container.sub || !f->container.max_value)
+        return FAIL(c, PT_ERR_NOMEM, "out of memory");
+    int i = 0;
+    for (const cJSON *e = subs->child; e; e = e->next, i++) {
+        char where[64];
+        snprintf(where, sizeof where, "SlimmableContainer sub-model %d", i + 1);
+        if (!cJSON_IsObject(e)) return FAIL(c, PT_ERR_INVALID, "%s must be an object", where);
+        if (check_keys(c, e, where, entry_keys)) return c->err ? c->err->code : 1;
+        const cJSON *mv = cJSON_GetObjectItemCaseSensitive(e, "max_value");
+        if (!mv || !cJSON_IsNumber(mv) || !isfinite(mv->valuedouble))
+            return FAIL(c, PT_ERR_INVALID, "%s: 'max_value' must be a number", where);
+        if (i > 0 && mv->valuedouble <= f->container.max_value[i - 1])
+            return FAIL(c, PT_ERR_INVALID, "%s: max_value values must ascend", where);
+        f->container.max_value[i] = mv->valuedouble;
+        const cJSON *model = cJSON_GetObjectItemCaseSensitive(e, "model");
+        if (!model || !cJSON_IsObject(model))
+            return FAIL(c, PT_ERR_INVALID, "%s: 'model' must be a model object", where);
+        pt_error sub_err = {0};
+        int rc = pt_nam_parse_model(&f->container.sub[i], model, c->path, &sub_err);
+        f->container.n_sub = i + 1;
+        if (rc)
+            return FAIL(c, sub_err.code ? sub_err.code : PT_ERR_INVALID, "%s: %s", where,
+                        sub_err.msg);
+        if (f->container.sub[i].arch == PT_NAM_CONTAINER)
+            return FAIL(c, PT_ERR_UNSUPPORTED, "%s: a container inside a container", where);
+        if (i > 0 && f->container.sub[i].sample_rate_hz != f->container.sub[0].sample_rate_hz)
+            return FAIL(c, PT_ERR_INVALID, "%s: its sample rate differs from sub-model 1's", where);
+    }
+    if (f->container.max_value[n - 1] < 1.0)
+        return FAIL(c, PT_ERR_INVALID, "SlimmableContainer: the last max_value must be at least 1");
+    return 0;
+}
+
+const pt_nam_file *pt_nam_file_pick(const pt_nam_file *f, double size)
+{
+    if (f->arch != PT_NAM_CONTAINER || f->container.n_sub < 1) return f;
+    int n = f->container.n_sub;
+    if (size < 0) return &f->container.sub[n - 1];
+    for (int i = 0; i < n; i++)
+        if (size < f->container.max_value[i]) return &f->container.sub[i];
+    return &f->container.sub[n - 1];
+}
+
+/* Read one model from its JSON object: the whole file, or a model nested
+ * in one (a condition_dsp, a container's sub-model). */
+int pt_nam_parse_model(pt_nam_file *f, const cJSON *root, const char *path, pt_error *err)
 {
     memset(f, 0, sizeof *f);
     snprintf(f->path, sizeof f->path, "%s", path ? path : "");
-    ctx c = {path, err};
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithOpts(json, &end, 0);
-    if (!root) {
-        int line, col;
-        const char *at = end ? end : json + strlen(json);
-        line_col(json, at, &line, &col);
-        if (*at == '\0')
-            return pt_error_set(err, PT_ERR_INVALID, path, line, col,
-                                "the file ends too early: truncated or not a complete .nam file");
-        if (strncmp(at, "NaN", 3) == 0 || strncmp(at, "Infinity", 8) == 0 ||
-            strncmp(at, "-Infinity", 9) == 0 || strncmp(at, "-NaN", 4) == 0)
-            return pt_error_set(err, PT_ERR_INVALID, path, line, col,
-                                "the file holds a NaN or infinite number; the model is broken");
-        return pt_error_set(err, PT_ERR_INVALID, path, line, col, "not valid JSON here");
-    }
+    ctx c = {path, err, "", 5};
     int rc = 0;
     if (!cJSON_IsObject(root)) {
         rc = FAIL(&c, PT_ERR_INVALID, "not a .nam model (the JSON is not an object)");
@@ -340,12 +402,25 @@ int pt_nam_file_parse(pt_nam_file *f, const char *json, const char *path, pt_err
                       ver->valuestring);
             goto done;
         }
-        if (major != 0 || minor != 5) {
+        if (major != 0 || minor < 5 || minor > 7) {
             rc = FAIL(&c, PT_ERR_UNSUPPORTED,
-                      ".nam format version %s is not supported (this player reads 0.5.x)",
-                      ver->valuestring);
+                      ".nam format version %s is not supported (this player reads 0.5.x, 0.6.x "
+                      "and 0.7.x)", ver->valuestring);
             goto done;
         }
+        c.version = f->version;
+        c.minor = minor;
+    }
+
+    f->sample_rate_hz = PT_NAM_DEFAULT_RATE_HZ;
+    const cJSON *sr = cJSON_GetObjectItemCaseSensitive(root, "sample_rate");
+    if (sr && !cJSON_IsNull(sr)) {
+        if (!cJSON_IsNumber(sr) || !(sr->valuedouble >= 8000 && sr->valuedouble <= 768000)) {
+            rc = FAIL(&c, PT_ERR_INVALID, "'sample_rate' must be a rate in Hz (8000..768000)");
+            goto done;
+        }
+        f->sample_rate_hz = sr->valuedouble;
+        f->has_sample_rate = true;
     }
 
     const cJSON *arch = cJSON_GetObjectItemCaseSensitive(root, "architecture");
@@ -358,7 +433,15 @@ int pt_nam_file_parse(pt_nam_file *f, const char *json, const char *path, pt_err
         rc = FAIL(&c, PT_ERR_INVALID, "missing 'config' object");
         goto done;
     }
-    if (strcmp(arch->valuestring, "WaveNet") == 0) {
+    if (strcmp(arch->valuestring, "WaveNet") == 0 && c.minor >= 6) {
+        f->arch = PT_NAM_XWAVENET;
+        f->xwavenet = calloc(1, sizeof *f->xwavenet);
+        rc = f->xwavenet ? pt_nam_parse_xwavenet(&c, cfg, f->xwavenet, f->sample_rate_hz)
+                         : FAIL(&c, PT_ERR_NOMEM, "out of memory");
+    } else if (strcmp(arch->valuestring, "SlimmableContainer") == 0 && c.minor >= 7) {
+        f->arch = PT_NAM_CONTAINER;
+        rc = parse_container(&c, cfg, f);
+    } else if (strcmp(arch->valuestring, "WaveNet") == 0) {
         f->arch = PT_NAM_WAVENET;
         rc = parse_wavenet(&c, cfg, &f->cfg.wavenet);
     } else if (strcmp(arch->valuestring, "LSTM") == 0) {
@@ -372,18 +455,25 @@ int pt_nam_file_parse(pt_nam_file *f, const char *json, const char *path, pt_err
         rc = parse_linear(&c, cfg, &f->cfg.linear);
     } else {
         rc = FAIL(&c, PT_ERR_UNSUPPORTED,
-                  "unknown architecture '%s' (supported: WaveNet, LSTM, ConvNet, Linear)",
-                  arch->valuestring);
+                  "unknown architecture '%s' in format %s (supported: WaveNet, LSTM, ConvNet, "
+                  "Linear%s)", arch->valuestring, f->version,
+                  c.minor >= 7 ? ", SlimmableContainer" : "");
     }
     if (rc) goto done;
 
     const cJSON *w = cJSON_GetObjectItemCaseSensitive(root, "weights");
-    if (!w || !cJSON_IsArray(w)) {
+    if (f->arch == PT_NAM_CONTAINER) {
+        if (w && !(cJSON_IsArray(w) && cJSON_GetArraySize(w) == 0)) {
+            rc = FAIL(&c, PT_ERR_INVALID, "a SlimmableContainer has no weights of its own");
+            goto done;
+        }
+        w = NULL;
+    } else if (!w || !cJSON_IsArray(w)) {
         rc = FAIL(&c, PT_ERR_INVALID, "missing the 'weights' list");
         goto done;
     }
     long want = pt_nam_expected_weights(f);
-    int have = cJSON_GetArraySize(w);
+    int have = w ? cJSON_GetArraySize(w) : 0;
     if (have != want) {
         rc = FAIL(&c, PT_ERR_INVALID,
                   "holds %d weights but its %s config needs %ld; the file does not match its "
@@ -396,7 +486,7 @@ int pt_nam_file_parse(pt_nam_file *f, const char *json, const char *path, pt_err
         goto done;
     }
     int i = 0;
-    for (const cJSON *e = w->child; e; e = e->next, i++) {
+    for (const cJSON *e = w ? w->child : NULL; e; e = e->next, i++) {
         if (!cJSON_IsNumber(e)) {
             rc = FAIL(&c, PT_ERR_INVALID, "weight %d is not a number", i);
             goto done;
@@ -410,17 +500,6 @@ int pt_nam_file_parse(pt_nam_file *f, const char *json, const char *path, pt_err
     }
     f->n_weights = have;
 
-    f->sample_rate_hz = PT_NAM_DEFAULT_RATE_HZ;
-    const cJSON *sr = cJSON_GetObjectItemCaseSensitive(root, "sample_rate");
-    if (sr && !cJSON_IsNull(sr)) {
-        if (!cJSON_IsNumber(sr) || !(sr->valuedouble >= 8000 && sr->valuedouble <= 768000)) {
-            rc = FAIL(&c, PT_ERR_INVALID, "'sample_rate' must be a rate in Hz (8000..768000)");
-            goto done;
-        }
-        f->sample_rate_hz = sr->valuedouble;
-        f->has_sample_rate = true;
-    }
-
     const cJSON *meta = cJSON_GetObjectItemCaseSensitive(root, "metadata");
     if (meta && cJSON_IsObject(meta)) {
         get_optional(meta, "loudness", &f->meta.has_loudness, &f->meta.loudness_db);
@@ -432,13 +511,43 @@ int pt_nam_file_parse(pt_nam_file *f, const char *json, const char *path, pt_err
         copy_string(meta, "gear_type", f->meta.gear_type, sizeof f->meta.gear_type);
         copy_string(meta, "tone_type", f->meta.tone_type, sizeof f->meta.tone_type);
     }
-done:
-    cJSON_Delete(root);
-    if (rc) {
-        free(f->weights);
-        f->weights = NULL;
-        f->n_weights = 0;
+    get_notes(root, f->meta.notes, sizeof f->meta.notes);
+    if (f->arch == PT_NAM_CONTAINER) {
+        /* what the player shows: the largest sub-model's rate and metadata */
+        const pt_nam_file *big = pt_nam_file_pick(f, -1);
+        f->sample_rate_hz = big->sample_rate_hz;
+        f->has_sample_rate = big->has_sample_rate;
+        char notes[sizeof f->meta.notes];
+        memcpy(notes, f->meta.notes, sizeof notes);
+        if (!meta) f->meta = big->meta;
+        if (notes[0]) memcpy(f->meta.notes, notes, sizeof notes);
     }
+done:
+    if (rc) pt_nam_file_free(f);
+    return rc;
+}
+
+int pt_nam_file_parse(pt_nam_file *f, const char *json, const char *path, pt_error *err)
+{
+    memset(f, 0, sizeof *f);
+    snprintf(f->path, sizeof f->path, "%s", path ? path : "");
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithOpts(json, &end, 0);
+    if (!root) {
+        int line, col;
+        const char *at = end ? end : json + strlen(json);
+        line_col(json, at, &line, &col);
+        if (*at == '\0')
+            return pt_error_set(err, PT_ERR_INVALID, path, line, col,
+                                "the file ends too early: truncated or not a complete .nam file");
+        if (strncmp(at, "NaN", 3) == 0 || strncmp(at, "Infinity", 8) == 0 ||
+            strncmp(at, "-Infinity", 9) == 0 || strncmp(at, "-NaN", 4) == 0)
+            return pt_error_set(err, PT_ERR_INVALID, path, line, col,
+                                "the file holds a NaN or infinite number; the model is broken");
+        return pt_error_set(err, PT_ERR_INVALID, path, line, col, "not valid JSON here");
+    }
+    int rc = pt_nam_parse_model(f, root, path, err);
+    cJSON_Delete(root);
     return rc;
 }
 
@@ -477,6 +586,18 @@ int pt_nam_file_load(pt_nam_file *f, const char *path, pt_error *err)
 void pt_nam_file_free(pt_nam_file *f)
 {
     if (!f) return;
+    if (f->xwavenet) {
+        if (f->xwavenet->condition) {
+            pt_nam_file_free(f->xwavenet->condition);
+            free(f->xwavenet->condition);
+        }
+        free(f->xwavenet);
+        f->xwavenet = NULL;
+    }
+    for (int i = 0; i < f->container.n_sub; i++) pt_nam_file_free(&f->container.sub[i]);
+    free(f->container.sub);
+    free(f->container.max_value);
+    memset(&f->container, 0, sizeof f->container);
     free(f->weights);
     f->weights = NULL;
     f->n_weights = 0;

@@ -62,5 +62,6 @@ int pt_nam_wavenet_create(pt_nam_model *m, const pt_nam_file *f, pt_error *err);
 int pt_nam_lstm_create(pt_nam_model *m, const pt_nam_file *f, pt_error *err);
 int pt_nam_convnet_create(pt_nam_model *m, const pt_nam_file *f, pt_error *err);
 int pt_nam_linear_create(pt_nam_model *m, const pt_nam_file *f, pt_error *err);
+int pt_nam_xwavenet_create(pt_nam_model *m, const pt_nam_file *f, pt_error *err);
 
 #endif

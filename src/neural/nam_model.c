@@ -68,6 +68,7 @@ void pt_nn_hist_prepare(pt_nn_hist *h, int frames)
 pt_nam_model *pt_nam_model_create(const pt_nam_file *f, int max_frames, pt_error *err)
 {
     if (max_frames < 1) max_frames = 1;
+    f = pt_nam_file_pick(f, -1); /* a container plays its largest sub-model */
     pt_nam_model *m = calloc(1, sizeof *m);
     if (!m) {
         pt_error_set(err, PT_ERR_NOMEM, f->path, 0, 0, "out of memory");
@@ -83,6 +84,8 @@ pt_nam_model *pt_nam_model_create(const pt_nam_file *f, int max_frames, pt_error
         case PT_NAM_LSTM: rc = pt_nam_lstm_create(m, f, err); break;
         case PT_NAM_CONVNET: rc = pt_nam_convnet_create(m, f, err); break;
         case PT_NAM_LINEAR: rc = pt_nam_linear_create(m, f, err); break;
+        case PT_NAM_XWAVENET: rc = pt_nam_xwavenet_create(m, f, err); break;
+        case PT_NAM_CONTAINER: rc = -1; break;
         }
     }
     if (rc == 0) {

@@ -34,7 +34,7 @@
 #include "../neural/nam_file.h"
 #include "../neural/nam_model.h"
 
-enum { P_NORMALIZE, P_INPUT_DB, P_OUTPUT_DB, P_INTERFACE_DBU };
+enum { P_NORMALIZE, P_INPUT_DB, P_OUTPUT_DB, P_INTERFACE_DBU, P_SIZE };
 
 #define NAM_TARGET_LOUDNESS_DB (-18.0)
 /* libsamplerate's converter: its fastest sinc (97 dB SNR, 80 % band width)
@@ -53,6 +53,12 @@ static const pt_param_def params[] = {
     [P_INTERFACE_DBU] = {"interface_dbu", "dBu", 0.0f, 30.0f, 12.2f, PT_TAPER_LINEAR, 0, NULL,
                          "the level 0 dBFS stands for at this rig's input and output (calibration)",
                          .label = "Interface level", .precision = 1},
+    /* format 0.7: a SlimmableContainer holds sub-models for ranges of a size
+     * value, a slimmable WaveNet plays fewer channels at smaller sizes;
+     * changing it rebuilds the node and crossfades to it */
+    [P_SIZE] = {"size", "", 0.0f, 1.0f, 1.0f, PT_TAPER_LINEAR, 0, NULL,
+                "which sub-model of a slimmable capture plays (1 = the largest; others ignore it)",
+                PT_PARAM_REBUILD, .label = "Model size", .precision = 2},
 };
 
 static const pt_asset_def assets[] = {
@@ -119,9 +125,15 @@ static int nam_create(pt_node *n, const pt_node_config *cfg, pt_error *err)
         return pt_error_set(err, PT_ERR_INVALID, cfg ? cfg->rig_file : NULL, cfg ? cfg->line : 0,
                             cfg ? cfg->col : 0, "a nam node needs a 'model' (.nam file)");
     }
-    if (pt_nam_file_load(&s->file, path, err) != 0) {
+    pt_error e = {0};
+    if (pt_nam_file_load(&s->file, path, &e) != 0) {
         free(s);
-        return err ? err->code : PT_ERR;
+        /* in a rig: point at the node, and still name the model file */
+        if (cfg->rig_file)
+            return pt_error_set(err, e.code, cfg->rig_file, cfg->line, cfg->col, "node '%s': %s: %s",
+                                n->id, path, e.msg);
+        if (err) *err = e;
+        return e.code;
     }
     /* Build once now, so a model that cannot be built fails here, off the
      * audio thread; prepare() rebuilds for the real block size. */
@@ -244,7 +256,13 @@ static int nam_prepare(pt_node *n, double rate, int max_frames, pt_error *err)
         n->latency_samples = s->pad;
     }
     s->mbuf = calloc((size_t)s->model_max, sizeof(float));
-    s->model = pt_nam_model_create(&s->file, s->model_max, err);
+    /* the size picks a container's sub-model, or slims a slimmable WaveNet */
+    const pt_nam_file *pick = pt_nam_file_pick(&s->file, n->param[P_SIZE].current);
+    pt_nam_file slim;
+    int slimmed = pt_nam_file_slim(pick, n->param[P_SIZE].current, &slim, err);
+    if (slimmed < 0) return err && err->code ? err->code : PT_ERR;
+    s->model = pt_nam_model_create(slimmed ? &slim : pick, s->model_max, err);
+    if (slimmed) pt_nam_file_free(&slim);
     if (!s->mbuf || !s->model)
         return err && err->code ? err->code : pt_error_set(err, PT_ERR_NOMEM, path, 0, 0, "out of memory");
 
@@ -362,9 +380,10 @@ static void nam_process(pt_node *n, const float *const *in, float *const *out, i
 
 const pt_node_type pt_node_nam = {
     .name = "nam",
-    .summary = "Neural Amp Modeler capture (.nam: WaveNet, LSTM, ConvNet, Linear)",
+    .summary = "Neural Amp Modeler capture (.nam 0.5-0.7: WaveNet incl. A2, LSTM, ConvNet, Linear, "
+               "SlimmableContainer)",
     .params = params,
-    .n_params = 4,
+    .n_params = 5,
     .assets = assets,
     .n_assets = 1,
     .create = nam_create,

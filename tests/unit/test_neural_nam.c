@@ -227,9 +227,9 @@ static void refuses_broken_files(void **st)
         {"huge.nam", SMALL_LINEAR("{\"receptive_field\": 2, \"bias\": false}", "[1, 1e300]"),
          "weight 1 is NaN or infinite"},
         {"version.nam",
-         "{\"version\": \"0.6.0\", \"architecture\": \"Linear\", \"config\": {\"receptive_field\": 1, \"bias\": false}, "
+         "{\"version\": \"0.8.0\", \"architecture\": \"Linear\", \"config\": {\"receptive_field\": 1, \"bias\": false}, "
          "\"weights\": [1]}",
-         "version 0.6.0 is not supported"},
+         "version 0.8.0 is not supported"},
         {"head.nam",
          "{\"version\": \"0.5.4\", \"architecture\": \"WaveNet\", \"config\": {\"layers\": [{\"input_size\": 1, "
          "\"condition_size\": 1, \"head_size\": 1, \"channels\": 1, \"kernel_size\": 1, \"dilations\": [1], "

@@ -1,7 +1,7 @@
 /* test_neural_rt.c — the nam node's audio-thread functions (process, reset,
  * set_param) allocate nothing: malloc/calloc/realloc/free are counted while
- * they run, natively at 48 kHz and resampled at 44.1 kHz, for a WaveNet and
- * an LSTM. (Skipped in sanitizer builds, which replace the allocator.) */
+ * they run, natively at 48 kHz and resampled at 44.1 kHz, for a WaveNet, an
+ * LSTM, the 0.7 A2 container and the 0.6 every-feature WaveNet. (Skipped in sanitizer builds, which replace the allocator.) */
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,12 +63,13 @@ static void no_allocation_on_the_audio_thread(void **st)
     armed = 0;
     assert_int_equal(calls, 2);
 
-    const char *models[] = {"tests/data/nam/wavenet_a1_standard.nam", "tests/data/nam/lstm.nam"};
+    const char *models[] = {"tests/data/nam/wavenet_a1_standard.nam", "tests/data/nam/lstm.nam",
+                            "tests/data/nam/v07/a2.nam", "tests/data/nam/v07/wavenet_a2_max.nam"};
     const double rates[] = {48000.0, 44100.0};
     const pt_node_type *t = pt_node_type_find("nam");
     float in[256], out[256];
     for (int i = 0; i < 256; i++) in[i] = 0.3f * (float)((i * 37) % 101) / 101.0f - 0.15f;
-    for (int m = 0; m < 2; m++)
+    for (int m = 0; m < 4; m++)
         for (int r = 0; r < 2; r++) {
             const char *asset[1] = {tu_src(models[m])};
             pt_node_config cfg = {.id = "amp", .asset = asset};
