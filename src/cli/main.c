@@ -20,6 +20,7 @@
 #include "control/session.h"
 #include "conv/conv.h"
 #include "core/engine.h"
+#include "core/monitor.h"
 #include "core/rt.h"
 #include "io/audiofile.h"
 #include "io/backend.h"
@@ -435,8 +436,17 @@ static const char *run_help =
     "clocked thread playing a looped DI clip). Stops after S seconds, or on Ctrl-C,\n"
     "and prints one line:\n"
     "  stats: callbacks=N overruns=N load_p50=X% load_p99=X% load_max=X% preempted=N\n"
-    "         overrun_cpu_max=X%  (preempted: overruns while the audio thread was kept off\n"
-    "         its CPU; overrun_cpu_max: the most CPU time one overrun took, of a period)\n"
+    "         overrun_cpu_max=X% overruns_engine=N overruns_machine=N overruns_unknown=N\n"
+    "         machine_stalls=N attribution=WORDS\n"
+    "  preempted: overruns while the audio thread was kept off its CPU; overrun_cpu_max:\n"
+    "  the most CPU time one overrun took, of a period. Each overrun is attributed:\n"
+    "  overruns_engine: the block's own work did not fit in the period (lighten the\n"
+    "  rig or raise --frames); overruns_machine: the work fitted but the thread or the\n"
+    "  machine was held up (other real-time programs, a hypervisor; preempted ones\n"
+    "  included); overruns_unknown: nothing could tell (a virtual machine without\n"
+    "  hardware counters). machine_stalls: stalls of the machine itself seen by a\n"
+    "  canary thread. attribution: the evidence used, '+'-joined: instructions\n"
+    "  (hardware instruction counts), canary, cpu-time, bare-metal.\n"
     "--stats also prints the DSP load once a second while running.\n"
     "--input/--record: the virtual device's input file and a WAV of its output.\n"
     "--midi NAME: a MIDI controller (ALSA sequencer, first input whose name contains\n"
@@ -723,6 +733,17 @@ int cli_run(const char *cmd, int argc, char **argv, int app)
         cJSON_Delete(st);
     }
     if (server) fprintf(stderr, "pytone: control server on http://127.0.0.1:%d/\n", o.port);
+    /* overrun attribution: instruction counters and a canary (core/monitor.h) */
+    pt_monitor *monitor = pt_monitor_start(e, NULL);
+    {
+        pt_load_summary ls;
+        pt_engine_load(e, &ls);
+        char basis[64];
+        pt_load_basis_text(ls.basis, basis, sizeof basis);
+        const char *why = pt_monitor_counter_status(monitor);
+        fprintf(stderr, "pytone: overruns attributed by %s%s%s%s\n", monitor ? basis : "cpu-time",
+                why[0] ? " (no instruction counters: " : "", why, why[0] ? ")" : "");
+    }
     struct timespec t0, now;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     double last_print = 0, last_try = 0, last_status = -1;
@@ -797,9 +818,12 @@ int cli_run(const char *cmd, int argc, char **argv, int app)
             pt_engine_load(e, &s);
             pt_meter_reading m;
             pt_engine_meters(e, &m);
-            fprintf(stderr, "load p50 %.1f%% p99 %.1f%% max %.1f%%  overruns %llu  xruns %lu  out %.1f dBFS\n",
+            fprintf(stderr, "load p50 %.1f%% p99 %.1f%% max %.1f%%  overruns %llu (engine %llu, "
+                            "machine %llu, unknown %llu)  xruns %lu  out %.1f dBFS\n",
                     s.load_p50, s.load_p99, s.load_max, (unsigned long long)s.overruns,
-                    ops->host_xruns(dev), 20.0 * log10(m.out_peak + 1e-9));
+                    (unsigned long long)s.overruns_engine, (unsigned long long)s.overruns_machine,
+                    (unsigned long long)s.overruns_unknown, ops->host_xruns(dev),
+                    20.0 * log10(m.out_peak + 1e-9));
             last_print = t;
         }
         if (o.status_file && t - last_status >= 0.1) {
@@ -813,9 +837,10 @@ int cli_run(const char *cmd, int argc, char **argv, int app)
 #endif
     pt_server_stop(server);
     if (dev && ops->alive(dev)) ops->stop(dev);
+    pt_monitor_stop(monitor); /* attributes the overruns still waiting */
     pt_load_summary s;
     pt_engine_load(e, &s);
-    char line[256];
+    char line[512];
     pt_load_summary_line(&s, line, sizeof line);
     printf("%s\n", line);
     fflush(stdout);
