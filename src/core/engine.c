@@ -107,6 +107,7 @@ pt_engine *pt_engine_create(const pt_engine_config *cfg, pt_error *err)
     touch_pages(e->retired.buf, (e->retired.mask + 1) * e->retired.elem_size);
     touch_pages(e->overruns.buf, (e->overruns.mask + 1) * e->overruns.elem_size);
     pt_prefault_code(); /* libm's rare paths, here rather than mid-block */
+    (void)pt_gettid(); /* the syscall() wrapper's page, here rather than in the first block */
     return e;
 }
 
