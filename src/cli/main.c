@@ -44,7 +44,7 @@ typedef struct opts {
     const char *backend, *device, *input, *record;
     const char *midi, *midi_map, *status_file;
     double rate, seconds;
-    int frames, stats, keep_latency, no_server, port, watch, help, no_reconnect;
+    int frames, stats, keep_latency, no_server, port, watch, help, no_reconnect, timings;
     char *sets[64];
     int n_sets;
 } opts;
@@ -92,6 +92,7 @@ static int parse(const char *cmd, int argc, char **argv, opts *o, const char *al
         if (!strcmp(name, "--help") || !strcmp(name, "-h")) o->help = 1;
         else if (!strcmp(name, "--stats")) o->stats = 1;
         else if (!strcmp(name, "--keep-latency")) o->keep_latency = 1;
+        else if (!strcmp(name, "--timings")) o->timings = 1;
         else if (!strcmp(name, "--no-server")) o->no_server = 1;
         else if (!strcmp(name, "--watch")) o->watch = 1;
         else if (!strcmp(name, "--no-reconnect")) o->no_reconnect = 1;
@@ -171,6 +172,7 @@ static pt_program *build(const char *cmd, pt_rig *rig, const opts *o, double rat
 
 static const char *render_help =
     "usage: pytone render RIG IN.wav OUT.wav [--frames N] [--keep-latency] [--set NODE.PARAM=V]\n"
+    "                     [--timings]\n"
     "\n"
     "Process IN.wav through RIG offline, through the same code as real time, in\n"
     "blocks of N frames (default 64), at IN.wav's sample rate. RIG may be a rig\n"
@@ -178,12 +180,24 @@ static const char *render_help =
     "or a circuit (.yaml with a 'circuit:' key).\n"
     "The graph's latency is removed so OUT lines up with IN sample for sample and\n"
     "is as long as it; --keep-latency keeps the raw output instead. OUT is 32-bit\n"
-    "float WAV, mono or stereo as the rig's output.\n";
+    "float WAV, mono or stereo as the rig's output.\n"
+    "--timings: where the process time went (ms of CPU), one line on stderr:\n"
+    "  render-timings: start=X read=X rig=X build=X engine=X process=X write=X total=X\n"
+    "  (start: from exec to main, mostly loading shared libraries).\n";
+
+/* This process's CPU time so far (all threads, user and system), in ms. */
+static double process_cpu_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
+}
 
 static int cmd_render(int argc, char **argv)
 {
     opts o;
-    if (parse("render", argc, argv, &o, " --frames --keep-latency --set ") != 0) return 2;
+    double t_start = process_cpu_ms(), t_read, t_rig, t_build, t_engine, t_process;
+    if (parse("render", argc, argv, &o, " --frames --keep-latency --set --timings ") != 0) return 2;
     if (o.help) return fputs(render_help, stdout), 0;
     if (o.n_pos != 3) {
         fputs(render_help, stderr);
@@ -204,6 +218,7 @@ static int cmd_render(int argc, char **argv)
         pt_audio_free(&in);
         return 2;
     }
+    t_read = process_cpu_ms();
     pt_diags diags;
     pt_diags_init(&diags);
     pt_rig *rig = load("render", o.pos[0], &diags);
@@ -216,6 +231,7 @@ static int cmd_render(int argc, char **argv)
     /* faster than real time: long convolution tails are computed in the
      * calling thread instead of a worker that could fall behind */
     pt_conv_set_offline_default(true);
+    t_rig = process_cpu_ms();
     pt_program *prog = build("render", rig, &o, in.rate, frames);
     pt_rig_free(rig);
     if (!prog) {
@@ -225,6 +241,7 @@ static int cmd_render(int argc, char **argv)
     int channels;
     pt_program_output(prog, &channels);
     long latency = o.keep_latency ? 0 : pt_program_latency(prog);
+    t_build = process_cpu_ms();
     pt_engine_config ec = {.rate = in.rate, .max_frames = frames, .clip_output = false};
     pt_engine *e = pt_engine_create(&ec, &err);
     if (!e || pt_engine_swap(e, prog, &err) != 0) {
@@ -239,6 +256,7 @@ static int cmd_render(int argc, char **argv)
         fprintf(stderr, "pytone render: out of memory\n");
         return 1;
     }
+    t_engine = process_cpu_ms();
     for (long off = 0; off < total; off += frames) {
         int n = (int)(total - off < frames ? total - off : frames);
         const float *x = in.ch[0] + off;
@@ -251,6 +269,7 @@ static int cmd_render(int argc, char **argv)
         }
         pt_engine_process(e, x, out[0] + off, out[1] + off, n);
     }
+    t_process = process_cpu_ms();
     const float *ch[2] = {out[0] + latency, out[1] + latency};
     int rc = pt_audio_write(o.pos[2], ch, channels, in.frames, in.rate, &err);
     if (rc) fprintf(stderr, "pytone render: %s: %s\n", err.file, err.msg);
@@ -262,6 +281,13 @@ static int cmd_render(int argc, char **argv)
     free(out[0]);
     free(out[1]);
     free(zeros);
+    if (o.timings) {
+        double t_end = process_cpu_ms();
+        fprintf(stderr, "render-timings: start=%.1f read=%.1f rig=%.1f build=%.1f engine=%.1f "
+                        "process=%.1f write=%.1f total=%.1f\n", t_start, t_read - t_start,
+                t_rig - t_read, t_build - t_rig, t_engine - t_build, t_process - t_engine,
+                t_end - t_process, t_end);
+    }
     return rc ? 1 : 0;
 }
 
