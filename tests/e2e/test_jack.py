@@ -81,7 +81,8 @@ def a_10_s_stereo_ir_plays_30_s_without_engine_overruns():
 
 
 def probe(rig):
-    pt = subprocess.Popen([PYTONE, "run", rig, "--backend", "jack", "--seconds", "4", "--no-server"],
+    # 8 s: on a loaded machine pytone may take seconds to activate its client
+    pt = subprocess.Popen([PYTONE, "run", rig, "--backend", "jack", "--seconds", "8", "--no-server"],
                           env={**os.environ, "PT_JACK_NO_AUTOCONNECT": "1", "PT_SOURCE_DIR": SRC},
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:

@@ -8,6 +8,7 @@
  * peaks. Prints
  *   probe: direct=N through=N engine_added=N reported=N
  * where reported is the playback latency pytone declares on its ports. */
+#include <errno.h>
 #include <jack/jack.h>
 #include <math.h>
 #include <stdatomic.h>
@@ -48,13 +49,20 @@ static int sink_process(jack_nframes_t n, void *arg)
     return 0;
 }
 
+/* JACK refuses to connect the ports of a client that is not active yet:
+ * pytone registers its ports when it opens the device and activates after
+ * building the rig, which on a loaded machine takes a while. Retry for 10 s
+ * (the flake of issue 16, finding 10: "cannot connect probe_src:a ->
+ * pytone:in_1"). */
 static int connect_or_die(jack_client_t *c, const char *from, const char *to)
 {
-    if (jack_connect(c, from, to) != 0) {
-        fprintf(stderr, "jack_probe: cannot connect %s -> %s\n", from, to);
-        return -1;
+    for (int i = 0; i < 200; i++) {
+        int rc = jack_connect(c, from, to);
+        if (rc == 0 || rc == EEXIST) return 0;
+        usleep(50000);
     }
-    return 0;
+    fprintf(stderr, "jack_probe: cannot connect %s -> %s (for 10 s)\n", from, to);
+    return -1;
 }
 
 int main(int argc, char **argv)
