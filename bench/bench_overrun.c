@@ -22,24 +22,25 @@ static double cost_cpu_clock(void)
 {
     struct timespec ts;
     double best = 1e18;
-    for (int r = 0; r < 5; r++) {
+    for (int r = 0; r < N / 100; r++) {
         double t0 = now_ns();
-        for (int i = 0; i < N / 5; i++) clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-        double per = (now_ns() - t0) / (N / 5);
+        for (int i = 0; i < 100; i++) clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+        double per = (now_ns() - t0) / 100;
         if (per < best) best = per;
     }
     return best;
 }
 
-/* best of 5 rounds: the machine is shared; the best is the cost itself */
+/* the best of many batches of 100: on a shared machine a long batch is
+ * always preempted somewhere; the best batch is the cost itself */
 static double cost_counter(pt_perf_counter *c)
 {
     double best = 1e18;
     volatile uint64_t sink = 0;
-    for (int r = 0; r < 5; r++) {
+    for (int r = 0; r < N / 100; r++) {
         double t0 = now_ns();
-        for (int i = 0; i < N / 5; i++) sink += pt_perf_read(c);
-        double per = (now_ns() - t0) / (N / 5);
+        for (int i = 0; i < 100; i++) sink += pt_perf_read(c);
+        double per = (now_ns() - t0) / 100;
         if (per < best) best = per;
     }
     (void)sink;
