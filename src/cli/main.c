@@ -727,9 +727,13 @@ int cli_run(const char *cmd, int argc, char **argv, int app)
         free(libdir);
         return 1;
     }
+    /* overrun attribution: instruction counters and a canary (core/monitor.h) */
+    /* (before the server: its first state already says how overruns are judged) */
+    pt_monitor *monitor = pt_monitor_start(e, NULL);
     pt_server *server = NULL; /* the control protocol: docs/control-protocol.md */
     if (!o.no_server && !(server = pt_server_start(session, o.port, &err))) {
         fprintf(stderr, "pytone run: %s\n", err.msg);
+        pt_monitor_stop(monitor);
         ops->close(dev);
         pt_session_destroy(session);
         pt_engine_destroy(e);
@@ -746,6 +750,7 @@ int cli_run(const char *cmd, int argc, char **argv, int app)
         fprintf(stderr, "pytone run: %s\n", err.msg);
         pt_server_stop(server);
         ops->close(dev);
+        pt_monitor_stop(monitor); /* the audio thread has stopped: its counter may go */
         pt_midi_destroy(midi);
         pt_session_destroy(session);
         pt_engine_destroy(e);
@@ -759,8 +764,6 @@ int cli_run(const char *cmd, int argc, char **argv, int app)
         cJSON_Delete(st);
     }
     if (server) fprintf(stderr, "pytone: control server on http://127.0.0.1:%d/\n", o.port);
-    /* overrun attribution: instruction counters and a canary (core/monitor.h) */
-    pt_monitor *monitor = pt_monitor_start(e, NULL);
     {
         pt_load_summary ls;
         pt_engine_load(e, &ls);
