@@ -108,12 +108,20 @@ def soak(binary, minutes, check_memory, label):
     pt = subprocess.Popen([binary, "run", setlist, "--backend", "jack", "--port", str(port),
                            "--seconds", str(seconds + 5)], env=env, cwd=SRC,
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    for _ in range(100):
+    # the server is up once the setlist's first rig is built: seconds on a
+    # loaded machine (10 s was not always enough); pytone ending is the failure
+    t_wait = time.time()
+    while time.time() - t_wait < 60 and pt.poll() is None:
         try:
             WS(port).close()
             break
         except OSError:
             time.sleep(0.1)
+    if pt.poll() is not None:
+        out, err = pt.communicate()
+        log(f"pytone ended before its server answered ({pt.returncode}): {err.strip()[-800:]}")
+        log("FAIL")
+        return False, False
     samples = []
     warm = min(60.0, seconds / 3)
 
