@@ -188,7 +188,13 @@ def main():
     jackd = subprocess.Popen(["jackd", "-n", server, "-d", "dummy", "-r", "48000", "-p", "64"],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     burner = subprocess.Popen([sys.executable, "-c", "while True: pass"])  # the other core
-    time.sleep(1.0)
+    # jackd takes seconds to come up on a loaded machine (a fixed 1 s was
+    # not always enough: "JACK: no server is running"); wait until it answers
+    for _ in range(200):
+        p = subprocess.run([os.path.join(BUILD, "pytone"), "devices"], capture_output=True, text=True)
+        if "server running" in p.stdout:
+            break
+        time.sleep(0.1)
     ok = True
     try:
         ok, only_overruns = soak(os.path.join(BUILD, "pytone-rtcheck"), MINUTES, True, "rtcheck")
