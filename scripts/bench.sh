@@ -58,6 +58,30 @@ for c in circuits/*.yaml; do
         printf "%-20s %12.1f %9.2f  %12.1f %9.2f  %s samples (%dx)\n", n, (a50 - b) * 1000 / 64,
                a99 / a50, (d50 - b) * 1000 / 64, d99 / d50, lat, f }'
 done
+# pytone render's fixed cost (issue 17 item 5; goal: a 1-second file
+# through the default rig in under 50 ms of process time): the median of 9
+# runs of --timings, per phase, in ms of CPU (user + system, all threads)
+echo "== render start-up: 1 s of DI through rigs/default.yaml (ms of process time, median of 9)"
+/usr/bin/python3 - "$BUILD/pytone" <<'PY' || status=1
+import os, statistics, subprocess, sys, tempfile
+import numpy as np, scipy.io.wavfile
+pytone = sys.argv[1]
+d = tempfile.mkdtemp(prefix="pytone-bench-")
+x = scipy.io.wavfile.read("assets/di/guitar_di.wav")[1]
+x = x if x.ndim == 1 else x[:, 0]
+scipy.io.wavfile.write(os.path.join(d, "in.wav"), 48000, x[:48000])
+rows = []
+for _ in range(9):
+    p = subprocess.run([pytone, "render", "rigs/default.yaml", os.path.join(d, "in.wav"),
+                        os.path.join(d, "out.wav"), "--timings"], capture_output=True, text=True)
+    line = [l for l in p.stderr.splitlines() if l.startswith("render-timings:")]
+    if p.returncode != 0 or not line:
+        sys.exit(f"render failed: {p.stderr.strip()}")
+    rows.append({k: float(v) for k, v in (kv.split("=") for kv in line[0].split()[1:])})
+med = {k: statistics.median(r[k] for r in rows) for k in rows[0]}
+print("  " + "  ".join(f"{k} {v:.1f}" for k, v in med.items()) + "  (start: exec to main, mostly "
+      "shared libraries; process: the DSP)")
+PY
 for b in "$BUILD"/bench_*; do
   [ -x "$b" ] || continue
   echo "== $(basename "$b")"

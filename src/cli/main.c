@@ -23,6 +23,7 @@
 #include "core/datadir.h"
 #include "core/engine.h"
 #include "core/limiter.h"
+#include "core/monitor.h"
 #include "core/rt.h"
 #include "io/audiofile.h"
 #include "io/backend.h"
@@ -48,7 +49,7 @@ typedef struct opts {
     const char *backend, *device, *input, *record;
     const char *midi, *midi_map, *status_file, *listen;
     double rate, seconds;
-    int frames, stats, keep_latency, no_server, port, watch, help, no_reconnect, calibrate;
+    int frames, stats, keep_latency, no_server, port, watch, help, no_reconnect, calibrate, timings;
     int limiter, no_limiter; /* render: --limiter (off by default); run: --no-limiter */
     char *sets[64];
     int n_sets;
@@ -97,6 +98,7 @@ static int parse(const char *cmd, int argc, char **argv, opts *o, const char *al
         if (!strcmp(name, "--help") || !strcmp(name, "-h")) o->help = 1;
         else if (!strcmp(name, "--stats")) o->stats = 1;
         else if (!strcmp(name, "--keep-latency")) o->keep_latency = 1;
+        else if (!strcmp(name, "--timings")) o->timings = 1;
         else if (!strcmp(name, "--no-server")) o->no_server = 1;
         else if (!strcmp(name, "--limiter")) o->limiter = 1;
         else if (!strcmp(name, "--no-limiter")) o->no_limiter = 1;
@@ -186,7 +188,7 @@ static pt_program *build(const char *cmd, pt_rig *rig, const opts *o, double rat
 
 static const char *render_help =
     "usage: pytone render RIG IN.wav OUT.wav [--frames N] [--keep-latency] [--limiter]\n"
-    "                     [--set NODE.PARAM=V]\n"
+    "                     [--set NODE.PARAM=V] [--timings]\n"
     "\n"
     "Process IN.wav through RIG offline, through the same code as real time, in\n"
     "blocks of N frames (default 64), at IN.wav's sample rate. RIG may be a rig\n"
@@ -197,7 +199,10 @@ static const char *render_help =
     "float WAV, mono or stereo as the rig's output, not limited (a render is for\n"
     "measuring and re-amping); --limiter puts the safety limiter of `run` on it\n"
     "(true peak under -1 dBTP). Reports OUT's peak in dBFS and warns when it is\n"
-    "above 0 dBFS (it would clip once played).\n";
+    "above 0 dBFS (it would clip once played).\n"
+    "--timings: where the process time went (ms of CPU), one line on stderr:\n"
+    "  render-timings: start=X read=X rig=X build=X engine=X process=X write=X total=X\n"
+    "  (start: from exec to main, mostly loading shared libraries).\n";
 
 /* The output's sample peak, and a warning above full scale: the float WAV
  * keeps it, but it clips once played or converted to fixed point. */
@@ -223,10 +228,20 @@ static void say_setlist_rig(const char *cmd, const char *path, const pt_rig *rig
             rig->name ? rig->name : "", file ? file + 1 : rig->path ? rig->path : "");
 }
 
+/* This process's CPU time so far (all threads, user and system), in ms. */
+static double process_cpu_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
+}
+
 static int cmd_render(int argc, char **argv)
 {
     opts o;
-    if (parse("render", argc, argv, &o, " --frames --keep-latency --limiter --set ") != 0) return 2;
+    double t_start = process_cpu_ms(), t_read, t_rig, t_build, t_engine, t_process;
+    if (parse("render", argc, argv, &o, " --frames --keep-latency --limiter --set --timings ") != 0)
+        return 2;
     if (o.help) return fputs(render_help, stdout), 0;
     if (o.n_pos != 3) {
         fputs(render_help, stderr);
@@ -247,6 +262,7 @@ static int cmd_render(int argc, char **argv)
         pt_audio_free(&in);
         return 2;
     }
+    t_read = process_cpu_ms();
     pt_diags diags;
     pt_diags_init(&diags);
     pt_rig *rig = load("render", o.pos[0], &diags);
@@ -260,6 +276,7 @@ static int cmd_render(int argc, char **argv)
     /* faster than real time: long convolution tails are computed in the
      * calling thread instead of a worker that could fall behind */
     pt_conv_set_offline_default(true);
+    t_rig = process_cpu_ms();
     pt_program *prog = build("render", rig, &o, in.rate, frames);
     pt_rig_free(rig);
     if (!prog) {
@@ -269,6 +286,7 @@ static int cmd_render(int argc, char **argv)
     int channels;
     pt_program_output(prog, &channels);
     long latency = o.keep_latency ? 0 : pt_program_latency(prog);
+    t_build = process_cpu_ms();
     pt_engine_config ec = {.rate = in.rate, .max_frames = frames, .clip_output = false,
                            .limiter = o.limiter};
     pt_engine *e = pt_engine_create(&ec, &err);
@@ -284,6 +302,7 @@ static int cmd_render(int argc, char **argv)
         fprintf(stderr, "pytone render: out of memory\n");
         return 1;
     }
+    t_engine = process_cpu_ms();
     for (long off = 0; off < total; off += frames) {
         int n = (int)(total - off < frames ? total - off : frames);
         const float *x = in.ch[0] + off;
@@ -296,6 +315,7 @@ static int cmd_render(int argc, char **argv)
         }
         pt_engine_process(e, x, out[0] + off, out[1] + off, n);
     }
+    t_process = process_cpu_ms();
     const float *ch[2] = {out[0] + latency, out[1] + latency};
     int rc = pt_audio_write(o.pos[2], ch, channels, in.frames, in.rate, &err);
     if (rc) fprintf(stderr, "pytone render: %s: %s\n", err.file, err.msg);
@@ -313,6 +333,13 @@ static int cmd_render(int argc, char **argv)
     free(out[0]);
     free(out[1]);
     free(zeros);
+    if (o.timings) {
+        double t_end = process_cpu_ms();
+        fprintf(stderr, "render-timings: start=%.1f read=%.1f rig=%.1f build=%.1f engine=%.1f "
+                        "process=%.1f write=%.1f total=%.1f\n", t_start, t_read - t_start,
+                t_rig - t_read, t_build - t_rig, t_engine - t_build, t_process - t_engine,
+                t_end - t_process, t_end);
+    }
     return rc ? 1 : 0;
 }
 
@@ -504,13 +531,20 @@ static const char *run_help =
     "device, else the virtual device (a clocked thread playing a looped DI clip).\n"
     "Stops after S seconds, or on Ctrl-C, and prints one line:\n"
     "  stats: callbacks=N overruns=N load_p50=X% load_p99=X% load_max=X% preempted=N\n"
-    "         overrun_cpu_max=X%\n"
-    "overruns: blocks the engine did not finish in time, each heard as a click or a\n"
-    "dropout. preempted: how many of those happened while the audio thread was kept\n"
-    "off its CPU (other programs, the system: give pytone real-time priority, close\n"
-    "heavy programs, or use more --frames). overrun_cpu_max: the most CPU time one\n"
-    "overrun took, as a share of the period: over 100% means the rig itself is too\n"
-    "heavy at this block size (use more --frames, less oversampling, fewer nodes).\n"
+    "         overrun_cpu_max=X% overruns_engine=N overruns_machine=N overruns_unknown=N\n"
+    "         machine_stalls=N attribution=WORDS\n"
+    "  preempted: overruns while the audio thread was kept off its CPU; overrun_cpu_max:\n"
+    "  the most CPU time one overrun took, of a period. Each overrun is attributed:\n"
+    "  overruns_engine: the block's own work did not fit in the period (lighten the\n"
+    "  rig or raise --frames); overruns_machine: the work fitted but the thread or the\n"
+    "  machine was held up (other real-time programs, a hypervisor; preempted ones\n"
+    "  included); overruns_unknown: nothing could tell (a virtual machine without\n"
+    "  hardware counters). machine_stalls: stalls of the machine itself seen by a\n"
+    "  canary thread. attribution: the evidence used, '+'-joined: instructions\n"
+    "  (hardware instruction counts), canary, cpu-time, bare-metal.\n"
+    "  overruns: blocks the engine did not finish in time, each heard as a click or a\n"
+    "  dropout: give pytone real-time priority, close heavy programs, or use more\n"
+    "  --frames; when the engine's own work is to blame, lighten the rig.\n"
     "--stats also prints the DSP load once a second while running.\n"
     "A safety limiter holds the output's true peak under -1 dBTP (no added latency;\n"
     "bit-transparent below); when it acted, run says so in a line after stats:.\n"
@@ -824,10 +858,14 @@ int cli_run(const char *cmd, int argc, char **argv, int app)
         free(libdir);
         return 1;
     }
+    /* overrun attribution: instruction counters and a canary (core/monitor.h) */
+    /* (before the server: its first state already says how overruns are judged) */
+    pt_monitor *monitor = pt_monitor_start(e, NULL);
     pt_server *server = NULL; /* the control protocol: docs/control-protocol.md */
     pt_server_listen listen = o.listen && !strcmp(o.listen, "lan") ? PT_LISTEN_LAN : PT_LISTEN_LOOPBACK;
     if (!o.no_server && !(server = pt_server_start_on(session, o.port, listen, &err))) {
         fprintf(stderr, "pytone run: %s\n", err.msg);
+        pt_monitor_stop(monitor);
         ops->close(dev);
         pt_session_destroy(session);
         pt_engine_destroy(e);
@@ -844,6 +882,7 @@ int cli_run(const char *cmd, int argc, char **argv, int app)
         fprintf(stderr, "pytone run: %s\n", err.msg);
         pt_server_stop(server);
         ops->close(dev);
+        pt_monitor_stop(monitor); /* the audio thread has stopped: its counter may go */
         pt_midi_destroy(midi);
         pt_session_destroy(session);
         pt_engine_destroy(e);
@@ -873,6 +912,15 @@ int cli_run(const char *cmd, int argc, char **argv, int app)
     int calibrating = o.calibrate && pt_session_calibrate_input(session, 5.0, &err) == 0;
     if (calibrating)
         fprintf(stderr, "pytone: setting the input level: play your hardest for 5 s\n");
+    {
+        pt_load_summary ls;
+        pt_engine_load(e, &ls);
+        char basis[64];
+        pt_load_basis_text(ls.basis, basis, sizeof basis);
+        const char *why = pt_monitor_counter_status(monitor);
+        fprintf(stderr, "pytone: overruns attributed by %s%s%s%s\n", monitor ? basis : "cpu-time",
+                why[0] ? " (no instruction counters: " : "", why, why[0] ? ")" : "");
+    }
     struct timespec t0, now;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     double last_print = 0, last_try = 0, last_status = -1;
@@ -948,9 +996,12 @@ int cli_run(const char *cmd, int argc, char **argv, int app)
             pt_engine_load(e, &s);
             pt_meter_reading m;
             pt_engine_meters(e, &m);
-            fprintf(stderr, "load p50 %.1f%% p99 %.1f%% max %.1f%%  overruns %llu  xruns %lu  out %.1f dBFS\n",
+            fprintf(stderr, "load p50 %.1f%% p99 %.1f%% max %.1f%%  overruns %llu (engine %llu, "
+                            "machine %llu, unknown %llu)  xruns %lu  out %.1f dBFS\n",
                     s.load_p50, s.load_p99, s.load_max, (unsigned long long)s.overruns,
-                    ops->host_xruns(dev), 20.0 * log10(m.out_peak + 1e-9));
+                    (unsigned long long)s.overruns_engine, (unsigned long long)s.overruns_machine,
+                    (unsigned long long)s.overruns_unknown, ops->host_xruns(dev),
+                    20.0 * log10(m.out_peak + 1e-9));
             last_print = t;
         }
         if (o.status_file && t - last_status >= 0.1) {
@@ -964,9 +1015,10 @@ int cli_run(const char *cmd, int argc, char **argv, int app)
 #endif
     pt_server_stop(server);
     if (dev && ops->alive(dev)) ops->stop(dev);
+    pt_monitor_stop(monitor); /* attributes the overruns still waiting */
     pt_load_summary s;
     pt_engine_load(e, &s);
-    char line[256];
+    char line[512];
     pt_load_summary_line(&s, line, sizeof line);
     printf("%s\n", line);
     pt_limiter_reading lr;

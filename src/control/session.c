@@ -1245,6 +1245,19 @@ int pt_session_set_limiter(pt_session *s, bool on)
     return 0;
 }
 
+/* What each overrun was put down to (core/monitor.h), for the page: the
+ * engine's work, the machine, or nothing that could tell; and the evidence. */
+static void add_overrun_causes(cJSON *j, const pt_load_summary *ld)
+{
+    cJSON_AddNumberToObject(j, "overruns_engine", (double)ld->overruns_engine);
+    cJSON_AddNumberToObject(j, "overruns_machine", (double)ld->overruns_machine);
+    cJSON_AddNumberToObject(j, "overruns_unknown", (double)ld->overruns_unknown);
+    cJSON_AddNumberToObject(j, "machine_stalls", (double)ld->machine_stalls);
+    char basis[64];
+    pt_load_basis_text(ld->basis, basis, sizeof basis);
+    cJSON_AddStringToObject(j, "attribution", basis);
+}
+
 cJSON *pt_session_state(pt_session *s)
 {
     pthread_mutex_lock(&s->lock);
@@ -1262,6 +1275,7 @@ cJSON *pt_session_state(pt_session *s)
     cJSON_AddNumberToObject(j, "dsp_load_p99", ld.load_p99);
     cJSON_AddNumberToObject(j, "overruns", (double)ld.overruns);
     cJSON_AddNumberToObject(j, "callbacks", (double)ld.callbacks);
+    add_overrun_causes(j, &ld);
     cJSON_AddBoolToObject(j, "dirty", s->dirty);
     if (s->setlist) {
         cJSON_AddNumberToObject(j, "slot", s->slot);
@@ -1376,6 +1390,7 @@ cJSON *pt_session_meters(pt_session *s)
     cJSON_AddNumberToObject(load, "p99", ld.load_p99);
     cJSON_AddNumberToObject(load, "max", ld.load_max);
     cJSON_AddNumberToObject(load, "overruns", (double)ld.overruns);
+    add_overrun_causes(load, &ld);
     cJSON *nodes = cJSON_AddObjectToObject(j, "nodes");
     cJSON *readouts = cJSON_AddObjectToObject(j, "readouts");
     pt_program *p = pt_engine_program(s->e);

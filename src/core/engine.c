@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "limiter.h"
+#include "perfcount.h"
 #include "prefault.h"
 #include "rt.h"
 #include "spsc.h"
@@ -51,6 +52,17 @@ struct pt_engine {
     /* diagnostics: NULL unless a tool asked (pt_engine_set_trace) */
     pt_engine_trace *trace;
     pt_engine_trace tr; /* the block being measured (audio thread) */
+    /* overrun attribution: audio -> monitor */
+    pt_spsc overruns; /* pt_overrun_record */
+    atomic_int audio_tid;
+    _Atomic(pt_perf_counter *) counter;
+    atomic_ullong normal_instructions, normal_ns;
+    /* audio thread's view of the counter: one read at the top of each block,
+     * so a block's count is known at the top of the next one */
+    pt_perf_counter *counting;
+    uint64_t last_count, last_ns; /* last_ns: 0 after an overrun */
+    bool have_count, pending;
+    pt_overrun_record pending_rec;
 };
 
 /* Write one byte in every page of [p, p + bytes). calloc hands out fresh
@@ -83,7 +95,8 @@ pt_engine *pt_engine_create(const pt_engine_config *cfg, pt_error *err)
     e->mix[1] = calloc(n, sizeof(float));
     e->silence = calloc(n, sizeof(float));
     if (!e->mix[0] || !e->mix[1] || !e->silence || pt_spsc_init(&e->cmds, 4096, sizeof(cmd)) ||
-        pt_spsc_init(&e->retired, 64, sizeof(pt_program *))) {
+        pt_spsc_init(&e->retired, 64, sizeof(pt_program *)) ||
+        pt_spsc_init(&e->overruns, 256, sizeof(pt_overrun_record))) {
         pt_engine_destroy(e);
         pt_error_set(err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
         return NULL;
@@ -96,7 +109,9 @@ pt_engine *pt_engine_create(const pt_engine_config *cfg, pt_error *err)
     touch_pages(e->silence, n * sizeof(float));
     touch_pages(e->cmds.buf, (e->cmds.mask + 1) * e->cmds.elem_size);
     touch_pages(e->retired.buf, (e->retired.mask + 1) * e->retired.elem_size);
+    touch_pages(e->overruns.buf, (e->overruns.mask + 1) * e->overruns.elem_size);
     pt_prefault_code(); /* libm's rare paths, here rather than mid-block */
+    (void)pt_gettid(); /* the syscall() wrapper's page, here rather than in the first block */
     return e;
 }
 
@@ -117,6 +132,7 @@ void pt_engine_destroy(pt_engine *e)
     for (int i = 0; i < 3; i++) pt_program_free(seen[i]);
     pt_spsc_free(&e->cmds);
     pt_spsc_free(&e->retired);
+    pt_spsc_free(&e->overruns);
     free(e->mix[0]);
     free(e->mix[1]);
     free(e->silence);
@@ -277,6 +293,21 @@ void pt_engine_limiter(pt_engine *e, pt_limiter_reading *r)
     r->on = pt_limiter_is_on(&e->limiter);
     r->reduction_db = pt_limiter_reduction_db(&e->limiter);
     r->limited_frames = pt_limiter_limited(&e->limiter);
+}
+
+bool pt_engine_take_overrun(pt_engine *e, pt_overrun_record *r) { return pt_spsc_pop(&e->overruns, r); }
+int pt_engine_audio_tid(pt_engine *e) { return atomic_load(&e->audio_tid); }
+pt_load_stats *pt_engine_load_stats(pt_engine *e) { return &e->load; }
+
+void pt_engine_set_counter(pt_engine *e, pt_perf_counter *c)
+{
+    atomic_store_explicit(&e->counter, c, memory_order_release);
+}
+
+void pt_engine_normal_work(pt_engine *e, uint64_t *instructions, uint64_t *ns)
+{
+    *instructions = atomic_load_explicit(&e->normal_instructions, memory_order_relaxed);
+    *ns = atomic_load_explicit(&e->normal_ns, memory_order_relaxed);
 }
 
 /* ------------------------------------------------------------ audio side */
@@ -452,12 +483,52 @@ static uint64_t thread_cpu_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* RT: hand an overrun to the monitor; a full queue loses it (it then counts
+ * as unknown). */
+static void report_overrun(pt_engine *e, const pt_overrun_record *r)
+{
+    (void)pt_spsc_push(&e->overruns, r);
+}
+
+/* RT: read the instruction counter once, at the top of a block. The count
+ * since the previous read belongs to the previous block: it completes an
+ * overrun record waiting for it, or adds to the normal blocks' totals. */
+static void count_instructions(pt_engine *e)
+{
+    pid_t tid = pt_gettid();
+    if (atomic_load_explicit(&e->audio_tid, memory_order_relaxed) != tid)
+        atomic_store_explicit(&e->audio_tid, tid, memory_order_relaxed);
+    pt_perf_counter *c = atomic_load_explicit(&e->counter, memory_order_acquire);
+    if (c && pt_perf_tid(c) != tid) c = NULL; /* opened for a thread that is gone */
+    if (c != e->counting) {
+        e->counting = c;
+        e->have_count = false;
+    }
+    uint64_t v = c ? pt_perf_read(c) : 0;
+    if (e->pending) {
+        if (c && e->have_count) {
+            e->pending_rec.instructions = v - e->last_count;
+            e->pending_rec.has_instructions = 1;
+        }
+        report_overrun(e, &e->pending_rec);
+        e->pending = false;
+    } else if (c && e->have_count && e->last_ns) {
+        uint64_t n = atomic_load_explicit(&e->normal_instructions, memory_order_relaxed);
+        uint64_t t = atomic_load_explicit(&e->normal_ns, memory_order_relaxed);
+        atomic_store_explicit(&e->normal_instructions, n + (v - e->last_count), memory_order_relaxed);
+        atomic_store_explicit(&e->normal_ns, t + e->last_ns, memory_order_relaxed);
+    }
+    e->last_count = v;
+    e->have_count = c != NULL;
+}
+
 void pt_engine_process(pt_engine *e, const float *in, float *out_l, float *out_r, int frames)
 {
     /* volatile: the compiler may assume malloc & co. read no globals and
      * drop a store it sees overwritten after them; the trap must see it */
     *(volatile int *)&pt_rt_in_callback = 1;
     pt_rt_flush_denormals();
+    count_instructions(e);
     uint64_t t0 = pt_rt_now_ns();
     uint64_t c0 = thread_cpu_ns();
     for (int off = 0; off < frames;) {
@@ -474,11 +545,24 @@ void pt_engine_process(pt_engine *e, const float *in, float *out_l, float *out_r
     uint64_t t1 = pt_rt_now_ns();
     uint64_t period_ns = (uint64_t)((double)frames * 1e9 / e->cfg.rate);
     pt_load_stats_record(&e->load, t1 - t0, period_ns);
-    /* no CPU clock (c0 == 0): count nothing as preempted rather than hide ours */
-    if (t1 - t0 > period_ns && c0) {
-        uint64_t cpu = thread_cpu_ns() - c0;
-        pt_load_stats_overrun_cpu(&e->load, cpu, period_ns);
-        if (cpu <= period_ns) pt_load_stats_preempted(&e->load);
+    e->last_ns = t1 - t0;
+    if (t1 - t0 > period_ns) {
+        pt_overrun_record r = {.t0_ns = t0, .t1_ns = t1, .period_ns = period_ns};
+        /* no CPU clock (c0 == 0): count nothing as preempted rather than hide ours */
+        if (c0) {
+            uint64_t cpu = thread_cpu_ns() - c0;
+            r.cpu_ns = cpu ? cpu : 1;
+            pt_load_stats_overrun_cpu(&e->load, cpu, period_ns);
+            if (cpu <= period_ns) pt_load_stats_preempted(&e->load);
+        }
+        e->last_ns = 0;
+        /* with a counter, the block's instructions are known at the next read */
+        if (e->counting) {
+            e->pending_rec = r;
+            e->pending = true;
+        } else {
+            report_overrun(e, &r);
+        }
     }
     if (e->trace) *e->trace = e->tr;
     memset(&e->tr, 0, sizeof e->tr);

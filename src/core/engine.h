@@ -21,6 +21,7 @@
 #include "stats.h"
 
 typedef struct pt_engine pt_engine;
+struct pt_perf_counter; /* core/perfcount.h */
 
 typedef struct pt_engine_config {
     double rate;
@@ -107,6 +108,30 @@ typedef struct pt_engine_trace {
  * thread overwrites *t at the end of every block. Off by default; when off
  * the audio path only tests one pointer. */
 void pt_engine_set_trace(pt_engine *e, pt_engine_trace *t);
+
+/* ---- overrun attribution (core/monitor.h drives these) ---- */
+
+/* One overrun as the audio thread saw it, handed to the monitor thread. */
+typedef struct pt_overrun_record {
+    uint64_t t0_ns, t1_ns;  /* the callback, CLOCK_MONOTONIC */
+    uint64_t period_ns;
+    uint64_t cpu_ns;        /* the thread's CPU time in it; 0: no CPU clock */
+    uint64_t instructions;  /* user-space instructions retired, if has_instructions */
+    int has_instructions;
+} pt_overrun_record;
+
+/* Monitor thread: the next overrun waiting to be attributed. */
+bool pt_engine_take_overrun(pt_engine *e, pt_overrun_record *r);
+/* Monitor thread: the audio thread's kernel id (0 before its first block). */
+int pt_engine_audio_tid(pt_engine *e);
+/* Monitor thread: an instruction counter opened for the audio thread (or
+ * NULL); the audio thread uses it from its next block, only if it counts
+ * that thread. The caller keeps it open until the audio thread stopped. */
+void pt_engine_set_counter(pt_engine *e, struct pt_perf_counter *c);
+/* Instructions and wall time of the blocks that did not overrun, summed
+ * while a counter was in use: how fast this thread retires its work. */
+void pt_engine_normal_work(pt_engine *e, uint64_t *instructions, uint64_t *ns);
+pt_load_stats *pt_engine_load_stats(pt_engine *e);
 
 /* ---- audio thread ---- */
 

@@ -13,6 +13,41 @@ void pt_load_stats_init(pt_load_stats *s)
     atomic_init(&s->preempted, 0);
     atomic_init(&s->max_overrun_cpu_ppm, 0);
     atomic_init(&s->max_load_ppm, 0);
+    for (int i = 0; i < 3; i++) atomic_init(&s->by_cause[i], 0);
+    atomic_init(&s->machine_stalls, 0);
+    atomic_init(&s->basis, 0);
+}
+
+void pt_load_stats_attribute(pt_load_stats *s, pt_overrun_cause cause)
+{
+    if ((unsigned)cause > PT_CAUSE_UNKNOWN) cause = PT_CAUSE_UNKNOWN;
+    atomic_fetch_add_explicit(&s->by_cause[cause], 1, memory_order_relaxed);
+}
+
+void pt_load_stats_stall(pt_load_stats *s)
+{
+    atomic_fetch_add_explicit(&s->machine_stalls, 1, memory_order_relaxed);
+}
+
+void pt_load_stats_basis(pt_load_stats *s, unsigned basis)
+{
+    atomic_store_explicit(&s->basis, basis, memory_order_relaxed);
+}
+
+void pt_load_basis_text(unsigned basis, char *buf, int size)
+{
+    static const struct { unsigned bit; const char *word; } words[] = {
+        {PT_BASIS_INSTRUCTIONS, "instructions"},
+        {PT_BASIS_CANARY, "canary"},
+        {PT_BASIS_CPU_TIME, "cpu-time"},
+        {PT_BASIS_BARE_METAL, "bare-metal"},
+    };
+    int n = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if ((basis & words[i].bit) && n < size)
+            n += snprintf(buf + n, (size_t)(size - n), "%s%s", n ? "+" : "", words[i].word);
+    if (!n) snprintf(buf, (size_t)size, "none");
 }
 
 void pt_load_stats_record(pt_load_stats *s, uint64_t ns, uint64_t period_ns)
@@ -55,6 +90,14 @@ void pt_load_stats_summary(const pt_load_stats *s, pt_load_summary *out)
     out->overrun_cpu_max =
         atomic_load_explicit(&s->max_overrun_cpu_ppm, memory_order_relaxed) / 10000.0;
     out->load_max = atomic_load_explicit(&s->max_load_ppm, memory_order_relaxed) / 10000.0;
+    out->overruns_engine = atomic_load_explicit(&s->by_cause[PT_CAUSE_ENGINE], memory_order_relaxed);
+    out->overruns_machine = atomic_load_explicit(&s->by_cause[PT_CAUSE_MACHINE], memory_order_relaxed);
+    /* unknown: attributed so, or not attributed at all (no monitor ran, a
+     * record was lost, or it waits for the canary to cover its block) */
+    uint64_t known = out->overruns_engine + out->overruns_machine;
+    out->overruns_unknown = out->overruns > known ? out->overruns - known : 0;
+    out->machine_stalls = atomic_load_explicit(&s->machine_stalls, memory_order_relaxed);
+    out->basis = atomic_load_explicit(&s->basis, memory_order_relaxed);
     if (total == 0) return;
     uint64_t need50 = (total + 1) / 2, need99 = (total * 99 + 99) / 100, seen = 0;
     int got50 = 0;
@@ -76,9 +119,14 @@ void pt_load_stats_summary(const pt_load_stats *s, pt_load_summary *out)
 
 void pt_load_summary_line(const pt_load_summary *s, char *buf, int size)
 {
+    char basis[64];
+    pt_load_basis_text(s->basis, basis, sizeof basis);
     snprintf(buf, (size_t)size,
              "stats: callbacks=%llu overruns=%llu load_p50=%.2f%% load_p99=%.2f%% load_max=%.2f%% "
-             "preempted=%llu overrun_cpu_max=%.2f%%",
+             "preempted=%llu overrun_cpu_max=%.2f%% overruns_engine=%llu overruns_machine=%llu "
+             "overruns_unknown=%llu machine_stalls=%llu attribution=%s",
              (unsigned long long)s->callbacks, (unsigned long long)s->overruns, s->load_p50,
-             s->load_p99, s->load_max, (unsigned long long)s->preempted, s->overrun_cpu_max);
+             s->load_p99, s->load_max, (unsigned long long)s->preempted, s->overrun_cpu_max,
+             (unsigned long long)s->overruns_engine, (unsigned long long)s->overruns_machine,
+             (unsigned long long)s->overruns_unknown, (unsigned long long)s->machine_stalls, basis);
 }

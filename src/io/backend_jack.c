@@ -11,6 +11,7 @@
 
 #include "../core/rt.h"
 #include "backend.h"
+#include "dynlib.h" /* last: libjack is loaded on first use */
 
 typedef struct jdev {
     pt_backend base;
@@ -36,6 +37,7 @@ static void silent_error(const char *msg) { (void)msg; }
 
 int pt_jack_server_running(void)
 {
+    if (!pt_dyn_jack_available(NULL, 0)) return 0;
     jack_set_error_function(silent_error);
     jack_set_info_function(silent_error);
     jack_status_t st;
@@ -49,6 +51,11 @@ int pt_jack_server_running(void)
  * when no server runs). */
 static jack_client_t *open_lister(FILE *out)
 {
+    char why[256];
+    if (!pt_dyn_jack_available(why, sizeof why)) {
+        fprintf(out, "jack: the JACK library cannot be loaded (%s)\n", why);
+        return NULL;
+    }
     if (!pt_jack_server_running()) {
         fprintf(out, "jack: no JACK server is running\n");
         return NULL;
@@ -170,6 +177,9 @@ static void j_latency(jack_latency_callback_mode_t mode, void *arg)
 
 static int j_open(pt_backend **out, const pt_backend_config *cfg, pt_error *err)
 {
+    char why[256];
+    if (!pt_dyn_jack_available(why, sizeof why))
+        return pt_error_set(err, PT_ERR, NULL, 0, 0, "JACK: the library cannot be loaded (%s)", why);
     jack_set_error_function(silent_error);
     jack_set_info_function(silent_error);
     jdev *d = calloc(1, sizeof *d);

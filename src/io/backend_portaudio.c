@@ -20,6 +20,7 @@ static void alsa_quiet(const char *file, int line, const char *fn, int err, cons
 #include <jack/jack.h>
 static void jack_quiet(const char *msg) { (void)msg; }
 #endif
+#include "dynlib.h" /* last: the libraries are loaded on first use */
 
 typedef struct padev {
     pt_backend base;
@@ -39,12 +40,18 @@ static int pa_users;
 
 static int pa_init(pt_error *err)
 {
+    char why[256];
+    if (!pt_dyn_portaudio_available(why, sizeof why))
+        return pt_error_set(err, PT_ERR, NULL, 0, 0, "PortAudio: the library cannot be loaded (%s)", why);
 #ifdef PT_HAVE_ALSA
-    snd_lib_error_set_handler(alsa_quiet); /* ALSA prints probing noise otherwise */
+    if (atomic_load(&pt_dyn_alsa_state) == 1) /* ALSA prints probing noise otherwise */
+        snd_lib_error_set_handler(alsa_quiet);
 #endif
 #ifdef PT_HAVE_JACK
-    jack_set_error_function(jack_quiet); /* so does PortAudio's JACK host API */
-    jack_set_info_function(jack_quiet);
+    if (pt_dyn_jack_available(NULL, 0)) { /* so does PortAudio's JACK host API */
+        jack_set_error_function(jack_quiet);
+        jack_set_info_function(jack_quiet);
+    }
 #endif
     if (pa_users++ > 0) return 0;
     PaError e = Pa_Initialize();

@@ -17,6 +17,8 @@
 
 #ifdef PT_HAVE_RTMIDI
 #include <rtmidi_c.h>
+
+#include "../io/dynlib.h" /* last: librtmidi is loaded on first use */
 #endif
 
 enum { SRC_HOST = 1, SRC_DEVICE = 2 };
@@ -523,6 +525,11 @@ static void device_scan(pt_midi *m)
         device_close(m);
         return;
     }
+    char why[200];
+    if (!pt_dyn_rtmidi_available(why, sizeof why)) {
+        snprintf(m->device_error, sizeof m->device_error, "RtMidi cannot be loaded (%s)", why);
+        return;
+    }
     enum RtMidiApi api = device_api();
     if (api == RTMIDI_API_LINUX_ALSA && !have_sequencer()) {
         snprintf(m->device_error, sizeof m->device_error, "no ALSA sequencer (%s)", SEQ_DEV);
@@ -574,6 +581,11 @@ static void device_close(pt_midi *m) { (void)m; }
 int pt_midi_list_devices(FILE *out)
 {
 #ifdef PT_HAVE_RTMIDI
+    char why[200];
+    if (!pt_dyn_rtmidi_available(why, sizeof why)) {
+        fprintf(out, "alsa: RtMidi cannot be loaded (%s)\n", why);
+        return 0;
+    }
     RtMidiInPtr in = have_sequencer() || device_api() != RTMIDI_API_LINUX_ALSA
                          ? rtmidi_in_create(device_api(), "pytone-list", 100)
                          : NULL;

@@ -7,9 +7,9 @@ server at 48 kHz / 64 frames, with the other core kept busy, a UI client
 subscribed to meters, a stream of parameter changes (20 a second), a scene
 change every second and a rig change every ten seconds. The engine runs as
 build/pytone-rtcheck, which counts any allocation, lock, sleep or file call
-on the audio thread. Pass: 0 engine-caused overruns (the audio thread on its
-CPU for longer than a period; overruns while it was preempted are counted
-and printed apart), 0 audio-thread violations, resident memory growing by less than 1 MB after warm-up. Then a
+on the audio thread. Pass: 0 overruns attributed to the engine's work
+(core/monitor.h; those put down to the machine are counted and printed
+apart, see ptest.overrun_failures), 0 audio-thread violations, resident memory growing by less than 1 MB after warm-up. Then a
 shorter pass with the AddressSanitizer build (build-asan/pytone) checks for
 leaks (LeakSanitizer) under the same load."""
 import os
@@ -21,7 +21,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ptest import BUILD, SRC, isolate_shm, tmp  # noqa: E402
+from ptest import BUILD, SRC, isolate_shm, overrun_failures, tmp  # noqa: E402
 from wsclient import WS, free_port  # noqa: E402
 
 MINUTES = float(sys.argv[1]) if len(sys.argv) > 1 else 3.0
@@ -108,12 +108,20 @@ def soak(binary, minutes, check_memory, label):
     pt = subprocess.Popen([binary, "run", setlist, "--backend", "jack", "--port", str(port),
                            "--seconds", str(seconds + 5)], env=env, cwd=SRC,
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    for _ in range(100):
+    # the server is up once the setlist's first rig is built: seconds on a
+    # loaded machine (10 s was not always enough); pytone ending is the failure
+    t_wait = time.time()
+    while time.time() - t_wait < 60 and pt.poll() is None:
         try:
             WS(port).close()
             break
         except OSError:
             time.sleep(0.1)
+    if pt.poll() is not None:
+        out, err = pt.communicate()
+        log(f"pytone ended before its server answered ({pt.returncode}): {err.strip()[-800:]}")
+        log("FAIL")
+        return False, False
     samples = []
     warm = min(60.0, seconds / 3)
 
@@ -141,17 +149,19 @@ def soak(binary, minutes, check_memory, label):
     overran = False
     if stats and check_memory:
         f = dict(kv.split("=") for kv in stats[-1].split()[1:])
-        # An overrun during which the audio thread ran for less than the
-        # period was not its work: it was preempted (on a shared 2-core
-        # machine: other processes' real-time threads, a non-preemptible
-        # kernel section, the hypervisor). Those are reported, not failed;
-        # the engine's own (CPU time over the period) fail the run.
-        preempted = int(f.get("preempted", 0))
-        ours = int(f["overruns"]) - preempted
-        log(f"overruns: {ours} with the audio thread on its CPU for over a period, "
-            f"{preempted} while it was kept off its CPU (preempted); the most CPU time an "
-            f"overrun took: {f.get('overrun_cpu_max', '?')} of a period")
-        overran = ours != 0
+        # Only overruns of the engine's own work fail the run (and more that
+        # nothing could attribute than a virtual machine's stalls explain):
+        # each overrun is attributed by the audio thread's instruction counts
+        # where the machine has them, and a canary thread that sees the
+        # machine stall (core/monitor.h). Those put down to the machine are
+        # reported, not failed.
+        why = overrun_failures(f)
+        log(f"overruns: {f['overruns']}: engine {f['overruns_engine']}, machine "
+            f"{f['overruns_machine']} (preempted {f.get('preempted', 0)}), unknown "
+            f"{f['overruns_unknown']}; machine stalls seen {f['machine_stalls']}; "
+            f"attributed by {f['attribution']}; the most CPU time an overrun took: "
+            f"{f.get('overrun_cpu_max', '?')} of a period" + (f": FAIL: {why}" if why else ""))
+        overran = bool(why)
         after = [kb for t, kb in samples if t >= warm]
         if len(after) >= 6:
             # growth: the rise of the low-water mark from the first third after
@@ -178,7 +188,13 @@ def main():
     jackd = subprocess.Popen(["jackd", "-n", server, "-d", "dummy", "-r", "48000", "-p", "64"],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     burner = subprocess.Popen([sys.executable, "-c", "while True: pass"])  # the other core
-    time.sleep(1.0)
+    # jackd takes seconds to come up on a loaded machine (a fixed 1 s was
+    # not always enough: "JACK: no server is running"); wait until it answers
+    for _ in range(200):
+        p = subprocess.run([os.path.join(BUILD, "pytone"), "devices"], capture_output=True, text=True)
+        if "server running" in p.stdout:
+            break
+        time.sleep(0.1)
     ok = True
     try:
         ok, only_overruns = soak(os.path.join(BUILD, "pytone-rtcheck"), MINUTES, True, "rtcheck")

@@ -10,7 +10,8 @@ import subprocess
 import sys
 import time
 
-from ptest import BUILD, PYTONE, SRC, isolate_shm, main, path, run, stop, test
+from ptest import (BUILD, PYTONE, SRC, isolate_shm, main, overrun_failures, path, run, stats_of, stop,
+                   test)
 
 if not shutil.which("jackd"):
     print("jackd is not installed: skipped")
@@ -40,16 +41,15 @@ def stop_jackd(hard=True):
 
 
 def stats(stdout):
-    line = [l for l in stdout.splitlines() if l.startswith("stats:")][-1]
-    return {k: v for k, v in (kv.split("=") for kv in line.split()[1:])}
+    return stats_of(stdout)
 
 
 def engine_overruns(s):
-    """Overruns of the engine's own work: those during which the audio thread
-    ran for less than the period were preemption (other processes' real-time
-    threads on this shared machine); they are printed in the stats line as
-    preempted=N and not counted here."""
-    return int(s["overruns"]) - int(s.get("preempted", 0))
+    """What fails a run: overruns of the engine's own work, or more that
+    nothing could attribute than a VM's stalls explain (ptest.overrun_failures).
+    Overruns put down to the machine (preempted, a stall the canary saw) are
+    printed in the stats line and not counted."""
+    return overrun_failures(s)
 
 
 @test
@@ -58,7 +58,7 @@ def default_rig_plays_30_s_without_engine_overruns():
     assert p.returncode == 0, p.stderr
     s = stats(p.stdout)
     print("  ", [l for l in p.stdout.splitlines() if l.startswith("stats:")][0])
-    assert engine_overruns(s) == 0, s
+    assert not engine_overruns(s), (engine_overruns(s), s)
     assert int(s["callbacks"]) >= 0.95 * 30 * 48000 / 64, s
 
 
@@ -76,12 +76,13 @@ def a_10_s_stereo_ir_plays_30_s_without_engine_overruns():
     assert p.returncode == 0, p.stderr
     s = stats(p.stdout)
     print("  ", [l for l in p.stdout.splitlines() if l.startswith("stats:")][0])
-    assert engine_overruns(s) == 0, s
+    assert not engine_overruns(s), (engine_overruns(s), s)
     assert int(s["callbacks"]) >= 0.95 * 30 * 48000 / 64, s
 
 
 def probe(rig):
-    pt = subprocess.Popen([PYTONE, "run", rig, "--backend", "jack", "--seconds", "4", "--no-server"],
+    # 8 s: on a loaded machine pytone may take seconds to activate its client
+    pt = subprocess.Popen([PYTONE, "run", rig, "--backend", "jack", "--seconds", "8", "--no-server"],
                           env={**os.environ, "PT_JACK_NO_AUTOCONNECT": "1", "PT_SOURCE_DIR": SRC},
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -140,7 +141,9 @@ def killing_jackd_mid_run_ends_with_a_clear_message():
 @test
 def pytone_waits_for_jackd_and_reconnects():
     start_jackd()
-    pt = subprocess.Popen([PYTONE, "run", "--backend", "jack", "--seconds", "8", "--no-server"],
+    seconds = 12
+    t0 = time.time()
+    pt = subprocess.Popen([PYTONE, "run", "--backend", "jack", "--seconds", str(seconds), "--no-server"],
                           env={**os.environ, "PT_SOURCE_DIR": SRC},
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(1.5)
@@ -148,14 +151,19 @@ def pytone_waits_for_jackd_and_reconnects():
     time.sleep(1.5)
     assert pt.poll() is None, "pytone exited instead of waiting"
     start_jackd()
+    back = time.time() - t0  # on a loaded machine jackd takes seconds to come back
     out, err = pt.communicate(timeout=30)
-    print("   " + " | ".join(l for l in err.splitlines() if "went away" in l or "reconnected" in l))
+    print("   " + " | ".join(l for l in err.splitlines() if "went away" in l or "reconnected" in l)
+          + f" (jackd back after {back:.1f} s)")
     assert pt.returncode == 0, err
     assert "waiting for it to come back" in err and "reconnected" in err, err
     s = stats(out)
-    # 8 s minus about 2 s away: callbacks kept coming after the reconnect
-    assert int(s["callbacks"]) > 4.5 * 48000 / 64, s
-    assert engine_overruns(s) == 0, s
+    # callbacks kept coming after the reconnect: more than the 1.5 s before
+    # the kill could give, by at least a second's worth (the run lasts 12 s;
+    # jackd was back with `back` of them gone, the reconnect polls twice a second)
+    assert back < seconds - 2, f"jackd took {back:.1f} s to come back: nothing left to check"
+    assert int(s["callbacks"]) > 2.5 * 48000 / 64, s
+    assert not engine_overruns(s), (engine_overruns(s), s)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@
  * of through / direct between 1 and 1.25 kHz (unambiguous to 96 samples), from the phase of their DFTs
  * (what a minimum-phase path's declared latency means; its impulse peaks
  * a sample or so later). */
+#include <errno.h>
 #include <jack/jack.h>
 #include <math.h>
 #include <stdatomic.h>
@@ -55,15 +56,19 @@ static int sink_process(jack_nframes_t n, void *arg)
     return 0;
 }
 
-/* The target's ports exist before it activates, and a connection to a
- * client that is not active yet fails: retry for up to 5 s. */
+/* JACK refuses to connect the ports of a client that is not active yet:
+ * pytone registers its ports when it opens the device and activates after
+ * building the rig, which on a loaded machine takes a while. Retry for 10 s
+ * (the flake of issue 16, finding 10: "cannot connect probe_src:a ->
+ * pytone:in_1"). */
 static int connect_or_die(jack_client_t *c, const char *from, const char *to)
 {
-    for (int i = 0; i < 100; i++) {
-        if (jack_connect(c, from, to) == 0) return 0;
+    for (int i = 0; i < 200; i++) {
+        int rc = jack_connect(c, from, to);
+        if (rc == 0 || rc == EEXIST) return 0;
         usleep(50000);
     }
-    fprintf(stderr, "jack_probe: cannot connect %s -> %s\n", from, to);
+    fprintf(stderr, "jack_probe: cannot connect %s -> %s (for 10 s)\n", from, to);
     return -1;
 }
 

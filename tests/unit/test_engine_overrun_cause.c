@@ -90,7 +90,7 @@ static void overruns_are_split_into_preempted_and_our_own(void **state)
     /* the most CPU an overrun took: at least the 3 ms computed (225 % of 1.33 ms) */
     assert_true(s.overrun_cpu_max >= 225.0);
 
-    char line[256], want[64];
+    char line[512], want[64];
     pt_load_summary_line(&s, line, sizeof line);
     print_message("%s\n", line);
     snprintf(want, sizeof want, " overruns=%llu ", (unsigned long long)s.overruns);

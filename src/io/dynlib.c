@@ -1,0 +1,112 @@
+/* dynlib.c — see dynlib.h. Each library: a list of file names to try (the
+ * soname first), its table, and a once-only loader. */
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#define PT_DYNLIB_IMPL
+#ifdef PT_HAVE_JACK
+#include <jack/jack.h>
+#endif
+#ifdef PT_HAVE_PORTAUDIO
+#include <portaudio.h>
+#endif
+#ifdef PT_HAVE_ALSA
+#include <alsa/asoundlib.h>
+#endif
+#ifdef PT_HAVE_RTMIDI
+#include <rtmidi_c.h>
+#endif
+#include "dynlib.h"
+
+/* dlopen the first of `names` that loads, RTLD_NOW: all its symbols are
+ * bound here, none on first call (that would be on the audio thread). */
+static void *open_first(const char *const *names, char *why, size_t why_size)
+{
+    for (int i = 0; names[i]; i++) {
+        void *h = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+        if (h) return h;
+        if (i == 0) snprintf(why, why_size, "%s", dlerror());
+    }
+    return NULL;
+}
+
+/* Resolve every symbol into `table` (an array of function pointers in the
+ * order of `syms`); all or nothing. */
+static int resolve(void *h, const char *const *syms, void **table, int n, char *why, size_t why_size)
+{
+    for (int i = 0; i < n; i++) {
+        table[i] = dlsym(h, syms[i]);
+        if (!table[i]) {
+            snprintf(why, why_size, "%s: %s", syms[i], dlerror());
+            memset(table, 0, sizeof(void *) * (size_t)n);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+#define PT_DYN_NAME(f) #f,
+#define PT_DYN_LIBRARY(lib, FUNCS, ...)                                                        \
+    struct pt_dyn_##lib##_api pt_dyn_##lib##_table;                                           \
+    atomic_int pt_dyn_##lib##_state; /* 0 not tried, 1 loaded, -1 failed */                   \
+    static char lib##_why[256];                                                               \
+    static pthread_once_t lib##_once = PTHREAD_ONCE_INIT;                                      \
+    static void lib##_load_once(void)                                                         \
+    {                                                                                         \
+        static const char *const names[] = {__VA_ARGS__, NULL};                               \
+        static const char *const syms[] = {FUNCS(PT_DYN_NAME)};                               \
+        void *h = open_first(names, lib##_why, sizeof lib##_why);                             \
+        int n = (int)(sizeof syms / sizeof syms[0]);                                          \
+        int ok = h && resolve(h, syms, (void **)&pt_dyn_##lib##_table, n, lib##_why,          \
+                              sizeof lib##_why) == 0;                                        \
+        atomic_store_explicit(&pt_dyn_##lib##_state, ok ? 1 : -1, memory_order_release);     \
+    }                                                                                         \
+    void pt_dyn_##lib##_load(void) { pthread_once(&lib##_once, lib##_load_once); }           \
+    static bool lib##_available(char *why, int why_size)                                      \
+    {                                                                                         \
+        pt_dyn_##lib##_load();                                                                \
+        bool ok = atomic_load_explicit(&pt_dyn_##lib##_state, memory_order_acquire) == 1;     \
+        if (!ok && why) snprintf(why, (size_t)why_size, "%s", lib##_why);                     \
+        return ok;                                                                            \
+    }
+
+#define NOT_BUILT(what)                                                                       \
+    do {                                                                                      \
+        if (why) snprintf(why, (size_t)why_size, "built without " what);                      \
+        return false;                                                                         \
+    } while (0)
+
+#ifdef PT_HAVE_JACK
+PT_DYN_LIBRARY(jack, PT_DYN_JACK_FUNCS, "libjack.so.0", "libjack.so")
+bool pt_dyn_jack_available(char *why, int why_size) { return jack_available(why, why_size); }
+#else
+bool pt_dyn_jack_available(char *why, int why_size) { NOT_BUILT("JACK"); }
+#endif
+
+#ifdef PT_HAVE_ALSA
+#define PT_DYN_ALSA_FUNCS(X) X(snd_lib_error_set_handler)
+PT_DYN_LIBRARY(alsa, PT_DYN_ALSA_FUNCS, "libasound.so.2", "libasound.so")
+#endif
+
+#ifdef PT_HAVE_PORTAUDIO
+PT_DYN_LIBRARY(portaudio, PT_DYN_PORTAUDIO_FUNCS, "libportaudio.so.2", "libportaudio.so")
+bool pt_dyn_portaudio_available(char *why, int why_size)
+{
+#ifdef PT_HAVE_ALSA
+    pt_dyn_alsa_load(); /* optional: only quiets ALSA's probing messages */
+#endif
+    return portaudio_available(why, why_size);
+}
+#else
+bool pt_dyn_portaudio_available(char *why, int why_size) { NOT_BUILT("PortAudio"); }
+#endif
+
+#ifdef PT_HAVE_RTMIDI
+PT_DYN_LIBRARY(rtmidi, PT_DYN_RTMIDI_FUNCS, "librtmidi.so.6", "librtmidi.so.7", "librtmidi.so.5",
+               "librtmidi.so")
+bool pt_dyn_rtmidi_available(char *why, int why_size) { return rtmidi_available(why, why_size); }
+#else
+bool pt_dyn_rtmidi_available(char *why, int why_size) { NOT_BUILT("rtmidi"); }
+#endif
