@@ -2,7 +2,7 @@
 allowed, exit code 2, no crash; help and version answer."""
 import numpy as np
 
-from ptest import main, path, read_wav, run, test, tmp, write_wav
+from ptest import main, overrun_failures, path, read_wav, run, test, tmp, write_wav
 
 
 def one_line_error(p, *needles):
@@ -90,7 +90,9 @@ def run_on_the_virtual_device_prints_the_stats_line():
     line = [l for l in p.stdout.splitlines() if l.startswith("stats:")]
     assert len(line) == 1, p.stdout
     f = dict(kv.split("=") for kv in line[0].split()[1:])
-    assert int(f["callbacks"]) > 900 and int(f["overruns"]) == 0, line
+    # only overruns of the engine's own work fail (a loaded CI machine stalls
+    # the virtual device's thread now and then: ptest.overrun_failures)
+    assert int(f["callbacks"]) > 900 and not overrun_failures(f), line
     for k in ("load_p50", "load_p99", "load_max"):
         assert f[k].endswith("%") and float(f[k][:-1]) >= 0, line
     assert "load p50" in p.stderr  # --stats prints live lines too
