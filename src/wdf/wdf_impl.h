@@ -145,5 +145,6 @@ double wdf_pot_fraction(const pt_wdf_part *p, const double *ctl);
 
 /* wdf_run.c */
 int wdf_root_newton(pt_wdf_circuit *c, wdf_root *r);
+int wdf_small_solve(double *J, double *b, int M);
 
 #endif

@@ -25,39 +25,6 @@
 
 #include "wdf_impl.h"
 
-/* Solve a x = b in place (n x n, row-major, partial pivoting); -1 if singular. */
-static int dense_solve(double *a, double *b, int n)
-{
-    for (int k = 0; k < n; k++) {
-        int p = k;
-        for (int i = k + 1; i < n; i++)
-            if (fabs(a[i * n + k]) > fabs(a[p * n + k])) p = i;
-        if (!(fabs(a[p * n + k]) > 1e-300)) return -1;
-        if (p != k) {
-            for (int j = 0; j < n; j++) {
-                double t = a[k * n + j];
-                a[k * n + j] = a[p * n + j];
-                a[p * n + j] = t;
-            }
-            double t = b[k];
-            b[k] = b[p];
-            b[p] = t;
-        }
-        for (int i = k + 1; i < n; i++) {
-            double f = a[i * n + k] / a[k * n + k];
-            if (f == 0) continue;
-            for (int j = k; j < n; j++) a[i * n + j] -= f * a[k * n + j];
-            b[i] -= f * b[k];
-        }
-    }
-    for (int k = n - 1; k >= 0; k--) {
-        double s = b[k];
-        for (int j = k + 1; j < n; j++) s -= a[k * n + j] * b[j];
-        b[k] = s / a[k * n + k];
-    }
-    return 0;
-}
-
 typedef struct op_work {
     double *u, *s1, *g, *J, *dv, *T, *col, *ds;
 } op_work;
@@ -125,7 +92,7 @@ static int op_newton(pt_wdf_circuit *c, wdf_stage *s, op_work *w, double x, doub
                 }
                 w->col[m] = s->Pp[m * K2 + k];
             }
-            if (M && dense_solve(w->T, w->col, M)) return -1;
+            if (M && wdf_small_solve(w->T, w->col, M)) return -1;
             for (int m = 0; m < M; m++) w->dv[m * K + k] = w->col[m];
         }
         /* J = Qs_s + Qi D dv - I; solve J ds = -g */
@@ -141,7 +108,7 @@ static int op_newton(pt_wdf_circuit *c, wdf_stage *s, op_work *w, double x, doub
                 w->J[i * K + k] = acc;
             }
         for (int k = 0; k < K; k++) w->ds[k] = -w->g[k];
-        if (dense_solve(w->J, w->ds, K)) return -1;
+        if (wdf_small_solve(w->J, w->ds, K)) return -1;
         /* damp steps that would move a state by more than 50 V at once */
         double big = 0;
         for (int k = 0; k < K; k++) big = fmax(big, fabs(w->ds[k]));

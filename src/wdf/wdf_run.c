@@ -157,8 +157,8 @@ static void device_eval(const wdf_root *r, const double *v, double *i, double *D
 }
 
 /* RT: solve J x = b (M x M, small) by Gaussian elimination with partial
- * pivoting, in place. */
-static int small_solve(double *J, double *b, int M)
+ * pivoting, in place. -1 if singular. */
+int wdf_small_solve(double *J, double *b, int M)
 {
     for (int k = 0; k < M; k++) {
         int p = k;
@@ -263,7 +263,7 @@ int wdf_root_newton(pt_wdf_circuit *c, wdf_root *r)
                         r->J[m * M + k] = jj;
                     }
             }
-            if (small_solve(r->J, r->F, M)) {
+            if (wdf_small_solve(r->J, r->F, M)) {
                 if (!restarted) goto restart;
                 break;
             }
