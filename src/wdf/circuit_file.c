@@ -181,8 +181,11 @@ static int parse_control(loader *L, const yaml_node_t *map, pt_wdf_part *p)
             L->d->controls_used |= 1u << k;
             return 0;
         }
+    const char *names[PT_WDF_N_CONTROLS + 1]; /* pt_yd_join wants a NULL at the end */
+    for (int k = 0; k < PT_WDF_N_CONTROLS; k++) names[k] = pt_wdf_control_names[k];
+    names[PT_WDF_N_CONTROLS] = NULL;
     char list[256] = "";
-    pt_yd_join(list, sizeof list, pt_wdf_control_names);
+    pt_yd_join(list, sizeof list, names);
     return pt_yd_problem(y, n, "'%s' is not a control; a circuit's controls are %s",
                          s ? s : "(not a name)", list);
 }
