@@ -26,7 +26,7 @@
 #include "wdf_impl.h"
 
 typedef struct op_work {
-    double *u, *s1, *g, *J, *dv, *T, *col, *ds;
+    double *u, *s1, *g, *J, *dv, *T, *T0, *col, *ds;
 } op_work;
 
 /* The device currents for drive p = Pp u (r->p, r->i), by the root's own
@@ -82,16 +82,17 @@ static int op_newton(pt_wdf_circuit *c, wdf_stage *s, op_work *w, double x, doub
             smax = fmax(smax, fabs(u[k]));
         }
         if (gmax < 1e-9 * smax) return it;
-        /* T = I + Z D; dv/ds = T^-1 Pp_s (M x K), one column at a time */
-        for (int k = 0; k < K; k++) {
-            for (int m = 0; m < M; m++) {
-                for (int q = 0; q < M; q++) {
-                    double t = (m == q);
-                    for (int j = 0; j < M; j++) t += r->Z[m * M + j] * r->D[j * M + q];
-                    w->T[m * M + q] = t;
-                }
-                w->col[m] = s->Pp[m * K2 + k];
+        /* T = I + Z D, built once; dv/ds = T^-1 Pp_s (M x K), one column at
+           a time (the solver works in place, on a copy of T) */
+        for (int m = 0; m < M; m++)
+            for (int q = 0; q < M; q++) {
+                double t = (m == q);
+                for (int j = 0; j < M; j++) t += r->Z[m * M + j] * r->D[j * M + q];
+                w->T0[m * M + q] = t;
             }
+        for (int k = 0; k < K; k++) {
+            memcpy(w->T, w->T0, sizeof(double) * (size_t)(M * M));
+            for (int m = 0; m < M; m++) w->col[m] = s->Pp[m * K2 + k];
             if (M && wdf_small_solve(w->T, w->col, M)) return -1;
             for (int m = 0; m < M; m++) w->dv[m * K + k] = w->col[m];
         }
@@ -122,7 +123,8 @@ static int stage_op(pt_wdf_circuit *c, wdf_stage *s, double x, double *y, int *i
 {
     const int K = s->K, M = s->root.M, Mx = M ? M : 1;
     op_work w;
-    double *mem = calloc((size_t)(4 * (K + 2) + 2 * K * K + Mx * Mx + Mx + Mx * K + 8), sizeof(double));
+    double *mem = calloc((size_t)(4 * (K + 2) + 2 * K * K + 2 * Mx * Mx + Mx + Mx * K + 8),
+                         sizeof(double));
     if (!mem) return -1;
     w.u = mem;
     w.s1 = w.u + K + 2;
@@ -132,6 +134,7 @@ static int stage_op(pt_wdf_circuit *c, wdf_stage *s, double x, double *y, int *i
     w.T = w.J + K * K;
     w.col = w.T + Mx * Mx;
     w.dv = w.col + Mx;
+    w.T0 = w.dv + Mx * K;
     /* from a cold circuit: every state 0, supplies off, devices at 0 V */
     memset(s->root.v, 0, sizeof(double) * (size_t)Mx);
     double lambda = 0, step = 0.05;
