@@ -20,7 +20,7 @@
 
 enum {
     P_DRIVE, P_TONE, P_LEVEL, P_GAIN, P_BASS, P_MID, P_TREBLE, P_VOLUME, /* = PT_WDF_CTL_* */
-    P_PRESENCE, P_MASTER, P_CUT, P_BRIGHT,
+    P_PRESENCE, P_MASTER, P_CUT, P_BRIGHT, P_VOLUME2, P_RESONANCE,
     P_OVERSAMPLE, P_IN_GAIN, P_OUT_GAIN, P_PHASE, P_FULL_SCALE, P_COUNT
 };
 
@@ -45,6 +45,10 @@ static const pt_param_def params[] = {
     [P_BRIGHT] = {"bright", "", 0, 1, 0, PT_TAPER_TOGGLE, 0, NULL,
                   "the amp's bright switch (ignored if it has none)", .label = "Bright",
                   .precision = 0},
+    [P_VOLUME2] = KNOB("volume2", "Volume 2",
+                       "the amp's second channel volume (ignored if it has none)"),
+    [P_RESONANCE] = KNOB("resonance", "Resonance",
+                         "the amp's resonance or depth control (ignored if it has none)"),
     [P_OVERSAMPLE] = {"oversample", "", 0, 3, 0, PT_TAPER_ENUM, 0, os_names,
                       "oversampling factor (default from the circuit file)", PT_PARAM_REBUILD,
                       .label = "Oversampling", .precision = 0},

@@ -81,6 +81,7 @@ enum {
     PT_WDF_CTL_DRIVE, PT_WDF_CTL_TONE, PT_WDF_CTL_LEVEL, PT_WDF_CTL_GAIN,
     PT_WDF_CTL_BASS, PT_WDF_CTL_MID, PT_WDF_CTL_TREBLE, PT_WDF_CTL_VOLUME,
     PT_WDF_CTL_PRESENCE, PT_WDF_CTL_MASTER, PT_WDF_CTL_CUT, PT_WDF_CTL_BRIGHT,
+    PT_WDF_CTL_VOLUME2, PT_WDF_CTL_RESONANCE, /* a second channel's volume; a resonance/depth */
     PT_WDF_N_CONTROLS
 };
 extern const char *const pt_wdf_control_names[PT_WDF_N_CONTROLS];

@@ -13,7 +13,7 @@
 
 const char *const pt_wdf_control_names[PT_WDF_N_CONTROLS] = {
     "drive", "tone", "level", "gain", "bass", "mid", "treble", "volume",
-    "presence", "master", "cut", "bright"};
+    "presence", "master", "cut", "bright", "volume2", "resonance"};
 
 /* ---- allocation: one list, freed together ---- */
 
