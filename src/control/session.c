@@ -1314,7 +1314,30 @@ static cJSON *param_value_json(const pt_param_def *d, float v)
     return cJSON_CreateNumber(plain(v));
 }
 
-static cJSON *chain_json(const pt_rig_chain *c)
+/* The front panel of a running node whose type names its knobs per instance (a
+ * circuit shows the controls its file has, by the names the file gives them):
+ * "hide" lists the parameters it does not have, "labels" renames the others. */
+static void panel_json(cJSON *o, pt_program *p, const pt_rig_node *n)
+{
+    int idx = p && n->type->param_label ? pt_program_find_node(p, n->id) : -1;
+    if (idx < 0) return;
+    pt_node *live = pt_program_node(p, idx);
+    if (live->type != n->type) return;
+    cJSON *hide = NULL, *labels = NULL;
+    for (int i = 0; i < n->type->n_params; i++) {
+        const pt_param_def *d = &n->type->params[i];
+        const char *l = n->type->param_label(live, i);
+        if (!l) {
+            if (!hide) hide = cJSON_AddArrayToObject(o, "hide");
+            cJSON_AddItemToArray(hide, cJSON_CreateString(d->name));
+        } else if (strcmp(l, d->label ? d->label : d->name) != 0) {
+            if (!labels) labels = cJSON_AddObjectToObject(o, "labels");
+            cJSON_AddStringToObject(labels, d->name, l);
+        }
+    }
+}
+
+static cJSON *chain_json(const pt_rig_chain *c, pt_program *p)
 {
     cJSON *arr = cJSON_CreateArray();
     for (int i = 0; c && i < c->n; i++) {
@@ -1327,7 +1350,7 @@ static cJSON *chain_json(const pt_rig_chain *c)
                 cJSON *bo = cJSON_CreateObject();
                 cJSON_AddNumberToObject(bo, "level_db", plain(it->branches[b].level_db));
                 cJSON_AddNumberToObject(bo, "pan", plain(it->branches[b].pan));
-                cJSON_AddItemToObject(bo, "chain", chain_json(it->branches[b].chain));
+                cJSON_AddItemToObject(bo, "chain", chain_json(it->branches[b].chain, p));
                 cJSON_AddItemToArray(br, bo);
             }
         } else {
@@ -1342,6 +1365,7 @@ static cJSON *chain_json(const pt_rig_chain *c)
             cJSON *assets = cJSON_AddObjectToObject(o, "assets");
             for (int a = 0; n->asset && a < n->type->n_assets; a++)
                 if (n->asset[a]) cJSON_AddStringToObject(assets, n->type->assets[a].name, n->asset[a]);
+            panel_json(o, p, n);
         }
         cJSON_AddItemToArray(arr, o);
     }
@@ -1363,7 +1387,7 @@ cJSON *pt_session_rig_json(pt_session *s)
         cJSON_AddNumberToObject(j, "tempo_bpm", r->tempo_bpm);
         cJSON_AddNumberToObject(j, "input_trim_db", plain(r->input_trim_db));
         cJSON_AddNumberToObject(j, "output_level_db", plain(r->output_level_db));
-        cJSON_AddItemToObject(j, "chain", chain_json(&r->chain));
+        cJSON_AddItemToObject(j, "chain", chain_json(&r->chain, pt_engine_program(s->e)));
         cJSON *scenes = cJSON_AddArrayToObject(j, "scenes");
         for (int i = 0; i < r->n_scenes; i++) cJSON_AddItemToArray(scenes, cJSON_CreateString(r->scenes[i].name));
     }

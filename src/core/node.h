@@ -111,6 +111,11 @@ struct pt_node_type {
     void (*set_param)(pt_node *n, int index, float value); /* may be NULL */
     void (*reset)(pt_node *n);                              /* may be NULL */
     void (*destroy)(pt_node *n);                            /* may be NULL */
+    /* Control thread, after create: the name this instance's front panel gives
+     * parameter `index`, or NULL to leave it off the panel (a control the loaded
+     * circuit does not have). NULL function: every parameter, with its table's
+     * label. */
+    const char *(*param_label)(const pt_node *n, int index);
 };
 
 struct pt_node {

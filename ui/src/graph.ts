@@ -11,6 +11,10 @@ export interface RigNode {
   bypass: boolean;
   params: { [name: string]: ParamValue };
   assets?: { [name: string]: string };
+  /** the engine's front panel for this instance: parameters it does not have (a circuit's
+   *  unused controls) and the names its file gives the others */
+  hide?: string[];
+  labels?: { [name: string]: string };
 }
 export interface RigBranch {
   level_db: number;
