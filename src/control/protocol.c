@@ -386,12 +386,15 @@ static int cmd_load_rig(req *r)
     if (bad) return -1;
     char path[PATH_MAX];
     pt_error err = {0};
-    if (pt_protocol_confine_path(pt_session_library(r->s), rel, NULL, true, path, sizeof path,
-                                 &err))
+    bool factory = pt_library_is_factory_rig(rel);
+    if (factory ? pt_library_factory_rig(pt_session_library(r->s), rel, path, sizeof path, &err)
+                : pt_protocol_confine_path(pt_session_library(r->s), rel, NULL, true, path,
+                                           sizeof path, &err))
         return fail(r, "load_rig: %s", err.msg);
     pt_diags diags;
     pt_diags_init(&diags);
-    int rc = pt_session_load_library(r->s, path, &diags);
+    int rc = factory ? pt_session_load_factory(r->s, path, &diags)
+                     : pt_session_load_library(r->s, path, &diags);
     if (rc != 0) {
         char buf[1024] = "";
         for (int i = 0; i < diags.n && i < 4; i++) {
@@ -464,7 +467,9 @@ static int cmd_copy_rig(req *r)
     struct stat st;
     int rc = 0;
     if (!from || !to) rc = fail(r, "copy_rig: out of memory");
-    else if (pt_lib_confine(lib, f, NULL, PT_LIB_READ, from, PATH_MAX, &err) ||
+    else if ((pt_library_is_factory_rig(f) ? pt_library_factory_rig(lib, f, from, PATH_MAX, &err)
+                                           : pt_lib_confine(lib, f, NULL, PT_LIB_READ, from,
+                                                            PATH_MAX, &err)) ||
              pt_lib_confine(lib, t, NULL, PT_LIB_CREATE, to, PATH_MAX, &err))
         rc = fail(r, "copy_rig: %s", err.msg);
     else if (lstat(to, &st) == 0) rc = fail(r, "copy_rig: '%s' already exists", t);

@@ -10,6 +10,7 @@
 
 #include "../dsp/analysis.h"
 #include "libpath.h"
+#include "library.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -57,6 +58,7 @@ struct pt_session {
     pt_lib_roots *roots;   /* the library and the factory folders */
     pt_rig_confine confine;
     bool confined;         /* the rig came over the network: its files stay in roots */
+    bool factory;          /* a factory rig: saved only under a new name */
 };
 
 /* The rule for the files the playing rig (or setlist) may name. */
@@ -282,25 +284,31 @@ static int load_locked(pt_session *s, const char *path, pt_diags *diags)
 
 /* With the rule for the new rig's files in force while it loads; the old
  * rule comes back when it fails (the old rig plays on). */
-static int load_as(pt_session *s, const char *path, bool confined, pt_diags *diags)
+static int load_as(pt_session *s, const char *path, bool confined, bool factory, pt_diags *diags)
 {
     pthread_mutex_lock(&s->lock);
     bool was = s->confined;
     s->confined = confined;
     int rc = load_locked(s, path, diags);
     if (rc != 0) s->confined = was;
+    else s->factory = factory;
     pthread_mutex_unlock(&s->lock);
     return rc;
 }
 
 int pt_session_load(pt_session *s, const char *path, pt_diags *diags)
 {
-    return load_as(s, path, false, diags);
+    return load_as(s, path, false, false, diags);
 }
 
 int pt_session_load_library(pt_session *s, const char *path, pt_diags *diags)
 {
-    return load_as(s, path, true, diags);
+    return load_as(s, path, true, false, diags);
+}
+
+int pt_session_load_factory(pt_session *s, const char *path, pt_diags *diags)
+{
+    return load_as(s, path, true, true, diags);
 }
 
 pt_rig *pt_session_load_library_rig(pt_session *s, const char *path, pt_diags *diags)
@@ -314,6 +322,7 @@ int pt_session_use_rig(pt_session *s, pt_rig *rig, pt_error *err)
     int rc = apply(s, rig, err);
     if (rc == 0) {
         s->confined = false;
+        s->factory = false;
         s->scene = -1;
         s->dirty = 0;
         pt_setlist_free(s->setlist);
@@ -353,6 +362,10 @@ int pt_session_save(pt_session *s, const char *path, pt_error *err)
         const char *to = path ? path : s->rig->path;
         if (!to || !to[0]) {
             rc = pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "this rig has no file yet: give a path");
+        } else if (!path && s->factory) {
+            rc = pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0,
+                              "'%s' is a factory rig, which stays as it is: save it under a new "
+                              "name (Save as)", s->rig->name ? s->rig->name : to);
         } else {
             rc = pt_rig_save(s->rig, to, err);
             if (rc == 0) {
@@ -361,6 +374,7 @@ int pt_session_save(pt_session *s, const char *path, pt_error *err)
                     s->rig->path = strdup(path);
                 }
                 s->dirty = 0;
+                s->factory = false;
                 watch_rig(s); /* our own write is not a change to reload */
             }
         }
@@ -1490,22 +1504,24 @@ cJSON *pt_node_types_json(void)
     return arr;
 }
 
-cJSON *pt_session_list_rigs(pt_session *s)
+/* The rigs in folder `dir` (the library, or the factory's beside it), named
+ * with `prefix` ("" or "../factory/rigs/"). */
+static void list_rig_folder(pt_session *s, const char *dir, const char *prefix, cJSON *arr)
 {
-    pthread_mutex_lock(&s->lock);
-    cJSON *arr = cJSON_CreateArray();
-    DIR *d = opendir(s->library);
+    DIR *d = opendir(dir);
     struct dirent *de;
     while (d && (de = readdir(d))) {
         const char *n = de->d_name;
         size_t len = strlen(n);
         if (n[0] == '.' || len < 6 || (strcmp(n + len - 5, ".yaml") && strcmp(n + len - 4, ".yml"))) continue;
-        /* a regular file of rig size, or a link to one inside the library:
+        /* a regular file of rig size, or a link to one inside the folder:
          * a link out, a FIFO or /dev/zero under a rig's name is not listed */
-        char full[PATH_MAX];
-        if (!pt_lib_listable(s->library, n, 4LL << 20, full, sizeof full)) continue;
+        char full[PATH_MAX], file[PATH_MAX];
+        if (!pt_lib_listable(dir, n, 4LL << 20, full, sizeof full)) continue;
+        snprintf(file, sizeof file, "%s%s", prefix, n);
         cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "file", n);
+        cJSON_AddStringToObject(o, "file", file);
+        if (prefix[0]) cJSON_AddBoolToObject(o, "factory", true);
         int setlist = pt_is_setlist(full);
         cJSON_AddStringToObject(o, "kind", setlist ? "setlist" : "rig");
         if (!setlist) {
@@ -1525,6 +1541,16 @@ cJSON *pt_session_list_rigs(pt_session *s)
         cJSON_AddItemToArray(arr, o);
     }
     if (d) closedir(d);
+}
+
+cJSON *pt_session_list_rigs(pt_session *s)
+{
+    pthread_mutex_lock(&s->lock);
+    cJSON *arr = cJSON_CreateArray();
+    list_rig_folder(s, s->library, "", arr);
+    char factory[PATH_MAX];
+    if (pt_library_factory_rigs_dir(s->library, factory, sizeof factory))
+        list_rig_folder(s, factory, PT_LIBRARY_FACTORY_RIGS, arr);
     pthread_mutex_unlock(&s->lock);
     return arr;
 }
