@@ -28,6 +28,7 @@
 #include "../midi/midi.h"
 #include "assets.h"
 #include "library.h"
+#include "qr.h"
 #include "libpath.h"
 #include "../wdf/wdf.h"
 
@@ -1130,6 +1131,40 @@ typedef struct cmd_def {
     const char *fields[8];
 } cmd_def;
 
+/* The LAN pairing addresses and, for the first address on the network, its QR
+ * code as rows of '1' (dark) and '0', for the page to draw beside the URL. */
+static int cmd_pairing(req *r)
+{
+    char *urls = malloc(2048);
+    if (!urls) return fail(r, "pairing: out of memory");
+    pt_session_pairing(r->s, urls, 2048);
+    cJSON_AddBoolToObject(r->reply, "lan", urls[0] != 0);
+    cJSON *arr = cJSON_AddArrayToObject(r->reply, "urls");
+    const char *lan = NULL;
+    for (char *line = urls; *line;) {
+        size_t n = strcspn(line, "\n");
+        char *next = line + n + (line[n] ? 1 : 0);
+        line[n] = 0;
+        cJSON_AddItemToArray(arr, cJSON_CreateString(line));
+        if (!lan && strncmp(line, "http://127.", 11) != 0) lan = line;
+        line = next;
+    }
+    pt_qr *qr = lan ? malloc(sizeof *qr) : NULL;
+    if (qr && pt_qr_encode(lan, strlen(lan), -1, qr) == 0) {
+        cJSON_AddStringToObject(r->reply, "qr_url", lan);
+        cJSON *rows = cJSON_AddArrayToObject(r->reply, "qr");
+        char row[PT_QR_MAX_SIZE + 1];
+        for (int y = 0; y < qr->size; y++) {
+            for (int x = 0; x < qr->size; x++) row[x] = qr->dark[y][x] ? '1' : '0';
+            row[qr->size] = 0;
+            cJSON_AddItemToArray(rows, cJSON_CreateString(row));
+        }
+    }
+    free(qr);
+    free(urls);
+    return 0;
+}
+
 static const cmd_def commands[] = {
     {"hello", cmd_hello, false, {NULL}},
     {"get_state", cmd_get_state, false, {NULL}},
@@ -1137,6 +1172,7 @@ static const cmd_def commands[] = {
     {"get_meters", cmd_get_meters, false, {NULL}},
     {"list_rigs", cmd_list_rigs, false, {NULL}},
     {"list_types", cmd_list_types, false, {NULL}},
+    {"pairing", cmd_pairing, false, {NULL}},
     {"load_rig", cmd_load_rig, true, {"path", NULL}},
     {"save_rig", cmd_save_rig, true, {"path", NULL}},
     {"set_param", cmd_set_param, true, {"node", "param", "value", NULL}},

@@ -59,6 +59,7 @@ struct pt_session {
     pt_rig_confine confine;
     bool confined;         /* the rig came over the network: its files stay in roots */
     bool factory;          /* a factory rig: saved only under a new name */
+    char pairing[2048];    /* the server's addresses with the LAN token, one a line; "" on loopback */
 };
 
 /* The rule for the files the playing rig (or setlist) may name. */
@@ -154,6 +155,20 @@ int pt_session_latency(pt_session *s)
     return l;
 }
 const char *pt_session_library(pt_session *s) { return s->library; }
+
+void pt_session_set_pairing(pt_session *s, const char *urls)
+{
+    pthread_mutex_lock(&s->lock);
+    snprintf(s->pairing, sizeof s->pairing, "%s", urls ? urls : "");
+    pthread_mutex_unlock(&s->lock);
+}
+
+void pt_session_pairing(pt_session *s, char *out, size_t size)
+{
+    pthread_mutex_lock(&s->lock);
+    snprintf(out, size, "%s", s->pairing);
+    pthread_mutex_unlock(&s->lock);
+}
 
 /* ------------------------------------------------------------ watching */
 
