@@ -61,6 +61,12 @@ struct pt_engine {
      * so a block's count is known at the top of the next one */
     pt_perf_counter *counting;
     uint64_t last_count, last_ns; /* last_ns: 0 after an overrun */
+    /* the thread's CPU clock, sampled (see thread_cpu_at_start): its value
+     * at the start of the last block that read it, the wall time of the
+     * whole blocks since then, blocks until the next read, and how many
+     * blocks after an overrun read it every time */
+    uint64_t cpu_mark, wall_since_mark;
+    int cpu_countdown, cpu_exact;
     bool have_count, pending;
     pt_overrun_record pending_rec;
 };
@@ -483,6 +489,43 @@ static uint64_t thread_cpu_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* The thread's CPU clock is a system call (about 1 us here, most of the
+ * engine's own work in a 64-frame block), so a block reads it at its start
+ * only every CPU_SAMPLE_BLOCKS blocks, and every block for CPU_EXACT_BLOCKS
+ * blocks after an overrun (overruns come in clusters). An overrun block
+ * that did not read it reads it at its end and takes off the wall time of
+ * the whole blocks since the last read: each of those used at most its
+ * wall time of CPU, so the estimate can only err towards counting the
+ * overrun as ours (by the backend's few microseconds between blocks), never
+ * hide our own work as preemption. */
+enum { CPU_SAMPLE_BLOCKS = 16, CPU_EXACT_BLOCKS = 64 };
+
+/* RT: read the CPU clock at the top of this block when it is this block's
+ * turn; returns the reading or 0 */
+static uint64_t thread_cpu_at_start(pt_engine *e)
+{
+    if (e->cpu_exact > 0) e->cpu_exact--;
+    else if (--e->cpu_countdown > 0) return 0;
+    e->cpu_countdown = CPU_SAMPLE_BLOCKS;
+    uint64_t c = thread_cpu_ns();
+    e->cpu_mark = c;
+    e->wall_since_mark = 0;
+    return c;
+}
+
+/* RT: CPU time of this overrun block (0: not known) */
+static uint64_t overrun_block_cpu(pt_engine *e, uint64_t c0)
+{
+    uint64_t mark = c0 ? c0 : e->cpu_mark;
+    e->cpu_exact = CPU_EXACT_BLOCKS;
+    if (!mark) return 0;
+    uint64_t now = thread_cpu_ns();
+    if (!now) return 0;
+    uint64_t used = now - mark;
+    if (!c0) used = used > e->wall_since_mark ? used - e->wall_since_mark : 0;
+    return used ? used : 1;
+}
+
 /* RT: hand an overrun to the monitor; a full queue loses it (it then counts
  * as unknown). */
 static void report_overrun(pt_engine *e, const pt_overrun_record *r)
@@ -530,7 +573,7 @@ void pt_engine_process(pt_engine *e, const float *in, float *out_l, float *out_r
     pt_rt_flush_denormals();
     count_instructions(e);
     uint64_t t0 = pt_rt_now_ns();
-    uint64_t c0 = thread_cpu_ns();
+    uint64_t c0 = thread_cpu_at_start(e);
     for (int off = 0; off < frames;) {
         int n = frames - off;
         if (n > e->cfg.max_frames) n = e->cfg.max_frames;
@@ -548,10 +591,10 @@ void pt_engine_process(pt_engine *e, const float *in, float *out_l, float *out_r
     e->last_ns = t1 - t0;
     if (t1 - t0 > period_ns) {
         pt_overrun_record r = {.t0_ns = t0, .t1_ns = t1, .period_ns = period_ns};
-        /* no CPU clock (c0 == 0): count nothing as preempted rather than hide ours */
-        if (c0) {
-            uint64_t cpu = thread_cpu_ns() - c0;
-            r.cpu_ns = cpu ? cpu : 1;
+        /* no CPU clock (0): count nothing as preempted rather than hide ours */
+        uint64_t cpu = overrun_block_cpu(e, c0);
+        if (cpu) {
+            r.cpu_ns = cpu;
             pt_load_stats_overrun_cpu(&e->load, cpu, period_ns);
             if (cpu <= period_ns) pt_load_stats_preempted(&e->load);
         }
@@ -563,6 +606,9 @@ void pt_engine_process(pt_engine *e, const float *in, float *out_l, float *out_r
         } else {
             report_overrun(e, &r);
         }
+        e->cpu_mark = 0; /* the next estimate starts from a fresh reading */
+    } else {
+        e->wall_since_mark += t1 - t0;
     }
     if (e->trace) *e->trace = e->tr;
     memset(&e->tr, 0, sizeof e->tr);

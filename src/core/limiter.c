@@ -53,6 +53,23 @@ static float between(float p0, float p1, float p2, float p3)
     return m;
 }
 
+/* RT: the peak estimates of one channel's n <= LIM_CHUNK samples that do
+ * not depend on the limiter's state, in a loop the compiler vectorises:
+ * m[i] the cubic's largest value between the samples, d[i] the Gibbs
+ * overshoot of the jump into sample i. Updates the channel's history. */
+enum { LIM_CHUNK = 64 };
+static void estimates(float *h, const float *x, int n, float *m, float *d)
+{
+    float e[LIM_CHUNK + 3];
+    e[0] = h[0], e[1] = h[1], e[2] = h[2];
+    memcpy(e + 3, x, (size_t)n * sizeof(float));
+    for (int i = 0; i < n; i++) {
+        m[i] = between(e[i], e[i + 1], e[i + 2], e[i + 3]);
+        d[i] = GIBBS * fabsf(e[i + 3] - e[i + 2]);
+    }
+    h[0] = e[n], h[1] = e[n + 1], h[2] = e[n + 2];
+}
+
 /* RT */
 void pt_limiter_process(pt_limiter *l, float *left, float *right, int frames)
 {
@@ -64,39 +81,42 @@ void pt_limiter_process(pt_limiter *l, float *left, float *right, int frames)
     const float c = l->ceiling_sample;
     float g = l->gain, lowest = 1.0f;
     unsigned long long limited = 0;
-    for (int i = 0; i < frames; i++) {
-        float x[2] = {left[i], right ? right[i] : left[i]};
-        float peak = 0.0f;
-        for (int ch = 0; ch < 2; ch++) {
-            float *h = l->hist[ch];
-            /* a jump from the last sample rings in the reconstruction
-             * (Gibbs): about 9 % of the jump, beyond the samples that follow
-             * it, dying out over a few samples */
-            float ring = GIBBS * fabsf(x[ch] - h[2]);
-            l->ring[ch] = ring > l->ring[ch] ? ring : l->ring[ch] * RING_DECAY;
-            float s = fabsf(x[ch]) + l->ring[ch];
-            float m = between(h[0], h[1], h[2], x[ch]);
-            if (s > peak) peak = s;
-            if (m > peak) peak = m;
-            h[0] = h[1], h[1] = h[2], h[2] = x[ch];
-        }
-        float need = peak > c ? c / peak : 1.0f;
-        if (need < g) {
-            g = need; /* attack: this very sample */
-            l->hold = l->hold_len;
-        } else if (l->hold > 0) {
-            l->hold--;
-        } else if (g < 1.0f) {
-            g += (1.0f - g) * l->release_coef;
-            if (g > 0.999999f) g = 1.0f; /* back to bit-transparent */
-            if (g > need) g = need;
-        }
-        if (g < 1.0f) {
-            limited++;
-            if (g < lowest) lowest = g;
-            float y0 = x[0] * g, y1 = x[1] * g;
-            left[i] = y0 > c ? c : y0 < -c ? -c : y0; /* rounding: never above */
-            if (right) right[i] = y1 > c ? c : y1 < -c ? -c : y1;
+    for (int i0 = 0; i0 < frames; i0 += LIM_CHUNK) {
+        const int n = frames - i0 < LIM_CHUNK ? frames - i0 : LIM_CHUNK;
+        float *L = left + i0, *R = right ? right + i0 : L;
+        float m[2][LIM_CHUNK], d[2][LIM_CHUNK];
+        estimates(l->hist[0], L, n, m[0], d[0]);
+        estimates(l->hist[1], R, n, m[1], d[1]);
+        for (int i = 0; i < n; i++) {
+            float peak = 0.0f;
+            for (int ch = 0; ch < 2; ch++) {
+                /* a jump from the last sample rings in the reconstruction
+                 * (Gibbs): about 9 % of the jump, beyond the samples that
+                 * follow it, dying out over a few samples */
+                float ring = d[ch][i];
+                l->ring[ch] = ring > l->ring[ch] ? ring : l->ring[ch] * RING_DECAY;
+                float s = fabsf(ch ? R[i] : L[i]) + l->ring[ch];
+                if (s > peak) peak = s;
+                if (m[ch][i] > peak) peak = m[ch][i];
+            }
+            float need = peak > c ? c / peak : 1.0f;
+            if (need < g) {
+                g = need; /* attack: this very sample */
+                l->hold = l->hold_len;
+            } else if (l->hold > 0) {
+                l->hold--;
+            } else if (g < 1.0f) {
+                g += (1.0f - g) * l->release_coef;
+                if (g > 0.999999f) g = 1.0f; /* back to bit-transparent */
+                if (g > need) g = need;
+            }
+            if (g < 1.0f) {
+                limited++;
+                if (g < lowest) lowest = g;
+                float y0 = L[i] * g, y1 = R[i] * g;
+                L[i] = y0 > c ? c : y0 < -c ? -c : y0; /* rounding: never above */
+                if (right) R[i] = y1 > c ? c : y1 < -c ? -c : y1;
+            }
         }
     }
     l->gain = g;
