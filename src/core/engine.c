@@ -28,6 +28,8 @@ typedef struct cmd {
 typedef struct meter {
     atomic_uint peak_bits, rms_bits; /* float bits: single writer */
     float peak, ms;                  /* audio thread's running values */
+    int decay_frames;                /* the block size `decay` is for (0: none yet) */
+    float decay;
 } meter;
 
 struct pt_engine {
@@ -322,13 +324,32 @@ void pt_engine_normal_work(pt_engine *e, uint64_t *instructions, uint64_t *ns)
  * the block's peak. */
 static float meter_update(meter *m, const float *x, int frames, double rate)
 {
-    float peak = 0.0f, sum = 0.0f;
-    for (int i = 0; i < frames; i++) {
+    /* eight lanes of partial peaks and sums, which the compiler keeps in
+     * one vector register (a single running sum would be a chain of
+     * dependent adds) */
+    float pk[8] = {0}, sq[8] = {0};
+    int i = 0;
+    for (; i + 8 <= frames; i += 8)
+        for (int k = 0; k < 8; k++) {
+            float a = fabsf(x[i + k]);
+            pk[k] = a > pk[k] ? a : pk[k];
+            sq[k] += x[i + k] * x[i + k];
+        }
+    for (; i < frames; i++) {
         float a = fabsf(x[i]);
-        peak = a > peak ? a : peak;
-        sum += x[i] * x[i];
+        pk[0] = a > pk[0] ? a : pk[0];
+        sq[0] += x[i] * x[i];
     }
-    float decay = expf(-(float)frames / (float)(0.3 * rate));
+    float peak = 0.0f, sum = 0.0f;
+    for (int k = 0; k < 8; k++) {
+        peak = pk[k] > peak ? pk[k] : peak;
+        sum += sq[k];
+    }
+    if (m->decay_frames != frames) { /* the block size changes rarely */
+        m->decay = expf(-(float)frames / (float)(0.3 * rate));
+        m->decay_frames = frames;
+    }
+    float decay = m->decay;
     if (!isfinite(peak)) peak = 0.0f, sum = 0.0f;
     m->peak = peak > m->peak * decay ? peak : m->peak * decay;
     m->ms = m->ms * decay + (1.0f - decay) * (sum / (float)frames);

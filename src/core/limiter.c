@@ -2,6 +2,7 @@
 #include "limiter.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 void pt_limiter_init(pt_limiter *l, double rate, bool on)
@@ -56,9 +57,10 @@ static float between(float p0, float p1, float p2, float p3)
 /* RT: the peak estimates of one channel's n <= LIM_CHUNK samples that do
  * not depend on the limiter's state, in a loop the compiler vectorises:
  * m[i] the cubic's largest value between the samples, d[i] the Gibbs
- * overshoot of the jump into sample i. Updates the channel's history. */
+ * overshoot of the jump into sample i. Updates the channel's history.
+ * Returns the largest of m[i] and |x[i]|, and in *dmax the largest d[i]. */
 enum { LIM_CHUNK = 64 };
-static void estimates(float *h, const float *x, int n, float *m, float *d)
+static float estimates(float *h, const float *x, int n, float *m, float *d, float *dmax)
 {
     float e[LIM_CHUNK + 3];
     e[0] = h[0], e[1] = h[1], e[2] = h[2];
@@ -68,6 +70,45 @@ static void estimates(float *h, const float *x, int n, float *m, float *d)
         d[i] = GIBBS * fabsf(e[i + 3] - e[i + 2]);
     }
     h[0] = e[n], h[1] = e[n + 1], h[2] = e[n + 2];
+    float am[8] = {0}, dm[8] = {0}; /* eight lanes: one vector register */
+    int i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int k = 0; k < 8; k++) {
+            float a = fabsf(x[i + k]);
+            a = m[i + k] > a ? m[i + k] : a;
+            am[k] = a > am[k] ? a : am[k];
+            dm[k] = d[i + k] > dm[k] ? d[i + k] : dm[k];
+        }
+    for (; i < n; i++) {
+        float a = fabsf(x[i]);
+        a = m[i] > a ? m[i] : a;
+        am[0] = a > am[0] ? a : am[0];
+        dm[0] = d[i] > dm[0] ? d[i] : dm[0];
+    }
+    float a = 0.0f, dd = 0.0f;
+    for (int k = 0; k < 8; k++) {
+        a = am[k] > a ? am[k] : a;
+        dd = dm[k] > dd ? dm[k] : dd;
+    }
+    *dmax = dd;
+    return a;
+}
+
+/* RT: the Gibbs overshoot state of both channels after d[.][0..n) (the
+ * recursion of the loop in pt_limiter_process alone), written as selects
+ * between two computed values so that it compiles without branches (which
+ * a noisy signal would mispredict), the two chains side by side */
+typedef float lim_v4 __attribute__((vector_size(16)));
+typedef int32_t lim_i4 __attribute__((vector_size(16)));
+static void ring_after(float *ring, const float *d0, const float *d1, int n)
+{
+    lim_v4 r = {ring[0], ring[1], 0.0f, 0.0f};
+    for (int i = 0; i < n; i++) {
+        lim_v4 d = {d0[i], d1[i], 0.0f, 0.0f};
+        lim_i4 take = d > r; /* all ones where the new jump is larger */
+        r = (lim_v4)((take & (lim_i4)d) | (~take & (lim_i4)(r * RING_DECAY)));
+    }
+    ring[0] = r[0], ring[1] = r[1];
 }
 
 /* RT */
@@ -85,8 +126,20 @@ void pt_limiter_process(pt_limiter *l, float *left, float *right, int frames)
         const int n = frames - i0 < LIM_CHUNK ? frames - i0 : LIM_CHUNK;
         float *L = left + i0, *R = right ? right + i0 : L;
         float m[2][LIM_CHUNK], d[2][LIM_CHUNK];
-        estimates(l->hist[0], L, n, m[0], d[0]);
-        estimates(l->hist[1], R, n, m[1], d[1]);
+        float d0, d1;
+        float a0 = estimates(l->hist[0], L, n, m[0], d[0], &d0);
+        float a1 = estimates(l->hist[1], R, n, m[1], d[1], &d1);
+        /* The common case, nothing to limit: at unity gain with every
+         * sample's peak estimate provably under the ceiling (the overshoot
+         * never exceeds its value at the start or the largest new jump),
+         * the block passes untouched; only the overshoot state moves on.
+         * (The hold counter matters only while the gain is below 1.) */
+        if (g == 1.0f && a0 + (d0 > l->ring[0] ? d0 : l->ring[0]) <= c &&
+            a1 + (d1 > l->ring[1] ? d1 : l->ring[1]) <= c) {
+            ring_after(l->ring, d[0], d[1], n);
+            l->hold = l->hold > n ? l->hold - n : 0;
+            continue;
+        }
         for (int i = 0; i < n; i++) {
             float peak = 0.0f;
             for (int ch = 0; ch < 2; ch++) {
