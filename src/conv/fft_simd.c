@@ -3,9 +3,9 @@
  * A real transform of n points is a complex transform of M = n/2 points
  * (even samples as real parts, odd as imaginary) and one O(n) pass that
  * separates the two halves (fft_kernels.inc). The complex transform is a
- * radix-2 Stockham FFT on split arrays: with the real and imaginary parts
- * apart, every butterfly works on whole vectors and needs no shuffles but
- * in its first log2(VL) stages. The kernels are compiled three times
+ * Stockham FFT on split arrays: with the real and imaginary parts apart,
+ * every butterfly works on whole vectors and needs no shuffles but in its
+ * first log2(VL) stages (radix 2); the later ones go two at a time (radix 4). The kernels are compiled three times
  * (AVX-512, AVX2 + FMA, portable vectors of 4) and a plan takes the best
  * this CPU runs when it is made. Twiddles are computed in double and
  * rounded once. */
@@ -31,7 +31,7 @@ static const char *const isa_names[] = {"portable", "avx2", "avx512", "kiss"};
 struct pt_fft {
     int n, m, isa;
     pt_kfft *kiss;      /* ISA_KISS */
-    float *w1r, *w1i;   /* exp(-2 pi i k / M), k < M/2 */
+    float *w1r, *w1i;   /* exp(-2 pi i k / M), k < M */
     float *wxr[4], *wxi[4]; /* [1..3]: w1 at s * (j / s) for s = 2, 4, 8, j < M/2 */
     float *wnr, *wni;   /* exp(-2 pi i k / n), k < M */
     float *buf[4];      /* M each: two split complex buffers */
@@ -117,15 +117,15 @@ static pt_fft *make(int n, int isa)
         return f;
     }
     const int M = f->m, h = M / 2;
-    f->w1r = falloc((size_t)h);
-    f->w1i = falloc((size_t)h);
+    f->w1r = falloc((size_t)M);
+    f->w1i = falloc((size_t)M);
     f->wnr = falloc((size_t)M);
     f->wni = falloc((size_t)M);
     if (!f->w1r || !f->w1i || !f->wnr || !f->wni) goto fail;
     for (int i = 0; i < 4; i++)
         if (!(f->buf[i] = falloc((size_t)M))) goto fail;
     const double pi = 3.14159265358979323846;
-    for (int k = 0; k < h; k++) {
+    for (int k = 0; k < M; k++) {
         f->w1r[k] = (float)cos(2 * pi * k / M);
         f->w1i[k] = (float)-sin(2 * pi * k / M);
     }
