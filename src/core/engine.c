@@ -3,6 +3,7 @@
 
 #include <limits.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -320,6 +321,26 @@ void pt_engine_normal_work(pt_engine *e, uint64_t *instructions, uint64_t *ns)
 
 /* ------------------------------------------------------------ audio side */
 
+/* Four-lane vectors for the block reductions below (GCC/clang vector
+ * extensions: SSE on x86-64, NEON on ARM, plain code elsewhere). The
+ * compiler does not vectorise a float max or sum reduction by itself: it
+ * would change the order of the operations. */
+typedef float v4f __attribute__((vector_size(16)));
+typedef int32_t v4i __attribute__((vector_size(16)));
+static inline v4f v4_load(const float *p)
+{
+    v4f v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+/* a > b ? a : b per lane (a NaN in a is ignored, as in the scalar form) */
+static inline v4f v4_max(v4f a, v4f b)
+{
+    v4i m = a > b;
+    return (v4f)((m & (v4i)a) | (~m & (v4i)b));
+}
+static inline v4f v4_abs(v4f a) { return (v4f)((v4i)a & 0x7fffffff); }
+
 /* RT: meters with a 300 ms peak fall-off and a 300 ms RMS window. Returns
  * the block's peak. */
 static float meter_update(meter *m, const float *x, int frames, double rate)
@@ -327,14 +348,18 @@ static float meter_update(meter *m, const float *x, int frames, double rate)
     /* eight lanes of partial peaks and sums, which the compiler keeps in
      * one vector register (a single running sum would be a chain of
      * dependent adds) */
-    float pk[8] = {0}, sq[8] = {0};
+    v4f p0 = {0}, p1 = {0}, s0 = {0}, s1 = {0};
     int i = 0;
-    for (; i + 8 <= frames; i += 8)
-        for (int k = 0; k < 8; k++) {
-            float a = fabsf(x[i + k]);
-            pk[k] = a > pk[k] ? a : pk[k];
-            sq[k] += x[i + k] * x[i + k];
-        }
+    for (; i + 8 <= frames; i += 8) {
+        v4f a = v4_load(x + i), b = v4_load(x + i + 4);
+        p0 = v4_max(v4_abs(a), p0);
+        p1 = v4_max(v4_abs(b), p1);
+        s0 += a * a;
+        s1 += b * b;
+    }
+    float pk[8], sq[8];
+    memcpy(pk, &p0, sizeof p0), memcpy(pk + 4, &p1, sizeof p1);
+    memcpy(sq, &s0, sizeof s0), memcpy(sq + 4, &s1, sizeof s1);
     for (; i < frames; i++) {
         float a = fabsf(x[i]);
         pk[0] = a > pk[0] ? a : pk[0];
@@ -476,10 +501,15 @@ static void process_chunk(pt_engine *e, const float *in, float *out_l, float *ou
     /* x - x is 0 for every finite x and NaN for infinities and NaNs: eight
      * lanes of such sums (vectorised) tell whether the block is all finite,
      * the usual case, which is then copied as it is */
-    float nf[8] = {0};
+    v4f n0 = {0}, n1 = {0};
     int i0 = 0;
-    for (; i0 + 8 <= frames; i0 += 8)
-        for (int k = 0; k < 8; k++) nf[k] += (l[i0 + k] - l[i0 + k]) + (r[i0 + k] - r[i0 + k]);
+    for (; i0 + 4 <= frames; i0 += 4) {
+        v4f a = v4_load(l + i0), b = v4_load(r + i0);
+        n0 += a - a;
+        n1 += b - b;
+    }
+    float nf[8];
+    memcpy(nf, &n0, sizeof n0), memcpy(nf + 4, &n1, sizeof n1);
     for (; i0 < frames; i0++) nf[0] += (l[i0] - l[i0]) + (r[i0] - r[i0]);
     bool finite = true;
     for (int k = 0; k < 8; k++) finite = finite && nf[k] == 0.0f;

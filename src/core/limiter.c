@@ -71,6 +71,14 @@ static inline __attribute__((always_inline)) float between(float p0, float p1, f
  * overshoot of the jump into sample i. Updates the channel's history.
  * Returns the largest of m[i] and |x[i]|, and in *dmax the largest d[i]. */
 enum { LIM_CHUNK = 64 };
+typedef float lim_v4 __attribute__((vector_size(16)));
+typedef int32_t lim_i4 __attribute__((vector_size(16)));
+/* a > b ? a : b per lane */
+static inline __attribute__((always_inline)) lim_v4 lim_max(lim_v4 a, lim_v4 b)
+{
+    lim_i4 k = a > b;
+    return (lim_v4)((k & (lim_i4)a) | (~k & (lim_i4)b));
+}
 static inline __attribute__((always_inline)) float estimates_body(float *h, const float *x, int n,
                                                                   float *m, float *d, float *dmax)
 {
@@ -82,15 +90,19 @@ static inline __attribute__((always_inline)) float estimates_body(float *h, cons
         d[i] = GIBBS * fabsf(e[i + 3] - e[i + 2]);
     }
     h[0] = e[n], h[1] = e[n + 1], h[2] = e[n + 2];
-    float am[8] = {0}, dm[8] = {0}; /* eight lanes: one vector register */
+    /* four lanes of maxima (the compiler leaves a float max reduction
+     * scalar by itself) */
+    lim_v4 av = {0}, dv = {0};
     int i = 0;
-    for (; i + 8 <= n; i += 8)
-        for (int k = 0; k < 8; k++) {
-            float a = fabsf(x[i + k]);
-            a = m[i + k] > a ? m[i + k] : a;
-            am[k] = a > am[k] ? a : am[k];
-            dm[k] = d[i + k] > dm[k] ? d[i + k] : dm[k];
-        }
+    for (; i + 4 <= n; i += 4) {
+        lim_v4 xv, mv, ddv;
+        memcpy(&xv, x + i, sizeof xv), memcpy(&mv, m + i, sizeof mv), memcpy(&ddv, d + i, sizeof ddv);
+        xv = (lim_v4)((lim_i4)xv & 0x7fffffff);
+        av = lim_max(lim_max(mv, xv), av);
+        dv = lim_max(ddv, dv);
+    }
+    float am[8] = {0}, dm[8] = {0};
+    memcpy(am, &av, sizeof av), memcpy(dm, &dv, sizeof dv);
     for (; i < n; i++) {
         float a = fabsf(x[i]);
         a = m[i] > a ? m[i] : a;
@@ -124,8 +136,6 @@ __attribute__((target("avx2"))) static float estimates_avx2(float *h, const floa
  * recursion of the loop in pt_limiter_process alone), written as selects
  * between two computed values so that it compiles without branches (which
  * a noisy signal would mispredict), the two chains side by side */
-typedef float lim_v4 __attribute__((vector_size(16)));
-typedef int32_t lim_i4 __attribute__((vector_size(16)));
 static void ring_after(float *ring, const float *d0, const float *d1, int n)
 {
     lim_v4 r = {ring[0], ring[1], 0.0f, 0.0f};
