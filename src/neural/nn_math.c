@@ -52,13 +52,19 @@
 #undef TARGET
 #undef F
 #endif
-#define VL 8
+/* the portable build: vectors of 4 (what SSE2 and NEON hold; 8-float
+ * vectors there are emulated in pairs and spill) and tiles of 2 rows x 16
+ * frames, 8 sums in 16 registers: 1.7x faster than 8 x 2 x 32 on x86-64
+ * (thread CPU, standard WaveNet), the same results to the bit */
+#define VL 4
 #define ROWS 2
 #define TARGET
 #define F(name) name##_base
+#define NN_TILE_FRAMES 16
 #define PT_NN_NO_LSTM 1 /* see lstm_step_plain */
 #include "nn_kernels.inc"
 #undef PT_NN_NO_LSTM
+#undef NN_TILE_FRAMES
 #undef VL
 #undef ROWS
 #undef TARGET
