@@ -178,13 +178,7 @@ void pt_nn_lstm_step(int in, int H, const float *WT, const float *b, const float
 {
     switch (isa()) {
 #ifdef PT_NN_DISPATCH
-    case ISA_V4: /* a hidden size that is no multiple of 16 leaves AVX-512 with
-                  * partial vectors; AVX2 is faster there (bench_nam, H = 24) */
-        if (H % 16 == 0 || H % 8 != 0) {
-            lstm_step_v4(in, H, WT, b, x, h, c, g);
-            return;
-        }
-        /* fall through */
+    case ISA_V4: lstm_step_v4(in, H, WT, b, x, h, c, g); return;
     case ISA_V3: lstm_step_v3(in, H, WT, b, x, h, c, g); return;
 #endif
     default: lstm_step_plain(in, H, WT, b, x, h, c, g); return;
