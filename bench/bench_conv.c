@@ -153,8 +153,8 @@ static double ours(const float *h, int L, const float *x, float *y, int n, int b
     return best;
 }
 
-/* The same job as fconvolver, file to file through libsndfile in 64-frame
- * pieces (read IN, convolve, write float WAV OUT, input + tail): CPU
+/* The same job as fconvolver, file to file through libsndfile (read IN,
+ * convolve in 64-frame blocks, write float WAV OUT, input + tail): CPU
  * seconds, best of 3. */
 static double ours_file(const float *h, int L, const char *in, const char *out)
 {
@@ -169,14 +169,18 @@ static double ours_file(const float *h, int L, const char *in, const char *out)
         SF_INFO oi = {.samplerate = RATE, .channels = 1, .format = SF_FORMAT_WAV | SF_FORMAT_FLOAT};
         SNDFILE *fo = sf_open(out, SFM_WRITE, &oi);
         if (!c || !fi || !fo) return -1;
-        float x[64], y[64];
-        float *o[1] = {y};
+        /* the files are read and written 4096 frames at a time (as
+         * fconvolver does), the convolver still called every 64 */
+        static float x[4096], y[4096];
         long left = (long)ii.frames + L - 1;
         while (left > 0) {
-            sf_count_t k = sf_readf_float(fi, x, 64);
-            for (sf_count_t i = k < 0 ? 0 : k; i < 64; i++) x[i] = 0.0f;
-            int m = left < 64 ? (int)left : 64;
-            pt_conv_process(c, x, o, 64);
+            sf_count_t k = sf_readf_float(fi, x, 4096);
+            for (sf_count_t i = k < 0 ? 0 : k; i < 4096; i++) x[i] = 0.0f;
+            int m = left < 4096 ? (int)left : 4096;
+            for (int off = 0; off < m; off += 64) {
+                float *o[1] = {y + off};
+                pt_conv_process(c, x + off, o, 64);
+            }
             sf_writef_float(fo, y, m);
             left -= m;
         }

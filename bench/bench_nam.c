@@ -341,6 +341,14 @@ int main(void)
         snprintf(name, sizeof name, "standard WaveNet, %s kernels", isas[i]);
         report(name, bench_model(&g, 64));
         free(g.weights);
+        memset(&g, 0, sizeof g);
+        g.arch = PT_NAM_LSTM;
+        g.sample_rate_hz = 48000;
+        g.cfg.lstm = (pt_nam_lstm_config){1, 24, 1};
+        fill_weights(&g);
+        snprintf(name, sizeof name, "LSTM 1 x 24, %s kernels", isas[i]);
+        report(name, bench_model(&g, 64));
+        free(g.weights);
     }
     pt_nn_set_isa(NULL);
     return 0;

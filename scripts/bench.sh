@@ -82,6 +82,10 @@ med = {k: statistics.median(r[k] for r in rows) for k in rows[0]}
 print("  " + "  ".join(f"{k} {v:.1f}" for k, v in med.items()) + "  (start: exec to main, mostly "
       "shared libraries; process: the DSP)")
 PY
+# convolution beside zita-convolver (issue 17): fconvolver is GPL and only
+# run as a separate program, for measurement (see the script)
+echo "== convolution vs zita-convolver (bench/conv_vs_fconvolver.sh)"
+bench/conv_vs_fconvolver.sh "$BUILD" || status=1
 for b in "$BUILD"/bench_*; do
   [ -x "$b" ] || continue
   echo "== $(basename "$b")"

@@ -36,7 +36,7 @@
  * a block, against about 1 ms of work for the largest block of a 10 s IR.
  *
  * The plan (head length, growth ratio, largest partition) is the cheapest by
- * a cost model calibrated on this machine's KissFFT and kernels; see
+ * a cost model calibrated on this machine's FFT (fft.h) and kernels; see
  * pt_conv_describe and bench/bench_conv.c.
  *
  * Offline use (render, tests): set `offline`: async levels are then computed

@@ -3,6 +3,7 @@
 
 #include <limits.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,8 @@ typedef struct cmd {
 typedef struct meter {
     atomic_uint peak_bits, rms_bits; /* float bits: single writer */
     float peak, ms;                  /* audio thread's running values */
+    int decay_frames;                /* the block size `decay` is for (0: none yet) */
+    float decay;
 } meter;
 
 struct pt_engine {
@@ -61,6 +64,12 @@ struct pt_engine {
      * so a block's count is known at the top of the next one */
     pt_perf_counter *counting;
     uint64_t last_count, last_ns; /* last_ns: 0 after an overrun */
+    /* the thread's CPU clock, sampled (see thread_cpu_at_start): its value
+     * at the start of the last block that read it, the wall time of the
+     * whole blocks since then, blocks until the next read, and how many
+     * blocks after an overrun read it every time */
+    uint64_t cpu_mark, wall_since_mark;
+    int cpu_countdown, cpu_exact;
     bool have_count, pending;
     pt_overrun_record pending_rec;
 };
@@ -312,17 +321,60 @@ void pt_engine_normal_work(pt_engine *e, uint64_t *instructions, uint64_t *ns)
 
 /* ------------------------------------------------------------ audio side */
 
+/* Four-lane vectors for the block reductions below (GCC/clang vector
+ * extensions: SSE on x86-64, NEON on ARM, plain code elsewhere). The
+ * compiler does not vectorise a float max or sum reduction by itself: it
+ * would change the order of the operations. */
+typedef float v4f __attribute__((vector_size(16)));
+typedef int32_t v4i __attribute__((vector_size(16)));
+static inline v4f v4_load(const float *p)
+{
+    v4f v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+/* a > b ? a : b per lane (a NaN in a is ignored, as in the scalar form) */
+static inline v4f v4_max(v4f a, v4f b)
+{
+    v4i m = a > b;
+    return (v4f)((m & (v4i)a) | (~m & (v4i)b));
+}
+static inline v4f v4_abs(v4f a) { return (v4f)((v4i)a & 0x7fffffff); }
+
 /* RT: meters with a 300 ms peak fall-off and a 300 ms RMS window. Returns
  * the block's peak. */
 static float meter_update(meter *m, const float *x, int frames, double rate)
 {
-    float peak = 0.0f, sum = 0.0f;
-    for (int i = 0; i < frames; i++) {
-        float a = fabsf(x[i]);
-        peak = a > peak ? a : peak;
-        sum += x[i] * x[i];
+    /* eight lanes of partial peaks and sums, which the compiler keeps in
+     * one vector register (a single running sum would be a chain of
+     * dependent adds) */
+    v4f p0 = {0}, p1 = {0}, s0 = {0}, s1 = {0};
+    int i = 0;
+    for (; i + 8 <= frames; i += 8) {
+        v4f a = v4_load(x + i), b = v4_load(x + i + 4);
+        p0 = v4_max(v4_abs(a), p0);
+        p1 = v4_max(v4_abs(b), p1);
+        s0 += a * a;
+        s1 += b * b;
     }
-    float decay = expf(-(float)frames / (float)(0.3 * rate));
+    float pk[8], sq[8];
+    memcpy(pk, &p0, sizeof p0), memcpy(pk + 4, &p1, sizeof p1);
+    memcpy(sq, &s0, sizeof s0), memcpy(sq + 4, &s1, sizeof s1);
+    for (; i < frames; i++) {
+        float a = fabsf(x[i]);
+        pk[0] = a > pk[0] ? a : pk[0];
+        sq[0] += x[i] * x[i];
+    }
+    float peak = 0.0f, sum = 0.0f;
+    for (int k = 0; k < 8; k++) {
+        peak = pk[k] > peak ? pk[k] : peak;
+        sum += sq[k];
+    }
+    if (m->decay_frames != frames) { /* the block size changes rarely */
+        m->decay = expf(-(float)frames / (float)(0.3 * rate));
+        m->decay_frames = frames;
+    }
+    float decay = m->decay;
     if (!isfinite(peak)) peak = 0.0f, sum = 0.0f;
     m->peak = peak > m->peak * decay ? peak : m->peak * decay;
     m->ms = m->ms * decay + (1.0f - decay) * (sum / (float)frames);
@@ -446,12 +498,32 @@ static void process_chunk(pt_engine *e, const float *in, float *out_l, float *ou
      * safety limiter holds the true peak under -1 dBTP (when on); and for a
      * real-time device nothing beyond full scale is sent. */
     unsigned bad = 0;
-    for (int i = 0; i < frames; i++) {
-        float a = l[i], b = r[i];
-        if (!isfinite(a)) a = 0.0f, bad++;
-        if (!isfinite(b)) b = 0.0f, bad++;
-        out_l[i] = a;
-        if (out_r) out_r[i] = b;
+    /* x - x is 0 for every finite x and NaN for infinities and NaNs: eight
+     * lanes of such sums (vectorised) tell whether the block is all finite,
+     * the usual case, which is then copied as it is */
+    v4f n0 = {0}, n1 = {0};
+    int i0 = 0;
+    for (; i0 + 4 <= frames; i0 += 4) {
+        v4f a = v4_load(l + i0), b = v4_load(r + i0);
+        n0 += a - a;
+        n1 += b - b;
+    }
+    float nf[8];
+    memcpy(nf, &n0, sizeof n0), memcpy(nf + 4, &n1, sizeof n1);
+    for (; i0 < frames; i0++) nf[0] += (l[i0] - l[i0]) + (r[i0] - r[i0]);
+    bool finite = true;
+    for (int k = 0; k < 8; k++) finite = finite && nf[k] == 0.0f;
+    if (finite) {
+        memmove(out_l, l, (size_t)frames * sizeof(float)); /* l may be the input */
+        if (out_r) memmove(out_r, r, (size_t)frames * sizeof(float));
+    } else {
+        for (int i = 0; i < frames; i++) {
+            float a = l[i], b = r[i];
+            if (!isfinite(a)) a = 0.0f, bad++;
+            if (!isfinite(b)) b = 0.0f, bad++;
+            out_l[i] = a;
+            if (out_r) out_r[i] = b;
+        }
     }
     if (bad) atomic_fetch_add_explicit(&e->out_faults, bad, memory_order_relaxed);
     pt_limiter_process(&e->limiter, out_l, out_r, frames);
@@ -481,6 +553,43 @@ static uint64_t thread_cpu_ns(void)
     struct timespec ts;
     if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) return 0;
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* The thread's CPU clock is a system call (about 1 us here, most of the
+ * engine's own work in a 64-frame block), so a block reads it at its start
+ * only every CPU_SAMPLE_BLOCKS blocks, and every block for CPU_EXACT_BLOCKS
+ * blocks after an overrun (overruns come in clusters). An overrun block
+ * that did not read it reads it at its end and takes off the wall time of
+ * the whole blocks since the last read: each of those used at most its
+ * wall time of CPU, so the estimate can only err towards counting the
+ * overrun as ours (by the backend's few microseconds between blocks), never
+ * hide our own work as preemption. */
+enum { CPU_SAMPLE_BLOCKS = 16, CPU_EXACT_BLOCKS = 64 };
+
+/* RT: read the CPU clock at the top of this block when it is this block's
+ * turn; returns the reading or 0 */
+static uint64_t thread_cpu_at_start(pt_engine *e)
+{
+    if (e->cpu_exact > 0) e->cpu_exact--;
+    else if (--e->cpu_countdown > 0) return 0;
+    e->cpu_countdown = CPU_SAMPLE_BLOCKS;
+    uint64_t c = thread_cpu_ns();
+    e->cpu_mark = c;
+    e->wall_since_mark = 0;
+    return c;
+}
+
+/* RT: CPU time of this overrun block (0: not known) */
+static uint64_t overrun_block_cpu(pt_engine *e, uint64_t c0)
+{
+    uint64_t mark = c0 ? c0 : e->cpu_mark;
+    e->cpu_exact = CPU_EXACT_BLOCKS;
+    if (!mark) return 0;
+    uint64_t now = thread_cpu_ns();
+    if (!now) return 0;
+    uint64_t used = now - mark;
+    if (!c0) used = used > e->wall_since_mark ? used - e->wall_since_mark : 0;
+    return used ? used : 1;
 }
 
 /* RT: hand an overrun to the monitor; a full queue loses it (it then counts
@@ -530,7 +639,7 @@ void pt_engine_process(pt_engine *e, const float *in, float *out_l, float *out_r
     pt_rt_flush_denormals();
     count_instructions(e);
     uint64_t t0 = pt_rt_now_ns();
-    uint64_t c0 = thread_cpu_ns();
+    uint64_t c0 = thread_cpu_at_start(e);
     for (int off = 0; off < frames;) {
         int n = frames - off;
         if (n > e->cfg.max_frames) n = e->cfg.max_frames;
@@ -548,10 +657,10 @@ void pt_engine_process(pt_engine *e, const float *in, float *out_l, float *out_r
     e->last_ns = t1 - t0;
     if (t1 - t0 > period_ns) {
         pt_overrun_record r = {.t0_ns = t0, .t1_ns = t1, .period_ns = period_ns};
-        /* no CPU clock (c0 == 0): count nothing as preempted rather than hide ours */
-        if (c0) {
-            uint64_t cpu = thread_cpu_ns() - c0;
-            r.cpu_ns = cpu ? cpu : 1;
+        /* no CPU clock (0): count nothing as preempted rather than hide ours */
+        uint64_t cpu = overrun_block_cpu(e, c0);
+        if (cpu) {
+            r.cpu_ns = cpu;
             pt_load_stats_overrun_cpu(&e->load, cpu, period_ns);
             if (cpu <= period_ns) pt_load_stats_preempted(&e->load);
         }
@@ -563,6 +672,9 @@ void pt_engine_process(pt_engine *e, const float *in, float *out_l, float *out_r
         } else {
             report_overrun(e, &r);
         }
+        e->cpu_mark = 0; /* the next estimate starts from a fresh reading */
+    } else {
+        e->wall_since_mark += t1 - t0;
     }
     if (e->trace) *e->trace = e->tr;
     memset(&e->tr, 0, sizeof e->tr);

@@ -56,6 +56,8 @@ typedef struct pt_limiter {
     int hold, hold_len;
     float hist[2][3]; /* the last three input samples of each channel */
     float ring[2];    /* the overshoot a recent jump may still add (Gibbs) */
+    /* the peak estimates' kernel for this CPU (limiter.c) */
+    float (*estimates)(float *h, const float *x, int n, float *m, float *d, float *dmax);
 } pt_limiter;
 
 void pt_limiter_init(pt_limiter *l, double rate, bool on);

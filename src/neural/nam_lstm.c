@@ -12,7 +12,9 @@
  * starts from before prewarm. Then the head: H weights and a bias.
  *
  * The recurrence runs sample by sample; W is stored transposed so that the
- * product for one sample is a sum of columns, vectorised along the 4H gates.
+ * product for one sample is a sum of columns, vectorised along the 4H gates
+ * (pt_nn_lstm_step: the gate sums in registers, the activations and the
+ * state update fused, per instruction set).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -34,23 +36,6 @@ typedef struct lstm {
     float *gates; /* 4H scratch */
 } lstm;
 
-/* RT: one step of one cell with input x (in floats). */
-PT_HOT static void cell_step(lstm_layer *restrict L, const float *restrict x, float *restrict g)
-{
-    const int H = L->H, G = 4 * H;
-    memcpy(g, L->b, (size_t)G * sizeof(float));
-    for (int j = 0; j < L->in; j++) {
-        const float xj = x[j];
-        const float *restrict col = L->WT + (size_t)j * G;
-        for (int r = 0; r < G; r++) g[r] += xj * col[r];
-    }
-    for (int j = 0; j < H; j++) {
-        const float hj = L->h[j];
-        const float *restrict col = L->WT + (size_t)(L->in + j) * G;
-        for (int r = 0; r < G; r++) g[r] += hj * col[r];
-    }
-}
-
 /* RT: the recurrence, sample by sample. */
 static void lstm_process(pt_nam_model *m, const float *in, float *out, int N)
 {
@@ -61,14 +46,7 @@ static void lstm_process(pt_nam_model *m, const float *in, float *out, int N)
         const float *x = &in[t];
         for (int l = 0; l < s->n_layers; l++) {
             lstm_layer *L = &s->layers[l];
-            cell_step(L, x, g);
-            pt_nn_sigmoid(g, 2 * H);          /* i, f */
-            pt_nn_tanh(g + 2 * H, H);         /* g */
-            pt_nn_sigmoid(g + 3 * H, H);      /* o */
-            for (int j = 0; j < H; j++) L->c[j] = g[H + j] * L->c[j] + g[j] * g[2 * H + j];
-            memcpy(L->h, L->c, (size_t)H * sizeof(float));
-            pt_nn_tanh(L->h, H);
-            for (int j = 0; j < H; j++) L->h[j] *= g[3 * H + j];
+            pt_nn_lstm_step(L->in, H, L->WT, L->b, x, L->h, L->c, g);
             x = L->h;
         }
         const float *h = s->layers[s->n_layers - 1].h;

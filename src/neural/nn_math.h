@@ -56,6 +56,15 @@ void pt_nn_sigmoid(float *x, int n);
 /* RT: apply activation `a` in place. */
 void pt_nn_activate(pt_nam_act a, float *x, int n);
 
+/* RT: one step of an LSTM cell (PyTorch's gate order i, f, g, o) with `in`
+ * inputs x and H hidden units: g = b + W [x; h] with W stored transposed
+ * (WT: (in + H) rows of 4H), then c = sigmoid(f) c + sigmoid(i) tanh(g),
+ * h = sigmoid(o) tanh(c), in place. g: 4H floats of scratch. h, c and g
+ * need PT_NN_PAD floats of slack (pt_nn_alloc): the kernels work on whole
+ * vectors and may write past H in h and c. */
+void pt_nn_lstm_step(int in, int H, const float *WT, const float *b, const float *x, float *h,
+                     float *c, float *g);
+
 /* The build of the kernels in use: "avx512", "avx2" or "baseline". */
 const char *pt_nn_isa(void);
 /* Tests and benchmarks: use the named build (NULL: the best the CPU has).

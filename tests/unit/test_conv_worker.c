@@ -125,8 +125,10 @@ static void run_stall(int L, int stall_frames, int total_frames)
     float *x = make(total_frames, 12u, 0);
     float *y = calloc((size_t)total_frames, sizeof(float));
     const float *ir[1] = {h};
-    /* a plan with async levels whatever the cost model prefers */
-    pt_conv_config cfg = {.offline = false, .base_frames = 64, .sync_max = 512, .ratio = 8};
+    /* a plan with async levels whatever the cost model prefers (and the
+     * largest partition pinned: the settling times below depend on it) */
+    pt_conv_config cfg = {.offline = false, .base_frames = 64, .sync_max = 512, .ratio = 8,
+                          .max_partition = 4096};
     pt_conv *c = pt_conv_new(ir, 1, L, &cfg, NULL);
     assert_non_null(c);
     pt_conv_set_worker_hook(c, stall_hook, NULL);
@@ -153,6 +155,7 @@ static void run_stall(int L, int stall_frames, int total_frames)
     /* a stall shorter than the ring: right again one largest block after
      * the release; longer: once the lost input has left the IR */
     int settle = stall_frames + 3 * pmax + (stall_frames > 4 * pmax ? L : 0);
+    assert_true(settle + 512 <= total_frames); /* something left to check */
     double after_db = err_db(h, L, x, y, settle, total_frames);
     printf("  after release, from frame %d: output vs full conv %.1f dB; late blocks %llu\n",
            settle, after_db, (unsigned long long)pt_conv_late_blocks(c));

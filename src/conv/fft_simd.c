@@ -1,0 +1,206 @@
+/* fft_simd.c — the project's real FFT for power-of-two sizes (see fft.h).
+ *
+ * A real transform of n points is a complex transform of M = n/2 points
+ * (even samples as real parts, odd as imaginary) and one O(n) pass that
+ * separates the two halves (fft_kernels.inc). The complex transform is a
+ * Stockham FFT on split arrays: with the real and imaginary parts apart,
+ * every butterfly works on whole vectors and needs no shuffles but in its
+ * first log2(VL) stages (radix 2); the later ones go two at a time (radix 4). The kernels are compiled three times
+ * (AVX-512, AVX2 + FMA, portable vectors of 4) and a plan takes the best
+ * this CPU runs when it is made. Twiddles are computed in double and
+ * rounded once. */
+#if defined(__clang__)
+#pragma clang fp contract(fast)
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=fast")
+#pragma GCC diagnostic ignored "-Wpsabi" /* vectors never cross a function boundary */
+#endif
+
+#include "fft.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fft_kiss.h"
+
+enum { ISA_PORTABLE, ISA_AVX2, ISA_AVX512, ISA_KISS };
+static const char *const isa_names[] = {"portable", "avx2", "avx512", "kiss"};
+
+struct pt_fft {
+    int n, m, isa;
+    pt_kfft *kiss;      /* ISA_KISS */
+    float *w1r, *w1i;   /* exp(-2 pi i k / M), k < M */
+    float *wxr[4], *wxi[4]; /* [1..3]: w1 at s * (j / s) for s = 2, 4, 8, j < M/2 */
+    float *wnr, *wni;   /* exp(-2 pi i k / n), k < M */
+    float *buf[4];      /* M each: two split complex buffers */
+};
+
+#define PT_FFT_MIN 64 /* smallest size of the SIMD kernels: M/2 >= 16 lanes */
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(PT_NO_TARGET_CLONES)
+#define PT_FFT_DISPATCH 1
+#define VL 16
+#define TARGET __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")))
+#define F(name) name##_v4
+#include "fft_kernels.inc"
+#undef VL
+#undef TARGET
+#undef F
+#define VL 8
+#define TARGET __attribute__((target("avx2,fma")))
+#define F(name) name##_v3
+#include "fft_kernels.inc"
+#undef VL
+#undef TARGET
+#undef F
+#endif
+#define VL 4
+#define TARGET
+#define F(name) name##_base
+#include "fft_kernels.inc"
+#undef VL
+#undef TARGET
+#undef F
+
+static int best_isa(void)
+{
+#ifdef PT_FFT_DISPATCH
+    __builtin_cpu_init();
+    const int v3 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    if (v3 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+        __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq"))
+        return ISA_AVX512;
+    if (v3) return ISA_AVX2;
+#endif
+    return ISA_PORTABLE;
+}
+
+static float *falloc(size_t n)
+{
+    size_t bytes = (n * sizeof(float) + 63) & ~(size_t)63;
+    float *p = aligned_alloc(64, bytes);
+    if (p) memset(p, 0, bytes);
+    return p;
+}
+
+void pt_fft_free(pt_fft *f)
+{
+    if (!f) return;
+    pt_kfft_free(f->kiss);
+    free(f->w1r);
+    free(f->w1i);
+    for (int i = 0; i < 4; i++) {
+        free(f->wxr[i]);
+        free(f->wxi[i]);
+        free(f->buf[i]);
+    }
+    free(f->wnr);
+    free(f->wni);
+    free(f);
+}
+
+static pt_fft *make(int n, int isa)
+{
+    if (n < 2 || (n & 1)) return NULL;
+    bool pow2 = (n & (n - 1)) == 0;
+    if (isa != ISA_KISS && (!pow2 || n < PT_FFT_MIN)) return NULL;
+    pt_fft *f = calloc(1, sizeof *f);
+    if (!f) return NULL;
+    f->n = n;
+    f->m = n / 2;
+    f->isa = isa;
+    if (isa == ISA_KISS) {
+        f->kiss = pt_kfft_new(n);
+        if (!f->kiss) goto fail;
+        return f;
+    }
+    const int M = f->m, h = M / 2;
+    f->w1r = falloc((size_t)M);
+    f->w1i = falloc((size_t)M);
+    f->wnr = falloc((size_t)M);
+    f->wni = falloc((size_t)M);
+    if (!f->w1r || !f->w1i || !f->wnr || !f->wni) goto fail;
+    for (int i = 0; i < 4; i++)
+        if (!(f->buf[i] = falloc((size_t)M))) goto fail;
+    const double pi = 3.14159265358979323846;
+    for (int k = 0; k < M; k++) {
+        f->w1r[k] = (float)cos(2 * pi * k / M);
+        f->w1i[k] = (float)-sin(2 * pi * k / M);
+    }
+    for (int k = 0; k < M; k++) {
+        f->wnr[k] = (float)cos(2 * pi * k / n);
+        f->wni[k] = (float)-sin(2 * pi * k / n);
+    }
+    for (int i = 1; i < 4; i++) {
+        int s = 1 << i;
+        f->wxr[i] = falloc((size_t)h);
+        f->wxi[i] = falloc((size_t)h);
+        if (!f->wxr[i] || !f->wxi[i]) goto fail;
+        for (int j = 0; j < h; j++) {
+            f->wxr[i][j] = f->w1r[s * (j / s)];
+            f->wxi[i][j] = f->w1i[s * (j / s)];
+        }
+    }
+    return f;
+fail:
+    pt_fft_free(f);
+    return NULL;
+}
+
+pt_fft *pt_fft_new_isa(int n, const char *isa)
+{
+    for (int i = 0; i < 4; i++)
+        if (isa && strcmp(isa, isa_names[i]) == 0) {
+            if (i != ISA_KISS && i > best_isa()) return NULL;
+            return make(n, i);
+        }
+    return NULL;
+}
+
+pt_fft *pt_fft_new(int n)
+{
+    const char *env = getenv("PT_FFT_ISA");
+    if (env && *env) {
+        pt_fft *f = pt_fft_new_isa(n, env);
+        if (f) return f;
+    }
+    const char *generic = getenv("PT_CONV_GENERIC");
+    int isa = generic && generic[0] == '1' ? ISA_PORTABLE : best_isa();
+    /* up to 2048 points the AVX2 kernels are the faster (fewer stages
+     * need shuffles; bench_fft), beyond it the two are even */
+    if (isa == ISA_AVX512 && n <= 2048) isa = ISA_AVX2;
+    pt_fft *f = make(n, isa);
+    return f ? f : make(n, ISA_KISS);
+}
+
+int pt_fft_size(const pt_fft *f) { return f->n; }
+
+const char *pt_fft_isa(const pt_fft *f) { return isa_names[f->isa]; }
+
+/* RT: dispatch to the plan's kernels */
+void pt_fft_forward(pt_fft *f, const float *x, float *re, float *im)
+{
+    switch (f->isa) {
+#ifdef PT_FFT_DISPATCH
+    case ISA_AVX512: forward_v4(f, x, re, im); return;
+    case ISA_AVX2: forward_v3(f, x, re, im); return;
+#endif
+    case ISA_KISS: pt_kfft_forward(f->kiss, x, re, im); return;
+    default: forward_base(f, x, re, im); return;
+    }
+}
+
+/* RT: dispatch to the plan's kernels */
+void pt_fft_inverse(pt_fft *f, const float *re, const float *im, float *x)
+{
+    switch (f->isa) {
+#ifdef PT_FFT_DISPATCH
+    case ISA_AVX512: inverse_v4(f, re, im, x); return;
+    case ISA_AVX2: inverse_v3(f, re, im, x); return;
+#endif
+    case ISA_KISS: pt_kfft_inverse(f->kiss, re, im, x); return;
+    default: inverse_base(f, re, im, x); return;
+    }
+}
