@@ -111,6 +111,23 @@ struct pt_node_type {
     void (*set_param)(pt_node *n, int index, float value); /* may be NULL */
     void (*reset)(pt_node *n);                              /* may be NULL */
     void (*destroy)(pt_node *n);                            /* may be NULL */
+
+    /* Types whose parameters come from what the node loads (an LV2 plugin's
+     * ports, a Faust program's controls) instead of from a table in their
+     * file. The rig loader calls specialize() off the audio thread with the
+     * node's key — the value of its `key_name` entry (`uri:`), or, when
+     * key_name is NULL, the resolved path of its first asset — and gives the
+     * node the type returned: the same name and assets, its own parameters
+     * and readouts. Specialized types are interned for the life of the
+     * process (the same key and content return the same pointer), so they
+     * live as long as a built-in type and every `const pt_node_type *` or
+     * label kept elsewhere stays valid. NULL for ordinary types. */
+    const char *key_name;
+    const pt_node_type *(*specialize)(const pt_node_type *generic, const char *key,
+                                      pt_error *err);
+    const pt_node_type *generic; /* on a specialized type: the one it came from */
+    const char *key;             /* on a specialized type: its URI or file */
+    const void *impl;            /* on a specialized type: the type's own description */
 };
 
 struct pt_node {
