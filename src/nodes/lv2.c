@@ -281,6 +281,33 @@ static int lv2_prepare(pt_node *n, double rate, int max_frames, pt_error *err)
         connect_fixed(s, li);
     }
     set_controls(n, s, 0);
+    n->out_channels = dual ? 2 : d->n_audio_out;
+    n->latency_samples = 0;
+    if (d->latency_port >= 0) {
+        /* the latency port is valid after a run: ask a throwaway instance
+         * (one block of silence), so the one that plays starts untouched */
+        pt_lv2_lock();
+        LilvInstance *probe = lilv_plugin_instantiate(d->plugin, rate, s->features[0]);
+        pt_lv2_unlock();
+        if (probe) {
+            lv2_instance save = s->in[0];
+            s->in[0].inst = probe;
+            connect_fixed(s, &s->in[0]);
+            reset_atoms(s);
+            lilv_instance_activate(probe);
+            lilv_instance_run(probe, (uint32_t)max_frames);
+            float lat = s->controls[d->latency_port];
+            n->latency_samples = lat > 0 && lat < 10.0f * (float)rate ? (int)(lat + 0.5f) : 0;
+            lilv_instance_deactivate(probe);
+            pt_lv2_lock();
+            lilv_instance_free(probe);
+            pt_lv2_unlock();
+            s->in[0] = save;
+            connect_fixed(s, &s->in[0]);
+            work_msg m; /* work the probe asked for is not the player's */
+            while (s->in[0].worker && pt_spsc_pop(&s->in[0].to_worker, &m)) {}
+        }
+    }
     for (int k = 0; k < s->n_inst; k++) lilv_instance_activate(s->in[k].inst);
     if (d->has_worker) {
         sem_init(&s->wake, 0, 0);
@@ -293,20 +320,6 @@ static int lv2_prepare(pt_node *n, double rate, int max_frames, pt_error *err)
         s->thread_started = 1;
     }
 
-    n->out_channels = dual ? 2 : d->n_audio_out;
-    n->latency_samples = 0;
-    if (d->latency_port >= 0) {
-        /* the latency port is valid after a run: one block of silence,
-         * then a fresh start so the first real block meets a clean plugin */
-        reset_atoms(s);
-        lilv_instance_run(s->in[0].inst, (uint32_t)max_frames);
-        float lat = s->controls[d->latency_port];
-        n->latency_samples = lat > 0 && lat < 10.0f * (float)rate ? (int)(lat + 0.5f) : 0;
-        for (int k = 0; k < s->n_inst; k++) {
-            lilv_instance_deactivate(s->in[k].inst);
-            lilv_instance_activate(s->in[k].inst);
-        }
-    }
     return 0;
 nomem:
     free_instances(s);
