@@ -293,33 +293,27 @@ int pt_protocol_confine_path(const char *library, const char *rel, const char *c
 
 /* ------------------------------------------------------------ node types */
 
-/* The type of node `id`, found in the session's rig JSON wherever it sits
- * (an object with that "id" and a "type": in the chain or in a split's
- * branch). NULL when not found: the session then judges alone. */
-static const cJSON *find_node_json(const cJSON *j, const char *id, int depth)
+typedef struct type_query {
+    const char *node;
+    const pt_node_type *type;
+} type_query;
+
+static int find_type(pt_rig *rig, void *user)
 {
-    if (!j || depth > 64) return NULL;
-    if (cJSON_IsObject(j)) {
-        const cJSON *jid = cJSON_GetObjectItemCaseSensitive(j, "id");
-        const cJSON *jt = cJSON_GetObjectItemCaseSensitive(j, "type");
-        if (cJSON_IsString(jid) && cJSON_IsString(jt) && !strcmp(jid->valuestring, id)) return j;
-    }
-    if (cJSON_IsObject(j) || cJSON_IsArray(j))
-        for (const cJSON *c = j->child; c; c = c->next) {
-            const cJSON *f = find_node_json(c, id, depth + 1);
-            if (f) return f;
-        }
-    return NULL;
+    type_query *q = user;
+    pt_rig_node *n = pt_rig_find_node(rig, q->node);
+    q->type = n ? n->type : NULL;
+    return 0;
 }
 
+/* The node's own type: an LV2 or Faust node's is specialized (node.h), so
+ * it is read from the rig, not looked up by name. Types live for the
+ * process, so the pointer outlives the session's lock. */
 static const pt_node_type *node_type_of(pt_session *s, const char *node)
 {
-    cJSON *rig = pt_session_rig_json(s);
-    const cJSON *n = find_node_json(rig, node, 0);
-    const pt_node_type *t =
-        n ? pt_node_type_find(cJSON_GetObjectItemCaseSensitive(n, "type")->valuestring) : NULL;
-    cJSON_Delete(rig);
-    return t;
+    type_query q = {node, NULL};
+    pt_session_with_rig(s, find_type, &q);
+    return q.type;
 }
 
 static void list_params(const pt_node_type *t, char *buf, size_t size)

@@ -285,7 +285,7 @@ static int lv2_prepare(pt_node *n, double rate, int max_frames, pt_error *err)
     n->latency_samples = 0;
     if (d->latency_port >= 0) {
         /* the latency port is valid after a run: ask a throwaway instance
-         * (one block of silence), so the one that plays starts untouched */
+         * (blocks of silence), so the one that plays starts untouched */
         pt_lv2_lock();
         LilvInstance *probe = lilv_plugin_instantiate(d->plugin, rate, s->features[0]);
         pt_lv2_unlock();
@@ -293,10 +293,17 @@ static int lv2_prepare(pt_node *n, double rate, int max_frames, pt_error *err)
             lv2_instance save = s->in[0];
             s->in[0].inst = probe;
             connect_fixed(s, &s->in[0]);
-            reset_atoms(s);
             lilv_instance_activate(probe);
-            lilv_instance_run(probe, (uint32_t)max_frames);
-            float lat = s->controls[d->latency_port];
+            /* some plugins publish what the previous block's settings
+             * were: run until two blocks agree (at most 8) */
+            float lat = -1.0f, prev;
+            int runs = 0;
+            do {
+                prev = lat;
+                reset_atoms(s);
+                lilv_instance_run(probe, (uint32_t)max_frames);
+                lat = s->controls[d->latency_port];
+            } while (++runs < 8 && (runs < 2 || lat != prev));
             n->latency_samples = lat > 0 && lat < 10.0f * (float)rate ? (int)(lat + 0.5f) : 0;
             lilv_instance_deactivate(probe);
             pt_lv2_lock();
