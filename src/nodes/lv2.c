@@ -50,6 +50,7 @@ typedef struct lv2_instance {
     LilvInstance *inst;
     const LV2_Worker_Interface *worker;
     pt_spsc to_worker, to_audio; /* work requests, responses */
+    const void *audio[4];        /* what the audio ports point at: ins, then outs */
     struct lv2_state *s;
 } lv2_instance;
 
@@ -176,19 +177,27 @@ static float port_value(const pt_lv2_port *p, float v)
     return v;
 }
 
+/* RT: each parameter to its port, once per block */
 static void set_controls(pt_node *n, lv2_state *s, int frames)
 {
-    for (int i = 0; i < s->d->n_ports; i++) {
-        const pt_lv2_port *p = &s->d->ports[i];
-        if (p->kind != PT_LV2_CONTROL_IN) continue;
-        s->controls[i] = p->param >= 0 ? port_value(p, pt_param_block(&n->param[p->param], frames))
-                                       : p->fixed;
+    const pt_lv2_desc *d = s->d;
+    for (int k = 0; k < d->n_ctrl_in; k++) {
+        int i = d->ctrl_in[k];
+        const pt_lv2_port *p = &d->ports[i];
+        if (p->param < 0) {
+            s->controls[i] = p->fixed;
+            continue;
+        }
+        pt_smoothed *sm = &n->param[p->param];
+        s->controls[i] = port_value(p, sm->remaining > 0 ? pt_param_block(sm, frames) : sm->current);
     }
 }
 
-/* RT: connect everything but the graph's audio (done per block) */
+/* Connect every port to our own buffers: controls, atoms, silence and
+ * scratch for the audio ports until process gives them the graph's. */
 static void connect_fixed(lv2_state *s, lv2_instance *li)
 {
+    memset(li->audio, 0, sizeof li->audio); /* process connects the graph's buffers */
     for (int i = 0; i < s->d->n_ports; i++) {
         switch (s->d->ports[i].kind) {
         case PT_LV2_CONTROL_IN:
@@ -207,13 +216,14 @@ static void connect_fixed(lv2_state *s, lv2_instance *li)
 /* RT: an empty input sequence, and room for the plugin's output ones */
 static void reset_atoms(lv2_state *s)
 {
-    for (int i = 0; i < s->d->n_ports; i++) {
+    for (int k = 0; k < s->d->n_atom_port; k++) {
+        int i = s->d->atom_port[k];
         LV2_Atom_Sequence *a = s->atoms[i];
         if (s->d->ports[i].kind == PT_LV2_ATOM_IN) {
             a->atom.size = sizeof(LV2_Atom_Sequence_Body);
             a->atom.type = s->urid_sequence;
             a->body.unit = a->body.pad = 0;
-        } else if (s->d->ports[i].kind == PT_LV2_ATOM_OUT) {
+        } else {
             a->atom.size = ATOM_CAPACITY - sizeof(LV2_Atom);
             a->atom.type = s->urid_chunk;
         }
@@ -333,6 +343,15 @@ nomem:
     return pt_error_set(err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
 }
 
+/* RT: point an audio port at the graph's buffer (a call into the plugin
+ * only when the buffer moved: the graph's buffers rarely do) */
+static inline void connect_audio(lv2_instance *li, int port, int slot, const float *buf)
+{
+    if (li->audio[slot] == buf) return;
+    li->audio[slot] = buf;
+    lilv_instance_connect_port(li->inst, (uint32_t)port, (void *)buf);
+}
+
 /* RT: controls in, audio through the plugin, readouts out */
 static void lv2_process(pt_node *n, const float *const *in, float *const *out, int frames)
 {
@@ -344,14 +363,12 @@ static void lv2_process(pt_node *n, const float *const *in, float *const *out, i
         lv2_instance *li = &s->in[k];
         LilvInstance *inst = li->inst;
         if (s->n_inst == 2) { /* dual mono: instance k takes channel k */
-            lilv_instance_connect_port(inst, (uint32_t)d->audio_in[0], (void *)in[k]);
-            lilv_instance_connect_port(inst, (uint32_t)d->audio_out[0], out[k]);
+            connect_audio(li, d->audio_in[0], 0, in[k]);
+            connect_audio(li, d->audio_out[0], 2, out[k]);
         } else {
             for (int c = 0; c < d->n_audio_in; c++)
-                lilv_instance_connect_port(inst, (uint32_t)d->audio_in[c],
-                                           (void *)in[c < n->in_channels ? c : 0]);
-            for (int c = 0; c < d->n_audio_out; c++)
-                lilv_instance_connect_port(inst, (uint32_t)d->audio_out[c], out[c]);
+                connect_audio(li, d->audio_in[c], c, in[c < n->in_channels ? c : 0]);
+            for (int c = 0; c < d->n_audio_out; c++) connect_audio(li, d->audio_out[c], 2 + c, out[c]);
         }
         work_msg m;
         if (li->worker)
@@ -360,8 +377,10 @@ static void lv2_process(pt_node *n, const float *const *in, float *const *out, i
         lilv_instance_run(inst, (uint32_t)frames);
         if (li->worker && li->worker->end_run) li->worker->end_run(lilv_instance_get_handle(inst));
     }
-    for (int i = 0; i < d->n_ports; i++)
-        if (d->ports[i].readout >= 0) pt_node_publish(n, d->ports[i].readout, s->controls[i]);
+    for (int k = 0; k < d->n_readout_port; k++) {
+        int i = d->readout_port[k];
+        pt_node_publish(n, d->ports[i].readout, s->controls[i]);
+    }
 }
 
 #else /* built without lilv: the type exists, and says why it cannot load */

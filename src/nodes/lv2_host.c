@@ -386,6 +386,21 @@ static pt_lv2_desc *describe(const pt_node_type *g, const LilvPlugin *p, const c
         free(params), free(readouts); /* their strings are small and left: a refusal is rare */
         return NULL;
     }
+    d->ctrl_in = calloc((size_t)np + 1, sizeof(int));
+    d->readout_port = calloc((size_t)np + 1, sizeof(int));
+    d->atom_port = calloc((size_t)np + 1, sizeof(int));
+    if (!d->ctrl_in || !d->readout_port || !d->atom_port) {
+        pt_error_set(err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
+        free(d->ctrl_in), free(d->readout_port), free(d->atom_port);
+        free(d->ports), free(d->uri), free(d->name), free(d), free(params), free(readouts);
+        return NULL;
+    }
+    for (int i = 0; i < np; i++) {
+        pt_lv2_port_kind k = d->ports[i].kind;
+        if (k == PT_LV2_CONTROL_IN) d->ctrl_in[d->n_ctrl_in++] = i;
+        if (k == PT_LV2_CONTROL_OUT && d->ports[i].readout >= 0) d->readout_port[d->n_readout_port++] = i;
+        if (k == PT_LV2_ATOM_IN || k == PT_LV2_ATOM_OUT) d->atom_port[d->n_atom_port++] = i;
+    }
     d->n_audio_in = n_ain > 2 ? 2 : n_ain;
     d->n_audio_out = n_aout > 2 ? 2 : n_aout;
     d->has_worker = lilv_plugin_has_extension_data(p, uri.worker_iface);

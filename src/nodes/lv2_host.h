@@ -45,6 +45,9 @@ typedef struct pt_lv2_desc {
     int audio_in[2], n_audio_in;   /* the ports that carry the graph's channels */
     int audio_out[2], n_audio_out;
     int latency_port;              /* a control output, or -1 */
+    /* the ports process touches every block, listed once: control inputs,
+     * control outputs that are readouts, atom ports */
+    int *ctrl_in, n_ctrl_in, *readout_port, n_readout_port, *atom_port, n_atom_port;
     bool has_worker;
 } pt_lv2_desc;
 
