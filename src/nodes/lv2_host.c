@@ -175,7 +175,11 @@ static LilvWorld *get_world(char *why, int why_size)
 
 static const LilvPlugin *find_plugin(const char *u, char *why, int why_size)
 {
-    if (!get_world(why, why_size)) return NULL;
+    char reason[256] = "";
+    if (!get_world(reason, sizeof reason)) {
+        snprintf(why, (size_t)why_size, "LV2 plugin '%s': LV2 hosting is not available: %s", u, reason);
+        return NULL;
+    }
     LilvNode *n = lilv_new_uri(world, u);
     const LilvPlugin *p = n ? lilv_plugins_get_by_uri(lilv_world_get_all_plugins(world), n) : NULL;
     lilv_node_free(n);
