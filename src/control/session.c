@@ -343,6 +343,34 @@ void pt_session_rig_renamed(pt_session *s, const char *from, const char *to)
     pthread_mutex_unlock(&s->lock);
 }
 
+/* Nodes whose state goes beyond their parameters (LV2 plugins with the
+ * state extension): ask each playing node for it, into the rig, so a save
+ * keeps what the plugin holds now. Under the session's lock: the program
+ * asked is the one the engine plays (swaps happen under the same lock). */
+static int refresh_chain_state(pt_session *s, pt_rig_chain *c)
+{
+    pt_program *p = pt_engine_program(s->e);
+    for (int i = 0; p && i < c->n; i++) {
+        pt_rig_item *it = &c->items[i];
+        if (it->is_split) {
+            for (int b = 0; b < it->n_branches; b++)
+                if (it->branches[b].chain) refresh_chain_state(s, it->branches[b].chain);
+            continue;
+        }
+        pt_rig_node *rn = &it->node;
+        if (!rn->type || !rn->type->save_state) continue;
+        int k = pt_program_find_node(p, rn->id);
+        pt_node *n = k >= 0 ? pt_program_node(p, k) : NULL;
+        if (!n || n->type != rn->type) continue;
+        char *text = rn->type->save_state(n);
+        if (text) {
+            free(rn->state);
+            rn->state = text;
+        }
+    }
+    return 0;
+}
+
 int pt_session_save(pt_session *s, const char *path, pt_error *err)
 {
     pthread_mutex_lock(&s->lock);
@@ -354,6 +382,7 @@ int pt_session_save(pt_session *s, const char *path, pt_error *err)
         if (!to || !to[0]) {
             rc = pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "this rig has no file yet: give a path");
         } else {
+            refresh_chain_state(s, &s->rig->chain);
             rc = pt_rig_save(s->rig, to, err);
             if (rc == 0) {
                 if (path && strcmp(path, s->rig->path)) {

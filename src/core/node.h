@@ -92,6 +92,7 @@ typedef struct pt_node_config {
     const char *id;
     const char *const *asset; /* indexed like type->assets */
     const char *rig_file;     /* for error messages; may be NULL */
+    const char *state;        /* what the type's save_state wrote into the rig; NULL if none */
     int line, col;            /* where the node is declared; 0 if unknown */
 } pt_node_config;
 
@@ -128,6 +129,11 @@ struct pt_node_type {
     const pt_node_type *generic; /* on a specialized type: the one it came from */
     const char *key;             /* on a specialized type: its URI or file */
     const void *impl;            /* on a specialized type: the type's own description */
+    /* Control thread, while the node plays: the node's state beyond its
+     * parameters (an LV2 plugin's state extension), as text the rig keeps
+     * under `state:` and create() gets back in cfg->state; malloc'd, or
+     * NULL when there is none. NULL for types without such state. */
+    char *(*save_state)(pt_node *n);
 };
 
 struct pt_node {

@@ -34,6 +34,7 @@
 #include <lv2/core/lv2.h>
 #include <lv2/options/options.h>
 #include <lv2/parameters/parameters.h>
+#include <lv2/state/state.h>
 #include <lv2/worker/worker.h>
 
 #include "../io/dynlib.h"
@@ -70,10 +71,11 @@ typedef struct lv2_state {
     const LV2_Feature *features[2][12];
     /* the worker thread */
     pthread_t thread;
-    sem_t wake;
+    sem_t wake;      /* made in create when the plugin has a worker, kept to destroy */
     atomic_int running;
     int thread_started;
     uint32_t urid_chunk, urid_sequence;
+    char *saved_state; /* the rig's `state:` for this node, restored in prepare */
 } lv2_state;
 
 /* RT: queue work for the worker thread (the plugin calls this in run()). */
@@ -122,7 +124,6 @@ static void free_instances(lv2_state *s)
         atomic_store(&s->running, 0);
         sem_post(&s->wake);
         pthread_join(s->thread, NULL);
-        sem_destroy(&s->wake);
         s->thread_started = 0;
     }
     pt_lv2_lock();
@@ -153,10 +154,12 @@ static int lv2_create(pt_node *n, const pt_node_config *cfg, pt_error *err)
     if (!s) return pt_error_set(err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
     s->d = n->type->impl;
     s->controls = calloc((size_t)s->d->n_ports + 1, sizeof *s->controls);
-    if (!s->controls) {
-        free(s);
+    s->saved_state = cfg && cfg->state ? strdup(cfg->state) : NULL;
+    if (!s->controls || (cfg && cfg->state && !s->saved_state)) {
+        free(s->controls), free(s);
         return pt_error_set(err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
     }
+    if (s->d->has_worker) sem_init(&s->wake, 0, 0); /* before any instance can schedule work */
     n->state = s;
     return 0;
 }
@@ -166,8 +169,22 @@ static void lv2_destroy(pt_node *n)
     lv2_state *s = n->state;
     if (!s) return;
     free_instances(s);
+    if (s->d->has_worker) sem_destroy(&s->wake);
+    free(s->saved_state);
     free(s->controls);
     free(s);
+}
+
+/* Control thread, while the node plays (the state extension allows save()
+ * beside run()): the plugin's state as text for the rig, or NULL. */
+static char *lv2_save_state(pt_node *n)
+{
+    lv2_state *s = n->state;
+    if (!s || !s->n_inst || !s->in[0].inst) return NULL;
+    const void *iface = lilv_instance_get_extension_data(s->in[0].inst, LV2_STATE__interface);
+    if (!iface) return NULL;
+    return pt_lv2_state_save(iface, lilv_instance_get_handle(s->in[0].inst),
+                             (const void *const *)s->features[0]);
 }
 
 /* RT: the port value of parameter i's current value */
@@ -325,12 +342,21 @@ static int lv2_prepare(pt_node *n, double rate, int max_frames, pt_error *err)
             while (s->in[0].worker && pt_spsc_pop(&s->in[0].to_worker, &m)) {}
         }
     }
+    /* the rig's saved state, into each instance before it plays */
+    for (int k = 0; k < s->n_inst && s->saved_state; k++) {
+        char why[256];
+        const void *iface = lilv_instance_get_extension_data(s->in[k].inst, LV2_STATE__interface);
+        if (pt_lv2_state_restore(iface, lilv_instance_get_handle(s->in[k].inst), s->saved_state,
+                                 (const void *const *)s->features[k], why, sizeof why) != 0) {
+            free_instances(s);
+            return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "node '%s': LV2 plugin '%s': %s",
+                                n->id, d->uri, why);
+        }
+    }
     for (int k = 0; k < s->n_inst; k++) lilv_instance_activate(s->in[k].inst);
     if (d->has_worker) {
-        sem_init(&s->wake, 0, 0);
         atomic_store(&s->running, 1);
         if (pthread_create(&s->thread, NULL, worker_main, s) != 0) {
-            sem_destroy(&s->wake);
             free_instances(s);
             return pt_error_set(err, PT_ERR, NULL, 0, 0, "node '%s': no worker thread", n->id);
         }
@@ -413,4 +439,7 @@ const pt_node_type pt_node_lv2 = {
     .destroy = lv2_destroy,
     .key_name = "uri",
     .specialize = pt_lv2_specialize,
+#ifdef PT_HAVE_LILV
+    .save_state = lv2_save_state,
+#endif
 };

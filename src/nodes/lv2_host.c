@@ -60,7 +60,7 @@ uint32_t pt_lv2_urid(const char *uri)
     return id;
 }
 
-static const char *urid_uri(uint32_t id)
+const char *pt_lv2_uri(uint32_t id)
 {
     pthread_mutex_lock(&urid_lock);
     const char *u = id >= 1 && id <= urid_n ? urid_uris[id - 1] : NULL;
@@ -79,7 +79,7 @@ static LV2_URID map_uri(LV2_URID_Map_Handle h, const char *uri)
 static const char *unmap_uri(LV2_URID_Unmap_Handle h, LV2_URID id)
 {
     (void)h;
-    return urid_uri(id);
+    return pt_lv2_uri(id);
 }
 
 /* A plugin's log: printed off the audio thread, dropped on it (printing

@@ -60,6 +60,17 @@ const pt_node_type *pt_lv2_specialize(const pt_node_type *generic, const char *u
  * called from the audio thread; plugins map their URIs when instantiated). */
 uint32_t pt_lv2_urid(const char *uri);
 
+/* The URI a URID stands for (NULL if none). */
+const char *pt_lv2_uri(uint32_t urid);
+
+/* The state extension (lv2_state.c): `iface` is the plugin's
+ * LV2_State_Interface, `handle` its instance handle, `features` what it was
+ * instantiated with. save: the state as text (malloc'd), NULL if it keeps
+ * none. restore: 0, or -1 with the reason in why. */
+char *pt_lv2_state_save(const void *iface, void *handle, const void *const *features);
+int pt_lv2_state_restore(const void *iface, void *handle, const char *text,
+                         const void *const *features, char *why, size_t why_size);
+
 /* Hold the lilv lock around calls into lilv (instantiate, free). */
 void pt_lv2_lock(void);
 void pt_lv2_unlock(void);

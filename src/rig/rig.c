@@ -202,7 +202,8 @@ static void parse_node(ctx *c, yaml_node_t *m, pt_rig_node *n)
         const char *key = pt_yd_scalar(k);
         if (!key) continue;
         if (!strcmp(key, "id") || !strcmp(key, "type") || !strcmp(key, "bypass") ||
-            !strcmp(key, "params") || (n->type->key_name && !strcmp(key, n->type->key_name)))
+            !strcmp(key, "params") || (n->type->key_name && !strcmp(key, n->type->key_name)) ||
+            (n->type->save_state && !strcmp(key, "state")))
             continue;
         int a;
         for (a = 0; a < n->type->n_assets; a++)
@@ -242,6 +243,11 @@ static void parse_node(ctx *c, yaml_node_t *m, pt_rig_node *n)
                               n->type->assets[a].name, pt_yd_scalar(v));
         }
     }
+    yaml_node_t *vs = n->type->save_state ? pt_yd_get(y, m, "state") : NULL;
+    if (vs && !pt_yd_scalar(vs))
+        pt_yd_problem(y, vs, "'state' must be the text pytone saved, not %s", pt_yd_kind(vs));
+    else if (vs)
+        n->state = dupstr(pt_yd_scalar(vs));
     if (n->type->specialize && specialize(c, m, n) != 0) return;
     yaml_node_t *params = pt_yd_get(y, m, "params");
     if (params && params->type != YAML_MAPPING_NODE) {
@@ -706,6 +712,7 @@ static void free_chain(pt_rig_chain *ch)
             }
             free(n->asset);
             free(n->asset_path);
+            free(n->state);
             free(n->values);
         }
     }
@@ -800,7 +807,8 @@ static int build_chain(const pt_rig *rig, const pt_rig_chain *rc, pt_chain *out,
         }
         const pt_rig_node *rn = &it->node;
         pt_node_config cfg = {.id = rn->id, .asset = (const char *const *)rn->asset_path,
-                              .rig_file = rig->path, .line = rn->line, .col = rn->col};
+                              .rig_file = rig->path, .line = rn->line, .col = rn->col,
+                              .state = rn->state};
         pt_node *n = pt_node_create(rn->type, &cfg, err);
         if (!n) return in_rig(rig, rn, err);
         for (int v = 0; v < rn->n_values; v++)

@@ -69,6 +69,7 @@ static void chain(pt_yemit *e, const pt_rig_chain *c, int absolute_assets)
                         pt_ye_scalar(e, n->asset[a]);
                     }
                 }
+            if (n->state) pt_ye_pair(e, "state", n->state);
             if (n->n_values) {
                 pt_ye_map_start(e, "params", 0);
                 for (int v = 0; v < n->n_values; v++) {

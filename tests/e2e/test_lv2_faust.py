@@ -19,6 +19,7 @@ programs are cached under the build folder, so a second run compiles nothing.
 """
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -39,6 +40,7 @@ COMP = "http://gareus.org/oss/lv2/darc#mono"
 DELAY = "http://gareus.org/oss/lv2/nodelay#micro"  # delays, reports no latency
 DELAY_REPORTED = "http://gareus.org/oss/lv2/nodelay"  # delays and reports it
 LIMIT = "http://lsp-plug.in/plugins/lv2/limiter_mono"
+EQ = "http://gareus.org/oss/lv2/fil4#mono"
 DSP = path("tests", "data", "faust", "closed_forms.dsp")
 
 
@@ -46,7 +48,7 @@ def have_lv2():
     if not shutil.which("lv2apply"):
         return False
     p = run("plugins")
-    return p.returncode == 0 and all(u in p.stdout for u in (ROOM, COMP, DELAY, DELAY_REPORTED, LIMIT))
+    return p.returncode == 0 and all(u in p.stdout for u in (ROOM, COMP, DELAY, DELAY_REPORTED, LIMIT, EQ))
 
 
 HAVE_LV2 = have_lv2()
@@ -209,6 +211,52 @@ def a_parameter_set_from_the_protocol_is_saved_and_plays_the_same_on_reload():
     ours = render(rp, tmp("live.wav"), "--keep-latency")
     ref = lv2apply(ROOM, tmp("live_ref.wav"), {"DRYWET": 0.8, "ROOMSIZE": 2.5})
     assert np.max(np.abs(ours - ref)) == 0.0
+
+
+def run_and_save(rig_path, commands=()):
+    """Play a rig with the control server, send commands, save the rig."""
+    port = free_port()
+    p = subprocess.Popen([PYTONE, "run", rig_path, "--backend", "virtual", "--port", str(port),
+                          "--seconds", "20"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=SRC)
+    try:
+        for _ in range(100):
+            try:
+                command(port, {"cmd": "hello"})
+                break
+            except OSError:
+                time.sleep(0.1)
+        replies = [command(port, c) for c in commands]
+        assert command(port, {"cmd": "save_rig"})["ok"]
+    finally:
+        stop(p)
+    return replies
+
+
+@test
+def a_plugins_own_state_is_saved_into_the_rig_and_restored():
+    if not HAVE_LV2:
+        return
+    # x42's equaliser keeps settings beyond its ports (the state extension);
+    # saved, edited in the file, loaded and saved again, the edit survives:
+    # it went into the plugin (restore) and came back out of it (save)
+    rp = rig("state.yaml", lv2_node("eq", EQ, {"gain": 2}))
+    run_and_save(rp)
+    saved = open(rp).read()
+    line = [l for l in saved.splitlines() if l.strip().startswith("state:")]
+    print("   saved: " + (line[0].strip()[:150] if line else "(no state)"))
+    assert line and "fil4#dbscale" in line[0], saved
+    edited = re.sub(r'(fil4#dbscale":\{"type":"[^"]*","value":)[-0-9.e]+', r"\g<1>42", saved)
+    assert edited != saved
+    open(rp, "w").write(edited)
+    run_and_save(rp)
+    again = open(rp).read()
+    assert re.search(r'fil4#dbscale":\{"type":"[^"]*","value":42\b', again), again
+    # a state that is not what pytone wrote is refused, naming node and plugin
+    open(rp, "w").write(re.sub(r"state: '.*'", "state: 'not json'", edited))
+    r = run("render", rp, di(), tmp("state.wav"))
+    print("   " + (r.stderr.strip().splitlines() or ["?"])[-1])
+    assert r.returncode != 0 and "node 'eq'" in r.stderr and "saved state is not what pytone writes" in r.stderr
 
 
 # ---------------------------------------------------------------- Faust
