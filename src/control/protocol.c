@@ -813,6 +813,8 @@ static int cmd_add_node(req *r)
     if (bad) return -1;
     const char *id = get_str(r, r->msg, "node", STR_ID, true, &bad);
     if (bad) return -1;
+    const char *uri = get_str(r, r->msg, "uri", STR_NAME, false, &bad); /* type lv2 */
+    if (bad) return -1;
     if (!pt_node_type_find(type))
         return fail(r, "add_node: unknown node type '%s' (did you mean '%s'?)", type,
                     pt_node_type_nearest(type));
@@ -844,7 +846,7 @@ static int cmd_add_node(req *r)
         }
     }
     pt_error err = {0};
-    int rc = pt_session_add_node_with_assets(r->s, type, id, &pos, names, paths, n, &err);
+    int rc = pt_session_add_node_keyed(r->s, type, uri, id, &pos, names, paths, n, &err);
     free(paths_buf);
     if (rc) return fail_err(r, &err);
     return 0;

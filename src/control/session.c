@@ -678,6 +678,29 @@ int pt_session_add_node_with_assets(pt_session *s, const char *type, const char 
                                     const pt_position *where, const char *const *names,
                                     const char *const *paths, int n_assets, pt_error *err)
 {
+    return pt_session_add_node_keyed(s, type, NULL, id, where, names, paths, n_assets, err);
+}
+
+/* A type whose table comes from what it loads (node.h specialize): its own
+ * type from the key or the node's first file. -1 with err when there is none. */
+static int specialize_node(pt_rig_node *n, const char *key, pt_error *err)
+{
+    const pt_node_type *g = n->type;
+    if (!g->specialize) return 0;
+    const char *k = g->key_name ? key : (n->asset_path ? n->asset_path[0] : NULL);
+    if (!k || !k[0])
+        return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "a node of type '%s' needs '%s'", g->name,
+                            g->key_name ? g->key_name : g->assets[0].name);
+    const pt_node_type *t = g->specialize(g, k, err);
+    if (!t) return err && err->code ? err->code : PT_ERR;
+    n->type = t;
+    return 0;
+}
+
+int pt_session_add_node_keyed(pt_session *s, const char *type, const char *key, const char *id,
+                              const pt_position *where, const char *const *names,
+                              const char *const *paths, int n_assets, pt_error *err)
+{
     pthread_mutex_lock(&s->lock);
     int rc = PT_ERR_INVALID;
     const pt_node_type *t = type ? pt_node_type_find(type) : NULL;
@@ -712,6 +735,7 @@ int pt_session_add_node_with_assets(pt_session *s, const char *type, const char 
                 bad_asset = 1;
             }
         }
+        if (!bad_asset && specialize_node(&it.node, key, err) != 0) bad_asset = 1;
         if (bad_asset) { /* the node never went into the copy: drop its files */
             for (int a = 0; a < t->n_assets; a++) {
                 if (it.node.asset) free(it.node.asset[a]);
@@ -1371,6 +1395,20 @@ static cJSON *chain_json(const pt_rig_chain *c)
             cJSON *assets = cJSON_AddObjectToObject(o, "assets");
             for (int a = 0; n->asset && a < n->type->n_assets; a++)
                 if (n->asset[a]) cJSON_AddStringToObject(assets, n->type->assets[a].name, n->asset[a]);
+            if (n->type->generic) { /* an LV2 or Faust node: its own tables (node.h) */
+                if (n->type->key_name && n->type->key)
+                    cJSON_AddStringToObject(o, n->type->key_name, n->type->key);
+                cJSON *defs = cJSON_AddArrayToObject(o, "param_defs");
+                for (int p = 0; p < n->type->n_params; p++)
+                    cJSON_AddItemToArray(defs, pt_param_def_json(&n->type->params[p]));
+                cJSON *rds = cJSON_AddArrayToObject(o, "readout_defs");
+                for (int k = 0; k < n->type->n_readouts; k++) {
+                    cJSON *rd = cJSON_CreateObject();
+                    cJSON_AddStringToObject(rd, "name", n->type->readouts[k].name);
+                    cJSON_AddStringToObject(rd, "unit", n->type->readouts[k].unit);
+                    cJSON_AddItemToArray(rds, rd);
+                }
+            }
         }
         cJSON_AddItemToArray(arr, o);
     }

@@ -332,11 +332,18 @@ const pt_node_type *pt_faust_specialize(const pt_node_type *g, const char *path,
         pt_error_set(err, PT_ERR_IO, path, 0, 0, "cannot read: %s", strerror(errno));
         return NULL;
     }
-    char version[256] = "";
+    /* the compiler's version line, asked once per binary (a rig reload
+     * or an edit of the rig specializes again: no process to start then) */
+    static char version[256], version_of[1024];
     char *ver[] = {(char *)faust_bin(), "--version", NULL};
     pthread_mutex_lock(&lock);
     const pt_node_type *t = NULL;
-    if (run(ver, version, sizeof version) == 127) {
+    int st = 0;
+    if (strcmp(version_of, faust_bin()) != 0) {
+        st = run(ver, version, sizeof version);
+        if (st != 127) snprintf(version_of, sizeof version_of, "%s", faust_bin());
+    }
+    if (st == 127) {
         pt_error_set(err, PT_ERR_UNSUPPORTED, path, 0, 0,
                      "the Faust compiler '%s' is not installed (apt install faust)", faust_bin());
         goto done;
@@ -358,8 +365,8 @@ const pt_node_type *pt_faust_specialize(const pt_node_type *g, const char *path,
         goto done;
     }
     snprintf(so, sizeof so, "%s/%016llx.so", dir, h);
-    struct stat st;
-    if (stat(so, &st) != 0 && compile(path, dir, so, err) != 0) goto done;
+    struct stat sb;
+    if (stat(so, &sb) != 0 && compile(path, dir, so, err) != 0) goto done;
     pt_faust_prog *p = load(g, path, so, h, err);
     if (!p) goto done;
     pt_faust_prog **m = realloc(interned, (size_t)(n_interned + 1) * sizeof *m);
