@@ -1135,7 +1135,7 @@ static const cmd_def commands[] = {
     {"set_bypass", cmd_set_bypass, true, {"node", "bypass", NULL}},
     {"set_limiter", cmd_set_limiter, true, {"on", NULL}},
     {"set_branch", cmd_set_branch, true, {"split", "branch", "level_db", "pan", NULL}},
-    {"add_node", cmd_add_node, true, {"type", "node", "position", "assets", NULL}},
+    {"add_node", cmd_add_node, true, {"type", "node", "position", "assets", "uri", NULL}},
     {"set_asset", cmd_set_asset, true, {"node", "asset", "path", NULL}},
     {"add_split", cmd_add_split, true, {"split", "branches", "position", NULL}},
     {"remove", cmd_remove, true, {"node", NULL}},

@@ -202,6 +202,16 @@ def a_parameter_set_from_the_protocol_is_saved_and_plays_the_same_on_reload():
         assert command(port, {"cmd": "set_param", "node": "room", "param": "ROOMSIZE", "value": 2.5})["ok"]
         r = command(port, {"cmd": "set_param", "node": "room", "param": "nope", "value": 1})
         assert not r["ok"] and "PREDELAYMS" in r["error"], r  # the plugin's own table
+        # a plugin added from the protocol (the UI's palette path), with its table in the rig JSON
+        r = command(port, {"cmd": "add_node", "type": "lv2", "node": "delay", "uri": DELAY})
+        assert r["ok"], r
+        r = command(port, {"cmd": "add_node", "type": "lv2", "node": "nouri"})
+        assert not r["ok"] and "needs 'uri'" in r["error"], r
+        r = command(port, {"cmd": "add_node", "type": "lv2", "node": "nope", "uri": "urn:nope"})
+        assert not r["ok"] and "no LV2 plugin with URI 'urn:nope'" in r["error"], r
+        rig_json = json.dumps(command(port, {"cmd": "get_rig"}))
+        assert '"uri": "%s"' % DELAY in rig_json and '"name": "delay"' in rig_json, rig_json[:2000]
+        assert command(port, {"cmd": "remove", "node": "delay"})["ok"]
         assert command(port, {"cmd": "save_rig"})["ok"]
     finally:
         stop(p)
