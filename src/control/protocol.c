@@ -10,6 +10,7 @@
  */
 #include "protocol.h"
 #include "calibrate.h"
+#include "../nodes/lv2_host.h"
 
 #include <errno.h>
 #include <dirent.h>
@@ -370,6 +371,16 @@ static int cmd_list_rigs(req *r)
 static int cmd_list_types(req *r)
 {
     cJSON_AddItemToObject(r->reply, "types", wrap(pt_node_types_json()));
+    return 0;
+}
+
+/* The installed LV2 plugins, for the palette: [{name, uri, audio_in, audio_out}]. */
+static int cmd_list_plugins(req *r)
+{
+    char why[512] = "";
+    cJSON *list = pt_lv2_plugins_json(why, sizeof why);
+    if (!list) return fail(r, "list_plugins: %s", why);
+    cJSON_AddItemToObject(r->reply, "plugins", list);
     return 0;
 }
 
@@ -1128,6 +1139,7 @@ static const cmd_def commands[] = {
     {"get_meters", cmd_get_meters, false, {NULL}},
     {"list_rigs", cmd_list_rigs, false, {NULL}},
     {"list_types", cmd_list_types, false, {NULL}},
+    {"list_plugins", cmd_list_plugins, false, {NULL}},
     {"load_rig", cmd_load_rig, true, {"path", NULL}},
     {"save_rig", cmd_save_rig, true, {"path", NULL}},
     {"set_param", cmd_set_param, true, {"node", "param", "value", NULL}},

@@ -23,6 +23,8 @@
 #include <lv2/worker/worker.h>
 #endif
 
+#include <cjson/cJSON.h>
+
 #include "../core/rt.h"
 #include "../io/dynlib.h"
 
@@ -490,6 +492,33 @@ static void list_ports(FILE *out, const pt_lv2_desc *d)
         fprintf(out, "    %-20s %s\n", d->type.readouts[i].name, d->type.readouts[i].doc);
 }
 
+struct cJSON *pt_lv2_plugins_json(char *why, int why_size)
+{
+    pthread_mutex_lock(&lock);
+    if (!get_world(why, why_size)) {
+        pthread_mutex_unlock(&lock);
+        return NULL;
+    }
+    cJSON *arr = cJSON_CreateArray();
+    const LilvPlugins *all = lilv_world_get_all_plugins(world);
+    LILV_FOREACH (plugins, i, all) {
+        const LilvPlugin *p = lilv_plugins_get(all, i);
+        int ain, aout, cin, cout;
+        count_ports(p, &ain, &aout, &cin, &cout);
+        if (ain < 1 || aout < 1) continue; /* not an effect: it could not be a node */
+        LilvNode *name = lilv_plugin_get_name(p);
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "name", name ? lilv_node_as_string(name) : "?");
+        cJSON_AddStringToObject(o, "uri", lilv_node_as_uri(lilv_plugin_get_uri(p)));
+        cJSON_AddNumberToObject(o, "audio_in", ain);
+        cJSON_AddNumberToObject(o, "audio_out", aout);
+        cJSON_AddItemToArray(arr, o);
+        lilv_node_free(name);
+    }
+    pthread_mutex_unlock(&lock);
+    return arr;
+}
+
 int pt_lv2_list(FILE *out, const char *u)
 {
     extern const pt_node_type pt_node_lv2;
@@ -540,6 +569,12 @@ const pt_node_type *pt_lv2_specialize(const pt_node_type *g, const char *u, pt_e
     pt_error_set(err, PT_ERR_UNSUPPORTED, NULL, 0, 0,
                  "LV2 plugin '%s': this pytone was built without LV2 hosting (apt install "
                  "liblilv-dev, then rebuild)", u);
+    return NULL;
+}
+
+struct cJSON *pt_lv2_plugins_json(char *why, int why_size)
+{
+    snprintf(why, (size_t)why_size, "this pytone was built without LV2 hosting (apt install liblilv-dev)");
     return NULL;
 }
 

@@ -78,6 +78,12 @@ void pt_lv2_unlock(void);
  * bounded block length, log): fills `out` (at most `cap`), returns the count. */
 int pt_lv2_common_features(const void **out, int cap);
 
+/* The installed plugins that can be nodes (audio in and out) as a JSON
+ * array of {name, uri, audio_in, audio_out} (a cJSON *), for the protocol's
+ * list_plugins; NULL with the reason when LV2 hosting is not available. */
+struct cJSON;
+struct cJSON *pt_lv2_plugins_json(char *why, int why_size);
+
 /* `pytone plugins [URI]`: every installed plugin (name, URI, audio ins and
  * outs, controls), or one plugin's ports. Returns 0, or 1 with a message. */
 int pt_lv2_list(FILE *out, const char *uri);

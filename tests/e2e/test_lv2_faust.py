@@ -202,7 +202,10 @@ def a_parameter_set_from_the_protocol_is_saved_and_plays_the_same_on_reload():
         assert command(port, {"cmd": "set_param", "node": "room", "param": "ROOMSIZE", "value": 2.5})["ok"]
         r = command(port, {"cmd": "set_param", "node": "room", "param": "nope", "value": 1})
         assert not r["ok"] and "PREDELAYMS" in r["error"], r  # the plugin's own table
-        # a plugin added from the protocol (the UI's palette path), with its table in the rig JSON
+        # the palette's list, then a plugin added from the protocol, with its table in the rig JSON
+        plugins = command(port, {"cmd": "list_plugins"})["plugins"]
+        assert any(p["uri"] == ROOM and p["audio_in"] == 1 for p in plugins), plugins[:3]
+        assert not any(p["audio_in"] == 0 for p in plugins)  # only what can be a node
         r = command(port, {"cmd": "add_node", "type": "lv2", "node": "delay", "uri": DELAY})
         assert r["ok"], r
         r = command(port, {"cmd": "add_node", "type": "lv2", "node": "nouri"})
