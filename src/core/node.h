@@ -198,6 +198,24 @@ float pt_param_block(pt_smoothed *p, int frames);
 
 static inline bool pt_param_smoothing(const pt_smoothed *p) { return p->remaining > 0; }
 
+/* The time a node's hosted code (an LV2 plugin's run(), a Faust program's
+ * compute()) takes, published as its last read-out `run_us`: every 16th
+ * block is timed (two clock reads amortised to a few nanoseconds a block),
+ * and the largest of a window of about 0.1 s is shown, so a plugin that
+ * takes too long shows as this node's time. */
+#define PT_RUN_TIME_EVERY 16
+typedef struct pt_run_time {
+    unsigned blocks;
+    int window_frames;
+    float max_us;
+} pt_run_time;
+extern const pt_readout_def pt_run_time_readout;
+/* RT: a block's start: its time when this block is one timed, else 0. */
+unsigned long long pt_run_time_begin(pt_run_time *t);
+/* RT: a block's end: fold its time in, publish (the type's last read-out)
+ * at the end of each window. */
+void pt_run_time_end(pt_node *n, pt_run_time *t, unsigned long long t0, int frames);
+
 /* RT: publish read-out `index` (single writer: the audio thread). */
 void pt_node_publish(pt_node *n, int index, float value);
 /* Any thread: the last published value (0 before the first). */

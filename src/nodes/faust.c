@@ -25,6 +25,7 @@ typedef struct faust_state {
     float **param_zone[2];   /* [instance][param] */
     float **readout_zone[2]; /* [instance][readout] */
     int n_p, n_r;            /* filled while walking */
+    pt_run_time run_time;
 } faust_state;
 
 static void zone_param(void *user, const char *label, float *zone, float init, float min, float max,
@@ -110,6 +111,7 @@ static void faust_process(pt_node *n, const float *const *in, float *const *out,
         float v = pt_param_block(&n->param[i], frames);
         for (int k = 0; k < s->n_dsp; k++) *s->param_zone[k][i] = v;
     }
+    unsigned long long t0 = pt_run_time_begin(&s->run_time);
     if (s->n_dsp == 2) {
         for (int k = 0; k < 2; k++) {
             float *i1[1] = {(float *)in[k]}, *o1[1] = {out[k]};
@@ -121,7 +123,8 @@ static void faust_process(pt_node *n, const float *const *in, float *const *out,
         for (int c = 0; c < p->n_out; c++) outs[c] = out[c];
         p->compute(s->dsp[0], frames, ins, outs);
     }
-    for (int r = 0; r < n->type->n_readouts; r++) pt_node_publish(n, r, *s->readout_zone[0][r]);
+    pt_run_time_end(n, &s->run_time, t0, frames);
+    for (int r = 0; r + 1 < n->type->n_readouts; r++) pt_node_publish(n, r, *s->readout_zone[0][r]);
 }
 
 /* RT: forget the past (delay lines, filter states) */

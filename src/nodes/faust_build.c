@@ -286,9 +286,9 @@ static pt_faust_prog *load(const pt_node_type *g, const char *path, const char *
     if (!dsp) goto missing;
     p->n_in = p->num_inputs(dsp);
     p->n_out = p->num_outputs(dsp);
-    collect c = {.cap = 256};
+    collect c = {.cap = 255}; /* and one readout more: run_us */
     c.params = calloc((size_t)c.cap, sizeof *c.params);
-    c.readouts = calloc((size_t)c.cap, sizeof *c.readouts);
+    c.readouts = calloc((size_t)c.cap + 1, sizeof *c.readouts);
     pt_faust_walk w = {on_param, on_readout, &c};
     pt_faust_walk_ui(p, dsp, &w);
     p->delete_dsp(dsp);
@@ -306,6 +306,7 @@ static pt_faust_prog *load(const pt_node_type *g, const char *path, const char *
     p->type = *g;
     p->type.params = c.params;
     p->type.n_params = c.n_params;
+    c.readouts[c.n_readouts++] = pt_run_time_readout; /* the last one: the program's time */
     p->type.readouts = c.readouts;
     p->type.n_readouts = c.n_readouts;
     p->type.specialize = NULL;

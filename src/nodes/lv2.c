@@ -76,6 +76,7 @@ typedef struct lv2_state {
     int thread_started;
     uint32_t urid_chunk, urid_sequence;
     char *saved_state; /* the rig's `state:` for this node, restored in prepare */
+    pt_run_time run_time;
 } lv2_state;
 
 /* RT: queue work for the worker thread (the plugin calls this in run()). */
@@ -385,6 +386,7 @@ static void lv2_process(pt_node *n, const float *const *in, float *const *out, i
     const pt_lv2_desc *d = s->d;
     set_controls(n, s, frames);
     reset_atoms(s);
+    unsigned long long t0 = pt_run_time_begin(&s->run_time);
     for (int k = 0; k < s->n_inst; k++) {
         lv2_instance *li = &s->in[k];
         LilvInstance *inst = li->inst;
@@ -403,6 +405,7 @@ static void lv2_process(pt_node *n, const float *const *in, float *const *out, i
         lilv_instance_run(inst, (uint32_t)frames);
         if (li->worker && li->worker->end_run) li->worker->end_run(lilv_instance_get_handle(inst));
     }
+    pt_run_time_end(n, &s->run_time, t0, frames);
     for (int k = 0; k < d->n_readout_port; k++) {
         int i = d->readout_port[k];
         pt_node_publish(n, d->ports[i].readout, s->controls[i]);

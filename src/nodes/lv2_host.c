@@ -410,6 +410,7 @@ static pt_lv2_desc *describe(const pt_node_type *g, const LilvPlugin *p, const c
     d->n_audio_in = n_ain > 2 ? 2 : n_ain;
     d->n_audio_out = n_aout > 2 ? 2 : n_aout;
     d->has_worker = lilv_plugin_has_extension_data(p, uri.worker_iface);
+    readouts[n_readouts++] = pt_run_time_readout; /* the last one: the plugin's time */
     d->type = *g;
     d->type.summary = d->name;
     d->type.params = params;

@@ -215,6 +215,11 @@ def a_parameter_set_from_the_protocol_is_saved_and_plays_the_same_on_reload():
         rig_json = json.dumps(command(port, {"cmd": "get_rig"}))
         assert '"uri": "%s"' % DELAY in rig_json and '"name": "delay"' in rig_json, rig_json[:2000]
         assert command(port, {"cmd": "remove", "node": "delay"})["ok"]
+        # the plugin's own time per block is the node's read-out run_us
+        time.sleep(0.5)
+        ro = command(port, {"cmd": "get_meters"})["meters"]["readouts"]["room"]
+        print(f"   room simulator: run_us = {ro['run_us']:.1f} us per 64-frame block (largest of the last 0.1 s)")
+        assert 0 < ro["run_us"] < 1000
         assert command(port, {"cmd": "save_rig"})["ok"]
     finally:
         stop(p)
