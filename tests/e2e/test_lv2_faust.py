@@ -110,6 +110,30 @@ def a_guitarix_plugin_equals_lv2apply_sample_for_sample():
 
 
 @test
+def a_mono_plugin_in_a_stereo_chain_runs_dual_mono_each_channel_as_lv2apply():
+    if not HAVE_LV2:
+        return
+    # a split panned hard left and right makes the chain stereo; the room
+    # simulator (1 in, 1 out) then runs as two instances, one per channel
+    split = ("  - split:\n      branches:\n"
+             "        - {pan: -1, chain: [{id: a, type: level}]}\n"
+             "        - {pan: 1, level_db: -6, chain: [{id: b, type: level}]}\n")
+    feed = render(rig("feed.yaml", split), tmp("feed.wav"))
+    assert feed.ndim == 2 and feed.shape[1] == 2
+    y = render(rig("dual.yaml", split + lv2_node("p", ROOM, {"DRYWET": 0.7})), tmp("dual.wav"), "--keep-latency")
+    for ch, name in ((0, "left"), (1, "right")):
+        src = tmp(f"feed_{name}.wav")
+        write_wav(src, RATE, feed[:, ch])
+        r = subprocess.run(["lv2apply", "-i", src, "-o", tmp(f"dual_{name}_ref.wav"), "-c", "DRYWET", "0.7", ROOM],
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+        ref = read_wav(tmp(f"dual_{name}_ref.wav"))[1]
+        diff = np.max(np.abs(y[:, ch] - ref))
+        print(f"   {name}: max |ours - lv2apply| = {diff:.3g} (peak {np.max(np.abs(ref)):.3f})")
+        assert np.max(np.abs(ref)) > 0.01 and diff == 0.0
+
+
+@test
 def an_x42_plugin_equals_lv2apply_sample_for_sample():
     if not HAVE_LV2:
         return
