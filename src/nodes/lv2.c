@@ -74,6 +74,7 @@ typedef struct lv2_state {
     sem_t wake;      /* made in create when the plugin has a worker, kept to destroy */
     atomic_int running;
     int thread_started;
+    int active; /* the instances were activated (deactivate only then) */
     uint32_t urid_chunk, urid_sequence;
     char *saved_state; /* the rig's `state:` for this node, restored in prepare */
     pt_run_time run_time;
@@ -131,7 +132,7 @@ static void free_instances(lv2_state *s)
     for (int k = 0; k < s->n_inst; k++) {
         lv2_instance *li = &s->in[k];
         if (li->inst) {
-            lilv_instance_deactivate(li->inst);
+            if (s->active) lilv_instance_deactivate(li->inst);
             lilv_instance_free(li->inst);
         }
         pt_spsc_free(&li->to_worker);
@@ -140,6 +141,7 @@ static void free_instances(lv2_state *s)
     }
     pt_lv2_unlock();
     s->n_inst = 0;
+    s->active = 0;
     if (s->atoms)
         for (int i = 0; i < s->d->n_ports; i++) free(s->atoms[i]);
     free(s->atoms), free(s->zeros), free(s->scratch);
@@ -355,6 +357,7 @@ static int lv2_prepare(pt_node *n, double rate, int max_frames, pt_error *err)
         }
     }
     for (int k = 0; k < s->n_inst; k++) lilv_instance_activate(s->in[k].inst);
+    s->active = 1;
     if (d->has_worker) {
         atomic_store(&s->running, 1);
         if (pthread_create(&s->thread, NULL, worker_main, s) != 0) {
