@@ -45,10 +45,11 @@ DSP = path("tests", "data", "faust", "closed_forms.dsp")
 
 
 def have_lv2():
+    """lilv, lv2apply and the Debian plugins the checks use (asked one by one:
+    listing every installed plugin reads every description, seconds of CPU)."""
     if not shutil.which("lv2apply"):
         return False
-    p = run("plugins")
-    return p.returncode == 0 and all(u in p.stdout for u in (ROOM, COMP, DELAY, DELAY_REPORTED, LIMIT, EQ))
+    return all(run("plugins", u).returncode == 0 for u in (ROOM, COMP, DELAY, DELAY_REPORTED, LIMIT, EQ))
 
 
 HAVE_LV2 = have_lv2()
@@ -383,10 +384,13 @@ def a_hot_reload_on_jack_has_no_overrun():
     jackd = subprocess.Popen(["jackd", "-n", server, "-d", "dummy", "-r", "48000", "-p", "64"],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     try:
-        for _ in range(100):
+        for _ in range(60):  # a loaded machine takes seconds to start jackd
             if "server running" in run("devices", env=env).stdout:
                 break
-            time.sleep(0.1)
+            time.sleep(0.5)
+        else:
+            print("   jackd did not start within 30 s: this check is skipped")
+            return
         dsp = tmp("jack.dsp")
         src = open(DSP).read()
         open(dsp, "w").write(src)
