@@ -910,6 +910,7 @@ int cli_run(const char *cmd, int argc, char **argv, int app)
     if (server && listen == PT_LISTEN_LAN) {
         char urls[2048];
         pt_server_urls(server, urls, sizeof urls);
+        pt_session_set_pairing(session, urls); /* the page shows them too */
         fprintf(stderr, "pytone: control server on the local network; open one of these (the token "
                         "pairs a phone or tablet, keep it private):\n%s", urls);
         /* the first LAN address as a QR code, for a phone's camera */

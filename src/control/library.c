@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "assets.h"
+#include "libpath.h"
 
 static const char *const factory_dirs[] = {"irs", "models", "circuits", NULL};
 static const char *const asset_ends[] = {".nam", ".wav", ".aif", ".aiff", ".flac", ".yaml", ".yml",
@@ -25,6 +26,43 @@ static bool ends_with(const char *s, const char *end)
 bool pt_library_is_factory(const char *rel)
 {
     return rel && !strncmp(rel, "../", 3);
+}
+
+bool pt_library_is_factory_rig(const char *rel)
+{
+    return rel && !strncmp(rel, PT_LIBRARY_FACTORY_RIGS, strlen(PT_LIBRARY_FACTORY_RIGS));
+}
+
+bool pt_library_factory_rigs_dir(const char *library, char *out, size_t out_size)
+{
+    char joined[PATH_MAX * 2], dir[PATH_MAX], lib[PATH_MAX];
+    struct stat st;
+    snprintf(joined, sizeof joined, "%s/../factory/rigs", library);
+    if (!library || !realpath(joined, dir) || stat(dir, &st) != 0 || !S_ISDIR(st.st_mode) ||
+        !realpath(library, lib) || !strcmp(lib, dir) || strlen(dir) >= out_size)
+        return false;
+    snprintf(out, out_size, "%s", dir);
+    return true;
+}
+
+int pt_library_factory_rig(const char *library, const char *rel, char *out, size_t out_size,
+                           pt_error *err)
+{
+    const char *name = pt_library_is_factory_rig(rel) ? rel + strlen(PT_LIBRARY_FACTORY_RIGS) : "";
+    bool plain = name[0] && name[0] != '.' && (ends_with(name, ".yaml") || ends_with(name, ".yml"));
+    for (const unsigned char *q = (const unsigned char *)name; plain && *q; q++)
+        if (*q < 0x20 || *q == 0x7f || *q == '\\' || *q == '/') plain = false;
+    if (!plain)
+        return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0,
+                            "'%s': a factory rig is named " PT_LIBRARY_FACTORY_RIGS "NAME.yaml",
+                            rel ? rel : "");
+    char dir[PATH_MAX];
+    if (!pt_library_factory_rigs_dir(library, dir, sizeof dir))
+        return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0,
+                            "'%s': there are no factory rigs beside this library", rel);
+    if (!pt_lib_listable(dir, name, 4LL << 20, out, out_size))
+        return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "'%s' is not a factory rig", rel);
+    return 0;
 }
 
 /* "<library>/../<dir>" resolved; false when it is not there. */

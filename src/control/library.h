@@ -31,6 +31,23 @@ bool pt_library_is_factory(const char *rel);
 int pt_library_factory_path(const char *library, const char *rel, char *out, size_t out_size,
                             pt_error *err);
 
+/* Factory rigs beside a user library (installed: the user's folder holds
+ * rigs/, the library, and factory/, a link to the installed data): the page
+ * names them "../factory/rigs/NAME.yaml" and may load or copy them, never
+ * write them. */
+#define PT_LIBRARY_FACTORY_RIGS "../factory/rigs/"
+bool pt_library_is_factory_rig(const char *rel);
+
+/* The folder of factory rigs beside `library`, resolved; false when there is
+ * none or it is the library itself (playing from the source tree). */
+bool pt_library_factory_rigs_dir(const char *library, char *out, size_t out_size);
+
+/* The absolute path of factory rig `rel` ("../factory/rigs/NAME.yaml": one
+ * plain name, a rig ending, a regular file of rig size inside that folder).
+ * 0, or an error naming `rel` and the problem. */
+int pt_library_factory_rig(const char *library, const char *rel, char *out, size_t out_size,
+                           pt_error *err);
+
 /* Append to `out` (a JSON array) the library's files of kind `want` ("rig",
  * "nam", "ir", "circuit"; NULL: all four) as {path, kind, bytes, factory}:
  * the user's (paths relative to the library, four folders deep at most;

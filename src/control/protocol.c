@@ -29,6 +29,7 @@
 #include "../midi/midi.h"
 #include "assets.h"
 #include "library.h"
+#include "qr.h"
 #include "libpath.h"
 #include "../wdf/wdf.h"
 
@@ -391,12 +392,15 @@ static int cmd_load_rig(req *r)
     if (bad) return -1;
     char path[PATH_MAX];
     pt_error err = {0};
-    if (pt_protocol_confine_path(pt_session_library(r->s), rel, NULL, true, path, sizeof path,
-                                 &err))
+    bool factory = pt_library_is_factory_rig(rel);
+    if (factory ? pt_library_factory_rig(pt_session_library(r->s), rel, path, sizeof path, &err)
+                : pt_protocol_confine_path(pt_session_library(r->s), rel, NULL, true, path,
+                                           sizeof path, &err))
         return fail(r, "load_rig: %s", err.msg);
     pt_diags diags;
     pt_diags_init(&diags);
-    int rc = pt_session_load_library(r->s, path, &diags);
+    int rc = factory ? pt_session_load_factory(r->s, path, &diags)
+                     : pt_session_load_library(r->s, path, &diags);
     if (rc != 0) {
         char buf[1024] = "";
         for (int i = 0; i < diags.n && i < 4; i++) {
@@ -469,7 +473,9 @@ static int cmd_copy_rig(req *r)
     struct stat st;
     int rc = 0;
     if (!from || !to) rc = fail(r, "copy_rig: out of memory");
-    else if (pt_lib_confine(lib, f, NULL, PT_LIB_READ, from, PATH_MAX, &err) ||
+    else if ((pt_library_is_factory_rig(f) ? pt_library_factory_rig(lib, f, from, PATH_MAX, &err)
+                                           : pt_lib_confine(lib, f, NULL, PT_LIB_READ, from,
+                                                            PATH_MAX, &err)) ||
              pt_lib_confine(lib, t, NULL, PT_LIB_CREATE, to, PATH_MAX, &err))
         rc = fail(r, "copy_rig: %s", err.msg);
     else if (lstat(to, &st) == 0) rc = fail(r, "copy_rig: '%s' already exists", t);
@@ -1132,6 +1138,40 @@ typedef struct cmd_def {
     const char *fields[8];
 } cmd_def;
 
+/* The LAN pairing addresses and, for the first address on the network, its QR
+ * code as rows of '1' (dark) and '0', for the page to draw beside the URL. */
+static int cmd_pairing(req *r)
+{
+    char *urls = malloc(2048);
+    if (!urls) return fail(r, "pairing: out of memory");
+    pt_session_pairing(r->s, urls, 2048);
+    cJSON_AddBoolToObject(r->reply, "lan", urls[0] != 0);
+    cJSON *arr = cJSON_AddArrayToObject(r->reply, "urls");
+    const char *lan = NULL;
+    for (char *line = urls; *line;) {
+        size_t n = strcspn(line, "\n");
+        char *next = line + n + (line[n] ? 1 : 0);
+        line[n] = 0;
+        cJSON_AddItemToArray(arr, cJSON_CreateString(line));
+        if (!lan && strncmp(line, "http://127.", 11) != 0) lan = line;
+        line = next;
+    }
+    pt_qr *qr = lan ? malloc(sizeof *qr) : NULL;
+    if (qr && pt_qr_encode(lan, strlen(lan), -1, qr) == 0) {
+        cJSON_AddStringToObject(r->reply, "qr_url", lan);
+        cJSON *rows = cJSON_AddArrayToObject(r->reply, "qr");
+        char row[PT_QR_MAX_SIZE + 1];
+        for (int y = 0; y < qr->size; y++) {
+            for (int x = 0; x < qr->size; x++) row[x] = qr->dark[y][x] ? '1' : '0';
+            row[qr->size] = 0;
+            cJSON_AddItemToArray(rows, cJSON_CreateString(row));
+        }
+    }
+    free(qr);
+    free(urls);
+    return 0;
+}
+
 static const cmd_def commands[] = {
     {"hello", cmd_hello, false, {NULL}},
     {"get_state", cmd_get_state, false, {NULL}},
@@ -1140,6 +1180,7 @@ static const cmd_def commands[] = {
     {"list_rigs", cmd_list_rigs, false, {NULL}},
     {"list_types", cmd_list_types, false, {NULL}},
     {"list_plugins", cmd_list_plugins, false, {NULL}},
+    {"pairing", cmd_pairing, false, {NULL}},
     {"load_rig", cmd_load_rig, true, {"path", NULL}},
     {"save_rig", cmd_save_rig, true, {"path", NULL}},
     {"set_param", cmd_set_param, true, {"node", "param", "value", NULL}},

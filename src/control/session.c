@@ -10,6 +10,7 @@
 
 #include "../dsp/analysis.h"
 #include "libpath.h"
+#include "library.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -57,6 +58,8 @@ struct pt_session {
     pt_lib_roots *roots;   /* the library and the factory folders */
     pt_rig_confine confine;
     bool confined;         /* the rig came over the network: its files stay in roots */
+    bool factory;          /* a factory rig: saved only under a new name */
+    char pairing[2048];    /* the server's addresses with the LAN token, one a line; "" on loopback */
 };
 
 /* The rule for the files the playing rig (or setlist) may name. */
@@ -152,6 +155,20 @@ int pt_session_latency(pt_session *s)
     return l;
 }
 const char *pt_session_library(pt_session *s) { return s->library; }
+
+void pt_session_set_pairing(pt_session *s, const char *urls)
+{
+    pthread_mutex_lock(&s->lock);
+    snprintf(s->pairing, sizeof s->pairing, "%s", urls ? urls : "");
+    pthread_mutex_unlock(&s->lock);
+}
+
+void pt_session_pairing(pt_session *s, char *out, size_t size)
+{
+    pthread_mutex_lock(&s->lock);
+    snprintf(out, size, "%s", s->pairing);
+    pthread_mutex_unlock(&s->lock);
+}
 
 /* ------------------------------------------------------------ watching */
 
@@ -282,25 +299,31 @@ static int load_locked(pt_session *s, const char *path, pt_diags *diags)
 
 /* With the rule for the new rig's files in force while it loads; the old
  * rule comes back when it fails (the old rig plays on). */
-static int load_as(pt_session *s, const char *path, bool confined, pt_diags *diags)
+static int load_as(pt_session *s, const char *path, bool confined, bool factory, pt_diags *diags)
 {
     pthread_mutex_lock(&s->lock);
     bool was = s->confined;
     s->confined = confined;
     int rc = load_locked(s, path, diags);
     if (rc != 0) s->confined = was;
+    else s->factory = factory;
     pthread_mutex_unlock(&s->lock);
     return rc;
 }
 
 int pt_session_load(pt_session *s, const char *path, pt_diags *diags)
 {
-    return load_as(s, path, false, diags);
+    return load_as(s, path, false, false, diags);
 }
 
 int pt_session_load_library(pt_session *s, const char *path, pt_diags *diags)
 {
-    return load_as(s, path, true, diags);
+    return load_as(s, path, true, false, diags);
+}
+
+int pt_session_load_factory(pt_session *s, const char *path, pt_diags *diags)
+{
+    return load_as(s, path, true, true, diags);
 }
 
 pt_rig *pt_session_load_library_rig(pt_session *s, const char *path, pt_diags *diags)
@@ -314,6 +337,7 @@ int pt_session_use_rig(pt_session *s, pt_rig *rig, pt_error *err)
     int rc = apply(s, rig, err);
     if (rc == 0) {
         s->confined = false;
+        s->factory = false;
         s->scene = -1;
         s->dirty = 0;
         pt_setlist_free(s->setlist);
@@ -381,6 +405,10 @@ int pt_session_save(pt_session *s, const char *path, pt_error *err)
         const char *to = path ? path : s->rig->path;
         if (!to || !to[0]) {
             rc = pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "this rig has no file yet: give a path");
+        } else if (!path && s->factory) {
+            rc = pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0,
+                              "'%s' is a factory rig, which stays as it is: save it under a new "
+                              "name (Save as)", s->rig->name ? s->rig->name : to);
         } else {
             refresh_chain_state(s, &s->rig->chain);
             rc = pt_rig_save(s->rig, to, err);
@@ -390,6 +418,7 @@ int pt_session_save(pt_session *s, const char *path, pt_error *err)
                     s->rig->path = strdup(path);
                 }
                 s->dirty = 0;
+                s->factory = false;
                 watch_rig(s); /* our own write is not a change to reload */
             }
         }
@@ -1367,7 +1396,30 @@ static cJSON *param_value_json(const pt_param_def *d, float v)
     return cJSON_CreateNumber(plain(v));
 }
 
-static cJSON *chain_json(const pt_rig_chain *c)
+/* The front panel of a running node whose type names its knobs per instance (a
+ * circuit shows the controls its file has, by the names the file gives them):
+ * "hide" lists the parameters it does not have, "labels" renames the others. */
+static void panel_json(cJSON *o, pt_program *p, const pt_rig_node *n)
+{
+    int idx = p && n->type->param_label ? pt_program_find_node(p, n->id) : -1;
+    if (idx < 0) return;
+    pt_node *live = pt_program_node(p, idx);
+    if (live->type != n->type) return;
+    cJSON *hide = NULL, *labels = NULL;
+    for (int i = 0; i < n->type->n_params; i++) {
+        const pt_param_def *d = &n->type->params[i];
+        const char *l = n->type->param_label(live, i);
+        if (!l) {
+            if (!hide) hide = cJSON_AddArrayToObject(o, "hide");
+            cJSON_AddItemToArray(hide, cJSON_CreateString(d->name));
+        } else if (strcmp(l, d->label ? d->label : d->name) != 0) {
+            if (!labels) labels = cJSON_AddObjectToObject(o, "labels");
+            cJSON_AddStringToObject(labels, d->name, l);
+        }
+    }
+}
+
+static cJSON *chain_json(const pt_rig_chain *c, pt_program *p)
 {
     cJSON *arr = cJSON_CreateArray();
     for (int i = 0; c && i < c->n; i++) {
@@ -1380,7 +1432,7 @@ static cJSON *chain_json(const pt_rig_chain *c)
                 cJSON *bo = cJSON_CreateObject();
                 cJSON_AddNumberToObject(bo, "level_db", plain(it->branches[b].level_db));
                 cJSON_AddNumberToObject(bo, "pan", plain(it->branches[b].pan));
-                cJSON_AddItemToObject(bo, "chain", chain_json(it->branches[b].chain));
+                cJSON_AddItemToObject(bo, "chain", chain_json(it->branches[b].chain, p));
                 cJSON_AddItemToArray(br, bo);
             }
         } else {
@@ -1399,8 +1451,8 @@ static cJSON *chain_json(const pt_rig_chain *c)
                 if (n->type->key_name && n->type->key)
                     cJSON_AddStringToObject(o, n->type->key_name, n->type->key);
                 cJSON *defs = cJSON_AddArrayToObject(o, "param_defs");
-                for (int p = 0; p < n->type->n_params; p++)
-                    cJSON_AddItemToArray(defs, pt_param_def_json(&n->type->params[p]));
+                for (int i = 0; i < n->type->n_params; i++)
+                    cJSON_AddItemToArray(defs, pt_param_def_json(&n->type->params[i]));
                 cJSON *rds = cJSON_AddArrayToObject(o, "readout_defs");
                 for (int k = 0; k < n->type->n_readouts; k++) {
                     cJSON *rd = cJSON_CreateObject();
@@ -1409,6 +1461,7 @@ static cJSON *chain_json(const pt_rig_chain *c)
                     cJSON_AddItemToArray(rds, rd);
                 }
             }
+            panel_json(o, p, n);
         }
         cJSON_AddItemToArray(arr, o);
     }
@@ -1430,7 +1483,7 @@ cJSON *pt_session_rig_json(pt_session *s)
         cJSON_AddNumberToObject(j, "tempo_bpm", r->tempo_bpm);
         cJSON_AddNumberToObject(j, "input_trim_db", plain(r->input_trim_db));
         cJSON_AddNumberToObject(j, "output_level_db", plain(r->output_level_db));
-        cJSON_AddItemToObject(j, "chain", chain_json(&r->chain));
+        cJSON_AddItemToObject(j, "chain", chain_json(&r->chain, pt_engine_program(s->e)));
         cJSON *scenes = cJSON_AddArrayToObject(j, "scenes");
         for (int i = 0; i < r->n_scenes; i++) cJSON_AddItemToArray(scenes, cJSON_CreateString(r->scenes[i].name));
     }
@@ -1533,22 +1586,24 @@ cJSON *pt_node_types_json(void)
     return arr;
 }
 
-cJSON *pt_session_list_rigs(pt_session *s)
+/* The rigs in folder `dir` (the library, or the factory's beside it), named
+ * with `prefix` ("" or "../factory/rigs/"). */
+static void list_rig_folder(pt_session *s, const char *dir, const char *prefix, cJSON *arr)
 {
-    pthread_mutex_lock(&s->lock);
-    cJSON *arr = cJSON_CreateArray();
-    DIR *d = opendir(s->library);
+    DIR *d = opendir(dir);
     struct dirent *de;
     while (d && (de = readdir(d))) {
         const char *n = de->d_name;
         size_t len = strlen(n);
         if (n[0] == '.' || len < 6 || (strcmp(n + len - 5, ".yaml") && strcmp(n + len - 4, ".yml"))) continue;
-        /* a regular file of rig size, or a link to one inside the library:
+        /* a regular file of rig size, or a link to one inside the folder:
          * a link out, a FIFO or /dev/zero under a rig's name is not listed */
-        char full[PATH_MAX];
-        if (!pt_lib_listable(s->library, n, 4LL << 20, full, sizeof full)) continue;
+        char full[PATH_MAX], file[PATH_MAX];
+        if (!pt_lib_listable(dir, n, 4LL << 20, full, sizeof full)) continue;
+        snprintf(file, sizeof file, "%s%s", prefix, n);
         cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "file", n);
+        cJSON_AddStringToObject(o, "file", file);
+        if (prefix[0]) cJSON_AddBoolToObject(o, "factory", true);
         int setlist = pt_is_setlist(full);
         cJSON_AddStringToObject(o, "kind", setlist ? "setlist" : "rig");
         if (!setlist) {
@@ -1568,6 +1623,16 @@ cJSON *pt_session_list_rigs(pt_session *s)
         cJSON_AddItemToArray(arr, o);
     }
     if (d) closedir(d);
+}
+
+cJSON *pt_session_list_rigs(pt_session *s)
+{
+    pthread_mutex_lock(&s->lock);
+    cJSON *arr = cJSON_CreateArray();
+    list_rig_folder(s, s->library, "", arr);
+    char factory[PATH_MAX];
+    if (pt_library_factory_rigs_dir(s->library, factory, sizeof factory))
+        list_rig_folder(s, factory, PT_LIBRARY_FACTORY_RIGS, arr);
     pthread_mutex_unlock(&s->lock);
     return arr;
 }

@@ -49,6 +49,12 @@ int pt_session_load(pt_session *s, const char *path, pt_diags *diags);
  * slots. pt_session_load and pt_session_use_rig (the local user's command
  * line) lift that again. */
 int pt_session_load_library(pt_session *s, const char *path, pt_diags *diags);
+/* The addresses a phone pairs with (`run --listen lan`: one URL a line, each
+ * with the token); "" when the server listens on loopback only. */
+void pt_session_set_pairing(pt_session *s, const char *urls);
+void pt_session_pairing(pt_session *s, char *out, size_t size);
+/* A factory rig (library.h): loaded like a library rig, saved only under a new name. */
+int pt_session_load_factory(pt_session *s, const char *path, pt_diags *diags);
 /* The safety limiter at the output on or off (state and meters report it
  * as "limiter": {on, reduction_db, limited_frames}). */
 int pt_session_set_limiter(pt_session *s, bool on);

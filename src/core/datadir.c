@@ -103,6 +103,18 @@ const char *pt_user_dir(void)
         int rc = symlink(pt_data_dir(), factory); /* failing is fine: it is only a way in */
         (void)rc;
     }
+    /* and its IRs, captures and circuits where a rig in the library finds them
+       (../irs/NAME) and the page lists them, as in the source tree */
+    static const char *const kinds[] = {"irs", "models", "circuits"};
+    for (int i = 0; i < 3 && lstat(factory, &st) == 0; i++) {
+        char link[PATH_MAX + 16], to[32];
+        snprintf(link, sizeof link, "%s/%s", d, kinds[i]);
+        snprintf(to, sizeof to, "factory/%s", kinds[i]);
+        if (lstat(link, &st) != 0) {
+            int rc = symlink(to, link);
+            (void)rc;
+        }
+    }
     snprintf(dir, sizeof dir, "%s", d);
     return dir;
 }

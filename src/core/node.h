@@ -134,6 +134,11 @@ struct pt_node_type {
      * under `state:` and create() gets back in cfg->state; malloc'd, or
      * NULL when there is none. NULL for types without such state. */
     char *(*save_state)(pt_node *n);
+    /* Control thread, after create: the name this instance's front panel gives
+     * parameter `index`, or NULL to leave it off the panel (a control the loaded
+     * circuit does not have). NULL function: every parameter, with its table's
+     * label. */
+    const char *(*param_label)(const pt_node *n, int index);
 };
 
 struct pt_node {

@@ -197,6 +197,15 @@ static int circuit_prepare(pt_node *n, double rate, int max_frames, pt_error *er
     return 0;
 }
 
+static const char *circuit_param_label(const pt_node *n, int index)
+{
+    const circuit_state *s = n->state;
+    if (index >= PT_WDF_N_CONTROLS || !s || !s->desc) return n->type->params[index].label;
+    if (!(s->desc->controls_used & (1u << index))) return NULL;
+    return s->desc->control_label[index][0] ? s->desc->control_label[index]
+                                            : n->type->params[index].label;
+}
+
 /* RT */
 static void circuit_process(pt_node *n, const float *const *in, float *const *out, int frames)
 {
@@ -232,7 +241,7 @@ static void circuit_process(pt_node *n, const float *const *in, float *const *ou
 
 const pt_node_type pt_node_circuit = {
     .name = "circuit",
-    .summary = "A circuit file (pedal or amp stage) run as a wave digital filter",
+    .summary = "A circuit file (a pedal or a whole amplifier) run as a wave digital filter",
     .params = params,
     .n_params = P_COUNT,
     .assets = assets,
@@ -244,4 +253,5 @@ const pt_node_type pt_node_circuit = {
     .process = circuit_process,
     .reset = circuit_reset,
     .destroy = circuit_destroy,
+    .param_label = circuit_param_label,
 };

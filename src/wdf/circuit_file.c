@@ -179,6 +179,12 @@ static int parse_control(loader *L, const yaml_node_t *map, pt_wdf_part *p)
         if (strcmp(s, pt_wdf_control_names[k]) == 0) {
             p->control = k;
             L->d->controls_used |= 1u << k;
+            yaml_node_t *label = pt_yd_get(y, map, "label");
+            const char *ls = label ? pt_yd_scalar(label) : NULL;
+            if (label && (!ls || !*ls || strlen(ls) >= sizeof L->d->control_label[k]))
+                return pt_yd_problem(y, label, "a control's `label:` is a name of 1 to %d characters",
+                                     (int)sizeof L->d->control_label[k] - 1);
+            if (ls) snprintf(L->d->control_label[k], sizeof L->d->control_label[k], "%s", ls);
             return 0;
         }
     const char *names[PT_WDF_N_CONTROLS + 1]; /* pt_yd_join wants a NULL at the end */
@@ -291,7 +297,7 @@ static int parse_part(loader *L, yaml_node_t *key, yaml_node_t *val, pt_wdf_part
         break;
     }
     case PT_WDF_POT: {
-        static const char *const k[] = {"type", "nodes", "R", "taper", "control", "invert", NULL};
+        static const char *const k[] = {"type", "nodes", "R", "taper", "control", "label", "invert", NULL};
         rc = pt_yd_check_keys(y, val, what, k) ||
              get_value(L, val, "R", what, 1, 0, &p->r_ohm, 1) || parse_control(L, val, p) ||
              parse_bool(L, val, "invert", &p->invert);
@@ -305,7 +311,7 @@ static int parse_part(loader *L, yaml_node_t *key, yaml_node_t *val, pt_wdf_part
         break;
     }
     case PT_WDF_SWITCH: {
-        static const char *const k[] = {"type", "nodes", "control", "invert", NULL};
+        static const char *const k[] = {"type", "nodes", "control", "label", "invert", NULL};
         rc = pt_yd_check_keys(y, val, what, k) || parse_control(L, val, p) ||
              parse_bool(L, val, "invert", &p->invert);
         break;

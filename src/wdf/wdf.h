@@ -200,6 +200,9 @@ typedef struct pt_wdf_desc {
     double settle_ms;        /* silence run at prepare to reach the DC operating point; <0 = auto */
     int max_iter;            /* Newton-Raphson bound per sample */
     unsigned controls_used;  /* bit per PT_WDF_CTL_* */
+    /* the front panel's name for a control (the part's `label:`, e.g. "Volume I"); "" = the
+       circuit node's own label */
+    char control_label[PT_WDF_N_CONTROLS][32];
     int netlist;             /* parts list their nodes; the loader built one R-type root */
     /* DC voltages printed on the published schematic (node: volts), checked
        by the tests against the operating point */

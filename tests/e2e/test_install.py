@@ -9,11 +9,14 @@ compiled in; this test installs the build as it is, so that it never relinks
 build/pytone under the other tests' feet."""
 import os
 import shutil
+import socket
 import subprocess
+import time
 
 import numpy as np
 
-from ptest import BUILD, PYTONE, SRC, main, read_wav, run, test, tmp
+from ptest import BUILD, PYTONE, SRC, main, read_wav, run, stop, test, tmp
+from wsclient import WS, free_port
 
 STAGE = tmp("stage")
 PREFIX = "/opt/pytone-test"
@@ -59,6 +62,59 @@ def plays_and_renders(exe, data, home):
     # bench finds the clip too (it says when it falls back to noise)
     p = installed(exe, "bench", os.path.join(data, "rigs/clean.yaml"), "--seconds", "0.2", home=home)
     assert p.returncode == 0 and "noise" not in p.stderr, p.stderr
+    the_page_offers_the_factory(exe, data, home)
+
+
+def the_page_offers_the_factory(exe, data, home):
+    """The installed page lists the factory rigs beside the user's, loads one,
+    will not write it (Save as makes it the user's), and lists the factory's
+    IRs, captures and circuits as it does in the source tree."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("PT_SOURCE_DIR", "PYTONE_DATA_DIR")}
+    env.update(HOME=home, XDG_DATA_HOME="", XDG_STATE_HOME=os.path.join(home, "state"))
+    proc = subprocess.Popen([exe, "run", "--backend", "virtual", "--port", str(port), "--seconds", "60"],
+                            cwd=ELSEWHERE, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.time() + 15
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                assert time.time() < deadline and proc.poll() is None, "the installed server did not start"
+                time.sleep(0.05)
+        ws = WS(port)
+        rigs = ws.call("list_rigs")["rigs"]
+        factory = {r["file"]: r for r in rigs if r.get("factory")}
+        shipped = sorted(f for f in os.listdir(os.path.join(data, "rigs")) if f.endswith(".yaml"))
+        assert sorted(f.split("/")[-1] for f in factory) == shipped, (factory.keys(), shipped)
+        crunch = factory["../factory/rigs/crunch.yaml"]
+        assert crunch["name"] == "Crunch" and crunch["valid"] is True, crunch
+        r = ws.call("load_rig", path="../factory/rigs/crunch.yaml")
+        assert r.get("ok") is True, r
+        assert ws.call("get_rig")["rig"]["name"] == "Crunch"
+        r = ws.call("save_rig")
+        assert r.get("ok") is False and "factory rig" in r["error"] and "Save as" in r["error"], r
+        for bad in ("../factory/rigs/../../etc/passwd.yaml", "../factory/rigs/.hidden.yaml",
+                    "../factory/rigs/nothere.yaml", "../factory/irs/synthetic_4x12.wav"):
+            r = ws.call("load_rig", path=bad)
+            assert r.get("ok") is False, (bad, r)
+        r = ws.call("save_rig", path="my crunch.yaml")
+        assert r.get("ok") is True, r
+        assert ws.call("save_rig").get("ok") is True  # now the user's own
+        r = ws.call("copy_rig", **{"from": "../factory/rigs/clean.yaml", "to": "my clean.yaml"})
+        assert r.get("ok") is True, r
+        lib = os.path.join(home, ".local/share/pytone/rigs")
+        assert {"my crunch.yaml", "my clean.yaml"} <= set(os.listdir(lib))
+        r = ws.call("load_rig", path="my clean.yaml")
+        assert r.get("ok") is True, r
+        files = ws.call("list_files")["files"]
+        fac = {f["path"] for f in files if f["factory"]}
+        for want in ("../irs/synthetic_4x12.wav", "../models/a1_standard.nam", "../circuits/ts808.yaml"):
+            assert want in fac, (want, sorted(fac)[:10])
+        ws.close()
+    finally:
+        stop(proc)
 
 
 @test

@@ -32,6 +32,7 @@ import threading
 import time
 
 import ptest
+from wsclient import WS
 from ptest import BUILD, PYTONE, SRC, main, test, tmp
 
 ENGINE, PHONE = "10.77.0.1", "10.77.0.2"
@@ -160,6 +161,10 @@ def loopback_is_the_default():
         while time.time() < deadline and not any("control server" in l for l in e.lines):
             time.sleep(0.05)
         assert any(f"http://127.0.0.1:{e.port}/" in l for l in e.lines), e.lines
+        ws = WS(e.port)
+        pair = ws.call("pairing")
+        ws.close()
+        assert pair["ok"] is True and pair["lan"] is False and pair["urls"] == [] and "qr" not in pair, pair
 
 
 @test
@@ -187,6 +192,16 @@ def lan_mode_needs_the_token_and_pairs_with_it():
         assert status == 200, (status, data)
         assert e.tempo() == 99
         assert " 101 " in e.upgrade(jar), e.upgrade(jar)
+        # the page shows the pairing address and its QR code, as the terminal does
+        status, data, _ = e.http("POST", "/api/command", body='{"cmd": "pairing"}',
+                                 headers={**jar, "Origin": f"http://{ENGINE}:{e.port}"})
+        pair = json.loads(data)
+        want = f"http://{ENGINE}:{e.port}/?token={e.token}"
+        assert status == 200 and pair["lan"] is True and want in pair["urls"], (status, pair)
+        assert pair["qr_url"].startswith("http://") and "127.0.0.1" not in pair["qr_url"], pair
+        qr = pair["qr"]
+        assert len(qr) in (21, 25, 29, 33, 37, 41) and all(len(r) == len(qr) for r in qr), qr
+        assert qr[0][:7] == "1111111" and qr[6][:7] == "1111111" and qr[3][:7] == "1011101", qr[:7]
         assert " 101 " in e.upgrade({**jar, "Origin": f"http://{ENGINE}:{e.port}"})
         # a foreign page, even with the cookie; a foreign Host, even with the token
         status, data, _ = e.http("POST", "/api/command", body='{"cmd": "set_tempo", "bpm": 77}',

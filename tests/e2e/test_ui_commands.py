@@ -317,6 +317,33 @@ def branches_are_added_and_removed_and_the_sound_follows():
 
 
 @test
+def a_circuit_shows_the_controls_its_file_has_by_the_files_names():
+    """The Champ has one knob, Volume: the page gets the circuit node's other
+    front-panel knobs as hidden, and a `label:` in the file renames a knob."""
+    champ = open(os.path.join(SRC, "circuits", "amps", "champ_5f1.yaml")).read()
+    old = "control: volume, nodes"
+    assert old in champ
+    with Server() as s:
+        open(os.path.join(s.lib, "champ_label.yaml"), "w").write(
+            champ.replace(old, "control: volume, label: Loudness, nodes"))
+        open(os.path.join(s.lib, "amp.yaml"), "w").write(
+            "version: 1\nname: Amp\nchain:\n  - id: amp\n    type: circuit\n"
+            "    circuit: champ_label.yaml\n")
+        ws = WS(s.port)
+        amp = [n for n in ok(ws.call("get_rig"))["rig"]["chain"] if n.get("id") == "amp"][0]
+        hidden = set(amp["hide"])
+        assert {"drive", "tone", "gain", "bass", "mid", "treble", "presence", "master", "cut",
+                "bright", "volume2", "resonance"} <= hidden, hidden
+        assert not hidden & {"volume", "oversample", "input_gain_db", "full_scale_v"}, hidden
+        assert "labels" not in amp, amp
+        ok(ws.call("load_rig", path="amp.yaml"))
+        amp = ok(ws.call("get_rig"))["rig"]["chain"][0]
+        assert amp["labels"] == {"volume": "Loudness"}, amp
+        assert "volume" not in amp["hide"], amp
+        ws.close()
+
+
+@test
 def scenes_are_read_and_deleted_and_rig_info_is_saved():
     with Server() as s:
         ws = WS(s.port)

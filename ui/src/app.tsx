@@ -10,6 +10,7 @@ import { Bin, Chain, Palette } from './chain';
 import { Editor, Meters, Perform, Scenes, Tuner } from './panels';
 import { Library, importFiles, saveAs } from './library';
 import { Dialogs } from './dialog';
+import { PairButton } from './pairing';
 
 const VIEWS: [View, string, string][] = [
   ['edit', 'Edit', '1'],
@@ -87,6 +88,7 @@ function Header() {
         <button data-testid="save-as" disabled={!rig} onClick={saveAs}>
           Save as…
         </button>
+        <PairButton />
         <span class="ab" title="A/B compare: store two versions, switch between them">
           {(['a', 'b'] as const).map((s) => (
             <button

@@ -15,6 +15,10 @@ export interface RigNode {
   uri?: string;
   param_defs?: import('./taper').ParamDef[];
   readout_defs?: { name: string; unit: string }[];
+  /** the engine's front panel for this instance: parameters it does not have (a circuit's
+   *  unused controls) and the names its file gives the others */
+  hide?: string[];
+  labels?: { [name: string]: string };
 }
 export interface RigBranch {
   level_db: number;

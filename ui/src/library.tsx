@@ -324,6 +324,7 @@ function Rigs({ q, setQ }: { q: string; setQ: (q: string) => void }) {
                   {r.name ?? fileLabel(r.file)}
                   {r.valid === false && <span class="warn"> (has errors)</span>}
                 </button>
+                {r.factory && <span class="badge">factory</span>}
               </td>
               <td class="dim rig-file">{r.file}</td>
               <td class="rig-author">{r.kind === 'setlist' ? <span class="dim">setlist</span> : (r.author ?? '')}</td>
@@ -336,7 +337,7 @@ function Rigs({ q, setQ }: { q: string; setQ: (q: string) => void }) {
               </td>
               <td>
                 <div class="row-actions">
-                  <button
+                  {!r.factory && <button
                     data-testid={`rename-${r.file}`}
                     title="rename the file"
                     onClick={async () => {
@@ -345,7 +346,7 @@ function Rigs({ q, setQ }: { q: string; setQ: (q: string) => void }) {
                     }}
                   >
                     Rename
-                  </button>
+                  </button>}
                   <button
                     data-testid={`copy-${r.file}`}
                     title="copy the file"
@@ -356,7 +357,7 @@ function Rigs({ q, setQ }: { q: string; setQ: (q: string) => void }) {
                   >
                     Duplicate
                   </button>
-                  <button
+                  {!r.factory && <button
                     class="danger"
                     data-testid={`delete-${r.file}`}
                     title="move to the trash (it can be restored)"
@@ -365,7 +366,7 @@ function Rigs({ q, setQ }: { q: string; setQ: (q: string) => void }) {
                     }}
                   >
                     Delete
-                  </button>
+                  </button>}
                 </div>
               </td>
             </tr>

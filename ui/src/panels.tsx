@@ -41,9 +41,10 @@ export function Editor({ rig }: { rig: Rig }) {
       </header>
       {t?.summary && <p class="hint">{t.summary}</p>}
       <div class="controls">
-        {(t?.params ?? []).map((d) => (
+        {(t?.params ?? []).filter((d) => !node.hide?.includes(d.name)).map((d) => (
           <Control
             def={d}
+            label={node.labels?.[d.name]}
             value={valueOf(d, node.params[d.name])}
             testid={`param-${node.id}-${d.name}`}
             onChange={(v) => setParam(node.id, d.name, v)}

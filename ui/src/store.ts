@@ -34,6 +34,8 @@ export interface RigEntry {
   name?: string;
   author?: string;
   tags?: string[];
+  /** shipped with pytone ("../factory/rigs/NAME"): loaded and copied, never written */
+  factory?: boolean;
 }
 
 export interface Meters {
