@@ -78,6 +78,7 @@ typedef struct lv2_state {
     uint32_t urid_chunk, urid_sequence;
     char *saved_state; /* the rig's `state:` for this node, restored in prepare */
     pt_run_time run_time;
+    bool controls_dirty; /* a parameter changed since the ports were last written */
 } lv2_state;
 
 /* RT: queue work for the worker thread (the plugin calls this in run()). */
@@ -382,12 +383,24 @@ static inline void connect_audio(lv2_instance *li, int port, int slot, const flo
     lilv_instance_connect_port(li->inst, (uint32_t)port, (void *)buf);
 }
 
+/* RT: a parameter's target changed. LV2 parameters have no ramp (the
+ * plugin smooths), so the ports need writing only after a change. */
+static void lv2_set_param(pt_node *n, int index, float value)
+{
+    (void)index, (void)value;
+    lv2_state *s = n->state;
+    if (s) s->controls_dirty = true;
+}
+
 /* RT: controls in, audio through the plugin, readouts out */
 static void lv2_process(pt_node *n, const float *const *in, float *const *out, int frames)
 {
     lv2_state *s = n->state;
     const pt_lv2_desc *d = s->d;
-    set_controls(n, s, frames);
+    if (s->controls_dirty) {
+        s->controls_dirty = false;
+        set_controls(n, s, frames);
+    }
     reset_atoms(s);
     unsigned long long t0 = pt_run_time_begin(&s->run_time);
     for (int k = 0; k < s->n_inst; k++) {
@@ -442,6 +455,9 @@ const pt_node_type pt_node_lv2 = {
     .create = lv2_create,
     .prepare = lv2_prepare,
     .process = lv2_process,
+#ifdef PT_HAVE_LILV
+    .set_param = lv2_set_param,
+#endif
     .destroy = lv2_destroy,
     .key_name = "uri",
     .specialize = pt_lv2_specialize,
