@@ -386,12 +386,12 @@ def a_hot_reload_on_jack_has_no_overrun():
     jackd = subprocess.Popen(["jackd", "-n", server, "-d", "dummy", "-r", "48000", "-p", "64"],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     try:
-        for _ in range(60):  # a loaded machine takes seconds to start jackd
+        for _ in range(30):  # a loaded machine takes seconds to start jackd
             if "server running" in run("devices", env=env).stdout:
                 break
             time.sleep(0.5)
         else:
-            print("   jackd did not start within 30 s: this check is skipped")
+            print("   jackd did not start within 15 s: this check is skipped")
             return
         dsp = tmp("jack.dsp")
         src = open(DSP).read()
