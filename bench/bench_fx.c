@@ -75,8 +75,8 @@ int main(void)
         const pt_node_type *t = types[i];
         int needs_asset = 0;
         for (int a = 0; a < t->n_assets; a++) needs_asset |= t->assets[a].required;
-        if (needs_asset) {
-            printf("%-12s %14s\n", t->name, "(needs asset)");
+        if (needs_asset || t->specialize) {
+            printf("%-12s %14s\n", t->name, t->specialize ? "(bench_plugins)" : "(needs asset)");
             continue;
         }
         double wm, ws;

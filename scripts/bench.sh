@@ -91,6 +91,16 @@ for b in "$BUILD"/bench_*; do
   echo "== $(basename "$b")"
   "$b" || status=1
 done
+# the same plugins as bench_plugins through lilv's own benchmark, for scale:
+# lv2bench prints seconds for 480,000 frames in 64-frame blocks (7,500 blocks)
+if command -v lv2bench >/dev/null; then
+  echo "== lv2bench (lilv-utils), the plugins bench_plugins hosts, ns per 64-frame block"
+  for uri in "http://gareus.org/oss/lv2/darc#mono" \
+             "http://guitarix.sourceforge.net/plugins/gx_room_simulator_#_room_simulator_"; do
+    s=$(timeout 120 lv2bench -b 64 -n 480000 "$uri" 2>/dev/null | tail -1 | awk '{print $1}')
+    [ -n "$s" ] && awk -v s="$s" -v u="$uri" 'BEGIN { printf "%-60s %10.0f\n", u, s * 1e9 / 7500 }'
+  done
+fi
 # the web UI's cost: audio-thread time with 0, 1 and 4 meter subscribers
 # (PT_BENCH_UI_SECONDS a run, PT_BENCH_UI_ROUNDS rounds, interleaved), then
 # the chain editor's frame rate in headless Chromium with a 30-block rig

@@ -6,7 +6,8 @@
 #                    fuzzers, ngspice, jconvolver, numpy/scipy, Chromium for the UI
 #                    tests) and, best effort, what only the tests of optional parts
 #                    need: WebKitGTK for `pytone app`'s window (about 320 MB), Xvfb
-#                    and xdotool to drive it. Without those, their tests are skipped.
+#                    and xdotool to drive it; lilv's and LV2's headers (type: lv2).
+#                    Without those, their tests are skipped.
 set -euo pipefail
 [ "${PT_NO_DEPS:-0}" = 1 ] && exit 0
 
@@ -20,8 +21,10 @@ TEST_PKGS=(
   clang libcmocka-dev jconvolver
   python3 python3-numpy python3-scipy python3-yaml ngspice
   chromium
+  faust lilv-utils guitarix-lv2 x42-plugins lsp-plugins-lv2
 )
-OPTIONAL_TEST_PKGS=(libwebkit2gtk-4.1-dev libgl1-mesa-dri xvfb xdotool python3-pil python3-qrcode)
+OPTIONAL_TEST_PKGS=(libwebkit2gtk-4.1-dev libgl1-mesa-dri xvfb xdotool python3-pil python3-qrcode
+  liblilv-dev lv2-dev)
 BREW_PKGS=(cmake pkg-config libsndfile libyaml cjson libsamplerate jack portaudio cmocka)
 
 if [ "$(uname)" = Darwin ]; then

@@ -28,6 +28,7 @@
 #include "io/audiofile.h"
 #include "io/backend.h"
 #include "midi/midi.h"
+#include "nodes/lv2_host.h"
 #include "rig/rig.h"
 #include "open_ui.h"
 #include "params_doc.h"
@@ -516,6 +517,17 @@ static int cmd_midi_devices(int argc, char **argv)
     pt_jack_list_midi(stdout);
 #endif
     return 0;
+}
+
+/* `pytone plugins [URI]`: the installed LV2 plugins, or one's parameters. */
+static int cmd_plugins(int argc, char **argv)
+{
+    if (argc > 0 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h")))
+        return puts("usage: pytone plugins [URI]\n\nList the installed LV2 plugins (name, audio "
+                    "ins/outs, controls, URI);\nwith a URI, the parameters and readouts it has as "
+                    "a node (type: lv2)."),
+               0;
+    return pt_lv2_list(stdout, argc > 0 ? argv[0] : NULL);
 }
 
 /* ------------------------------------------------------------------ run */
@@ -1055,6 +1067,7 @@ static const char *main_help =
     "  spice CIRCUIT             a circuit file as an ngspice netlist\n"
     "  devices                   list audio devices\n"
     "  midi-devices              list MIDI inputs\n"
+    "  plugins [URI]             list LV2 plugins, or one's parameters\n"
     "  params [TYPE...]          node types' parameters (Markdown)\n"
     "  ui [--port N]             open the web UI of a running engine\n"
     "  app [RIG]                 the web UI in a window of its own (with WebKitGTK)\n"
@@ -1077,6 +1090,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "spice")) return cli_spice(argc - 2, argv + 2);
     if (!strcmp(cmd, "devices")) return cmd_devices(argc - 2, argv + 2);
     if (!strcmp(cmd, "midi-devices")) return cmd_midi_devices(argc - 2, argv + 2);
+    if (!strcmp(cmd, "plugins")) return cmd_plugins(argc - 2, argv + 2);
     if (!strcmp(cmd, "params")) return cmd_params(argc - 2, argv + 2);
     if (!strcmp(cmd, "ui")) return cmd_ui(argc - 2, argv + 2);
     if (!strcmp(cmd, "app")) return cmd_app(argc - 2, argv + 2);

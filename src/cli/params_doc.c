@@ -17,6 +17,13 @@ static void shown(char *buf, size_t size, const pt_param_def *d, float v)
 static void print_type(FILE *out, const pt_node_type *t)
 {
     fprintf(out, "## %s\n\n%s\n\n", t->name, t->summary ? t->summary : "");
+    if (!t->n_params && t->specialize) { /* each node's table comes from what it loads */
+        fprintf(out, "Its parameters are %s (%s).\n\n",
+                t->key_name ? "the plugin's control ports: `pytone plugins URI` lists them"
+                            : "the program's sliders, buttons and entries",
+                t->key_name ? "docs/lv2.md" : "docs/faust.md");
+        return;
+    }
     if (!t->n_params) {
         fputs("No parameters.\n\n", out);
         return;

@@ -10,6 +10,7 @@
  */
 #include "protocol.h"
 #include "calibrate.h"
+#include "../nodes/lv2_host.h"
 
 #include <errno.h>
 #include <dirent.h>
@@ -294,33 +295,27 @@ int pt_protocol_confine_path(const char *library, const char *rel, const char *c
 
 /* ------------------------------------------------------------ node types */
 
-/* The type of node `id`, found in the session's rig JSON wherever it sits
- * (an object with that "id" and a "type": in the chain or in a split's
- * branch). NULL when not found: the session then judges alone. */
-static const cJSON *find_node_json(const cJSON *j, const char *id, int depth)
+typedef struct type_query {
+    const char *node;
+    const pt_node_type *type;
+} type_query;
+
+static int find_type(pt_rig *rig, void *user)
 {
-    if (!j || depth > 64) return NULL;
-    if (cJSON_IsObject(j)) {
-        const cJSON *jid = cJSON_GetObjectItemCaseSensitive(j, "id");
-        const cJSON *jt = cJSON_GetObjectItemCaseSensitive(j, "type");
-        if (cJSON_IsString(jid) && cJSON_IsString(jt) && !strcmp(jid->valuestring, id)) return j;
-    }
-    if (cJSON_IsObject(j) || cJSON_IsArray(j))
-        for (const cJSON *c = j->child; c; c = c->next) {
-            const cJSON *f = find_node_json(c, id, depth + 1);
-            if (f) return f;
-        }
-    return NULL;
+    type_query *q = user;
+    pt_rig_node *n = pt_rig_find_node(rig, q->node);
+    q->type = n ? n->type : NULL;
+    return 0;
 }
 
+/* The node's own type: an LV2 or Faust node's is specialized (node.h), so
+ * it is read from the rig, not looked up by name. Types live for the
+ * process, so the pointer outlives the session's lock. */
 static const pt_node_type *node_type_of(pt_session *s, const char *node)
 {
-    cJSON *rig = pt_session_rig_json(s);
-    const cJSON *n = find_node_json(rig, node, 0);
-    const pt_node_type *t =
-        n ? pt_node_type_find(cJSON_GetObjectItemCaseSensitive(n, "type")->valuestring) : NULL;
-    cJSON_Delete(rig);
-    return t;
+    type_query q = {node, NULL};
+    pt_session_with_rig(s, find_type, &q);
+    return q.type;
 }
 
 static void list_params(const pt_node_type *t, char *buf, size_t size)
@@ -377,6 +372,16 @@ static int cmd_list_rigs(req *r)
 static int cmd_list_types(req *r)
 {
     cJSON_AddItemToObject(r->reply, "types", wrap(pt_node_types_json()));
+    return 0;
+}
+
+/* The installed LV2 plugins, for the palette: [{name, uri, audio_in, audio_out}]. */
+static int cmd_list_plugins(req *r)
+{
+    char why[512] = "";
+    cJSON *list = pt_lv2_plugins_json(why, sizeof why);
+    if (!list) return fail(r, "list_plugins: %s", why);
+    cJSON_AddItemToObject(r->reply, "plugins", list);
     return 0;
 }
 
@@ -825,6 +830,8 @@ static int cmd_add_node(req *r)
     if (bad) return -1;
     const char *id = get_str(r, r->msg, "node", STR_ID, true, &bad);
     if (bad) return -1;
+    const char *uri = get_str(r, r->msg, "uri", STR_NAME, false, &bad); /* type lv2 */
+    if (bad) return -1;
     if (!pt_node_type_find(type))
         return fail(r, "add_node: unknown node type '%s' (did you mean '%s'?)", type,
                     pt_node_type_nearest(type));
@@ -856,7 +863,7 @@ static int cmd_add_node(req *r)
         }
     }
     pt_error err = {0};
-    int rc = pt_session_add_node_with_assets(r->s, type, id, &pos, names, paths, n, &err);
+    int rc = pt_session_add_node_keyed(r->s, type, uri, id, &pos, names, paths, n, &err);
     free(paths_buf);
     if (rc) return fail_err(r, &err);
     return 0;
@@ -1172,6 +1179,7 @@ static const cmd_def commands[] = {
     {"get_meters", cmd_get_meters, false, {NULL}},
     {"list_rigs", cmd_list_rigs, false, {NULL}},
     {"list_types", cmd_list_types, false, {NULL}},
+    {"list_plugins", cmd_list_plugins, false, {NULL}},
     {"pairing", cmd_pairing, false, {NULL}},
     {"load_rig", cmd_load_rig, true, {"path", NULL}},
     {"save_rig", cmd_save_rig, true, {"path", NULL}},
@@ -1180,7 +1188,7 @@ static const cmd_def commands[] = {
     {"set_bypass", cmd_set_bypass, true, {"node", "bypass", NULL}},
     {"set_limiter", cmd_set_limiter, true, {"on", NULL}},
     {"set_branch", cmd_set_branch, true, {"split", "branch", "level_db", "pan", NULL}},
-    {"add_node", cmd_add_node, true, {"type", "node", "position", "assets", NULL}},
+    {"add_node", cmd_add_node, true, {"type", "node", "position", "assets", "uri", NULL}},
     {"set_asset", cmd_set_asset, true, {"node", "asset", "path", NULL}},
     {"add_split", cmd_add_split, true, {"split", "branches", "position", NULL}},
     {"remove", cmd_remove, true, {"node", NULL}},

@@ -367,6 +367,34 @@ void pt_session_rig_renamed(pt_session *s, const char *from, const char *to)
     pthread_mutex_unlock(&s->lock);
 }
 
+/* Nodes whose state goes beyond their parameters (LV2 plugins with the
+ * state extension): ask each playing node for it, into the rig, so a save
+ * keeps what the plugin holds now. Under the session's lock: the program
+ * asked is the one the engine plays (swaps happen under the same lock). */
+static int refresh_chain_state(pt_session *s, pt_rig_chain *c)
+{
+    pt_program *p = pt_engine_program(s->e);
+    for (int i = 0; p && i < c->n; i++) {
+        pt_rig_item *it = &c->items[i];
+        if (it->is_split) {
+            for (int b = 0; b < it->n_branches; b++)
+                if (it->branches[b].chain) refresh_chain_state(s, it->branches[b].chain);
+            continue;
+        }
+        pt_rig_node *rn = &it->node;
+        if (!rn->type || !rn->type->save_state) continue;
+        int k = pt_program_find_node(p, rn->id);
+        pt_node *n = k >= 0 ? pt_program_node(p, k) : NULL;
+        if (!n || n->type != rn->type) continue;
+        char *text = rn->type->save_state(n);
+        if (text) {
+            free(rn->state);
+            rn->state = text;
+        }
+    }
+    return 0;
+}
+
 int pt_session_save(pt_session *s, const char *path, pt_error *err)
 {
     pthread_mutex_lock(&s->lock);
@@ -382,6 +410,7 @@ int pt_session_save(pt_session *s, const char *path, pt_error *err)
                               "'%s' is a factory rig, which stays as it is: save it under a new "
                               "name (Save as)", s->rig->name ? s->rig->name : to);
         } else {
+            refresh_chain_state(s, &s->rig->chain);
             rc = pt_rig_save(s->rig, to, err);
             if (rc == 0) {
                 if (path && strcmp(path, s->rig->path)) {
@@ -678,6 +707,29 @@ int pt_session_add_node_with_assets(pt_session *s, const char *type, const char 
                                     const pt_position *where, const char *const *names,
                                     const char *const *paths, int n_assets, pt_error *err)
 {
+    return pt_session_add_node_keyed(s, type, NULL, id, where, names, paths, n_assets, err);
+}
+
+/* A type whose table comes from what it loads (node.h specialize): its own
+ * type from the key or the node's first file. -1 with err when there is none. */
+static int specialize_node(pt_rig_node *n, const char *key, pt_error *err)
+{
+    const pt_node_type *g = n->type;
+    if (!g->specialize) return 0;
+    const char *k = g->key_name ? key : (n->asset_path ? n->asset_path[0] : NULL);
+    if (!k || !k[0])
+        return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "a node of type '%s' needs '%s'", g->name,
+                            g->key_name ? g->key_name : g->assets[0].name);
+    const pt_node_type *t = g->specialize(g, k, err);
+    if (!t) return err && err->code ? err->code : PT_ERR;
+    n->type = t;
+    return 0;
+}
+
+int pt_session_add_node_keyed(pt_session *s, const char *type, const char *key, const char *id,
+                              const pt_position *where, const char *const *names,
+                              const char *const *paths, int n_assets, pt_error *err)
+{
     pthread_mutex_lock(&s->lock);
     int rc = PT_ERR_INVALID;
     const pt_node_type *t = type ? pt_node_type_find(type) : NULL;
@@ -712,6 +764,7 @@ int pt_session_add_node_with_assets(pt_session *s, const char *type, const char 
                 bad_asset = 1;
             }
         }
+        if (!bad_asset && specialize_node(&it.node, key, err) != 0) bad_asset = 1;
         if (bad_asset) { /* the node never went into the copy: drop its files */
             for (int a = 0; a < t->n_assets; a++) {
                 if (it.node.asset) free(it.node.asset[a]);
@@ -1394,6 +1447,20 @@ static cJSON *chain_json(const pt_rig_chain *c, pt_program *p)
             cJSON *assets = cJSON_AddObjectToObject(o, "assets");
             for (int a = 0; n->asset && a < n->type->n_assets; a++)
                 if (n->asset[a]) cJSON_AddStringToObject(assets, n->type->assets[a].name, n->asset[a]);
+            if (n->type->generic) { /* an LV2 or Faust node: its own tables (node.h) */
+                if (n->type->key_name && n->type->key)
+                    cJSON_AddStringToObject(o, n->type->key_name, n->type->key);
+                cJSON *defs = cJSON_AddArrayToObject(o, "param_defs");
+                for (int i = 0; i < n->type->n_params; i++)
+                    cJSON_AddItemToArray(defs, pt_param_def_json(&n->type->params[i]));
+                cJSON *rds = cJSON_AddArrayToObject(o, "readout_defs");
+                for (int k = 0; k < n->type->n_readouts; k++) {
+                    cJSON *rd = cJSON_CreateObject();
+                    cJSON_AddStringToObject(rd, "name", n->type->readouts[k].name);
+                    cJSON_AddStringToObject(rd, "unit", n->type->readouts[k].unit);
+                    cJSON_AddItemToArray(rds, rd);
+                }
+            }
             panel_json(o, p, n);
         }
         cJSON_AddItemToArray(arr, o);

@@ -89,6 +89,11 @@ int pt_session_add_node(pt_session *s, const char *type, const char *id, const p
 int pt_session_add_node_with_assets(pt_session *s, const char *type, const char *id,
                                     const pt_position *where, const char *const *names,
                                     const char *const *paths, int n, pt_error *err);
+/* The same for a type keyed by more than a file (node.h key_name: an LV2
+ * node's `uri`); key may be NULL for other types. */
+int pt_session_add_node_keyed(pt_session *s, const char *type, const char *key, const char *id,
+                              const pt_position *where, const char *const *names,
+                              const char *const *paths, int n, pt_error *err);
 /* Point a node's asset (model, IR, circuit) at a file; the node is rebuilt. */
 int pt_session_set_asset(pt_session *s, const char *node, const char *asset, const char *path,
                          pt_error *err);

@@ -1,5 +1,6 @@
 /* node.c — node life cycle and parameter smoothing shared by every type. */
 #include "node.h"
+#include "rt.h"
 
 #include <math.h>
 #include <stdatomic.h>
@@ -157,6 +158,29 @@ float pt_param_block(pt_smoothed *p, int frames)
                             : p->current + p->step * (float)frames;
     }
     return p->current;
+}
+
+const pt_readout_def pt_run_time_readout = {
+    "run_us", "us", "time the hosted code took in one block (the largest of the last 0.1 s, "
+                    "every 16th block timed)"};
+
+unsigned long long pt_run_time_begin(pt_run_time *t)
+{
+    return t->blocks++ % PT_RUN_TIME_EVERY == 0 ? pt_rt_now_ns() : 0;
+}
+
+void pt_run_time_end(pt_node *n, pt_run_time *t, unsigned long long t0, int frames)
+{
+    if (t0) {
+        float us = (float)(pt_rt_now_ns() - t0) * 1e-3f;
+        if (us > t->max_us) t->max_us = us;
+    }
+    t->window_frames += frames;
+    if (t->window_frames >= (int)(0.1 * n->rate)) {
+        pt_node_publish(n, n->type->n_readouts - 1, t->max_us);
+        t->max_us = 0;
+        t->window_frames = 0;
+    }
 }
 
 void pt_node_publish(pt_node *n, int index, float value)

@@ -92,6 +92,7 @@ typedef struct pt_node_config {
     const char *id;
     const char *const *asset; /* indexed like type->assets */
     const char *rig_file;     /* for error messages; may be NULL */
+    const char *state;        /* what the type's save_state wrote into the rig; NULL if none */
     int line, col;            /* where the node is declared; 0 if unknown */
 } pt_node_config;
 
@@ -111,6 +112,28 @@ struct pt_node_type {
     void (*set_param)(pt_node *n, int index, float value); /* may be NULL */
     void (*reset)(pt_node *n);                              /* may be NULL */
     void (*destroy)(pt_node *n);                            /* may be NULL */
+
+    /* Types whose parameters come from what the node loads (an LV2 plugin's
+     * ports, a Faust program's controls) instead of from a table in their
+     * file. The rig loader calls specialize() off the audio thread with the
+     * node's key — the value of its `key_name` entry (`uri:`), or, when
+     * key_name is NULL, the resolved path of its first asset — and gives the
+     * node the type returned: the same name and assets, its own parameters
+     * and readouts. Specialized types are interned for the life of the
+     * process (the same key and content return the same pointer), so they
+     * live as long as a built-in type and every `const pt_node_type *` or
+     * label kept elsewhere stays valid. NULL for ordinary types. */
+    const char *key_name;
+    const pt_node_type *(*specialize)(const pt_node_type *generic, const char *key,
+                                      pt_error *err);
+    const pt_node_type *generic; /* on a specialized type: the one it came from */
+    const char *key;             /* on a specialized type: its URI or file */
+    const void *impl;            /* on a specialized type: the type's own description */
+    /* Control thread, while the node plays: the node's state beyond its
+     * parameters (an LV2 plugin's state extension), as text the rig keeps
+     * under `state:` and create() gets back in cfg->state; malloc'd, or
+     * NULL when there is none. NULL for types without such state. */
+    char *(*save_state)(pt_node *n);
     /* Control thread, after create: the name this instance's front panel gives
      * parameter `index`, or NULL to leave it off the panel (a control the loaded
      * circuit does not have). NULL function: every parameter, with its table's
@@ -179,6 +202,24 @@ static inline float pt_param_next(pt_smoothed *p)
 float pt_param_block(pt_smoothed *p, int frames);
 
 static inline bool pt_param_smoothing(const pt_smoothed *p) { return p->remaining > 0; }
+
+/* The time a node's hosted code (an LV2 plugin's run(), a Faust program's
+ * compute()) takes, published as its last read-out `run_us`: every 16th
+ * block is timed (two clock reads amortised to a few nanoseconds a block),
+ * and the largest of a window of about 0.1 s is shown, so a plugin that
+ * takes too long shows as this node's time. */
+#define PT_RUN_TIME_EVERY 16
+typedef struct pt_run_time {
+    unsigned blocks;
+    int window_frames;
+    float max_us;
+} pt_run_time;
+extern const pt_readout_def pt_run_time_readout;
+/* RT: a block's start: its time when this block is one timed, else 0. */
+unsigned long long pt_run_time_begin(pt_run_time *t);
+/* RT: a block's end: fold its time in, publish (the type's last read-out)
+ * at the end of each window. */
+void pt_run_time_end(pt_node *n, pt_run_time *t, unsigned long long t0, int frames);
 
 /* RT: publish read-out `index` (single writer: the audio thread). */
 void pt_node_publish(pt_node *n, int index, float value);

@@ -18,6 +18,9 @@
 #ifdef PT_HAVE_RTMIDI
 #include <rtmidi_c.h>
 #endif
+#ifdef PT_HAVE_LILV
+#include <lilv/lilv.h>
+#endif
 #include "dynlib.h"
 
 /* dlopen the first of `names` that loads, RTLD_NOW: all its symbols are
@@ -109,4 +112,11 @@ PT_DYN_LIBRARY(rtmidi, PT_DYN_RTMIDI_FUNCS, "librtmidi.so.6", "librtmidi.so.7", 
 bool pt_dyn_rtmidi_available(char *why, int why_size) { return rtmidi_available(why, why_size); }
 #else
 bool pt_dyn_rtmidi_available(char *why, int why_size) { NOT_BUILT("rtmidi"); }
+#endif
+
+#ifdef PT_HAVE_LILV
+PT_DYN_LIBRARY(lilv, PT_DYN_LILV_FUNCS, "liblilv-0.so.0", "liblilv-0.so")
+bool pt_dyn_lilv_available(char *why, int why_size) { return lilv_available(why, why_size); }
+#else
+bool pt_dyn_lilv_available(char *why, int why_size) { NOT_BUILT("lilv (apt install liblilv-dev)"); }
 #endif

@@ -22,6 +22,7 @@
 bool pt_dyn_jack_available(char *why, int why_size);
 bool pt_dyn_portaudio_available(char *why, int why_size);
 bool pt_dyn_rtmidi_available(char *why, int why_size);
+bool pt_dyn_lilv_available(char *why, int why_size);
 
 #define PT_DYN_ACCESSOR(lib)                                                                  \
     extern struct pt_dyn_##lib##_api pt_dyn_##lib##_table;                                   \
@@ -146,6 +147,81 @@ PT_DYN_ACCESSOR(rtmidi)
 #define rtmidi_out_create (pt_dyn_rtmidi()->rtmidi_out_create)
 #define rtmidi_out_free (pt_dyn_rtmidi()->rtmidi_out_free)
 #define rtmidi_out_send_message (pt_dyn_rtmidi()->rtmidi_out_send_message)
+#endif
+#endif
+
+#ifdef LILV_LILV_H /* <lilv/lilv.h>: the LV2 host (src/nodes/lv2*.c), loaded when a rig first
+                      names a plugin or `pytone plugins` runs; its inline lilv_instance_*
+                      calls go straight to the plugin and need no table */
+#define PT_DYN_LILV_FUNCS(X) \
+    X(lilv_world_new) X(lilv_world_free) X(lilv_world_load_all)                               \
+    X(lilv_world_get_all_plugins) X(lilv_world_get) X(lilv_new_uri) X(lilv_node_free)         \
+    X(lilv_node_as_string) X(lilv_node_as_uri) X(lilv_node_as_float) X(lilv_node_is_uri)      \
+    X(lilv_plugins_get_by_uri) X(lilv_plugins_begin) X(lilv_plugins_next)                     \
+    X(lilv_plugins_is_end) X(lilv_plugins_get) X(lilv_plugins_size) X(lilv_plugin_get_uri)    \
+    X(lilv_plugin_get_name) X(lilv_plugin_get_num_ports) X(lilv_plugin_get_port_by_index)     \
+    X(lilv_plugin_get_required_features) X(lilv_plugin_instantiate)                           \
+    X(lilv_plugin_has_extension_data) X(lilv_plugin_get_class)                                \
+    X(lilv_plugin_class_get_label) X(lilv_instance_free) X(lilv_port_is_a)                    \
+    X(lilv_port_get_symbol) X(lilv_port_get_name) X(lilv_port_get_range)                      \
+    X(lilv_port_has_property) X(lilv_port_get_scale_points) X(lilv_port_get)                  \
+    X(lilv_scale_points_begin) X(lilv_scale_points_next) X(lilv_scale_points_is_end)          \
+    X(lilv_scale_points_get) X(lilv_scale_points_free) X(lilv_scale_points_size) X(lilv_scale_point_get_label)          \
+    X(lilv_scale_point_get_value) X(lilv_nodes_begin) X(lilv_nodes_next)                      \
+    X(lilv_nodes_is_end) X(lilv_nodes_get) X(lilv_nodes_free) X(lilv_nodes_size)
+struct pt_dyn_lilv_api {
+    PT_DYN_LILV_FUNCS(PT_DYN_FIELD)
+};
+PT_DYN_ACCESSOR(lilv)
+#ifndef PT_DYNLIB_IMPL
+#define lilv_world_new (pt_dyn_lilv()->lilv_world_new)
+#define lilv_world_free (pt_dyn_lilv()->lilv_world_free)
+#define lilv_world_load_all (pt_dyn_lilv()->lilv_world_load_all)
+#define lilv_world_get_all_plugins (pt_dyn_lilv()->lilv_world_get_all_plugins)
+#define lilv_world_get (pt_dyn_lilv()->lilv_world_get)
+#define lilv_new_uri (pt_dyn_lilv()->lilv_new_uri)
+#define lilv_node_free (pt_dyn_lilv()->lilv_node_free)
+#define lilv_node_as_string (pt_dyn_lilv()->lilv_node_as_string)
+#define lilv_node_as_uri (pt_dyn_lilv()->lilv_node_as_uri)
+#define lilv_node_as_float (pt_dyn_lilv()->lilv_node_as_float)
+#define lilv_node_is_uri (pt_dyn_lilv()->lilv_node_is_uri)
+#define lilv_plugins_get_by_uri (pt_dyn_lilv()->lilv_plugins_get_by_uri)
+#define lilv_plugins_begin (pt_dyn_lilv()->lilv_plugins_begin)
+#define lilv_plugins_next (pt_dyn_lilv()->lilv_plugins_next)
+#define lilv_plugins_is_end (pt_dyn_lilv()->lilv_plugins_is_end)
+#define lilv_plugins_get (pt_dyn_lilv()->lilv_plugins_get)
+#define lilv_plugins_size (pt_dyn_lilv()->lilv_plugins_size)
+#define lilv_plugin_get_uri (pt_dyn_lilv()->lilv_plugin_get_uri)
+#define lilv_plugin_get_name (pt_dyn_lilv()->lilv_plugin_get_name)
+#define lilv_plugin_get_num_ports (pt_dyn_lilv()->lilv_plugin_get_num_ports)
+#define lilv_plugin_get_port_by_index (pt_dyn_lilv()->lilv_plugin_get_port_by_index)
+#define lilv_plugin_get_required_features (pt_dyn_lilv()->lilv_plugin_get_required_features)
+#define lilv_plugin_instantiate (pt_dyn_lilv()->lilv_plugin_instantiate)
+#define lilv_plugin_has_extension_data (pt_dyn_lilv()->lilv_plugin_has_extension_data)
+#define lilv_plugin_get_class (pt_dyn_lilv()->lilv_plugin_get_class)
+#define lilv_plugin_class_get_label (pt_dyn_lilv()->lilv_plugin_class_get_label)
+#define lilv_instance_free (pt_dyn_lilv()->lilv_instance_free)
+#define lilv_port_is_a (pt_dyn_lilv()->lilv_port_is_a)
+#define lilv_port_get_symbol (pt_dyn_lilv()->lilv_port_get_symbol)
+#define lilv_port_get_name (pt_dyn_lilv()->lilv_port_get_name)
+#define lilv_port_get_range (pt_dyn_lilv()->lilv_port_get_range)
+#define lilv_port_has_property (pt_dyn_lilv()->lilv_port_has_property)
+#define lilv_port_get_scale_points (pt_dyn_lilv()->lilv_port_get_scale_points)
+#define lilv_port_get (pt_dyn_lilv()->lilv_port_get)
+#define lilv_scale_points_begin (pt_dyn_lilv()->lilv_scale_points_begin)
+#define lilv_scale_points_next (pt_dyn_lilv()->lilv_scale_points_next)
+#define lilv_scale_points_is_end (pt_dyn_lilv()->lilv_scale_points_is_end)
+#define lilv_scale_points_get (pt_dyn_lilv()->lilv_scale_points_get)
+#define lilv_scale_points_free (pt_dyn_lilv()->lilv_scale_points_free)
+#define lilv_scale_points_size (pt_dyn_lilv()->lilv_scale_points_size)
+#define lilv_scale_point_get_label (pt_dyn_lilv()->lilv_scale_point_get_label)
+#define lilv_scale_point_get_value (pt_dyn_lilv()->lilv_scale_point_get_value)
+#define lilv_nodes_begin (pt_dyn_lilv()->lilv_nodes_begin)
+#define lilv_nodes_next (pt_dyn_lilv()->lilv_nodes_next)
+#define lilv_nodes_is_end (pt_dyn_lilv()->lilv_nodes_is_end)
+#define lilv_nodes_get (pt_dyn_lilv()->lilv_nodes_get)
+#define lilv_nodes_free (pt_dyn_lilv()->lilv_nodes_free)
+#define lilv_nodes_size (pt_dyn_lilv()->lilv_nodes_size)
 #endif
 #endif
 

@@ -130,6 +130,43 @@ static int param_value(pt_ydoc *y, const pt_param_def *def, yaml_node_t *v, cons
     return 0;
 }
 
+/* A type whose parameters come from what it loads (type: lv2, type: faust):
+ * the node's own type, from its `uri:` or its file. A problem is reported
+ * where it lies: a Faust compile error at the .dsp file's line, anything
+ * else at the node's key. Returns -1 (the rig then has a problem and n->type
+ * stays the generic one) when there is none. */
+static int specialize(ctx *c, yaml_node_t *m, pt_rig_node *n)
+{
+    pt_ydoc *y = &c->y;
+    const pt_node_type *g = n->type;
+    yaml_node_t *at = m;
+    const char *key = NULL;
+    if (g->key_name) {
+        at = pt_yd_get(y, m, g->key_name);
+        key = pt_yd_scalar(at);
+        if (!at || !key || !key[0]) {
+            pt_yd_problem(y, at ? at : m, "node '%s' (%s) needs '%s'", n->id, g->name, g->key_name);
+            return -1;
+        }
+    } else {
+        if (!n->asset_path || !n->asset_path[0]) return -1; /* reported above */
+        key = n->asset_path[0];
+        at = pt_yd_get(y, m, g->assets[0].name);
+    }
+    pt_error err = {0};
+    const pt_node_type *t = g->specialize(g, key, &err);
+    if (t) {
+        n->type = t;
+        return 0;
+    }
+    if (err.file[0] && y->diags)
+        pt_diags_add(y->diags, err.file, err.line, err.col, "node '%s' (%s): %s", n->id, g->name,
+                     err.msg);
+    else
+        pt_yd_problem(y, at, "node '%s' (%s): %s", n->id, g->name, err.msg);
+    return -1;
+}
+
 static void parse_node(ctx *c, yaml_node_t *m, pt_rig_node *n)
 {
     pt_ydoc *y = &c->y;
@@ -165,7 +202,8 @@ static void parse_node(ctx *c, yaml_node_t *m, pt_rig_node *n)
         const char *key = pt_yd_scalar(k);
         if (!key) continue;
         if (!strcmp(key, "id") || !strcmp(key, "type") || !strcmp(key, "bypass") ||
-            !strcmp(key, "params"))
+            !strcmp(key, "params") || (n->type->key_name && !strcmp(key, n->type->key_name)) ||
+            (n->type->save_state && !strcmp(key, "state")))
             continue;
         int a;
         for (a = 0; a < n->type->n_assets; a++)
@@ -205,6 +243,12 @@ static void parse_node(ctx *c, yaml_node_t *m, pt_rig_node *n)
                               n->type->assets[a].name, pt_yd_scalar(v));
         }
     }
+    yaml_node_t *vs = n->type->save_state ? pt_yd_get(y, m, "state") : NULL;
+    if (vs && !pt_yd_scalar(vs))
+        pt_yd_problem(y, vs, "'state' must be the text pytone saved, not %s", pt_yd_kind(vs));
+    else if (vs)
+        n->state = dupstr(pt_yd_scalar(vs));
+    if (n->type->specialize && specialize(c, m, n) != 0) return;
     yaml_node_t *params = pt_yd_get(y, m, "params");
     if (params && params->type != YAML_MAPPING_NODE) {
         pt_yd_problem(y, params, "'params' must be a mapping of name: value, not %s",
@@ -668,6 +712,7 @@ static void free_chain(pt_rig_chain *ch)
             }
             free(n->asset);
             free(n->asset_path);
+            free(n->state);
             free(n->values);
         }
     }
@@ -762,7 +807,8 @@ static int build_chain(const pt_rig *rig, const pt_rig_chain *rc, pt_chain *out,
         }
         const pt_rig_node *rn = &it->node;
         pt_node_config cfg = {.id = rn->id, .asset = (const char *const *)rn->asset_path,
-                              .rig_file = rig->path, .line = rn->line, .col = rn->col};
+                              .rig_file = rig->path, .line = rn->line, .col = rn->col,
+                              .state = rn->state};
         pt_node *n = pt_node_create(rn->type, &cfg, err);
         if (!n) return in_rig(rig, rn, err);
         for (int v = 0; v < rn->n_values; v++)

@@ -57,6 +57,7 @@ typedef struct pt_rig_node {
     char **asset_path;  /* resolved against the rig's folder */
     int bypass;
     int line, col;
+    char *state;        /* the node's saved state (node.h save_state), or NULL */
 } pt_rig_node;
 
 typedef struct pt_rig_branch {

@@ -57,6 +57,7 @@ static void chain(pt_yemit *e, const pt_rig_chain *c, int absolute_assets)
             const pt_rig_node *n = &it->node;
             pt_ye_pair(e, "id", n->id);
             pt_ye_pair(e, "type", n->type->name);
+            if (n->type->key_name && n->type->key) pt_ye_pair(e, n->type->key_name, n->type->key);
             if (n->bypass) pt_ye_pair(e, "bypass", "true");
             for (int a = 0; n->asset && a < n->type->n_assets; a++)
                 if (n->asset[a]) {
@@ -68,6 +69,7 @@ static void chain(pt_yemit *e, const pt_rig_chain *c, int absolute_assets)
                         pt_ye_scalar(e, n->asset[a]);
                     }
                 }
+            if (n->state) pt_ye_pair(e, "state", n->state);
             if (n->n_values) {
                 pt_ye_map_start(e, "params", 0);
                 for (int v = 0; v < n->n_values; v++) {

@@ -6,7 +6,8 @@
 
 import { useState } from 'preact/hooks';
 import { Component } from 'preact';
-import { app, edit, useMeters } from './store';
+import { app, edit, send, useMeters } from './store';
+import { askText, openDialog } from './dialog';
 import { pickFile } from './library';
 import { KIND_WORDS, typeLabel, type FileKind } from './names';
 import {
@@ -47,6 +48,10 @@ function readDrop(e: DragEvent): { type?: string; node?: string } | null {
  * circuit: a circuit file), each picked from the library's list of that
  * kind. null: cancelled (nothing is added). */
 export async function askAssets(type: string): Promise<{ [name: string]: string } | null> {
+  if (type === 'lv2') {
+    const uri = await askPlugin();
+    return uri ? { uri } : null; /* undo.ts sends it as add_node's `uri` */
+  }
   const t = app.value.types.get(type);
   const out: { [name: string]: string } = {};
   for (const a of (t?.assets ?? []).filter((x) => x.required)) {
@@ -56,6 +61,50 @@ export async function askAssets(type: string): Promise<{ [name: string]: string 
     out[a.name] = path;
   }
   return out;
+}
+
+interface Plugin {
+  name: string;
+  uri: string;
+  audio_in: number;
+  audio_out: number;
+}
+
+/** An installed LV2 plugin to add (list_plugins), filtered by what is typed;
+ * null when cancelled. */
+async function askPlugin(): Promise<string | null> {
+  let plugins: Plugin[] = [];
+  try {
+    plugins = ((await send('list_plugins')).plugins as Plugin[]) ?? [];
+  } catch (err) {
+    return askText('LV2 plugin', `No plugin list (${String(err)}): its URI`, '', 'Add');
+  }
+  return openDialog<string | null>('Add an LV2 plugin', null, (close) => <PluginList plugins={plugins} close={close} />);
+}
+
+function PluginList({ plugins, close }: { plugins: Plugin[]; close: (v: string | null) => void }) {
+  const [q, setQ] = useState('');
+  const words = q.toLowerCase().split(/\s+/).filter(Boolean);
+  const shown = plugins.filter((p) => words.every((w) => `${p.name} ${p.uri}`.toLowerCase().includes(w))).slice(0, 60);
+  return (
+    <div class="plugin-list">
+      <input data-testid="plugin-filter" placeholder="filter: name or URI" value={q} onInput={(e) => setQ((e.target as HTMLInputElement).value)} ref={(el) => el?.focus()} />
+      <ul>
+        {shown.map((p) => (
+          <li key={p.uri}>
+            <button data-testid="plugin-item" title={p.uri} onClick={() => close(p.uri)}>
+              {p.name} <small>{p.audio_in}→{p.audio_out}</small>
+            </button>
+          </li>
+        ))}
+      </ul>
+      <div class="dialog-buttons">
+        <button data-testid="dialog-cancel" onClick={() => close(null)}>
+          Cancel
+        </button>
+      </div>
+    </div>
+  );
 }
 
 /** Add a block of `type` after the selected block (in its lane), or at the

@@ -11,6 +11,10 @@ export interface RigNode {
   bypass: boolean;
   params: { [name: string]: ParamValue };
   assets?: { [name: string]: string };
+  /* an LV2 or Faust node: its own parameter table (the type's is empty) */
+  uri?: string;
+  param_defs?: import('./taper').ParamDef[];
+  readout_defs?: { name: string; unit: string }[];
   /** the engine's front panel for this instance: parameters it does not have (a circuit's
    *  unused controls) and the names its file gives the others */
   hide?: string[];

@@ -18,7 +18,9 @@ export function Editor({ rig }: { rig: Rig }) {
   const { selected, types } = useApp();
   const node = selected ? findNode(rig, selected) : null;
   if (!node) return <div class="editor empty">Click a block to edit it. Tab to a block and press Enter; Delete removes it; Alt+←/→ moves it.</div>;
-  const t = types.get(node.type);
+  const g = types.get(node.type);
+  // an LV2 plugin's or a Faust program's table comes with the node itself
+  const t = g && node.param_defs ? { ...g, params: node.param_defs, readouts: node.readout_defs ?? g.readouts } : g;
   return (
     <section class="editor" aria-label={`${node.id} settings`} data-testid="editor">
       <header>

@@ -19,6 +19,16 @@ export interface Cmd extends Fields {
   cmd: string;
 }
 
+/** add_node; an LV2 node's plugin travels with its files as `uri` (the
+ * palette asks for both at once) and goes out as the command's own field. */
+function addNodeCmd(type: string, node: string, position: Fields['position'], assets?: { [name: string]: string }): Cmd {
+  const files = assets ? { ...assets } : undefined;
+  const uri = files?.uri;
+  if (files && uri !== undefined) delete files.uri;
+  const a = files && Object.keys(files).length ? files : undefined;
+  return uri !== undefined ? { cmd: 'add_node', type, node, position, assets: a, uri } : { cmd: 'add_node', type, node, position, assets: a };
+}
+
 export interface Edit {
   label: string;
   forward: Cmd[];
@@ -121,7 +131,7 @@ export function setBranchEdit(rig: Rig, split: string, branch: number, level_db:
 export function addNodeEdit(type: string, id: string, where: Position | null, assets?: { [name: string]: string }): Edit {
   return {
     label: `add ${id}`,
-    forward: [{ cmd: 'add_node', type, node: id, position: pos(where), assets: assets && Object.keys(assets).length ? assets : undefined }],
+    forward: [addNodeCmd(type, id, pos(where), assets)],
     inverse: [{ cmd: 'remove', node: id }],
   };
 }
@@ -138,7 +148,7 @@ export function recreate(it: RigItem, where: Position | null): Cmd[] {
   }
   // a node's files go with add_node: types whose file is required cannot exist without it
   const assets = it.assets && Object.keys(it.assets).length ? { ...it.assets } : undefined;
-  const out: Cmd[] = [{ cmd: 'add_node', type: it.type, node: it.id, position: pos(where), assets }];
+  const out: Cmd[] = [addNodeCmd(it.type, it.id, pos(where), it.uri !== undefined ? { ...assets, uri: it.uri } : assets)];
   for (const [param, value] of Object.entries(it.params)) out.push({ cmd: 'set_param', node: it.id, param, value });
   if (it.bypass) out.push({ cmd: 'set_bypass', node: it.id, bypass: true });
   return out;
@@ -183,7 +193,7 @@ export function parallelEdit(
     if (back) inverse.push({ cmd: 'move', node: dragged.move, position: pos(back) ?? {} });
   } else {
     const assets = dragged.assets && Object.keys(dragged.assets).length ? dragged.assets : undefined;
-    forward.push({ cmd: 'add_node', type: dragged.type, node: dragged.id, position: { split: splitId, branch: 1, index: 0 }, assets });
+    forward.push(addNodeCmd(dragged.type, dragged.id, { split: splitId, branch: 1, index: 0 }, assets));
   }
   inverse.push({ cmd: 'remove', node: splitId });
   return {
@@ -213,7 +223,7 @@ export function laneEdit(
     if (back) inverse.push({ cmd: 'move', node: dragged.move, position: pos(back) ?? {} });
   } else {
     const assets = dragged.assets && Object.keys(dragged.assets).length ? dragged.assets : undefined;
-    forward.push({ cmd: 'add_node', type: dragged.type, node: dragged.id, position: into, assets });
+    forward.push(addNodeCmd(dragged.type, dragged.id, into, assets));
   }
   inverse.push({ cmd: 'remove_branch', split, branch: n });
   return { label: `lane ${n + 1} of ${split}`, forward, inverse: n ? inverse : [] };

@@ -107,6 +107,16 @@ describe('undo', () => {
     // a whole split with its lanes, levels and nodes comes back
     roundTrip(r, removeEdit(r, 'amps'));
   });
+  it('an LV2 node goes out with its plugin as add_node uri, and comes back with it on undo', () => {
+    const e = addNodeEdit('lv2', 'comp', null, { uri: 'http://gareus.org/oss/lv2/darc#mono' });
+    expect(e.forward[0]).toEqual({ cmd: 'add_node', type: 'lv2', node: 'comp', position: undefined, assets: undefined, uri: 'http://gareus.org/oss/lv2/darc#mono' });
+    const r = rig();
+    r.chain.push({ id: 'comp', type: 'lv2', bypass: false, params: { threshold: -20 }, uri: 'urn:x' });
+    const back = removeEdit(r, 'comp').inverse;
+    expect(back[0]).toMatchObject({ cmd: 'add_node', type: 'lv2', node: 'comp', uri: 'urn:x' });
+    expect(back[0].assets).toBeUndefined();
+    expect(back[1]).toEqual({ cmd: 'set_param', node: 'comp', param: 'threshold', value: -20 });
+  });
   it('putting blocks in parallel makes a two-lane split and undoes to the old chain', () => {
     const r = rig();
     for (const [target, moved] of [['room', 'gate'], ['drive', 'gate'], ['gate', 'drive'], ['gate', 'room'], ['a1', 'room'], ['drive', 'a2']]) {
