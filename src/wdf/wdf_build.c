@@ -544,11 +544,15 @@ static int compile_rtype_root(pt_wdf_circuit *c, wdf_stage *s, const pt_wdf_tree
     r->i = zalloc(c, (size_t)Mx, sizeof(double));
     r->D = zalloc(c, (size_t)(Mx * Mx), sizeof(double));
     r->J = zalloc(c, (size_t)(Mx * Mx), sizeof(double));
+    r->act = zalloc(c, (size_t)Mx, sizeof(int));
+    r->act_q0 = zalloc(c, (size_t)Mx, sizeof(int));
+    r->act_nq = zalloc(c, (size_t)Mx, sizeof(int));
+    r->h = zalloc(c, (size_t)Mx, sizeof(double));
     r->F = zalloc(c, (size_t)Mx, sizeof(double));
     r->p = zalloc(c, (size_t)Mx, sizeof(double));
     r->a = zalloc(c, (size_t)N, sizeof(double));
     if (!r->mna || !r->dev || !r->F1 || !r->F2 || !r->E || !r->Z || !r->v || !r->vsave || !r->v_rest || !r->v_prev ||
-        !r->i || !r->D || !r->J || !r->F || !r->p || !r->a)
+        !r->i || !r->D || !r->J || !r->act || !r->act_q0 || !r->act_nq || !r->h || !r->F || !r->p || !r->a)
         return NOMEM();
     wdf_mna *x = r->mna;
     for (int i = 0; i < N; i++) x->pp[i] = t->port[i].node_p, x->pn[i] = t->port[i].node_n;
@@ -588,6 +592,7 @@ static int compile_rtype_root(pt_wdf_circuit *c, wdf_stage *s, const pt_wdf_tree
                 an = node++;
             }
             wdf_device *dv = &r->dev[r->n_dev++];
+            r->has_junction = 1;
             dv->kind = DEV_JUNCTION;
             dv->port = port;
             dv->part = t->dev[j].part;
@@ -600,6 +605,7 @@ static int compile_rtype_root(pt_wdf_circuit *c, wdf_stage *s, const pt_wdf_tree
         }
         if (p->kind == PT_WDF_BJT) {
             wdf_device *dv = &r->dev[r->n_dev++];
+            r->has_junction = 1;
             dv->kind = DEV_BJT;
             dv->port = port;
             dv->part = t->dev[j].part;

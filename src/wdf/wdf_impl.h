@@ -71,6 +71,14 @@ typedef struct wdf_root {
     int n_dev;
     int last_iter;        /* iterations the last sample took */
     double *v, *v_prev, *v_prev2, *p_prev, *v_rest, *inv_tol, *i, *D, *J, *F, *p, *a, *vsave; /* work, M or MxM or N */
+    /* the Newton step in the devices' active dimension (see wdf_root_newton):
+       the ports whose current depends on the port voltages this iteration,
+       with the first port and port count of each one's device */
+    int *act, *act_q0, *act_nq;
+    double *h;            /* M: the reduced system's solution */
+    int has_junction;     /* diodes or BJTs among the devices: no reduction */
+    int full_newton;      /* always solve M x M (tests compare the two) */
+    long long reduced_steps; /* Newton steps taken in the reduced form */
     int n_probe;          /* node-pair read-outs, written to w[2E + k] */
     int *probe_p, *probe_n;
     double *probe_x, *probe_y; /* n_probe x N, n_probe x M */

@@ -78,7 +78,8 @@ static inline int device_ports(const wdf_device *dv)
 static void device_eval(const wdf_root *r, const double *v, double *i, double *D)
 {
     const int M = r->M;
-    memset(D, 0, sizeof(double) * (size_t)(M * M));
+    /* D is block-diagonal; entries outside the blocks stay 0 from compile
+       time, and each block is written whole (its structural zeros never) */
     for (int k = 0; k < r->n_dev; k++) {
         const wdf_device *dv = &r->dev[k];
         int q = dv->port;
@@ -162,11 +163,12 @@ int wdf_small_solve(double *J, double *b, int M)
 {
     for (int k = 0; k < M; k++) {
         int p = k;
+        double best = fabs(J[k * M + k]);
         for (int i = k + 1; i < M; i++)
-            if (fabs(J[i * M + k]) > fabs(J[p * M + k])) p = i;
-        if (J[p * M + k] == 0) return -1;
+            if (fabs(J[i * M + k]) > best) best = fabs(J[i * M + k]), p = i;
+        if (best == 0) return -1;
         if (p != k) {
-            for (int j = 0; j < M; j++) {
+            for (int j = k; j < M; j++) {
                 double t = J[k * M + j];
                 J[k * M + j] = J[p * M + j];
                 J[p * M + j] = t;
@@ -175,16 +177,102 @@ int wdf_small_solve(double *J, double *b, int M)
             b[k] = b[p];
             b[p] = t;
         }
+        /* one division per column; rows with nothing to eliminate skipped */
+        const double inv = 1.0 / J[k * M + k];
+        const double *restrict rk = J + k * M;
         for (int i = k + 1; i < M; i++) {
-            double f = J[i * M + k] / J[k * M + k];
-            for (int j = k; j < M; j++) J[i * M + j] -= f * J[k * M + j];
+            double *restrict ri = J + i * M;
+            double f = ri[k] * inv;
+            if (f == 0) continue;
+            for (int j = k + 1; j < M; j++) ri[j] -= f * rk[j];
             b[i] -= f * b[k];
         }
+        J[k * M + k] = inv; /* kept for the back substitution */
     }
     for (int k = M - 1; k >= 0; k--) {
         double s = b[k];
         for (int j = k + 1; j < M; j++) s -= J[k * M + j] * b[j];
-        b[k] = s / J[k * M + k];
+        b[k] = s * J[k * M + k];
+    }
+    return 0;
+}
+
+/* RT: the Newton step F = -(I + Z D)^-1 (v - p + Z i) for M > 2, in r->F.
+ * D is block-diagonal and most of its rows are zero: a triode's grid passes
+ * no current until it nears its cathode, so its row is zero and its plate
+ * row is the only one that moves; a pentode's likewise. With Dr the r
+ * nonzero rows of D and Zc the matching columns of Z, Z D = Zc Dr, and by
+ * the Woodbury identity
+ *   (I + Zc Dr)^-1 f = f - Zc (I_r + Dr Zc)^-1 Dr f,
+ * so the dense solve is r x r (r = 10 of M = 18 in a Plexi with its grids
+ * off) and building the small matrix costs r^2 times a device's port count,
+ * not M^2. It is the Newton step of the M x M solve, to rounding. (Rows
+ * that are merely tiny are kept: dropping grids whose slope times Z is
+ * under 1e-6 saved no measurable time and moved the Plexi's saturated
+ * output by 0.7 %, the solver's tolerance band amplified by its gain.) When most rows are active, or junctions (whose D is huge, so
+ * the Woodbury form would cancel) are present, it solves the full system.
+ * -1 if the system is singular. */
+static int reduced_step(wdf_root *r)
+{
+    const int M = r->M;
+    const double *restrict Z = r->Z, *restrict D = r->D, *restrict i = r->i;
+    double *restrict F = r->F;
+    for (int m = 0; m < M; m++) {
+        const double *zr = Z + m * M;
+        double s = r->v[m] - r->p[m];
+        for (int k = 0; k < M; k++) s += zr[k] * i[k];
+        F[m] = -s;
+    }
+    /* the active rows (all of a junction's or BJT's: their D is e^(v/vt)
+       large, and f - Zc h would cancel to nothing, so they go the full way) */
+    int nr = 0;
+    for (int d = 0; d < r->n_dev; d++) {
+        const wdf_device *dv = &r->dev[d];
+        const int q0 = dv->port, nq = device_ports(dv);
+        for (int q = q0; q < q0 + nq; q++) {
+            int any = r->has_junction;
+            for (int k = q0; k < q0 + nq; k++) any |= D[q * M + k] != 0;
+            if (any) r->act[nr] = q, r->act_q0[nr] = q0, r->act_nq[nr] = nq, nr++;
+        }
+    }
+    if (nr == 0) return 0; /* nothing conducts on a slope: the step is F */
+    if (r->has_junction || r->full_newton || nr == M) {
+        /* J = I + Z D in full, with D block-diagonal: M^2 times the block
+           size, not M^3 */
+        double *restrict J = r->J;
+        for (int d = 0; d < r->n_dev; d++) {
+            const wdf_device *dv = &r->dev[d];
+            const int q0 = dv->port, nq = device_ports(dv);
+            for (int m = 0; m < M; m++)
+                for (int k = q0; k < q0 + nq; k++) {
+                    double jj = (m == k);
+                    for (int q = q0; q < q0 + nq; q++) jj += Z[m * M + q] * D[q * M + k];
+                    J[m * M + k] = jj;
+                }
+        }
+        return wdf_small_solve(J, F, M);
+    }
+    r->reduced_steps++;
+    double *restrict C = r->J, *restrict h = r->h;
+    for (int a = 0; a < nr; a++) {
+        const double *drow = D + r->act[a] * M;
+        const int q0 = r->act_q0[a], q1 = q0 + r->act_nq[a];
+        double g = 0;
+        for (int q = q0; q < q1; q++) g += drow[q] * F[q];
+        h[a] = g;
+        for (int b = 0; b < nr; b++) {
+            const int cb = r->act[b];
+            double acc = a == b;
+            for (int q = q0; q < q1; q++) acc += drow[q] * Z[q * M + cb];
+            C[a * nr + b] = acc;
+        }
+    }
+    if (wdf_small_solve(C, h, nr)) return -1;
+    for (int m = 0; m < M; m++) {
+        const double *zr = Z + m * M;
+        double acc = 0;
+        for (int b = 0; b < nr; b++) acc += zr[r->act[b]] * h[b];
+        F[m] -= acc;
     }
     return 0;
 }
@@ -244,29 +332,9 @@ int wdf_root_newton(pt_wdf_circuit *c, wdf_root *r)
             double inv = 1.0 / det;
             r->F[0] = -(j11 * f0 - j01 * f1) * inv;
             r->F[1] = -(j00 * f1 - j10 * f0) * inv;
-        } else {
-            for (int m = 0; m < M; m++) {
-                double s = r->v[m] - r->p[m];
-                for (int k = 0; k < M; k++) s += r->Z[m * M + k] * r->i[k];
-                r->F[m] = -s;
-            }
-            /* J = I + Z D, with D block-diagonal (each device's ports
-               depend only on its own voltages): M^2 times the block size,
-               not M^3 */
-            for (int d = 0; d < r->n_dev; d++) {
-                const wdf_device *dv = &r->dev[d];
-                const int q0 = dv->port, nq = device_ports(dv);
-                for (int m = 0; m < M; m++)
-                    for (int k = q0; k < q0 + nq; k++) {
-                        double jj = (m == k);
-                        for (int q = q0; q < q0 + nq; q++) jj += r->Z[m * M + q] * r->D[q * M + k];
-                        r->J[m * M + k] = jj;
-                    }
-            }
-            if (wdf_small_solve(r->J, r->F, M)) {
-                if (!restarted) goto restart;
-                break;
-            }
+        } else if (reduced_step(r)) {
+            if (!restarted) goto restart;
+            break;
         }
         if (it > 16) /* still not there: damped steps */
             for (int m = 0; m < M; m++) r->F[m] *= 0.5;
@@ -307,13 +375,18 @@ int wdf_root_newton(pt_wdf_circuit *c, wdf_root *r)
             break;
         }
         if (!limited && step < 1.0) {
-            /* accept: currents from the Newton model, i + D dv */
-            for (int m = 0; m < M; m++) {
-                double di = 0;
-                for (int k = 0; k < M; k++) di += r->D[m * M + k] * r->F[k];
-                r->i[m] += di;
-                r->v[m] = r->vsave[m];
+            /* accept: currents from the Newton model, i + D dv (D is
+               block-diagonal: each device's currents move with its own ports) */
+            for (int d = 0; d < r->n_dev; d++) {
+                const wdf_device *dv = &r->dev[d];
+                const int q0 = dv->port, nq = device_ports(dv);
+                for (int m = q0; m < q0 + nq; m++) {
+                    double di = 0;
+                    for (int k = q0; k < q0 + nq; k++) di += r->D[m * M + k] * r->F[k];
+                    r->i[m] += di;
+                }
             }
+            for (int m = 0; m < M; m++) r->v[m] = r->vsave[m];
             r->last_iter = it;
             return it;
         }
