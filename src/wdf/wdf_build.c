@@ -82,8 +82,16 @@ static void lu_solve(const double *a, const int *piv, int n, double *b)
             b[k] = b[piv[k]];
             b[piv[k]] = t;
         }
-    for (int k = 0; k < n; k++)
-        for (int i = k + 1; i < n; i++) b[i] -= a[i * n + k] * b[k];
+    /* forward substitution along rows, from the first nonzero of b (a
+       port's right-hand side has two): what is above it stays 0 */
+    int first = 0;
+    while (first < n && b[first] == 0) first++;
+    for (int i = first + 1; i < n; i++) {
+        const double *ai = a + i * n;
+        double s = b[i];
+        for (int k = first; k < i; k++) s -= ai[k] * b[k];
+        b[i] = s;
+    }
     for (int k = n - 1; k >= 0; k--) {
         double s = b[k];
         for (int j = k + 1; j < n; j++) s -= a[k * n + j] * b[j];

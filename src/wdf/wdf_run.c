@@ -487,31 +487,36 @@ void wdf_flatten(wdf_stage *s)
     }
     const wdf_root *r = &s->root;
     if (r->kind != ROOT_RTYPE) return;
-    /* fold the root's linear maps in: b = (2 F1 - I) a - 2 F2 i, a = Pa u */
+    /* fold the root's linear maps in: b = (2 F1 - I) a - 2 F2 i, a = Pa u.
+       Pa and the b columns of Ps are sparse (in a flat R-type root each
+       port's wave comes from one leaf: a state, the input or a DC source),
+       so the products skip their zeros and run along contiguous rows: this
+       is what a knob move costs on the audio thread. */
     const int N = NR, M = r->M, K2 = K + 2, Mx = M ? M : 1;
     for (int j = 0; j < N; j++)
-        for (int col = 0; col < K2; col++) {
-            double acc = -s->Pa[j * K2 + col];
-            for (int q = 0; q < N; q++) acc += 2.0 * r->F1[j * N + q] * s->Pa[q * K2 + col];
-            s->B[j * K2 + col] = acc;
-        }
+        for (int col = 0; col < K2; col++) s->B[j * K2 + col] = -s->Pa[j * K2 + col];
     for (int m = 0; m < M; m++)
+        for (int col = 0; col < K2; col++) s->Pp[m * K2 + col] = 0;
+    for (int q = 0; q < N; q++) {
+        const double *pa = s->Pa + q * K2;
         for (int col = 0; col < K2; col++) {
-            double acc = 0;
-            for (int q = 0; q < N; q++) acc += r->E[m * N + q] * s->Pa[q * K2 + col];
-            s->Pp[m * K2 + col] = acc;
+            const double v = pa[col];
+            if (v == 0) continue;
+            for (int j = 0; j < N; j++) s->B[j * K2 + col] += 2.0 * r->F1[j * N + q] * v;
+            for (int m = 0; m < M; m++) s->Pp[m * K2 + col] += r->E[m * N + q] * v;
         }
+    }
     for (int k = 0; k <= K; k++) {
         const double *ps = s->Ps + k * nu;
-        for (int col = 0; col < K2; col++) {
-            double acc = ps[col];
-            for (int j = 0; j < N; j++) acc += ps[K2 + j] * s->B[j * K2 + col];
-            s->Qu[k * K2 + col] = acc;
-        }
-        for (int m = 0; m < M; m++) {
-            double acc = 0;
-            for (int j = 0; j < N; j++) acc -= 2.0 * ps[K2 + j] * r->F2[j * M + m];
-            s->Qi[k * Mx + m] = acc;
+        double *qu = s->Qu + k * K2, *qi = s->Qi + k * Mx;
+        for (int col = 0; col < K2; col++) qu[col] = ps[col];
+        for (int m = 0; m < M; m++) qi[m] = 0;
+        for (int j = 0; j < N; j++) {
+            const double w = ps[K2 + j];
+            if (w == 0) continue;
+            const double *b = s->B + j * K2, *f2 = r->F2 + j * M;
+            for (int col = 0; col < K2; col++) qu[col] += w * b[col];
+            for (int m = 0; m < M; m++) qi[m] -= 2.0 * w * f2[m];
         }
     }
     if (s->out_from_root) { /* y = scale (probe_x a - probe_y i) */
