@@ -307,7 +307,10 @@ int wdf_stage_update(pt_wdf_circuit *c, wdf_stage *s, pt_error *err)
             double *col = x->x + (size_t)(N + j) * m;
             mna_solve_port(x, x->dp[j], x->dn[j], 1.0, col);
             for (int i = 0; i < N; i++) r->F2[i * M + j] = port_dot(x->pp[i], x->pn[i], col);
-            for (int i = 0; i < M; i++) r->Z[i * M + j] = port_dot(x->dp[i], x->dn[i], col);
+            for (int i = 0; i < M; i++) {
+                r->Z[i * M + j] = port_dot(x->dp[i], x->dn[i], col);
+                r->Zt[j * M + i] = r->Z[i * M + j];
+            }
         }
         for (int k = 0; k < r->n_probe; k++) {
             for (int j = 0; j < N; j++)
@@ -556,11 +559,13 @@ static int compile_rtype_root(pt_wdf_circuit *c, wdf_stage *s, const pt_wdf_tree
     r->act_q0 = zalloc(c, (size_t)Mx, sizeof(int));
     r->act_nq = zalloc(c, (size_t)Mx, sizeof(int));
     r->h = zalloc(c, (size_t)Mx, sizeof(double));
+    r->Zt = zalloc(c, (size_t)(Mx * Mx), sizeof(double));
+    r->dz = zalloc(c, (size_t)Mx, sizeof(double));
     r->F = zalloc(c, (size_t)Mx, sizeof(double));
     r->p = zalloc(c, (size_t)Mx, sizeof(double));
     r->a = zalloc(c, (size_t)N, sizeof(double));
     if (!r->mna || !r->dev || !r->F1 || !r->F2 || !r->E || !r->Z || !r->v || !r->vsave || !r->v_rest || !r->v_prev ||
-        !r->i || !r->D || !r->J || !r->act || !r->act_q0 || !r->act_nq || !r->h || !r->F || !r->p || !r->a)
+        !r->i || !r->D || !r->J || !r->act || !r->act_q0 || !r->act_nq || !r->h || !r->Zt || !r->dz || !r->F || !r->p || !r->a)
         return NOMEM();
     wdf_mna *x = r->mna;
     for (int i = 0; i < N; i++) x->pp[i] = t->port[i].node_p, x->pn[i] = t->port[i].node_n;
@@ -842,7 +847,9 @@ static int compile_stage(pt_wdf_circuit *c, wdf_stage *s, const pt_wdf_stage_des
         s->Qu = zalloc(c, (size_t)((K + 1) * (K + 2)), sizeof(double));
         s->Qi = zalloc(c, (size_t)((K + 1) * M), sizeof(double));
         s->B = zalloc(c, (size_t)(NR * (K + 2)), sizeof(double));
-        if (!s->Pp || !s->Qu || !s->Qi || !s->B) return NOMEM();
+        s->PpT = zalloc(c, (size_t)(M * (K + 2)), sizeof(double));
+        s->QT = zalloc(c, (size_t)((K + 1) * (K + 2 + M)), sizeof(double));
+        if (!s->Pp || !s->Qu || !s->Qi || !s->B || !s->PpT || !s->QT) return NOMEM();
     }
     s->out_from_root = s->n_out == 1 && s->out_idx[0] >= 2 * s->E;
     return 0;

@@ -77,6 +77,7 @@ typedef struct wdf_root {
     int *act, *act_q0, *act_nq;
     double *h;            /* M: the reduced system's solution */
     int has_junction;     /* diodes or BJTs among the devices: no reduction */
+    double *Zt, *dz;      /* M x M: Z transposed; M: scratch */
     int full_newton;      /* always solve M x M (tests compare the two) */
     long long reduced_steps; /* Newton steps taken in the reduced form */
     int n_probe;          /* node-pair read-outs, written to w[2E + k] */
@@ -128,6 +129,10 @@ typedef struct wdf_stage {
          [s'; y]  = Qu u + Qi i
        so no per-sample work scales with the number of ports. */
     double *Pp, *Qu, *Qi, *B; /* M x (K+2), (K+1) x (K+2), (K+1) x M, N x (K+2) */
+    /* The same maps column by column for the per-sample loops: PpT (K+2) x M
+       and QT (K+2+M) x (K+1) = [Qu Qi] transposed, so every product is a
+       sum of whole columns (vectorisable, in the same order of additions). */
+    double *PpT, *QT;
 } wdf_stage;
 
 struct pt_wdf_circuit {

@@ -159,7 +159,7 @@ static void device_eval(const wdf_root *r, const double *v, double *i, double *D
 
 /* RT: solve J x = b (M x M, small) by Gaussian elimination with partial
  * pivoting, in place. -1 if singular. */
-int wdf_small_solve(double *J, double *b, int M)
+static inline __attribute__((always_inline)) int small_solve_n(double *J, double *b, const int M)
 {
     for (int k = 0; k < M; k++) {
         int p = k;
@@ -197,6 +197,20 @@ int wdf_small_solve(double *J, double *b, int M)
     return 0;
 }
 
+int wdf_small_solve(double *J, double *b, int M)
+{
+    /* a copy for each small size, which the compiler unrolls */
+    switch (M) {
+    case 3: return small_solve_n(J, b, 3);
+    case 4: return small_solve_n(J, b, 4);
+    case 5: return small_solve_n(J, b, 5);
+    case 6: return small_solve_n(J, b, 6);
+    case 7: return small_solve_n(J, b, 7);
+    case 8: return small_solve_n(J, b, 8);
+    default: return small_solve_n(J, b, M);
+    }
+}
+
 /* RT: the Newton step F = -(I + Z D)^-1 (v - p + Z i) for M > 2, in r->F.
  * D is block-diagonal and most of its rows are zero: a triode's grid passes
  * no current until it nears its cathode, so its row is zero and its plate
@@ -217,12 +231,13 @@ static int reduced_step(wdf_root *r)
     const int M = r->M;
     const double *restrict Z = r->Z, *restrict D = r->D, *restrict i = r->i;
     double *restrict F = r->F;
-    for (int m = 0; m < M; m++) {
-        const double *zr = Z + m * M;
-        double s = r->v[m] - r->p[m];
-        for (int k = 0; k < M; k++) s += zr[k] * i[k];
-        F[m] = -s;
+    const double *restrict Zt = r->Zt;
+    for (int m = 0; m < M; m++) F[m] = r->v[m] - r->p[m];
+    for (int k = 0; k < M; k++) { /* + Z i, column by column */
+        const double ik = i[k], *zc = Zt + k * M;
+        for (int m = 0; m < M; m++) F[m] += zc[m] * ik;
     }
+    for (int m = 0; m < M; m++) F[m] = -F[m];
     /* the active rows (all of a junction's or BJT's: their D is e^(v/vt)
        large, and f - Zc h would cancel to nothing, so they go the full way) */
     int nr = 0;
@@ -253,27 +268,28 @@ static int reduced_step(wdf_root *r)
         return wdf_small_solve(J, F, M);
     }
     r->reduced_steps++;
-    double *restrict C = r->J, *restrict h = r->h;
+    double *restrict C = r->J, *restrict h = r->h, *restrict dz = r->dz;
     for (int a = 0; a < nr; a++) {
         const double *drow = D + r->act[a] * M;
         const int q0 = r->act_q0[a], q1 = q0 + r->act_nq[a];
         double g = 0;
         for (int q = q0; q < q1; q++) g += drow[q] * F[q];
         h[a] = g;
-        for (int b = 0; b < nr; b++) {
-            const int cb = r->act[b];
-            double acc = a == b;
-            for (int q = q0; q < q1; q++) acc += drow[q] * Z[q * M + cb];
-            C[a * nr + b] = acc;
+        /* row a of Dr Z (whole rows of Z), then its active columns */
+        for (int m = 0; m < M; m++) dz[m] = 0;
+        for (int q = q0; q < q1; q++) {
+            const double dq = drow[q], *zr = Z + q * M;
+            for (int m = 0; m < M; m++) dz[m] += dq * zr[m];
         }
+        for (int b = 0; b < nr; b++) C[a * nr + b] = (a == b) + dz[r->act[b]];
     }
     if (wdf_small_solve(C, h, nr)) return -1;
-    for (int m = 0; m < M; m++) {
-        const double *zr = Z + m * M;
-        double acc = 0;
-        for (int b = 0; b < nr; b++) acc += zr[r->act[b]] * h[b];
-        F[m] -= acc;
+    for (int m = 0; m < M; m++) dz[m] = 0; /* Zc h, column by column */
+    for (int b = 0; b < nr; b++) {
+        const double hb = h[b], *zc = Zt + r->act[b] * M;
+        for (int m = 0; m < M; m++) dz[m] += zc[m] * hb;
     }
+    for (int m = 0; m < M; m++) F[m] -= dz[m];
     return 0;
 }
 
@@ -528,6 +544,12 @@ void wdf_flatten(wdf_stage *s)
         }
         for (int m = 0; m < M; m++) s->Qi[K * Mx + m] -= sc * r->probe_y[m];
     }
+    for (int m = 0; m < M; m++)
+        for (int col = 0; col < K2; col++) s->PpT[col * M + m] = s->Pp[m * K2 + col];
+    for (int k = 0; k <= K; k++) {
+        for (int j = 0; j < K2; j++) s->QT[j * (K + 1) + k] = s->Qu[k * K2 + j];
+        for (int m = 0; m < M; m++) s->QT[(K2 + m) * (K + 1) + k] = s->Qi[k * Mx + m];
+    }
 }
 
 /* RT: a stage with a one-port root over n samples, in place in x; K is the
@@ -571,14 +593,18 @@ static inline __attribute__((always_inline)) void run_rtype(pt_wdf_circuit *c, w
 {
     wdf_root *r = &s->root;
     const int K2 = K + 2, Mx = M ? M : 1;
-    const double *restrict Pp = s->Pp, *restrict Qu = s->Qu, *restrict Qi = s->Qi;
-    double *restrict u = s->u;
+    const double *restrict PpT = s->PpT, *restrict QT = s->QT;
+    double *restrict u = s->u, *restrict p = r->p, *restrict next = s->tmp;
+    const double *restrict i = r->i;
+    const int K1 = K + 1;
+    (void)Mx;
     for (int t = 0; t < n; t++) {
         u[K] = x[t];
-        for (int m = 0; m < M; m++) {
-            double acc = 0;
-            for (int k = 0; k < K2; k++) acc += Pp[m * K2 + k] * u[k];
-            r->p[m] = acc;
+        /* p = Pp u, and below [s'; y] = Qu u + Qi i, as sums of columns */
+        for (int m = 0; m < M; m++) p[m] = 0;
+        for (int k = 0; k < K2; k++) {
+            const double uk = u[k], *col = PpT + k * M;
+            for (int m = 0; m < M; m++) p[m] += col[m] * uk;
         }
         if (M > 0) {
             int it = wdf_root_newton(c, r);
@@ -587,12 +613,14 @@ static inline __attribute__((always_inline)) void run_rtype(pt_wdf_circuit *c, w
             if (it > c->stats.max_iter) c->stats.max_iter = it;
             if (it > c->max_iter) c->stats.not_converged++;
         }
-        double *next = s->tmp;
-        for (int k = 0; k <= K; k++) {
-            double acc = 0;
-            for (int j = 0; j < K2; j++) acc += Qu[k * K2 + j] * u[j];
-            for (int m = 0; m < M; m++) acc += Qi[k * Mx + m] * r->i[m];
-            next[k] = acc;
+        for (int k = 0; k < K1; k++) next[k] = 0;
+        for (int j = 0; j < K2; j++) {
+            const double uj = u[j], *col = QT + j * K1;
+            for (int k = 0; k < K1; k++) next[k] += col[k] * uj;
+        }
+        for (int m = 0; m < M; m++) {
+            const double im = i[m], *col = QT + (K2 + m) * K1;
+            for (int k = 0; k < K1; k++) next[k] += col[k] * im;
         }
         for (int k = 0; k < K; k++) u[k] = next[k];
         x[t] = next[K];
