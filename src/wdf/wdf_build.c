@@ -312,6 +312,7 @@ int wdf_stage_update(pt_wdf_circuit *c, wdf_stage *s, pt_error *err)
                 r->Zt[j * M + i] = r->Z[i * M + j];
             }
         }
+        r->lu_valid = 0; /* the kept factorisation was of the old Z */
         for (int k = 0; k < r->n_probe; k++) {
             for (int j = 0; j < N; j++)
                 r->probe_x[k * N + j] =
@@ -561,11 +562,14 @@ static int compile_rtype_root(pt_wdf_circuit *c, wdf_stage *s, const pt_wdf_tree
     r->h = zalloc(c, (size_t)Mx, sizeof(double));
     r->Zt = zalloc(c, (size_t)(Mx * Mx), sizeof(double));
     r->dz = zalloc(c, (size_t)Mx, sizeof(double));
+    r->piv = zalloc(c, (size_t)Mx, sizeof(int));
+    r->Dold = zalloc(c, (size_t)(Mx * Mx), sizeof(double));
+    r->dp_base = zalloc(c, (size_t)Mx, sizeof(double));
     r->F = zalloc(c, (size_t)Mx, sizeof(double));
     r->p = zalloc(c, (size_t)Mx, sizeof(double));
     r->a = zalloc(c, (size_t)N, sizeof(double));
     if (!r->mna || !r->dev || !r->F1 || !r->F2 || !r->E || !r->Z || !r->v || !r->vsave || !r->v_rest || !r->v_prev ||
-        !r->i || !r->D || !r->J || !r->act || !r->act_q0 || !r->act_nq || !r->h || !r->Zt || !r->dz || !r->F || !r->p || !r->a)
+        !r->i || !r->D || !r->J || !r->act || !r->act_q0 || !r->act_nq || !r->h || !r->Zt || !r->dz || !r->piv || !r->Dold || !r->dp_base || !r->F || !r->p || !r->a)
         return NOMEM();
     wdf_mna *x = r->mna;
     for (int i = 0; i < N; i++) x->pp[i] = t->port[i].node_p, x->pn[i] = t->port[i].node_n;

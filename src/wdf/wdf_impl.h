@@ -10,7 +10,10 @@
 enum { ROOT_VSOURCE, ROOT_ISOURCE, ROOT_SWITCH, ROOT_DIODE, ROOT_DIODE_PAIR, ROOT_RTYPE };
 enum { DEV_JUNCTION, DEV_BJT, DEV_TRIODE, DEV_PENTODE };
 
-#define PT_WDF_ROOT_MAX_PORTS 128  /* linear ports of the root R-type adaptor */
+#define PT_WDF_ROOT_MAX_PORTS 128
+/* A predicted start (wdf_run.c) whose first Newton step is longer than this
+ * many times a port's tolerance is dropped for the last solution */
+#define PT_WDF_PREDICT_MAX 20.0
 #define PT_WDF_SWITCH_ON_OHM 1e-2   /* a switch below the root, closed */
 #define PT_WDF_SWITCH_OFF_OHM 1e9   /* and open */
 
@@ -78,7 +81,13 @@ typedef struct wdf_root {
     double *h;            /* M: the reduced system's solution */
     int has_junction;     /* diodes or BJTs among the devices: no reduction */
     double *Zt, *dz;      /* M x M: Z transposed; M: scratch */
-    int full_newton;      /* always solve M x M (tests compare the two) */
+    /* the last reduced factorisation, kept in J for the next sample's
+       predictor: its rows (act), pivots, the D rows it was made from */
+    int n_act, lu_valid;
+    int *piv;             /* M */
+    double *Dold, *dp_base; /* M x M; M: the drive p of the last sample */
+    int full_newton;      /* always solve M x M, never predict (tests compare) */
+    int no_predict;       /* reduced steps without the predictor (tests) */
     long long reduced_steps; /* Newton steps taken in the reduced form */
     int n_probe;          /* node-pair read-outs, written to w[2E + k] */
     int *probe_p, *probe_n;

@@ -208,6 +208,7 @@ static int stage_op(pt_wdf_circuit *c, wdf_stage *s, double x, double *y, int *i
         wdf_root *r = &s->root;
         for (int m = 0; m < M; m++) r->v_rest[m] = r->v_prev[m] = r->v_prev2[m] = r->v[m];
         for (int m = 0; m < M; m++) r->p_prev[m] = r->p[m];
+        r->lu_valid = 0; /* the first sample starts as one after a reset does */
     }
     free(good);
     free(mem);

@@ -211,6 +211,104 @@ int wdf_small_solve(double *J, double *b, int M)
     }
 }
 
+/* RT: LU factorisation with partial pivoting of the n x n matrix A, in
+ * place (each pivot's reciprocal kept on the diagonal), so that the next
+ * sample's predictor can solve with it again. -1 if singular. */
+static inline __attribute__((always_inline)) int small_lu_n(double *A, int *piv, const int n)
+{
+    for (int k = 0; k < n; k++) {
+        int p = k;
+        double best = fabs(A[k * n + k]);
+        for (int i = k + 1; i < n; i++)
+            if (fabs(A[i * n + k]) > best) best = fabs(A[i * n + k]), p = i;
+        if (!(best > 0)) return -1;
+        piv[k] = p;
+        if (p != k)
+            for (int j = 0; j < n; j++) {
+                double t = A[k * n + j];
+                A[k * n + j] = A[p * n + j];
+                A[p * n + j] = t;
+            }
+        const double inv = 1.0 / A[k * n + k];
+        const double *restrict rk = A + k * n;
+        for (int i = k + 1; i < n; i++) {
+            double *restrict ri = A + i * n;
+            const double f = ri[k] *= inv;
+            for (int j = k + 1; j < n; j++) ri[j] -= f * rk[j];
+        }
+        A[k * n + k] = inv;
+    }
+    return 0;
+}
+
+/* RT: solve with small_lu_n's factors; b is overwritten by the solution. */
+static inline __attribute__((always_inline)) void small_lu_solve_n(const double *A, const int *piv,
+                                                                   const int n, double *b)
+{
+    for (int k = 0; k < n; k++)
+        if (piv[k] != k) {
+            double t = b[k];
+            b[k] = b[piv[k]];
+            b[piv[k]] = t;
+        }
+    for (int i = 1; i < n; i++) {
+        double s = b[i];
+        for (int k = 0; k < i; k++) s -= A[i * n + k] * b[k];
+        b[i] = s;
+    }
+    for (int k = n - 1; k >= 0; k--) {
+        double s = b[k];
+        for (int j = k + 1; j < n; j++) s -= A[k * n + j] * b[j];
+        b[k] = s * A[k * n + k];
+    }
+}
+
+/* RT: factor and solve A x = b, keeping the factors (copies per small size). */
+static int small_lu_solve(double *A, int *piv, int n, double *b, int factor)
+{
+#define PT_SMALL_LU(N)                                                      \
+    if (factor && small_lu_n(A, piv, N)) return -1;                       \
+    small_lu_solve_n(A, piv, N, b);                                        \
+    return 0
+    switch (n) {
+    case 3: PT_SMALL_LU(3);
+    case 4: PT_SMALL_LU(4);
+    case 5: PT_SMALL_LU(5);
+    case 6: PT_SMALL_LU(6);
+    case 7: PT_SMALL_LU(7);
+    case 8: PT_SMALL_LU(8);
+    default: PT_SMALL_LU(n);
+    }
+#undef PT_SMALL_LU
+}
+
+/* RT: the predictor: the step J^-1 dp that the drive's change dp = p - p_prev
+ * asks of the last sample's solution, through the last sample's reduced
+ * factorisation (the Jacobian where its Newton iteration ended). Since the
+ * last solution satisfied v + Z (i + D dv) = p_prev exactly in the Newton
+ * model, this is the first Newton step of the new sample with a Jacobian one
+ * iteration old, without evaluating the devices. In r->F. */
+static void predict_step(wdf_root *r)
+{
+    const int M = r->M, nr = r->n_act;
+    const double *restrict Zt = r->Zt, *restrict Dold = r->Dold;
+    double *restrict F = r->F, *restrict h = r->h, *restrict dz = r->dz;
+    for (int a = 0; a < nr; a++) {
+        const double *drow = Dold + r->act[a] * M;
+        const int q0 = r->act_q0[a], q1 = q0 + r->act_nq[a];
+        double g = 0;
+        for (int q = q0; q < q1; q++) g += drow[q] * F[q];
+        h[a] = g;
+    }
+    small_lu_solve(r->J, r->piv, nr, h, 0);
+    for (int m = 0; m < M; m++) dz[m] = 0;
+    for (int b = 0; b < nr; b++) {
+        const double hb = h[b], *zc = Zt + r->act[b] * M;
+        for (int m = 0; m < M; m++) dz[m] += zc[m] * hb;
+    }
+    for (int m = 0; m < M; m++) F[m] -= dz[m];
+}
+
 /* RT: the Newton step F = -(I + Z D)^-1 (v - p + Z i) for M > 2, in r->F.
  * D is block-diagonal and most of its rows are zero: a triode's grid passes
  * no current until it nears its cathode, so its row is zero and its plate
@@ -250,6 +348,7 @@ static int reduced_step(wdf_root *r)
             if (any) r->act[nr] = q, r->act_q0[nr] = q0, r->act_nq[nr] = nq, nr++;
         }
     }
+    r->lu_valid = 0;
     if (nr == 0) return 0; /* nothing conducts on a slope: the step is F */
     if (r->has_junction || r->full_newton || nr == M) {
         /* J = I + Z D in full, with D block-diagonal: M^2 times the block
@@ -283,7 +382,14 @@ static int reduced_step(wdf_root *r)
         }
         for (int b = 0; b < nr; b++) C[a * nr + b] = (a == b) + dz[r->act[b]];
     }
-    if (wdf_small_solve(C, h, nr)) return -1;
+    if (small_lu_solve(C, r->piv, nr, h, 1)) return -1;
+    /* the factors stay in J for the next sample's predictor */
+    for (int a = 0; a < nr; a++) {
+        const int row = r->act[a], q0 = r->act_q0[a], q1 = q0 + r->act_nq[a];
+        for (int q = q0; q < q1; q++) r->Dold[row * M + q] = D[row * M + q];
+    }
+    r->n_act = nr;
+    r->lu_valid = 1;
     for (int m = 0; m < M; m++) dz[m] = 0; /* Zc h, column by column */
     for (int b = 0; b < nr; b++) {
         const double hb = h[b], *zc = Zt + r->act[b] * M;
@@ -295,8 +401,12 @@ static int reduced_step(wdf_root *r)
 
 /* RT: device port voltages v solving  v + Z i(v) = p (p = E a, set by the
  * caller in r->p), by Newton-Raphson.
- * First guess: the last three samples' solutions extrapolated (a parabola)
- * while the solution moves smoothly, else the last solution. Each
+ * First guess: the last solution moved by the predictor (predict_step: the
+ * step the drive's change asks through the last sample's factorisation,
+ * dropped for the last solution when the first Newton step from it is long,
+ * PT_WDF_PREDICT_MAX); without a kept factorisation, the last three samples'
+ * solutions extrapolated (a parabola) while the solution moves smoothly, else
+ * the last solution. Each
  * iteration evaluates the devices once; a step is accepted when it moves no
  * port voltage by more than its tolerance (1e-5 V on a junction, 2e-3 V on a
  * triode's grid, 0.1 V on its plate; Newton converging quadratically, the
@@ -317,19 +427,35 @@ int wdf_root_newton(pt_wdf_circuit *c, wdf_root *r)
     for (int m = 0; m < M; m++) {
         double d = fabs(r->p[m] - r->p_prev[m]);
         if (d > jump) jump = d;
+        r->dp_base[m] = r->p_prev[m];
         r->p_prev[m] = r->p[m];
     }
-    const int extrapolate = r->last_iter <= 2 && jump < 0.25;
+    /* with the last sample's factorisation at hand (a reduced step that
+       converged), start from its prediction (predict_step); else
+       extrapolate only while the solution moves smoothly (the last solve
+       was quick and the drive did not jump); else start from the last
+       solution */
+    int predict = r->lu_valid && r->last_iter <= c->max_iter && !r->full_newton &&
+                  !r->no_predict;
+    if (predict) {
+        for (int m = 0; m < M; m++) r->F[m] = r->p[m] - r->dp_base[m];
+        predict_step(r);
+        for (int m = 0; m < M && predict; m++)
+            if (!isfinite(r->F[m])) predict = 0;
+    }
+    const int extrapolate = !predict && r->last_iter <= 2 && jump < 0.25;
     for (int m = 0; m < M; m++) {
         double v1 = r->v[m], v2 = r->v_prev[m], v3 = r->v_prev2[m];
         if (extrapolate) r->v[m] = 3.0 * (v1 - v2) + v3; /* quadratic through the last three */
         r->v_prev2[m] = v2;
         r->v_prev[m] = v1;
     }
-    int restarted = !extrapolate;
+    if (predict)
+        for (int m = 0; m < M; m++) r->v[m] += r->F[m];
+    int restarted = !extrapolate && !predict;
     for (int it = 1; it <= c->max_iter; it++) {
         if (it == 6 && !restarted) {
-        restart: /* the extrapolated guess failed: start again from the last solution */
+        restart: /* the extrapolated or predicted guess failed: start again from the last solution */
             memcpy(r->v, r->v_prev, sizeof(double) * (size_t)M);
             restarted = 1;
         }
@@ -389,6 +515,13 @@ int wdf_root_newton(pt_wdf_circuit *c, wdf_root *r)
         if (!(step == step)) {
             if (!restarted) goto restart;
             break;
+        }
+        if (predict && it == 1 && !restarted && (limited || step > PT_WDF_PREDICT_MAX)) {
+            /* the prediction was poor: where the solution turns sharply (a
+               tube snapping into cut-off or grid conduction) a tangent can
+               reach past a fold towards another solution, so the iteration
+               starts again from the last solution, as it always did */
+            goto restart;
         }
         if (!limited && step < 1.0) {
             /* accept: currents from the Newton model, i + D dv (D is
@@ -686,6 +819,7 @@ void pt_wdf_reset(pt_wdf_circuit *c)
             memcpy(s->root.v, s->root.v_rest, sizeof(double) * (size_t)s->root.M);
             memcpy(s->root.v_prev, s->root.v_rest, sizeof(double) * (size_t)s->root.M);
             memcpy(s->root.v_prev2, s->root.v_rest, sizeof(double) * (size_t)s->root.M);
+            s->root.lu_valid = 0;
         }
     }
 }
