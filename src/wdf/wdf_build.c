@@ -159,6 +159,15 @@ static void mna_solve_port(wdf_mna *x, int p, int n, double s, double *out)
     lu_solve(x->lu, x->piv, x->m, out);
 }
 
+/* RT: the same column from Y^-1 (x->yi, by columns): s (Y^-1 e_p - Y^-1 e_n) */
+static void mna_port_from_inverse(const wdf_mna *x, int p, int n, double s, double *out)
+{
+    const int m = x->m;
+    const double *cp = p > 0 ? x->yi + (size_t)(p - 1) * m : NULL;
+    const double *cn = n > 0 ? x->yi + (size_t)(n - 1) * m : NULL;
+    for (int i = 0; i < m; i++) out[i] = s * ((cp ? cp[i] : 0.0) - (cn ? cn[i] : 0.0));
+}
+
 /* ---- pots ---- */
 
 /* The fraction of a pot's resistance between terminal 1 and the wiper. A log
@@ -297,15 +306,29 @@ int wdf_stage_update(pt_wdf_circuit *c, wdf_stage *s, pt_error *err)
                                 "is singular (a node connects only to nonlinear devices or is "
                                 "floating, or an op-amp has no feedback path)");
         const int N = r->N, M = r->M, m = x->m;
+        /* with more ports than unknowns (an amp: 94 ports on 52 nodes),
+           Y^-1 column by column, and each port's solution a difference of
+           two of its columns, is fewer solves than one solve per port: what
+           a knob move costs on the audio thread */
+        const int by_inverse = m < N + M;
+        if (by_inverse)
+            for (int k = 0; k < m; k++) {
+                double *col = x->yi + (size_t)k * m;
+                memset(col, 0, sizeof(double) * (size_t)m);
+                col[k] = 1.0;
+                lu_solve(x->lu, x->piv, m, col);
+            }
         for (int j = 0; j < N; j++) {
             double *col = x->x + (size_t)j * m;
-            mna_solve_port(x, x->pp[j], x->pn[j], g[j], col);
+            if (by_inverse) mna_port_from_inverse(x, x->pp[j], x->pn[j], g[j], col);
+            else mna_solve_port(x, x->pp[j], x->pn[j], g[j], col);
             for (int i = 0; i < N; i++) r->F1[i * N + j] = port_dot(x->pp[i], x->pn[i], col);
             for (int i = 0; i < M; i++) r->E[i * N + j] = port_dot(x->dp[i], x->dn[i], col);
         }
         for (int j = 0; j < M; j++) {
             double *col = x->x + (size_t)(N + j) * m;
-            mna_solve_port(x, x->dp[j], x->dn[j], 1.0, col);
+            if (by_inverse) mna_port_from_inverse(x, x->dp[j], x->dn[j], 1.0, col);
+            else mna_solve_port(x, x->dp[j], x->dn[j], 1.0, col);
             for (int i = 0; i < N; i++) r->F2[i * M + j] = port_dot(x->pp[i], x->pn[i], col);
             for (int i = 0; i < M; i++) {
                 r->Z[i * M + j] = port_dot(x->dp[i], x->dn[i], col);
@@ -397,8 +420,9 @@ static wdf_mna *mna_new(pt_wdf_circuit *c, int n_nodes, int n_op, int n_port, in
     x->piv = zalloc(c, (size_t)m, sizeof(int));
     x->x = zalloc(c, (size_t)(m * (n_port + n_dport)), sizeof(double));
     x->q = zalloc(c, (size_t)m, sizeof(double));
+    x->yi = zalloc(c, (size_t)(m * m), sizeof(double));
     if (!x->pp || !x->pn || !x->dp || !x->dn || !x->rp || !x->rn || !x->rg || !x->op_p ||
-        !x->op_m || !x->op_o || !x->Y || !x->lu || !x->piv || !x->x || !x->q)
+        !x->op_m || !x->op_o || !x->Y || !x->lu || !x->piv || !x->x || !x->q || !x->yi)
         return NULL;
     return x;
 }

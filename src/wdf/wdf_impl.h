@@ -37,6 +37,8 @@ typedef struct wdf_mna {
     int *piv;             /* m */
     double *x;            /* m*(n_port + n_dport): solutions, one column each */
     double *q;            /* m */
+    double *yi;           /* m*m: Y^-1 by columns (the root, when it has more
+                             ports than unknowns: see wdf_stage_update) */
 } wdf_mna;
 
 typedef struct wdf_adaptor {
