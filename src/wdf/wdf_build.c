@@ -82,8 +82,16 @@ static void lu_solve(const double *a, const int *piv, int n, double *b)
             b[k] = b[piv[k]];
             b[piv[k]] = t;
         }
-    for (int k = 0; k < n; k++)
-        for (int i = k + 1; i < n; i++) b[i] -= a[i * n + k] * b[k];
+    /* forward substitution along rows, from the first nonzero of b (a
+       port's right-hand side has two): what is above it stays 0 */
+    int first = 0;
+    while (first < n && b[first] == 0) first++;
+    for (int i = first + 1; i < n; i++) {
+        const double *ai = a + i * n;
+        double s = b[i];
+        for (int k = first; k < i; k++) s -= ai[k] * b[k];
+        b[i] = s;
+    }
     for (int k = n - 1; k >= 0; k--) {
         double s = b[k];
         for (int j = k + 1; j < n; j++) s -= a[k * n + j] * b[j];
@@ -149,6 +157,15 @@ static void mna_solve_port(wdf_mna *x, int p, int n, double s, double *out)
     if (p > 0) out[p - 1] += s;
     if (n > 0) out[n - 1] -= s;
     lu_solve(x->lu, x->piv, x->m, out);
+}
+
+/* RT: the same column from Y^-1 (x->yi, by columns): s (Y^-1 e_p - Y^-1 e_n) */
+static void mna_port_from_inverse(const wdf_mna *x, int p, int n, double s, double *out)
+{
+    const int m = x->m;
+    const double *cp = p > 0 ? x->yi + (size_t)(p - 1) * m : NULL;
+    const double *cn = n > 0 ? x->yi + (size_t)(n - 1) * m : NULL;
+    for (int i = 0; i < m; i++) out[i] = s * ((cp ? cp[i] : 0.0) - (cn ? cn[i] : 0.0));
 }
 
 /* ---- pots ---- */
@@ -289,18 +306,36 @@ int wdf_stage_update(pt_wdf_circuit *c, wdf_stage *s, pt_error *err)
                                 "is singular (a node connects only to nonlinear devices or is "
                                 "floating, or an op-amp has no feedback path)");
         const int N = r->N, M = r->M, m = x->m;
+        /* with more ports than unknowns (an amp: 94 ports on 52 nodes),
+           Y^-1 column by column, and each port's solution a difference of
+           two of its columns, is fewer solves than one solve per port: what
+           a knob move costs on the audio thread */
+        const int by_inverse = m < N + M;
+        if (by_inverse)
+            for (int k = 0; k < m; k++) {
+                double *col = x->yi + (size_t)k * m;
+                memset(col, 0, sizeof(double) * (size_t)m);
+                col[k] = 1.0;
+                lu_solve(x->lu, x->piv, m, col);
+            }
         for (int j = 0; j < N; j++) {
             double *col = x->x + (size_t)j * m;
-            mna_solve_port(x, x->pp[j], x->pn[j], g[j], col);
+            if (by_inverse) mna_port_from_inverse(x, x->pp[j], x->pn[j], g[j], col);
+            else mna_solve_port(x, x->pp[j], x->pn[j], g[j], col);
             for (int i = 0; i < N; i++) r->F1[i * N + j] = port_dot(x->pp[i], x->pn[i], col);
             for (int i = 0; i < M; i++) r->E[i * N + j] = port_dot(x->dp[i], x->dn[i], col);
         }
         for (int j = 0; j < M; j++) {
             double *col = x->x + (size_t)(N + j) * m;
-            mna_solve_port(x, x->dp[j], x->dn[j], 1.0, col);
+            if (by_inverse) mna_port_from_inverse(x, x->dp[j], x->dn[j], 1.0, col);
+            else mna_solve_port(x, x->dp[j], x->dn[j], 1.0, col);
             for (int i = 0; i < N; i++) r->F2[i * M + j] = port_dot(x->pp[i], x->pn[i], col);
-            for (int i = 0; i < M; i++) r->Z[i * M + j] = port_dot(x->dp[i], x->dn[i], col);
+            for (int i = 0; i < M; i++) {
+                r->Z[i * M + j] = port_dot(x->dp[i], x->dn[i], col);
+                r->Zt[j * M + i] = r->Z[i * M + j];
+            }
         }
+        r->lu_valid = 0; /* the kept factorisation was of the old Z */
         for (int k = 0; k < r->n_probe; k++) {
             for (int j = 0; j < N; j++)
                 r->probe_x[k * N + j] =
@@ -385,8 +420,9 @@ static wdf_mna *mna_new(pt_wdf_circuit *c, int n_nodes, int n_op, int n_port, in
     x->piv = zalloc(c, (size_t)m, sizeof(int));
     x->x = zalloc(c, (size_t)(m * (n_port + n_dport)), sizeof(double));
     x->q = zalloc(c, (size_t)m, sizeof(double));
+    x->yi = zalloc(c, (size_t)(m * m), sizeof(double));
     if (!x->pp || !x->pn || !x->dp || !x->dn || !x->rp || !x->rn || !x->rg || !x->op_p ||
-        !x->op_m || !x->op_o || !x->Y || !x->lu || !x->piv || !x->x || !x->q)
+        !x->op_m || !x->op_o || !x->Y || !x->lu || !x->piv || !x->x || !x->q || !x->yi)
         return NULL;
     return x;
 }
@@ -544,11 +580,20 @@ static int compile_rtype_root(pt_wdf_circuit *c, wdf_stage *s, const pt_wdf_tree
     r->i = zalloc(c, (size_t)Mx, sizeof(double));
     r->D = zalloc(c, (size_t)(Mx * Mx), sizeof(double));
     r->J = zalloc(c, (size_t)(Mx * Mx), sizeof(double));
+    r->act = zalloc(c, (size_t)Mx, sizeof(int));
+    r->act_q0 = zalloc(c, (size_t)Mx, sizeof(int));
+    r->act_nq = zalloc(c, (size_t)Mx, sizeof(int));
+    r->h = zalloc(c, (size_t)Mx, sizeof(double));
+    r->Zt = zalloc(c, (size_t)(Mx * Mx), sizeof(double));
+    r->dz = zalloc(c, (size_t)Mx, sizeof(double));
+    r->piv = zalloc(c, (size_t)Mx, sizeof(int));
+    r->Dold = zalloc(c, (size_t)(Mx * Mx), sizeof(double));
+    r->dp_base = zalloc(c, (size_t)Mx, sizeof(double));
     r->F = zalloc(c, (size_t)Mx, sizeof(double));
     r->p = zalloc(c, (size_t)Mx, sizeof(double));
     r->a = zalloc(c, (size_t)N, sizeof(double));
     if (!r->mna || !r->dev || !r->F1 || !r->F2 || !r->E || !r->Z || !r->v || !r->vsave || !r->v_rest || !r->v_prev ||
-        !r->i || !r->D || !r->J || !r->F || !r->p || !r->a)
+        !r->i || !r->D || !r->J || !r->act || !r->act_q0 || !r->act_nq || !r->h || !r->Zt || !r->dz || !r->piv || !r->Dold || !r->dp_base || !r->F || !r->p || !r->a)
         return NOMEM();
     wdf_mna *x = r->mna;
     for (int i = 0; i < N; i++) x->pp[i] = t->port[i].node_p, x->pn[i] = t->port[i].node_n;
@@ -588,6 +633,7 @@ static int compile_rtype_root(pt_wdf_circuit *c, wdf_stage *s, const pt_wdf_tree
                 an = node++;
             }
             wdf_device *dv = &r->dev[r->n_dev++];
+            r->has_junction = 1;
             dv->kind = DEV_JUNCTION;
             dv->port = port;
             dv->part = t->dev[j].part;
@@ -600,6 +646,7 @@ static int compile_rtype_root(pt_wdf_circuit *c, wdf_stage *s, const pt_wdf_tree
         }
         if (p->kind == PT_WDF_BJT) {
             wdf_device *dv = &r->dev[r->n_dev++];
+            r->has_junction = 1;
             dv->kind = DEV_BJT;
             dv->port = port;
             dv->part = t->dev[j].part;
@@ -828,7 +875,9 @@ static int compile_stage(pt_wdf_circuit *c, wdf_stage *s, const pt_wdf_stage_des
         s->Qu = zalloc(c, (size_t)((K + 1) * (K + 2)), sizeof(double));
         s->Qi = zalloc(c, (size_t)((K + 1) * M), sizeof(double));
         s->B = zalloc(c, (size_t)(NR * (K + 2)), sizeof(double));
-        if (!s->Pp || !s->Qu || !s->Qi || !s->B) return NOMEM();
+        s->PpT = zalloc(c, (size_t)(M * (K + 2)), sizeof(double));
+        s->QT = zalloc(c, (size_t)((K + 1) * (K + 2 + M)), sizeof(double));
+        if (!s->Pp || !s->Qu || !s->Qi || !s->B || !s->PpT || !s->QT) return NOMEM();
     }
     s->out_from_root = s->n_out == 1 && s->out_idx[0] >= 2 * s->E;
     return 0;

@@ -10,7 +10,10 @@
 enum { ROOT_VSOURCE, ROOT_ISOURCE, ROOT_SWITCH, ROOT_DIODE, ROOT_DIODE_PAIR, ROOT_RTYPE };
 enum { DEV_JUNCTION, DEV_BJT, DEV_TRIODE, DEV_PENTODE };
 
-#define PT_WDF_ROOT_MAX_PORTS 128  /* linear ports of the root R-type adaptor */
+#define PT_WDF_ROOT_MAX_PORTS 128
+/* A predicted start (wdf_run.c) whose first Newton step is longer than this
+ * many times a port's tolerance is dropped for the last solution */
+#define PT_WDF_PREDICT_MAX 20.0
 #define PT_WDF_SWITCH_ON_OHM 1e-2   /* a switch below the root, closed */
 #define PT_WDF_SWITCH_OFF_OHM 1e9   /* and open */
 
@@ -34,6 +37,8 @@ typedef struct wdf_mna {
     int *piv;             /* m */
     double *x;            /* m*(n_port + n_dport): solutions, one column each */
     double *q;            /* m */
+    double *yi;           /* m*m: Y^-1 by columns (the root, when it has more
+                             ports than unknowns: see wdf_stage_update) */
 } wdf_mna;
 
 typedef struct wdf_adaptor {
@@ -71,6 +76,21 @@ typedef struct wdf_root {
     int n_dev;
     int last_iter;        /* iterations the last sample took */
     double *v, *v_prev, *v_prev2, *p_prev, *v_rest, *inv_tol, *i, *D, *J, *F, *p, *a, *vsave; /* work, M or MxM or N */
+    /* the Newton step in the devices' active dimension (see wdf_root_newton):
+       the ports whose current depends on the port voltages this iteration,
+       with the first port and port count of each one's device */
+    int *act, *act_q0, *act_nq;
+    double *h;            /* M: the reduced system's solution */
+    int has_junction;     /* diodes or BJTs among the devices: no reduction */
+    double *Zt, *dz;      /* M x M: Z transposed; M: scratch */
+    /* the last reduced factorisation, kept in J for the next sample's
+       predictor: its rows (act), pivots, the D rows it was made from */
+    int n_act, lu_valid;
+    int *piv;             /* M */
+    double *Dold, *dp_base; /* M x M; M: the drive p of the last sample */
+    int full_newton;      /* always solve M x M, never predict (tests compare) */
+    int no_predict;       /* reduced steps without the predictor (tests) */
+    long long reduced_steps; /* Newton steps taken in the reduced form */
     int n_probe;          /* node-pair read-outs, written to w[2E + k] */
     int *probe_p, *probe_n;
     double *probe_x, *probe_y; /* n_probe x N, n_probe x M */
@@ -120,6 +140,10 @@ typedef struct wdf_stage {
          [s'; y]  = Qu u + Qi i
        so no per-sample work scales with the number of ports. */
     double *Pp, *Qu, *Qi, *B; /* M x (K+2), (K+1) x (K+2), (K+1) x M, N x (K+2) */
+    /* The same maps column by column for the per-sample loops: PpT (K+2) x M
+       and QT (K+2+M) x (K+1) = [Qu Qi] transposed, so every product is a
+       sum of whole columns (vectorisable, in the same order of additions). */
+    double *PpT, *QT;
 } wdf_stage;
 
 struct pt_wdf_circuit {

@@ -63,6 +63,39 @@ static void next_state(const wdf_stage *s, const double *u, double *s1, double *
     }
 }
 
+/* Solve T X = B for the M x M matrix T and the K right-hand sides B, stored
+ * side by side as the rows of A = [T | B] (M x (M+K)); X (M x K, row-major)
+ * goes to x. Gaussian elimination with partial pivoting. -1 if singular. */
+static int op_solve_multi(double *A, int M, int K, double *x)
+{
+    const int W = M + K;
+    for (int k = 0; k < M; k++) {
+        int p = k;
+        for (int i = k + 1; i < M; i++)
+            if (fabs(A[i * W + k]) > fabs(A[p * W + k])) p = i;
+        if (A[p * W + k] == 0 || !isfinite(A[p * W + k])) return -1;
+        if (p != k)
+            for (int j = 0; j < W; j++) {
+                double t = A[k * W + j];
+                A[k * W + j] = A[p * W + j];
+                A[p * W + j] = t;
+            }
+        double inv = 1.0 / A[k * W + k];
+        for (int i = k + 1; i < M; i++) {
+            double f = A[i * W + k] * inv;
+            if (f != 0)
+                for (int j = k; j < W; j++) A[i * W + j] -= f * A[k * W + j];
+        }
+    }
+    for (int c = 0; c < K; c++)
+        for (int k = M - 1; k >= 0; k--) {
+            double s = A[k * W + M + c];
+            for (int j = k + 1; j < M; j++) s -= A[k * W + j] * x[j * K + c];
+            x[k * K + c] = s / A[k * W + k];
+        }
+    return 0;
+}
+
 /* Newton on G(s) = s' - s at supply scale lambda, from the state in u.
  * Returns the iterations, or -1 when it did not converge. */
 static int op_newton(pt_wdf_circuit *c, wdf_stage *s, op_work *w, double x, double lambda)
@@ -82,30 +115,31 @@ static int op_newton(pt_wdf_circuit *c, wdf_stage *s, op_work *w, double x, doub
             smax = fmax(smax, fabs(u[k]));
         }
         if (gmax < 1e-9 * smax) return it;
-        /* T = I + Z D, built once; dv/ds = T^-1 Pp_s (M x K), one column at
-           a time (the solver works in place, on a copy of T) */
-        for (int m = 0; m < M; m++)
+        /* T = I + Z D, built once; dv/ds = T^-1 Pp_s (M x K): all K
+           columns through one factorisation (the solver works in place, so
+           the right-hand sides ride along as extra columns of [T | Pp_s]) */
+        const int W = M + K;
+        for (int m = 0; m < M; m++) {
             for (int q = 0; q < M; q++) {
                 double t = (m == q);
                 for (int j = 0; j < M; j++) t += r->Z[m * M + j] * r->D[j * M + q];
-                w->T0[m * M + q] = t;
+                w->T[m * W + q] = t;
             }
-        for (int k = 0; k < K; k++) {
-            memcpy(w->T, w->T0, sizeof(double) * (size_t)(M * M));
-            for (int m = 0; m < M; m++) w->col[m] = s->Pp[m * K2 + k];
-            if (M && wdf_small_solve(w->T, w->col, M)) return -1;
-            for (int m = 0; m < M; m++) w->dv[m * K + k] = w->col[m];
+            for (int k = 0; k < K; k++) w->T[m * W + M + k] = s->Pp[m * K2 + k];
         }
-        /* J = Qs_s + Qi D dv - I; solve J ds = -g */
+        if (M && op_solve_multi(w->T, M, K, w->dv)) return -1;
+        /* DV = D dv (M x K), then J = Qs_s + Qi DV - I; solve J ds = -g */
         const int Mx = M ? M : 1;
+        for (int m = 0; m < M; m++)
+            for (int k = 0; k < K; k++) {
+                double di = 0;
+                for (int q = 0; q < M; q++) di += r->D[m * M + q] * w->dv[q * K + k];
+                w->T0[m * K + k] = di;
+            }
         for (int i = 0; i < K; i++)
             for (int k = 0; k < K; k++) {
                 double acc = s->Qu[i * K2 + k] - (i == k);
-                for (int m = 0; m < M; m++) {
-                    double di = 0; /* (D dv)[m][k] */
-                    for (int q = 0; q < M; q++) di += r->D[m * M + q] * w->dv[q * K + k];
-                    acc += s->Qi[i * Mx + m] * di;
-                }
+                for (int m = 0; m < M; m++) acc += s->Qi[i * Mx + m] * w->T0[m * K + k];
                 w->J[i * K + k] = acc;
             }
         for (int k = 0; k < K; k++) w->ds[k] = -w->g[k];
@@ -123,7 +157,7 @@ static int stage_op(pt_wdf_circuit *c, wdf_stage *s, double x, double *y, int *i
 {
     const int K = s->K, M = s->root.M, Mx = M ? M : 1;
     op_work w;
-    double *mem = calloc((size_t)(4 * (K + 2) + 2 * K * K + 2 * Mx * Mx + Mx + Mx * K + 8),
+    double *mem = calloc((size_t)(4 * (K + 2) + K * K + Mx * (Mx + K) + Mx + 2 * Mx * K + 8),
                          sizeof(double));
     if (!mem) return -1;
     w.u = mem;
@@ -131,10 +165,10 @@ static int stage_op(pt_wdf_circuit *c, wdf_stage *s, double x, double *y, int *i
     w.g = w.s1 + K + 2;
     w.ds = w.g + K + 2;
     w.J = w.ds + K + 2;
-    w.T = w.J + K * K;
-    w.col = w.T + Mx * Mx;
-    w.dv = w.col + Mx;
-    w.T0 = w.dv + Mx * K;
+    w.T = w.J + K * K;          /* M x (M + K) */
+    w.col = w.T + Mx * (Mx + K);
+    w.dv = w.col + Mx;          /* M x K */
+    w.T0 = w.dv + Mx * K;       /* M x K */
     /* from a cold circuit: every state 0, supplies off, devices at 0 V */
     memset(s->root.v, 0, sizeof(double) * (size_t)Mx);
     double lambda = 0, step = 0.05;
@@ -174,6 +208,7 @@ static int stage_op(pt_wdf_circuit *c, wdf_stage *s, double x, double *y, int *i
         wdf_root *r = &s->root;
         for (int m = 0; m < M; m++) r->v_rest[m] = r->v_prev[m] = r->v_prev2[m] = r->v[m];
         for (int m = 0; m < M; m++) r->p_prev[m] = r->p[m];
+        r->lu_valid = 0; /* the first sample starts as one after a reset does */
     }
     free(good);
     free(mem);

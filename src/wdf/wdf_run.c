@@ -78,7 +78,8 @@ static inline int device_ports(const wdf_device *dv)
 static void device_eval(const wdf_root *r, const double *v, double *i, double *D)
 {
     const int M = r->M;
-    memset(D, 0, sizeof(double) * (size_t)(M * M));
+    /* D is block-diagonal; entries outside the blocks stay 0 from compile
+       time, and each block is written whole (its structural zeros never) */
     for (int k = 0; k < r->n_dev; k++) {
         const wdf_device *dv = &r->dev[k];
         int q = dv->port;
@@ -158,15 +159,16 @@ static void device_eval(const wdf_root *r, const double *v, double *i, double *D
 
 /* RT: solve J x = b (M x M, small) by Gaussian elimination with partial
  * pivoting, in place. -1 if singular. */
-int wdf_small_solve(double *J, double *b, int M)
+static inline __attribute__((always_inline)) int small_solve_n(double *J, double *b, const int M)
 {
     for (int k = 0; k < M; k++) {
         int p = k;
+        double best = fabs(J[k * M + k]);
         for (int i = k + 1; i < M; i++)
-            if (fabs(J[i * M + k]) > fabs(J[p * M + k])) p = i;
-        if (J[p * M + k] == 0) return -1;
+            if (fabs(J[i * M + k]) > best) best = fabs(J[i * M + k]), p = i;
+        if (best == 0) return -1;
         if (p != k) {
-            for (int j = 0; j < M; j++) {
+            for (int j = k; j < M; j++) {
                 double t = J[k * M + j];
                 J[k * M + j] = J[p * M + j];
                 J[p * M + j] = t;
@@ -175,24 +177,236 @@ int wdf_small_solve(double *J, double *b, int M)
             b[k] = b[p];
             b[p] = t;
         }
+        /* one division per column; rows with nothing to eliminate skipped */
+        const double inv = 1.0 / J[k * M + k];
+        const double *restrict rk = J + k * M;
         for (int i = k + 1; i < M; i++) {
-            double f = J[i * M + k] / J[k * M + k];
-            for (int j = k; j < M; j++) J[i * M + j] -= f * J[k * M + j];
+            double *restrict ri = J + i * M;
+            double f = ri[k] * inv;
+            if (f == 0) continue;
+            for (int j = k + 1; j < M; j++) ri[j] -= f * rk[j];
             b[i] -= f * b[k];
         }
+        J[k * M + k] = inv; /* kept for the back substitution */
     }
     for (int k = M - 1; k >= 0; k--) {
         double s = b[k];
         for (int j = k + 1; j < M; j++) s -= J[k * M + j] * b[j];
-        b[k] = s / J[k * M + k];
+        b[k] = s * J[k * M + k];
     }
+    return 0;
+}
+
+int wdf_small_solve(double *J, double *b, int M)
+{
+    /* a copy for each small size, which the compiler unrolls */
+    switch (M) {
+    case 3: return small_solve_n(J, b, 3);
+    case 4: return small_solve_n(J, b, 4);
+    case 5: return small_solve_n(J, b, 5);
+    case 6: return small_solve_n(J, b, 6);
+    case 7: return small_solve_n(J, b, 7);
+    case 8: return small_solve_n(J, b, 8);
+    default: return small_solve_n(J, b, M);
+    }
+}
+
+/* RT: LU factorisation with partial pivoting of the n x n matrix A, in
+ * place (each pivot's reciprocal kept on the diagonal), so that the next
+ * sample's predictor can solve with it again. -1 if singular. */
+static inline __attribute__((always_inline)) int small_lu_n(double *A, int *piv, const int n)
+{
+    for (int k = 0; k < n; k++) {
+        int p = k;
+        double best = fabs(A[k * n + k]);
+        for (int i = k + 1; i < n; i++)
+            if (fabs(A[i * n + k]) > best) best = fabs(A[i * n + k]), p = i;
+        if (!(best > 0)) return -1;
+        piv[k] = p;
+        if (p != k)
+            for (int j = 0; j < n; j++) {
+                double t = A[k * n + j];
+                A[k * n + j] = A[p * n + j];
+                A[p * n + j] = t;
+            }
+        const double inv = 1.0 / A[k * n + k];
+        const double *restrict rk = A + k * n;
+        for (int i = k + 1; i < n; i++) {
+            double *restrict ri = A + i * n;
+            const double f = ri[k] *= inv;
+            for (int j = k + 1; j < n; j++) ri[j] -= f * rk[j];
+        }
+        A[k * n + k] = inv;
+    }
+    return 0;
+}
+
+/* RT: solve with small_lu_n's factors; b is overwritten by the solution. */
+static inline __attribute__((always_inline)) void small_lu_solve_n(const double *A, const int *piv,
+                                                                   const int n, double *b)
+{
+    for (int k = 0; k < n; k++)
+        if (piv[k] != k) {
+            double t = b[k];
+            b[k] = b[piv[k]];
+            b[piv[k]] = t;
+        }
+    for (int i = 1; i < n; i++) {
+        double s = b[i];
+        for (int k = 0; k < i; k++) s -= A[i * n + k] * b[k];
+        b[i] = s;
+    }
+    for (int k = n - 1; k >= 0; k--) {
+        double s = b[k];
+        for (int j = k + 1; j < n; j++) s -= A[k * n + j] * b[j];
+        b[k] = s * A[k * n + k];
+    }
+}
+
+/* RT: factor and solve A x = b, keeping the factors (copies per small size). */
+static int small_lu_solve(double *A, int *piv, int n, double *b, int factor)
+{
+#define PT_SMALL_LU(N)                                                      \
+    if (factor && small_lu_n(A, piv, N)) return -1;                       \
+    small_lu_solve_n(A, piv, N, b);                                        \
+    return 0
+    switch (n) {
+    case 3: PT_SMALL_LU(3);
+    case 4: PT_SMALL_LU(4);
+    case 5: PT_SMALL_LU(5);
+    case 6: PT_SMALL_LU(6);
+    case 7: PT_SMALL_LU(7);
+    case 8: PT_SMALL_LU(8);
+    default: PT_SMALL_LU(n);
+    }
+#undef PT_SMALL_LU
+}
+
+/* RT: the predictor: the step J^-1 dp that the drive's change dp = p - p_prev
+ * asks of the last sample's solution, through the last sample's reduced
+ * factorisation (the Jacobian where its Newton iteration ended). Since the
+ * last solution satisfied v + Z (i + D dv) = p_prev exactly in the Newton
+ * model, this is the first Newton step of the new sample with a Jacobian one
+ * iteration old, without evaluating the devices. In r->F. */
+static void predict_step(wdf_root *r)
+{
+    const int M = r->M, nr = r->n_act;
+    const double *restrict Zt = r->Zt, *restrict Dold = r->Dold;
+    double *restrict F = r->F, *restrict h = r->h, *restrict dz = r->dz;
+    for (int a = 0; a < nr; a++) {
+        const double *drow = Dold + r->act[a] * M;
+        const int q0 = r->act_q0[a], q1 = q0 + r->act_nq[a];
+        double g = 0;
+        for (int q = q0; q < q1; q++) g += drow[q] * F[q];
+        h[a] = g;
+    }
+    small_lu_solve(r->J, r->piv, nr, h, 0);
+    for (int m = 0; m < M; m++) dz[m] = 0;
+    for (int b = 0; b < nr; b++) {
+        const double hb = h[b], *zc = Zt + r->act[b] * M;
+        for (int m = 0; m < M; m++) dz[m] += zc[m] * hb;
+    }
+    for (int m = 0; m < M; m++) F[m] -= dz[m];
+}
+
+/* RT: the Newton step F = -(I + Z D)^-1 (v - p + Z i) for M > 2, in r->F.
+ * D is block-diagonal and most of its rows are zero: a triode's grid passes
+ * no current until it nears its cathode, so its row is zero and its plate
+ * row is the only one that moves; a pentode's likewise. With Dr the r
+ * nonzero rows of D and Zc the matching columns of Z, Z D = Zc Dr, and by
+ * the Woodbury identity
+ *   (I + Zc Dr)^-1 f = f - Zc (I_r + Dr Zc)^-1 Dr f,
+ * so the dense solve is r x r (r = 10 of M = 18 in a Plexi with its grids
+ * off) and building the small matrix costs r^2 times a device's port count,
+ * not M^2. It is the Newton step of the M x M solve, to rounding. (Rows
+ * that are merely tiny are kept: dropping grids whose slope times Z is
+ * under 1e-6 saved no measurable time and moved the Plexi's saturated
+ * output by 0.7 %, the solver's tolerance band amplified by its gain.) When most rows are active, or junctions (whose D is huge, so
+ * the Woodbury form would cancel) are present, it solves the full system.
+ * -1 if the system is singular. */
+static int reduced_step(wdf_root *r)
+{
+    const int M = r->M;
+    const double *restrict Z = r->Z, *restrict D = r->D, *restrict i = r->i;
+    double *restrict F = r->F;
+    const double *restrict Zt = r->Zt;
+    for (int m = 0; m < M; m++) F[m] = r->v[m] - r->p[m];
+    for (int k = 0; k < M; k++) { /* + Z i, column by column */
+        const double ik = i[k], *zc = Zt + k * M;
+        for (int m = 0; m < M; m++) F[m] += zc[m] * ik;
+    }
+    for (int m = 0; m < M; m++) F[m] = -F[m];
+    /* the active rows (all of a junction's or BJT's: their D is e^(v/vt)
+       large, and f - Zc h would cancel to nothing, so they go the full way) */
+    int nr = 0;
+    for (int d = 0; d < r->n_dev; d++) {
+        const wdf_device *dv = &r->dev[d];
+        const int q0 = dv->port, nq = device_ports(dv);
+        for (int q = q0; q < q0 + nq; q++) {
+            int any = r->has_junction;
+            for (int k = q0; k < q0 + nq; k++) any |= D[q * M + k] != 0;
+            if (any) r->act[nr] = q, r->act_q0[nr] = q0, r->act_nq[nr] = nq, nr++;
+        }
+    }
+    r->lu_valid = 0;
+    if (nr == 0) return 0; /* nothing conducts on a slope: the step is F */
+    if (r->has_junction || r->full_newton || nr == M) {
+        /* J = I + Z D in full, with D block-diagonal: M^2 times the block
+           size, not M^3 */
+        double *restrict J = r->J;
+        for (int d = 0; d < r->n_dev; d++) {
+            const wdf_device *dv = &r->dev[d];
+            const int q0 = dv->port, nq = device_ports(dv);
+            for (int m = 0; m < M; m++)
+                for (int k = q0; k < q0 + nq; k++) {
+                    double jj = (m == k);
+                    for (int q = q0; q < q0 + nq; q++) jj += Z[m * M + q] * D[q * M + k];
+                    J[m * M + k] = jj;
+                }
+        }
+        return wdf_small_solve(J, F, M);
+    }
+    r->reduced_steps++;
+    double *restrict C = r->J, *restrict h = r->h, *restrict dz = r->dz;
+    for (int a = 0; a < nr; a++) {
+        const double *drow = D + r->act[a] * M;
+        const int q0 = r->act_q0[a], q1 = q0 + r->act_nq[a];
+        double g = 0;
+        for (int q = q0; q < q1; q++) g += drow[q] * F[q];
+        h[a] = g;
+        /* row a of Dr Z (whole rows of Z), then its active columns */
+        for (int m = 0; m < M; m++) dz[m] = 0;
+        for (int q = q0; q < q1; q++) {
+            const double dq = drow[q], *zr = Z + q * M;
+            for (int m = 0; m < M; m++) dz[m] += dq * zr[m];
+        }
+        for (int b = 0; b < nr; b++) C[a * nr + b] = (a == b) + dz[r->act[b]];
+    }
+    if (small_lu_solve(C, r->piv, nr, h, 1)) return -1;
+    /* the factors stay in J for the next sample's predictor */
+    for (int a = 0; a < nr; a++) {
+        const int row = r->act[a], q0 = r->act_q0[a], q1 = q0 + r->act_nq[a];
+        for (int q = q0; q < q1; q++) r->Dold[row * M + q] = D[row * M + q];
+    }
+    r->n_act = nr;
+    r->lu_valid = 1;
+    for (int m = 0; m < M; m++) dz[m] = 0; /* Zc h, column by column */
+    for (int b = 0; b < nr; b++) {
+        const double hb = h[b], *zc = Zt + r->act[b] * M;
+        for (int m = 0; m < M; m++) dz[m] += zc[m] * hb;
+    }
+    for (int m = 0; m < M; m++) F[m] -= dz[m];
     return 0;
 }
 
 /* RT: device port voltages v solving  v + Z i(v) = p (p = E a, set by the
  * caller in r->p), by Newton-Raphson.
- * First guess: the last three samples' solutions extrapolated (a parabola)
- * while the solution moves smoothly, else the last solution. Each
+ * First guess: the last solution moved by the predictor (predict_step: the
+ * step the drive's change asks through the last sample's factorisation,
+ * dropped for the last solution when the first Newton step from it is long,
+ * PT_WDF_PREDICT_MAX); without a kept factorisation, the last three samples'
+ * solutions extrapolated (a parabola) while the solution moves smoothly, else
+ * the last solution. Each
  * iteration evaluates the devices once; a step is accepted when it moves no
  * port voltage by more than its tolerance (1e-5 V on a junction, 2e-3 V on a
  * triode's grid, 0.1 V on its plate; Newton converging quadratically, the
@@ -213,19 +427,35 @@ int wdf_root_newton(pt_wdf_circuit *c, wdf_root *r)
     for (int m = 0; m < M; m++) {
         double d = fabs(r->p[m] - r->p_prev[m]);
         if (d > jump) jump = d;
+        r->dp_base[m] = r->p_prev[m];
         r->p_prev[m] = r->p[m];
     }
-    const int extrapolate = r->last_iter <= 2 && jump < 0.25;
+    /* with the last sample's factorisation at hand (a reduced step that
+       converged), start from its prediction (predict_step); else
+       extrapolate only while the solution moves smoothly (the last solve
+       was quick and the drive did not jump); else start from the last
+       solution */
+    int predict = r->lu_valid && r->last_iter <= c->max_iter && !r->full_newton &&
+                  !r->no_predict;
+    if (predict) {
+        for (int m = 0; m < M; m++) r->F[m] = r->p[m] - r->dp_base[m];
+        predict_step(r);
+        for (int m = 0; m < M && predict; m++)
+            if (!isfinite(r->F[m])) predict = 0;
+    }
+    const int extrapolate = !predict && r->last_iter <= 2 && jump < 0.25;
     for (int m = 0; m < M; m++) {
         double v1 = r->v[m], v2 = r->v_prev[m], v3 = r->v_prev2[m];
         if (extrapolate) r->v[m] = 3.0 * (v1 - v2) + v3; /* quadratic through the last three */
         r->v_prev2[m] = v2;
         r->v_prev[m] = v1;
     }
-    int restarted = !extrapolate;
+    if (predict)
+        for (int m = 0; m < M; m++) r->v[m] += r->F[m];
+    int restarted = !extrapolate && !predict;
     for (int it = 1; it <= c->max_iter; it++) {
         if (it == 6 && !restarted) {
-        restart: /* the extrapolated guess failed: start again from the last solution */
+        restart: /* the extrapolated or predicted guess failed: start again from the last solution */
             memcpy(r->v, r->v_prev, sizeof(double) * (size_t)M);
             restarted = 1;
         }
@@ -244,29 +474,9 @@ int wdf_root_newton(pt_wdf_circuit *c, wdf_root *r)
             double inv = 1.0 / det;
             r->F[0] = -(j11 * f0 - j01 * f1) * inv;
             r->F[1] = -(j00 * f1 - j10 * f0) * inv;
-        } else {
-            for (int m = 0; m < M; m++) {
-                double s = r->v[m] - r->p[m];
-                for (int k = 0; k < M; k++) s += r->Z[m * M + k] * r->i[k];
-                r->F[m] = -s;
-            }
-            /* J = I + Z D, with D block-diagonal (each device's ports
-               depend only on its own voltages): M^2 times the block size,
-               not M^3 */
-            for (int d = 0; d < r->n_dev; d++) {
-                const wdf_device *dv = &r->dev[d];
-                const int q0 = dv->port, nq = device_ports(dv);
-                for (int m = 0; m < M; m++)
-                    for (int k = q0; k < q0 + nq; k++) {
-                        double jj = (m == k);
-                        for (int q = q0; q < q0 + nq; q++) jj += r->Z[m * M + q] * r->D[q * M + k];
-                        r->J[m * M + k] = jj;
-                    }
-            }
-            if (wdf_small_solve(r->J, r->F, M)) {
-                if (!restarted) goto restart;
-                break;
-            }
+        } else if (reduced_step(r)) {
+            if (!restarted) goto restart;
+            break;
         }
         if (it > 16) /* still not there: damped steps */
             for (int m = 0; m < M; m++) r->F[m] *= 0.5;
@@ -306,14 +516,26 @@ int wdf_root_newton(pt_wdf_circuit *c, wdf_root *r)
             if (!restarted) goto restart;
             break;
         }
+        if (predict && it == 1 && !restarted && (limited || step > PT_WDF_PREDICT_MAX)) {
+            /* the prediction was poor: where the solution turns sharply (a
+               tube snapping into cut-off or grid conduction) a tangent can
+               reach past a fold towards another solution, so the iteration
+               starts again from the last solution, as it always did */
+            goto restart;
+        }
         if (!limited && step < 1.0) {
-            /* accept: currents from the Newton model, i + D dv */
-            for (int m = 0; m < M; m++) {
-                double di = 0;
-                for (int k = 0; k < M; k++) di += r->D[m * M + k] * r->F[k];
-                r->i[m] += di;
-                r->v[m] = r->vsave[m];
+            /* accept: currents from the Newton model, i + D dv (D is
+               block-diagonal: each device's currents move with its own ports) */
+            for (int d = 0; d < r->n_dev; d++) {
+                const wdf_device *dv = &r->dev[d];
+                const int q0 = dv->port, nq = device_ports(dv);
+                for (int m = q0; m < q0 + nq; m++) {
+                    double di = 0;
+                    for (int k = q0; k < q0 + nq; k++) di += r->D[m * M + k] * r->F[k];
+                    r->i[m] += di;
+                }
             }
+            for (int m = 0; m < M; m++) r->v[m] = r->vsave[m];
             r->last_iter = it;
             return it;
         }
@@ -414,31 +636,36 @@ void wdf_flatten(wdf_stage *s)
     }
     const wdf_root *r = &s->root;
     if (r->kind != ROOT_RTYPE) return;
-    /* fold the root's linear maps in: b = (2 F1 - I) a - 2 F2 i, a = Pa u */
+    /* fold the root's linear maps in: b = (2 F1 - I) a - 2 F2 i, a = Pa u.
+       Pa and the b columns of Ps are sparse (in a flat R-type root each
+       port's wave comes from one leaf: a state, the input or a DC source),
+       so the products skip their zeros and run along contiguous rows: this
+       is what a knob move costs on the audio thread. */
     const int N = NR, M = r->M, K2 = K + 2, Mx = M ? M : 1;
     for (int j = 0; j < N; j++)
-        for (int col = 0; col < K2; col++) {
-            double acc = -s->Pa[j * K2 + col];
-            for (int q = 0; q < N; q++) acc += 2.0 * r->F1[j * N + q] * s->Pa[q * K2 + col];
-            s->B[j * K2 + col] = acc;
-        }
+        for (int col = 0; col < K2; col++) s->B[j * K2 + col] = -s->Pa[j * K2 + col];
     for (int m = 0; m < M; m++)
+        for (int col = 0; col < K2; col++) s->Pp[m * K2 + col] = 0;
+    for (int q = 0; q < N; q++) {
+        const double *pa = s->Pa + q * K2;
         for (int col = 0; col < K2; col++) {
-            double acc = 0;
-            for (int q = 0; q < N; q++) acc += r->E[m * N + q] * s->Pa[q * K2 + col];
-            s->Pp[m * K2 + col] = acc;
+            const double v = pa[col];
+            if (v == 0) continue;
+            for (int j = 0; j < N; j++) s->B[j * K2 + col] += 2.0 * r->F1[j * N + q] * v;
+            for (int m = 0; m < M; m++) s->Pp[m * K2 + col] += r->E[m * N + q] * v;
         }
+    }
     for (int k = 0; k <= K; k++) {
         const double *ps = s->Ps + k * nu;
-        for (int col = 0; col < K2; col++) {
-            double acc = ps[col];
-            for (int j = 0; j < N; j++) acc += ps[K2 + j] * s->B[j * K2 + col];
-            s->Qu[k * K2 + col] = acc;
-        }
-        for (int m = 0; m < M; m++) {
-            double acc = 0;
-            for (int j = 0; j < N; j++) acc -= 2.0 * ps[K2 + j] * r->F2[j * M + m];
-            s->Qi[k * Mx + m] = acc;
+        double *qu = s->Qu + k * K2, *qi = s->Qi + k * Mx;
+        for (int col = 0; col < K2; col++) qu[col] = ps[col];
+        for (int m = 0; m < M; m++) qi[m] = 0;
+        for (int j = 0; j < N; j++) {
+            const double w = ps[K2 + j];
+            if (w == 0) continue;
+            const double *b = s->B + j * K2, *f2 = r->F2 + j * M;
+            for (int col = 0; col < K2; col++) qu[col] += w * b[col];
+            for (int m = 0; m < M; m++) qi[m] -= 2.0 * w * f2[m];
         }
     }
     if (s->out_from_root) { /* y = scale (probe_x a - probe_y i) */
@@ -449,6 +676,12 @@ void wdf_flatten(wdf_stage *s)
             s->Qu[K * K2 + col] += sc * acc;
         }
         for (int m = 0; m < M; m++) s->Qi[K * Mx + m] -= sc * r->probe_y[m];
+    }
+    for (int m = 0; m < M; m++)
+        for (int col = 0; col < K2; col++) s->PpT[col * M + m] = s->Pp[m * K2 + col];
+    for (int k = 0; k <= K; k++) {
+        for (int j = 0; j < K2; j++) s->QT[j * (K + 1) + k] = s->Qu[k * K2 + j];
+        for (int m = 0; m < M; m++) s->QT[(K2 + m) * (K + 1) + k] = s->Qi[k * Mx + m];
     }
 }
 
@@ -493,14 +726,18 @@ static inline __attribute__((always_inline)) void run_rtype(pt_wdf_circuit *c, w
 {
     wdf_root *r = &s->root;
     const int K2 = K + 2, Mx = M ? M : 1;
-    const double *restrict Pp = s->Pp, *restrict Qu = s->Qu, *restrict Qi = s->Qi;
-    double *restrict u = s->u;
+    const double *restrict PpT = s->PpT, *restrict QT = s->QT;
+    double *restrict u = s->u, *restrict p = r->p, *restrict next = s->tmp;
+    const double *restrict i = r->i;
+    const int K1 = K + 1;
+    (void)Mx;
     for (int t = 0; t < n; t++) {
         u[K] = x[t];
-        for (int m = 0; m < M; m++) {
-            double acc = 0;
-            for (int k = 0; k < K2; k++) acc += Pp[m * K2 + k] * u[k];
-            r->p[m] = acc;
+        /* p = Pp u, and below [s'; y] = Qu u + Qi i, as sums of columns */
+        for (int m = 0; m < M; m++) p[m] = 0;
+        for (int k = 0; k < K2; k++) {
+            const double uk = u[k], *col = PpT + k * M;
+            for (int m = 0; m < M; m++) p[m] += col[m] * uk;
         }
         if (M > 0) {
             int it = wdf_root_newton(c, r);
@@ -509,12 +746,14 @@ static inline __attribute__((always_inline)) void run_rtype(pt_wdf_circuit *c, w
             if (it > c->stats.max_iter) c->stats.max_iter = it;
             if (it > c->max_iter) c->stats.not_converged++;
         }
-        double *next = s->tmp;
-        for (int k = 0; k <= K; k++) {
-            double acc = 0;
-            for (int j = 0; j < K2; j++) acc += Qu[k * K2 + j] * u[j];
-            for (int m = 0; m < M; m++) acc += Qi[k * Mx + m] * r->i[m];
-            next[k] = acc;
+        for (int k = 0; k < K1; k++) next[k] = 0;
+        for (int j = 0; j < K2; j++) {
+            const double uj = u[j], *col = QT + j * K1;
+            for (int k = 0; k < K1; k++) next[k] += col[k] * uj;
+        }
+        for (int m = 0; m < M; m++) {
+            const double im = i[m], *col = QT + (K2 + m) * K1;
+            for (int k = 0; k < K1; k++) next[k] += col[k] * im;
         }
         for (int k = 0; k < K; k++) u[k] = next[k];
         x[t] = next[K];
@@ -580,6 +819,7 @@ void pt_wdf_reset(pt_wdf_circuit *c)
             memcpy(s->root.v, s->root.v_rest, sizeof(double) * (size_t)s->root.M);
             memcpy(s->root.v_prev, s->root.v_rest, sizeof(double) * (size_t)s->root.M);
             memcpy(s->root.v_prev2, s->root.v_rest, sizeof(double) * (size_t)s->root.M);
+            s->root.lu_valid = 0;
         }
     }
 }
