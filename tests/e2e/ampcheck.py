@@ -51,9 +51,17 @@ def amp_test(fn):
     return fn
 
 
-def main_for(*amps):
-    """Run every check on these circuit files (paths from the source root)."""
+# the three control settings of the small-signal check (main_for's tone_settings)
+TONE_SETTINGS = [{"volume": 0.2}, {"volume": 0.5}, {"volume": 1.0}]
+
+
+def main_for(*amps, tone_settings=None):
+    """Run every check on these circuit files (paths from the source root).
+    tone_settings: the three control settings of the small-signal check
+    (default: volume 0.2, 0.5 and 1.0, the other controls at half)."""
     AMPS[:] = [path(a) for a in amps]
+    if tone_settings is not None:
+        TONE_SETTINGS[:] = tone_settings
     for fn in _AMP_TESTS:
         test(fn)
     main()
@@ -180,7 +188,7 @@ def small_signal_response_matches_ngspice_ac():
     if not need_spice():
         return
     for amp in AMPS:
-        for setting in ({"volume": 0.2}, {"volume": 0.5}, {"volume": 1.0}):
+        for setting in TONE_SETTINGS:
             fs, hs = spice_ac(amp, setting)
             ref_db = np.interp(np.log(TONES), np.log(fs), 20 * np.log10(np.abs(hs)))
             ours_db = our_response(amp, setting)
