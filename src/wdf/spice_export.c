@@ -619,8 +619,8 @@ int pt_spice_export(FILE *f, const pt_wdf_desc *d, const pt_spice_opts *o, pt_er
            0.1 nA / 0.1 uV); 1 nA / 1 uV / 1e-4 keep its error far below what
            the tests compare (0.5 dB, 1 %). A push-pull power stage (more
            than one power pentode: a few hundred mA through the output
-           transformer) takes 0.1 uA: the AC30's deck, whose node voltages
-           had converged, failed its first time step at 1 nA and 10 nA while
+           transformer) takes 1 uA: the AC30's decks, whose node voltages
+           had converged, failed their first time step at 1 nA to 0.1 uA while
            the current check chased rounding in the branch currents; the
            voltage check (reltol, vntol) is unchanged */
         int tubes = 0, pentodes = 0;
@@ -629,7 +629,7 @@ int pt_spice_export(FILE *f, const pt_wdf_desc *d, const pt_spice_opts *o, pt_er
             if (d->part[i].kind == PT_WDF_PENTODE) pentodes++;
         }
         fprintf(f, "\n.options method=trap reltol=%s abstol=%s vntol=%s\n", tubes ? "1e-4" : "1e-5",
-                pentodes > 1 ? "1e-7" : tubes ? "1e-9" : "1e-12", tubes ? "1e-6" : "1e-9");
+                pentodes > 1 ? "1e-6" : tubes ? "1e-9" : "1e-12", tubes ? "1e-6" : "1e-9");
         fprintf(f, ".control\nset noaskquit\nop\n");
         for (int i = 0; i < x.n_nodes; i++)
             fprintf(f, "echo \"%s $&v(%s)\" %s %s\n", x.nodes[i], x.nodes[i], i ? ">>" : ">",
