@@ -16,4 +16,4 @@ TONES = [
 ]
 
 if __name__ == "__main__":
-    ampcheck.main_for("circuits/amps/ac30_topboost.yaml", tone_settings=TONES)
+    ampcheck.main_for("circuits/amps/ac30_topboost.yaml", tone_settings=TONES, harmonic_seconds=0.2)
