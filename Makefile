@@ -73,7 +73,7 @@ test: deps-test build test-asan
 
 # The whole amps against ngspice at full length (5 s of the DI; make test runs excerpts)
 amp-check: deps-test build
-	PT_AMP_FULL=1 /usr/bin/python3 tests/e2e/test_amp_spice.py
+	set -e; for t in tests/e2e/test_amp_*.py; do PT_AMP_FULL=1 /usr/bin/python3 $$t; done
 
 MINUTES ?= 30
 soak: deps-test build test-asan

@@ -51,16 +51,25 @@ def amp_test(fn):
     return fn
 
 
-# the three control settings of the small-signal check (an amp whose tone
-# stack and presence matter passes its own through main_for's ac_settings)
-AC_SETTINGS = [{"volume": 0.2}, {"volume": 0.5}, {"volume": 1.0}]
+# the three control settings of the small-signal check (main_for's tone_settings)
+TONE_SETTINGS = [{"volume": 0.2}, {"volume": 0.5}, {"volume": 1.0}]
 
 
-def main_for(*amps, ac_settings=None):
-    """Run every check on these circuit files (paths from the source root)."""
+# seconds of each sine of the harmonics check (main_for's harmonic_seconds)
+HARMONIC_SECONDS = [0.4]
+
+
+def main_for(*amps, tone_settings=None, harmonic_seconds=None):
+    """Run every check on these circuit files (paths from the source root).
+    tone_settings: the three control settings of the small-signal check
+    (default: volume 0.2, 0.5 and 1.0, the other controls at half).
+    harmonic_seconds: the length of each sine of the harmonics check
+    (default 0.4 s; the harmonics are read from its last 10 periods)."""
     AMPS[:] = [path(a) for a in amps]
-    if ac_settings is not None:
-        AC_SETTINGS[:] = ac_settings
+    if tone_settings is not None:
+        TONE_SETTINGS[:] = tone_settings
+    if harmonic_seconds is not None:
+        HARMONIC_SECONDS[0] = harmonic_seconds
     for fn in _AMP_TESTS:
         test(fn)
     main()
@@ -187,7 +196,7 @@ def small_signal_response_matches_ngspice_ac():
     if not need_spice():
         return
     for amp in AMPS:
-        for setting in AC_SETTINGS:
+        for setting in TONE_SETTINGS:
             fs, hs = spice_ac(amp, setting)
             ref_db = np.interp(np.log(TONES), np.log(fs), 20 * np.log10(np.abs(hs)))
             ours_db = our_response(amp, setting)
@@ -212,7 +221,7 @@ def harmonics_match_ngspice():
 
     def one(job):
         amp, f0, name, a = job
-        n = int(0.4 * RATE)
+        n = int(HARMONIC_SECONDS[0] * RATE)
         x = a * np.sin(2 * np.pi * f0 * np.arange(n) / RATE)
         ref = spice_render(amp, {}, x, f"h_{os.path.basename(amp)}_{int(f0)}_{name}")
         y, _ = ours(amp, {}, x)

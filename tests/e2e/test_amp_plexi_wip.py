@@ -21,7 +21,7 @@ SETTINGS = [
 
 if __name__ == "__main__":
     ampcheck.AMPS[:] = [path("tests", "data", "amps_wip", "plexi_1959.yaml")]
-    ampcheck.AC_SETTINGS[:] = SETTINGS
+    ampcheck.TONE_SETTINGS[:] = SETTINGS
     test(ampcheck.small_signal_response_matches_ngspice_ac)
     test(ampcheck.robust_at_extremes_and_hot_input)
     main()
