@@ -19,4 +19,4 @@ if __name__ == "__main__":
         {"volume": 0.3, "volume2": 0.2, "tone": 0.1},   # Microphone low, tone dark
         {"volume": 0.5, "volume2": 0.5, "tone": 0.5},   # both halfway
         {"volume": 1.0, "volume2": 0.8, "tone": 1.0},   # both up, tone bright
-    ])
+    ], harmonic_seconds=0.2)
