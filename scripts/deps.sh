@@ -18,7 +18,7 @@ RUN_PKGS=(
 )
 TEST_PKGS=(
   clang libcmocka-dev jconvolver
-  python3 python3-numpy python3-scipy python3-yaml ngspice
+  python3 python3-numpy python3-scipy python3-yaml python3-torch ngspice
   chromium
 )
 OPTIONAL_TEST_PKGS=(libwebkit2gtk-4.1-dev libgl1-mesa-dri xvfb xdotool python3-pil python3-qrcode)
