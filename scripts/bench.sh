@@ -82,6 +82,9 @@ med = {k: statistics.median(r[k] for r in rows) for k in rows[0]}
 print("  " + "  ".join(f"{k} {v:.1f}" for k, v in med.items()) + "  (start: exec to main, mostly "
       "shared libraries; process: the DSP)")
 PY
+# the capture trainer against a PyTorch loop: standard WaveNet, s per epoch
+echo "== pytone train vs PyTorch (bench/bench_train.py; PT_BENCH_TRAIN_BATCHES batches each)"
+/usr/bin/python3 bench/bench_train.py "$BUILD" "${PT_BENCH_TRAIN_BATCHES:-3}" || status=1
 for b in "$BUILD"/bench_*; do
   [ -x "$b" ] || continue
   echo "== $(basename "$b")"

@@ -42,8 +42,9 @@ int pt_loss_work_init(pt_loss_work *w, int ny)
     w->xim = calloc(maxfb, sizeof(float));
     w->xm = calloc(maxfb, sizeof(float));
     w->ym = calloc(maxfb, sizeof(float));
+    w->sgn = calloc(maxfb, sizeof(float));
     if (!w->pe_y || !w->pe_t || !w->gpe || !w->pad_y || !w->pad_t || !w->gpad || !w->frame || !w->re ||
-        !w->im || !w->xre || !w->xim || !w->xm || !w->ym)
+        !w->im || !w->xre || !w->xim || !w->xm || !w->ym || !w->sgn)
         return -1;
     return 0;
 }
@@ -55,7 +56,7 @@ void pt_loss_work_free(pt_loss_work *w)
         free(w->win[r]);
     }
     free(w->pe_y), free(w->pe_t), free(w->gpe), free(w->pad_y), free(w->pad_t), free(w->gpad);
-    free(w->frame), free(w->re), free(w->im), free(w->xre), free(w->xim), free(w->xm), free(w->ym);
+    free(w->frame), free(w->re), free(w->im), free(w->xre), free(w->xim), free(w->xm), free(w->ym), free(w->sgn);
     memset(w, 0, sizeof *w);
 }
 
@@ -100,7 +101,10 @@ static double stft_term(pt_loss_work *w, int r, int n, int B, double scale)
         double d = (double)w->ym[j] - w->xm[j];
         d2 += d * d;
         y2 += (double)w->ym[j] * w->ym[j];
-        lsum += fabs(log((double)w->xm[j]) - log((double)w->ym[j]));
+        float ld = logf(w->xm[j]) - logf(w->ym[j]);
+        lsum += fabsf(ld);
+        w->sgn[j] = ld > 0 ? 1.0f : ld < 0 ? -1.0f : 0.0f;
+        w->ym[j] = (float)d; /* from here on: y - x */
     }
     const double nd = sqrt(d2), ny_ = sqrt(y2);
     const double sc = ny_ > 0 ? nd / ny_ : 0, lg = lsum / cnt;
@@ -110,9 +114,8 @@ static double stft_term(pt_loss_work *w, int r, int n, int B, double scale)
     for (int f = 0; f < F; f++) {
         for (int k = 0; k < nb; k++) {
             size_t j = (size_t)f * nb + k;
-            double x = w->xm[j], y = w->ym[j];
-            double lx = log(x), ly = log(y);
-            double g = -(y - x) * a_sc + (lx > ly ? 1.0 : lx < ly ? -1.0 : 0.0) * a_lg / x;
+            double x = w->xm[j];
+            double g = -w->ym[j] * a_sc + w->sgn[j] * a_lg / x;
             w->re[k] = (float)(g * w->xre[j] / x);
             w->im[k] = (float)(g * w->xim[j] / x);
         }

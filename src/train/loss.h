@@ -27,7 +27,7 @@ typedef struct pt_loss_work {
     float *win[3];
     float *pe_y, *pe_t, *gpe, *pad_y, *pad_t, *gpad;
     float *frame, *re, *im;
-    float *xre, *xim, *xm, *ym; /* F x bins of one resolution */
+    float *xre, *xim, *xm, *ym, *sgn; /* F x bins of one resolution */
 } pt_loss_work;
 
 int pt_loss_work_init(pt_loss_work *w, int ny);

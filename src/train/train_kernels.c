@@ -20,39 +20,62 @@ static inline double hsum8(v8 v)
     return s;
 }
 
+/* dW rows o..o+R (R <= 4) against input rows r..r+Q (Q <= 3), over m samples:
+ * 12 accumulators stay in registers, each loaded vector feeds 3 or 4 of them */
+static inline __attribute__((always_inline)) void block43(const float *const *ar, const float *const *br, int m,
+                                                          double s[4][3])
+{
+    v8 acc[4][3] = {{{0}}};
+    const int mv = m & ~7;
+    for (int t = 0; t < mv; t += 8) {
+        v8 b0 = LD8(br[0] + t), b1 = LD8(br[1] + t), b2 = LD8(br[2] + t);
+        for (int k = 0; k < 4; k++) {
+            v8 a = LD8(ar[k] + t);
+            acc[k][0] += a * b0;
+            acc[k][1] += a * b1;
+            acc[k][2] += a * b2;
+        }
+    }
+    for (int k = 0; k < 4; k++)
+        for (int j = 0; j < 3; j++) {
+            double v = hsum8(acc[k][j]);
+            for (int t = mv; t < m; t++) v += (double)ar[k][t] * br[j][t];
+            s[k][j] = v;
+        }
+}
+
 PT_HOT void pt_train_dots(int n_out, int n_rows, const float *const *a, const float *const *b, int n, double *dW,
                           int ldw)
 {
     for (int t0 = 0; t0 < n; t0 += CHUNK) {
         const int m = n - t0 < CHUNK ? n - t0 : CHUNK;
-        const int mv = m & ~7;
         for (int o = 0; o < n_out; o += 4) {
             const int R = n_out - o < 4 ? n_out - o : 4;
             const float *ar[4];
             for (int k = 0; k < 4; k++) ar[k] = a[o + (k < R ? k : R - 1)] + t0;
-            for (int r = 0; r < n_rows; r++) {
-                const float *br = b[r] + t0;
-                v8 acc0 = {0}, acc1 = {0}, acc2 = {0}, acc3 = {0};
-                for (int t = 0; t < mv; t += 8) {
-                    v8 x = LD8(br + t);
-                    acc0 += LD8(ar[0] + t) * x;
-                    acc1 += LD8(ar[1] + t) * x;
-                    acc2 += LD8(ar[2] + t) * x;
-                    acc3 += LD8(ar[3] + t) * x;
-                }
-                double s[4] = {hsum8(acc0), hsum8(acc1), hsum8(acc2), hsum8(acc3)};
-                for (int t = mv; t < m; t++)
-                    for (int k = 0; k < 4; k++) s[k] += ar[k][t] * br[t];
-                for (int k = 0; k < R; k++) dW[(long)(o + k) * ldw + r] += s[k];
+            for (int r = 0; r < n_rows; r += 3) {
+                const int Q = n_rows - r < 3 ? n_rows - r : 3;
+                const float *br[3];
+                for (int j = 0; j < 3; j++) br[j] = b[r + (j < Q ? j : Q - 1)] + t0;
+                double s[4][3];
+                block43(ar, br, m, s);
+                for (int k = 0; k < R; k++)
+                    for (int j = 0; j < Q; j++) dW[(long)(o + k) * ldw + r + j] += s[k][j];
             }
         }
     }
 }
 
-double pt_train_sum(const float *x, int n)
+PT_HOT double pt_train_sum(const float *x, int n)
 {
     double s = 0;
-    for (int t = 0; t < n; t++) s += x[t];
+    for (int t0 = 0; t0 < n; t0 += CHUNK) {
+        const int m = n - t0 < CHUNK ? n - t0 : CHUNK, mv = m & ~7;
+        v8 acc = {0};
+        for (int t = 0; t < mv; t += 8) acc += LD8(x + t0 + t);
+        s += hsum8(acc);
+        for (int t = mv; t < m; t++) s += x[t0 + t];
+    }
     return s;
 }
 
