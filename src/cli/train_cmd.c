@@ -53,13 +53,16 @@ int cli_capture_signal(int argc, char **argv)
 static const char *train_help =
     "usage: pytone train INPUT.wav OUTPUT.wav -o MODEL.nam [--arch nano|feather|lite|standard]\n"
     "                    [--epochs N] [--threads N] [--seed S] [--name NAME] [--gear GEAR]\n"
-    "                    [--resume] [--quiet]\n"
+    "                    [--resume] [--ignore-checks] [--quiet]\n"
     "\n"
     "Trains a NAM capture (a .nam WaveNet any NAM player loads) from a re-amp recording:\n"
     "INPUT.wav is the signal that was played (pytone capture-signal's, or NAM's v3\n"
     "standard signal), OUTPUT.wav the amp's recording of it (mono, same rate and length).\n"
     "The latency is found from the blips; the last validation copy is held out and its\n"
     "ESR (error-to-signal ratio) measured each epoch; the best weights are written.\n"
+    "The take is checked first (silence, a loopback, clipping, too quiet, no blips, the\n"
+    "two validation copies disagreeing) and refused with the reason; --ignore-checks\n"
+    "trains anyway (recorded in the file's metadata).\n"
     "Defaults: --arch standard --epochs 100 --threads 2 --seed 0. Ctrl-C writes the best\n"
     "model so far; MODEL.nam.ckpt, saved each epoch, lets --resume go on.\n";
 
@@ -85,6 +88,8 @@ int cli_train(int argc, char **argv)
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) return fputs(train_help, stdout), 0;
         if (!strcmp(a, "--resume"))
             o.resume = 1;
+        else if (!strcmp(a, "--ignore-checks"))
+            o.ignore_checks = 1;
         else if (!strcmp(a, "--quiet"))
             o.quiet = 1;
         else if (!strcmp(a, "-o") || !strcmp(a, "--arch") || !strcmp(a, "--epochs") || !strcmp(a, "--threads") ||

@@ -228,3 +228,80 @@ double pt_capture_validation_esr(const float *y, const pt_capture_layout *lo, lo
     }
     return s > 0 ? e / s : 1.0;
 }
+
+static float db(float v) { return v > 0 ? 20.0f * log10f(v) : -200.0f; }
+
+void pt_capture_check_take(const float *x, const float *y, const pt_capture_layout *lo, long max_lag,
+                           pt_take_report *rep)
+{
+    memset(rep, 0, sizeof *rep);
+    rep->latency = -1;
+    float peak = 0;
+    double xy = 0, xx = 0, yy = 0;
+    for (long t = 0; t < lo->frames; t++) {
+        float a = fabsf(y[t]);
+        if (a > peak) peak = a;
+        if (a >= 0.999f) rep->clipped++;
+        xy += (double)x[t] * y[t];
+        xx += (double)x[t] * x[t];
+        yy += (double)y[t] * y[t];
+    }
+    rep->out_peak_db = db(peak);
+    if (peak < 1e-3f) {
+        rep->problem = "silent";
+        snprintf(rep->reason, sizeof rep->reason,
+                 "no signal came back (peak %.1f dBFS): check the cable from the amp to the interface's input "
+                 "and that input's gain",
+                 rep->out_peak_db);
+        return;
+    }
+    double corr = xx > 0 && yy > 0 ? xy / sqrt(xx * yy) : 0;
+    if (corr > 0.999 && fabs(10 * log10(yy / xx)) < 1.0) {
+        rep->problem = "loopback";
+        snprintf(rep->reason, sizeof rep->reason,
+                 "the recording is the signal itself (correlation %.4f, same level): the interface is recording its "
+                 "own output — is the cable in the wrong jack, or a loopback/monitor input chosen?",
+                 corr);
+        return;
+    }
+    if (rep->clipped >= 16) {
+        rep->problem = "clipping";
+        snprintf(rep->reason, sizeof rep->reason,
+                 "the recording clips (%ld samples at full scale): turn the interface's input gain down by about "
+                 "6 dB and record again",
+                 rep->clipped);
+        return;
+    }
+    if (peak < 0.0316f) {
+        rep->problem = "too quiet";
+        snprintf(rep->reason, sizeof rep->reason,
+                 "the recording is too quiet (peak %.1f dBFS): raise the interface's input gain by about %.0f dB "
+                 "(aim for a peak near -6 dBFS)",
+                 rep->out_peak_db, -6.0f - rep->out_peak_db);
+        return;
+    }
+    float noise = 0;
+    rep->latency = pt_capture_latency(y, lo, max_lag, &noise);
+    rep->noise_db = db(noise);
+    if (rep->latency < 0) {
+        rep->problem = "no blips";
+        snprintf(rep->reason, sizeof rep->reason,
+                 "nothing answers the latency blips at %.2f s and %.2f s within %ld samples (noise floor %.1f dBFS): "
+                 "is this the recording of this signal, and is the noise gate or the room too loud?",
+                 (double)lo->blips[0] / SR, (double)lo->blips[1] / SR, max_lag, rep->noise_db);
+        return;
+    }
+    rep->copies_esr = pt_capture_validation_esr(y, lo, rep->latency);
+    if (rep->copies_esr > PT_TAKE_MAX_COPIES_ESR) {
+        rep->problem = "drift";
+        snprintf(rep->reason, sizeof rep->reason,
+                 "the two validation copies differ (ESR %.4f > %.2f): noise, an amp that drifted while warming up, "
+                 "or a knob moved during the take — record again",
+                 rep->copies_esr, PT_TAKE_MAX_COPIES_ESR);
+        return;
+    }
+    rep->ok = 1;
+    snprintf(rep->reason, sizeof rep->reason,
+             "peak %.1f dBFS, noise floor %.1f dBFS, latency %ld samples, validation copies agree to ESR %.5f",
+             rep->out_peak_db, rep->noise_db, rep->latency, rep->copies_esr);
+}

@@ -53,4 +53,30 @@ long pt_capture_latency(const float *y, const pt_capture_layout *lo, long max_la
  * steady. */
 double pt_capture_validation_esr(const float *y, const pt_capture_layout *lo, long latency);
 
+/* What a take is checked for before training on it (and, in a capture
+ * session, before the full take), in this order, the first failure named:
+ *   silent      no signal came back (peak below -60 dBFS)
+ *   loopback    the recording is the signal itself (same level, no delay,
+ *               correlation > 0.999): the interface listens to its own
+ *               output, or the cable is in the wrong jack
+ *   clipping    16 or more samples at full scale (|y| >= 0.999)
+ *   too quiet   peak below -30 dBFS: raise the gain by the dB it says
+ *   no blips    nothing answers the latency blips within max_lag samples
+ *   drift       the two validation copies differ by ESR > 0.01 (noise, a
+ *               drifting amp, a knob moved during the take)
+ * ok = 1 when none applies; `reason` then says what was measured. */
+typedef struct pt_take_report {
+    int ok;
+    const char *problem; /* "silent", "loopback", "clipping", "too quiet", "no blips", "drift"; NULL if ok */
+    char reason[320];
+    float out_peak_db, noise_db;
+    long clipped, latency;
+    double copies_esr;
+} pt_take_report;
+
+#define PT_TAKE_MAX_COPIES_ESR 0.01
+
+void pt_capture_check_take(const float *x, const float *y, const pt_capture_layout *lo, long max_lag,
+                           pt_take_report *rep);
+
 #endif

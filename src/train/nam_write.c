@@ -44,11 +44,11 @@ int pt_train_write_nam(const char *path, const pt_nam_wavenet_config *cfg, float
         fputs("null", f);
     fprintf(f, ", \"tone_type\": null, \"loudness\": null, \"gain\": null, \"input_level_dbu\": null, "
                "\"output_level_dbu\": null");
-    fprintf(f, ",\n\"training\": {\"settings\": {\"ignore_checks\": false}, \"data\": {\"latency\": {\"manual\": "
+    fprintf(f, ",\n\"training\": {\"settings\": {\"ignore_checks\": %s}, \"data\": {\"latency\": {\"manual\": "
                "null, \"calibration\": {\"algorithm_version\": 1, \"delays\": [%ld], \"safety_factor\": 0, "
                "\"recommended\": %ld, \"warnings\": {\"matches_lookahead\": false, \"disagreement_too_high\": "
                "false}}}, \"checks\": {\"version\": 3, \"passed\": %s}}, \"validation_esr\": %.17g",
-            meta->latency_samples, meta->latency_samples, meta->checks_passed ? "true" : "false",
+            meta->checks_passed ? "false" : "true", meta->latency_samples, meta->latency_samples, meta->checks_passed ? "true" : "false",
             meta->validation_esr);
     fprintf(f, ", \"pytone\": {\"trainer\": \"pytone %s\", \"architecture\": ", PT_VERSION);
     json_str(f, meta->arch_name);

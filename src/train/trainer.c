@@ -140,7 +140,7 @@ static int load_ckpt(const char *path, ckpt_head *h, float *p, double *mo, doubl
 
 /* Reads and checks the pair; fills the layout, latency and aligned output. */
 static int load_pair(const pt_train_opts *o, pt_audio *in, pt_audio *out, pt_capture_layout *lo, long *latency,
-                     double *copies_esr, pt_error *err)
+                     double *copies_esr, int *checks_passed, pt_error *err)
 {
     if (pt_audio_read(o->input, in, err)) return -1;
     if (pt_audio_read(o->output, out, err)) return pt_audio_free(in), -1;
@@ -166,27 +166,20 @@ static int load_pair(const pt_train_opts *o, pt_audio *in, pt_audio *out, pt_cap
     else if (pt_capture_layout_detect(in->frames, in->rate, lo, why, sizeof why))
         pt_error_set(err, PT_ERR_INVALID, o->input, 0, 0, "%s", why);
     else {
-        float peak = 0;
-        for (long i = 0; i < out->frames; i++) peak = fmaxf(peak, fabsf(out->ch[0][i]));
-        float noise = 0;
-        long lat = peak > 0 ? pt_capture_latency(out->ch[0], lo, MAX_LATENCY, &noise) : -1;
-        if (peak < 1e-5f)
-            pt_error_set(err, PT_ERR_INVALID, o->output, 0, 0,
-                         "is silent (peak %.1f dBFS): nothing came back from the amp — check the cable and the "
-                         "interface's input",
-                         peak > 0 ? 20 * log10f(peak) : -INFINITY);
-        else if (lat < 0)
-            pt_error_set(err, PT_ERR_INVALID, o->output, 0, 0,
-                         "no answer to the latency blips at %.2f s and %.2f s within %d ms (noise floor %.1f dBFS): "
-                         "is this the recording of %s?",
-                         lo->blips[0] / 48000.0, lo->blips[1] / 48000.0, MAX_LATENCY / 48, 20 * log10f(noise + 1e-12f),
-                         o->input);
+        pt_take_report rep;
+        pt_capture_check_take(in->ch[0], out->ch[0], lo, MAX_LATENCY, &rep);
+        *copies_esr = rep.copies_esr;
+        *checks_passed = rep.ok;
+        if (!rep.ok && (!o->ignore_checks || rep.latency < 0))
+            pt_error_set(err, PT_ERR_INVALID, o->output, 0, 0, "%s%s", rep.reason,
+                         rep.latency >= 0 ? " (--ignore-checks trains anyway)" : "");
         else {
+            if (!rep.ok && !o->quiet) fprintf(stderr, "train: check '%s' ignored: %s\n", rep.problem, rep.reason);
+            long lat = rep.latency;
             *latency = lat;
             /* align: out[t] := out[t + latency] */
             memmove(out->ch[0], out->ch[0] + lat, (size_t)(out->frames - lat) * sizeof(float));
             memset(out->ch[0] + out->frames - lat, 0, (size_t)lat * sizeof(float));
-            *copies_esr = pt_capture_validation_esr(out->ch[0], lo, 0);
             rc = 0;
         }
     }
@@ -211,7 +204,8 @@ int pt_train_run(const pt_train_opts *o, pt_error *err)
     pt_capture_layout lo;
     long latency = 0;
     double copies_esr = 0;
-    if (load_pair(o, &in, &out, &lo, &latency, &copies_esr, err)) return -1;
+    int checks_passed = 0;
+    if (load_pair(o, &in, &out, &lo, &latency, &copies_esr, &checks_passed, err)) return -1;
 
     pt_wavenet_train m;
     pt_batch_runner br;
@@ -338,7 +332,7 @@ int pt_train_run(const pt_train_opts *o, pt_error *err)
         goto done_sig;
     }
     pt_train_meta meta = {o->name ? o->name : "", o->gear, o->arch, lo.kind, h.best_esr, latency, h.epoch,
-                          lo.val2_start, n_val, copies_esr, 1};
+                          lo.val2_start, n_val, copies_esr, checks_passed};
     if (pt_train_write_nam(o->model_out, &cfg, m.head_scale, best, P, &meta, err)) goto done_sig;
     if (!o->quiet)
         fprintf(stderr, "wrote %s: validation ESR %.6f (epoch %d of %d)\n", o->model_out, h.best_esr,

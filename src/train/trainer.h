@@ -24,6 +24,7 @@ typedef struct pt_train_opts {
     uint64_t seed;
     const char *name, *gear;
     int resume;
+    int ignore_checks; /* train on a take that failed the level or drift checks */
     long max_batches; /* per epoch, 0: all (short runs for tests and bench) */
     int quiet;
 } pt_train_opts;

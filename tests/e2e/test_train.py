@@ -12,7 +12,7 @@
   file states equals the ESR the oracle's output gives on the held-out
   segment within 1e-6 relative; --resume goes on from the checkpoint;
 - bad input (rates or lengths that differ, stereo files, a 10 s recording,
-  a silent recording): exit 2, one message naming the file, nothing written.
+  a silent recording, validation copies that disagree): exit 2, one message naming the file, nothing written.
 """
 import json
 import os
@@ -157,7 +157,12 @@ def bad_inputs_are_refused_with_one_message_and_nothing_written():
     refused(p("x10.wav"), p("y10.wav"), ["x10.wav", "10.0 s"])
     # silence
     ptest.write_wav(p("ysilent.wav"), SR, np.zeros_like(y))
-    refused(xp, p("ysilent.wav"), ["ysilent.wav", "silent"])
+    refused(xp, p("ysilent.wav"), ["ysilent.wav", "no signal came back"])
+    # the validation copies disagree (the amp 20 % louder at the end)
+    yd = y.copy()
+    yd[-3 * SR:] *= 1.2
+    ptest.write_wav(p("ydrift.wav"), SR, yd)
+    refused(xp, p("ydrift.wav"), ["ydrift.wav", "validation copies differ", "--ignore-checks"])
 
 
 if __name__ == "__main__":
