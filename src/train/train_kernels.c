@@ -3,6 +3,14 @@
  * while every input row of the layer streams past. */
 #include "train_kernels.h"
 
+/* a*b+c may be fused into one FMA here (more accurate, not less), as in
+ * nn_math.c; ISO C mode otherwise keeps them apart */
+#if defined(__clang__)
+#pragma clang fp contract(fast)
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=fast")
+#endif
+
 #include <string.h>
 
 #include "../neural/nn_math.h"
@@ -11,7 +19,7 @@ typedef float v8 __attribute__((vector_size(32)));
 typedef float v8u __attribute__((vector_size(32), aligned(4), __may_alias__));
 #define LD8(p) (*(const v8u *)(p))
 
-#define CHUNK 256
+#define CHUNK 1024
 
 static inline double hsum8(v8 v)
 {
@@ -20,50 +28,45 @@ static inline double hsum8(v8 v)
     return s;
 }
 
-/* dW rows o..o+R (R <= 4) against input rows r..r+Q (Q <= 3), over m samples:
- * 12 accumulators stay in registers, each loaded vector feeds 3 or 4 of them */
-static inline __attribute__((always_inline)) void block43(const float *const *ar, const float *const *br, int m,
-                                                          double s[4][3])
-{
-    v8 acc[4][3] = {{{0}}};
-    const int mv = m & ~7;
-    for (int t = 0; t < mv; t += 8) {
-        v8 b0 = LD8(br[0] + t), b1 = LD8(br[1] + t), b2 = LD8(br[2] + t);
-        for (int k = 0; k < 4; k++) {
-            v8 a = LD8(ar[k] + t);
-            acc[k][0] += a * b0;
-            acc[k][1] += a * b1;
-            acc[k][2] += a * b2;
-        }
-    }
-    for (int k = 0; k < 4; k++)
-        for (int j = 0; j < 3; j++) {
-            double v = hsum8(acc[k][j]);
-            for (int t = mv; t < m; t++) v += (double)ar[k][t] * br[j][t];
-            s[k][j] = v;
-        }
-}
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(PT_NO_TARGET_CLONES)
+#define TRAIN_DISPATCH 1
+/* 8 lanes in the AVX-512 build too: rows start anywhere (a dilated tap is a
+ * row at an offset), so 64-byte loads would split cache lines every time, and
+ * on the CI's AMD cores (512-bit ops run as two 256-bit halves) it measured
+ * half the speed of 8 lanes */
+#define VL 8
+#define TARGET __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")))
+#define F(name) name##_v4
+#include "train_kernels.inc"
+#undef VL
+#undef TARGET
+#undef F
+#define VL 8
+#define TARGET __attribute__((target("avx2,fma")))
+#define F(name) name##_v3
+#include "train_kernels.inc"
+#undef VL
+#undef TARGET
+#undef F
+#endif
+#define VL 4
+#define TARGET
+#define F(name) name##_base
+#include "train_kernels.inc"
+#undef VL
+#undef TARGET
+#undef F
 
-PT_HOT void pt_train_dots(int n_out, int n_rows, const float *const *a, const float *const *b, int n, double *dW,
-                          int ldw)
+/* the build the player's kernels use (pt_nn_isa: the CPU's best, or the one
+ * a test chose) */
+void pt_train_dots(int n_out, int n_rows, const float *const *a, const float *const *b, int n, double *dW, int ldw)
 {
-    for (int t0 = 0; t0 < n; t0 += CHUNK) {
-        const int m = n - t0 < CHUNK ? n - t0 : CHUNK;
-        for (int o = 0; o < n_out; o += 4) {
-            const int R = n_out - o < 4 ? n_out - o : 4;
-            const float *ar[4];
-            for (int k = 0; k < 4; k++) ar[k] = a[o + (k < R ? k : R - 1)] + t0;
-            for (int r = 0; r < n_rows; r += 3) {
-                const int Q = n_rows - r < 3 ? n_rows - r : 3;
-                const float *br[3];
-                for (int j = 0; j < 3; j++) br[j] = b[r + (j < Q ? j : Q - 1)] + t0;
-                double s[4][3];
-                block43(ar, br, m, s);
-                for (int k = 0; k < R; k++)
-                    for (int j = 0; j < Q; j++) dW[(long)(o + k) * ldw + r + j] += s[k][j];
-            }
-        }
-    }
+#ifdef TRAIN_DISPATCH
+    const char *isa = pt_nn_isa();
+    if (!strcmp(isa, "avx512")) return dots_v4(n_out, n_rows, a, b, n, dW, ldw);
+    if (!strcmp(isa, "avx2")) return dots_v3(n_out, n_rows, a, b, n, dW, ldw);
+#endif
+    dots_base(n_out, n_rows, a, b, n, dW, ldw);
 }
 
 PT_HOT double pt_train_sum(const float *x, int n)
