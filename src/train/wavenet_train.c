@@ -152,10 +152,10 @@ void pt_wavenet_train_set(pt_wavenet_train *m, const float *params)
             for (int i = 0; i < A->in; i++) m->trans[A->RT + (long)i * C + c] = P[A->R + (long)c * A->in + i];
         for (int l = 0; l < A->n; l++) {
             const tw_layer *L = &A->layers[l];
-            for (int k = 0; k < K; k++)
+            for (int k = 0; k < K; k++) /* WT: C x (K C), row i = input channel, column k C + o */
                 for (int i = 0; i < C; i++)
                     for (int o = 0; o < C; o++)
-                        m->trans[L->WT + (long)k * C * C + (long)i * C + o] = P[L->W + (long)o * cols + k * C + i];
+                        m->trans[L->WT + (long)i * K * C + k * C + o] = P[L->W + (long)o * cols + k * C + i];
             for (int o = 0; o < C; o++)
                 for (int c = 0; c < C; c++) m->trans[L->VT + (long)c * C + o] = P[L->V + (long)o * C + c];
         }
@@ -207,8 +207,15 @@ int tw_work_init(tw_work *w, const pt_wavenet_train *m, int L)
     }
     w->dz = TAKE(maxC);
     w->ds = TAKE(maxC);
-    w->da = TAKE(maxC);
 #undef TAKE
+    /* da is read up to (K-1) * dilation past L by the fused backward product: zeros there */
+    int reach = 0;
+    for (int a = 0; a < m->n_arrays; a++)
+        for (int l = 0; l < m->arrays[a].n; l++)
+            if ((m->arrays[a].K - 1) * m->arrays[a].layers[l].d > reach) reach = (m->arrays[a].K - 1) * m->arrays[a].layers[l].d;
+    w->Lda = (w->Lp + reach + 15) & ~15;
+    w->da = pt_nn_alloc((size_t)maxC * w->Lda);
+    if (!w->da) return -1;
     return 0;
 }
 
@@ -219,6 +226,7 @@ void tw_work_free(tw_work *w)
         free(w->z[a]);
     }
     free(w->mem);
+    free(w->da);
     free(w->grad);
     free(w->rows);
     free(w->irows);
@@ -338,22 +346,24 @@ void pt_wavenet_train_backward(const pt_wavenet_train *m, tw_work *w, const floa
             pt_nn_matmul(C, C, T + Ly->VT, NULL, w->rows, w->irows, w->orows, n);
             /* z = tanh(a) */
             for (int c = 0; c < C; c++)
-                pt_train_tanh_back(w->da + (size_t)c * Lp + s2, w->dz + (size_t)c * Lp + s2,
+                pt_train_tanh_back(w->da + (size_t)c * w->Lda + s2, w->dz + (size_t)c * Lp + s2,
                                    z + (size_t)c * Lp + s2, n);
             /* a = sum_k W_k h_l[t - lag_k] + b + M cond */
             const int cols = K * C + 1;
-            rowptrs(w->rows, w->da, C, Lp, s2);
+            rowptrs(w->rows, w->da, C, w->Lda, s2);
             for (int k = 0; k < K; k++) rowptrs(w->irows + k * C, h, C, Lp, s2 - (K - 1 - k) * Ly->d);
             w->irows[K * C] = w->cond + s2;
             pt_train_dots(C, cols, w->rows, w->irows, n, G + Ly->W, cols);
             for (int o = 0; o < C; o++) G[Ly->b + o] += pt_train_sum(w->rows[o], n);
-            /* dh_l = dh_{l+1} (residual, in place) + sum_k W_k^T da shifted */
-            for (int c = 0; c < C; c++) memset(dh + (size_t)c * Lp + s1, 0, (size_t)(s2 - s1) * sizeof(float));
-            for (int k = 0; k < K; k++) {
-                orowptrs(w->orows, dh, C, Lp, s2 - (K - 1 - k) * Ly->d);
-                pt_nn_matmul(C, C, T + Ly->WT + (long)k * C * C, NULL, w->rows, (const float *const *)w->orows,
-                             w->orows, n);
+            /* dh_l[t] = dh_{l+1}[t] (residual, in place) + sum_k W_k^T da[t + lag_k], t >= s1: one
+             * product over all taps, da read ahead by each lag (zero before s2 and past L) */
+            for (int c = 0; c < C; c++) {
+                memset(dh + (size_t)c * Lp + s1, 0, (size_t)(s2 - s1) * sizeof(float));
+                memset(w->da + (size_t)c * w->Lda + s1, 0, (size_t)(s2 - s1) * sizeof(float));
             }
+            for (int k = 0; k < K; k++) rowptrs(w->irows + k * C, w->da, C, w->Lda, s1 + (K - 1 - k) * Ly->d);
+            orowptrs(w->orows, dh, C, Lp, s1);
+            pt_nn_matmul(C, K * C, T + Ly->WT, NULL, w->irows, (const float *const *)w->orows, w->orows, L - s1);
             s2 = s1;
         }
         /* h_0 = R x_in */

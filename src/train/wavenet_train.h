@@ -47,7 +47,7 @@ typedef struct pt_wavenet_train {
 
 /* Per-thread buffers for windows of L samples. */
 typedef struct tw_work {
-    int L, Lp;
+    int L, Lp, Lda; /* window, row stride, row stride of da */
     float *mem;
     float *cond;
     float **h[PT_NAM_MAX_ARRAYS], **z[PT_NAM_MAX_ARRAYS];
