@@ -51,7 +51,7 @@ int cli_capture_signal(int argc, char **argv)
 }
 
 static const char *train_help =
-    "usage: pytone train INPUT.wav OUTPUT.wav -o MODEL.nam [--arch nano|feather|lite|standard]\n"
+    "usage: pytone train INPUT.wav OUTPUT.wav -o MODEL.nam [--arch nano|feather|lite|standard|lstm]\n"
     "                    [--epochs N] [--threads N] [--seed S] [--name NAME] [--gear GEAR]\n"
     "                    [--resume] [--ignore-checks] [--quiet]\n"
     "\n"

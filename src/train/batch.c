@@ -7,18 +7,26 @@
 
 #include "../neural/nam_internal.h"
 
-int pt_batch_runner_init(pt_batch_runner *r, const pt_wavenet_train *m, int ny, int n_threads)
+int pt_batch_runner_init(pt_batch_runner *r, const pt_wavenet_train *wn, const pt_lstm_train *lstm, int ny, int mask,
+                         double mrstft_weight, int n_threads)
 {
     memset(r, 0, sizeof *r);
     if (n_threads < 1) n_threads = 1;
     r->n_threads = n_threads;
     r->ny = ny;
-    r->L = ny + m->rf - 1;
+    r->mask = mask;
+    r->wn = wn;
+    r->lstm = lstm;
+    r->L = wn ? ny + wn->rf - 1 : ny;
+    r->n_params = wn ? wn->n_params : lstm->n_params;
     r->w = calloc((size_t)n_threads, sizeof *r->w);
     if (!r->w) return -1;
     for (int i = 0; i < n_threads; i++) {
         pt_batch_worker *w = &r->w[i];
-        if (tw_work_init(&w->tw, m, r->L) || pt_loss_work_init(&w->lw, ny)) return -1;
+        if ((wn ? tw_work_init(&w->tw, wn, r->L) : lstm_work_init(&w->lwk, lstm, r->L)) ||
+            pt_loss_work_init(&w->lw, ny - mask))
+            return -1;
+        w->lw.mrstft_weight = mrstft_weight;
         w->y = pt_nn_alloc((size_t)ny);
         w->dy = pt_nn_alloc((size_t)ny);
         if (!w->y || !w->dy) return -1;
@@ -31,6 +39,7 @@ void pt_batch_runner_free(pt_batch_runner *r)
     if (r->w)
         for (int i = 0; i < r->n_threads; i++) {
             tw_work_free(&r->w[i].tw);
+            lstm_work_free(&r->w[i].lwk, r->lstm);
             pt_loss_work_free(&r->w[i].lw);
             free(r->w[i].y);
             free(r->w[i].dy);
@@ -42,27 +51,34 @@ void pt_batch_runner_free(pt_batch_runner *r)
 static void *worker(void *arg)
 {
     pt_batch_worker *w = arg;
-    const int ny = w->lw.ny;
-    memset(w->tw.grad, 0, (size_t)w->m->n_params * sizeof(double));
+    const pt_batch_runner *r = w->r;
+    const int ny = r->ny, mask = r->mask;
+    memset(r->wn ? w->tw.grad : w->lwk.grad, 0, (size_t)r->n_params * sizeof(double));
     w->mse = w->mrstft = 0;
     for (int b = w->first; b < w->B; b += w->step) {
-        pt_wavenet_train_forward(w->m, &w->tw, w->xs[b], w->y);
+        if (r->wn)
+            pt_wavenet_train_forward(r->wn, &w->tw, w->xs[b], w->y);
+        else
+            pt_lstm_train_forward(r->lstm, &w->lwk, w->xs[b], w->y);
         memset(w->dy, 0, (size_t)ny * sizeof(float));
-        pt_loss_window(&w->lw, w->y, w->ts[b], w->B, &w->mse, &w->mrstft, w->dy);
-        pt_wavenet_train_backward(w->m, &w->tw, w->dy);
+        pt_loss_window(&w->lw, w->y + mask, w->ts[b] + mask, w->B, &w->mse, &w->mrstft, w->dy + mask);
+        if (r->wn)
+            pt_wavenet_train_backward(r->wn, &w->tw, w->dy);
+        else
+            pt_lstm_train_backward(r->lstm, &w->lwk, w->xs[b], w->dy);
     }
     return NULL;
 }
 
-int pt_batch_run(pt_batch_runner *r, const pt_wavenet_train *m, int B, const float *const *xs,
-                 const float *const *ts, double *g, double *mse, double *mrstft)
+int pt_batch_run(pt_batch_runner *r, int B, const float *const *xs, const float *const *ts, double *g, double *mse,
+                 double *mrstft)
 {
     int nt = r->n_threads < B ? r->n_threads : B;
     pthread_t th[64];
     int started = 0;
     for (int i = 0; i < nt; i++) {
         pt_batch_worker *w = &r->w[i];
-        w->m = m;
+        w->r = r;
         w->xs = xs;
         w->ts = ts;
         w->first = i;
@@ -78,10 +94,13 @@ int pt_batch_run(pt_batch_runner *r, const pt_wavenet_train *m, int B, const flo
         for (int i = started + 1; i < nt; i++) worker(&r->w[i]);
     worker(&r->w[0]);
     for (int i = 1; i <= started; i++) pthread_join(th[i], NULL);
-    memset(g, 0, (size_t)m->n_params * sizeof *g);
+    memset(g, 0, (size_t)r->n_params * sizeof *g);
     *mse = *mrstft = 0;
     for (int i = 0; i < nt; i++) {
-        pt_wavenet_train_gather(m, r->w[i].tw.grad, g);
+        if (r->wn)
+            pt_wavenet_train_gather(r->wn, r->w[i].tw.grad, g);
+        else
+            for (long k = 0; k < r->n_params; k++) g[k] += r->w[i].lwk.grad[k];
         *mse += r->w[i].mse;
         *mrstft += r->w[i].mrstft;
     }

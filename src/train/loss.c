@@ -18,6 +18,7 @@ int pt_loss_work_init(pt_loss_work *w, int ny)
 {
     memset(w, 0, sizeof *w);
     w->ny = ny;
+    w->mrstft_weight = PT_LOSS_MRSTFT_WEIGHT;
     size_t maxfb = 0;
     for (int r = 0; r < 3; r++) {
         w->fft[r] = pt_fft_new(FFT_N[r]);
@@ -151,7 +152,7 @@ void pt_loss_window(pt_loss_work *w, const float *y, const float *t, int B, doub
         w->pe_t[i] = t[i + 1] - c * t[i];
     }
     memset(w->gpe, 0, (size_t)n * sizeof(float));
-    const double scale = PT_LOSS_MRSTFT_WEIGHT / 3.0;
+    const double scale = w->mrstft_weight / 3.0;
     double m = 0;
     for (int r = 0; r < 3; r++) m += stft_term(w, r, n, B, scale);
     *mrstft += m / 3.0;

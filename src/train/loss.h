@@ -23,6 +23,7 @@ typedef struct pt_fft pt_fft;
 
 typedef struct pt_loss_work {
     int ny;
+    double mrstft_weight; /* PT_LOSS_MRSTFT_WEIGHT unless set */
     pt_fft *fft[3];
     float *win[3];
     float *pe_y, *pe_t, *gpe, *pad_y, *pad_t, *gpad;

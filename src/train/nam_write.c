@@ -22,8 +22,7 @@ static void json_str(FILE *f, const char *s)
     fputc('"', f);
 }
 
-int pt_train_write_nam(const char *path, const pt_nam_wavenet_config *cfg, float head_scale, const float *params,
-                       long n, const pt_train_meta *meta, pt_error *err)
+int pt_train_write_nam(const char *path, const pt_nam_file *nf, const pt_train_meta *meta, pt_error *err)
 {
     char tmp[1024];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
@@ -55,21 +54,29 @@ int pt_train_write_nam(const char *path, const pt_nam_wavenet_config *cfg, float
     fprintf(f, ", \"signal\": ");
     json_str(f, meta->signal_kind);
     fprintf(f, ", \"epochs\": %d, \"validation_start\": %ld, \"validation_samples\": %ld, "
-               "\"validation_copies_esr\": %.9g}}},\n",
-            meta->epochs_run, meta->val_start, meta->val_len, meta->val_copies_esr);
-    fprintf(f, "\"architecture\": \"WaveNet\",\n\"config\": {\"layers\": [");
-    for (int a = 0; a < cfg->n_arrays; a++) {
-        const pt_nam_layer_array *la = &cfg->arrays[a];
-        fprintf(f, "%s{\"input_size\": %d, \"condition_size\": %d, \"head_size\": %d, \"channels\": %d, "
-                   "\"kernel_size\": %d, \"dilations\": [",
-                a ? ", " : "", la->input_size, la->condition_size, la->head_size, la->channels, la->kernel_size);
-        for (int l = 0; l < la->n_dilations; l++) fprintf(f, "%s%d", l ? ", " : "", la->dilations[l]);
-        fprintf(f, "], \"activation\": \"%s\", \"gated\": %s, \"head_bias\": %s}", pt_nam_act_name(la->activation),
-                la->gated ? "true" : "false", la->head_bias ? "true" : "false");
+               "\"validation_esr_skips\": %ld, \"validation_copies_esr\": %.9g}}},\n",
+            meta->epochs_run, meta->val_start, meta->val_len, meta->esr_skip, meta->val_copies_esr);
+    if (nf->arch == PT_NAM_LSTM) {
+        fprintf(f, "\"architecture\": \"LSTM\",\n\"config\": {\"input_size\": %d, \"hidden_size\": %d, "
+                   "\"num_layers\": %d},\n",
+                nf->cfg.lstm.input_size, nf->cfg.lstm.hidden_size, nf->cfg.lstm.num_layers);
+    } else {
+        const pt_nam_wavenet_config *cfg = &nf->cfg.wavenet;
+        fprintf(f, "\"architecture\": \"WaveNet\",\n\"config\": {\"layers\": [");
+        for (int a = 0; a < cfg->n_arrays; a++) {
+            const pt_nam_layer_array *la = &cfg->arrays[a];
+            fprintf(f, "%s{\"input_size\": %d, \"condition_size\": %d, \"head_size\": %d, \"channels\": %d, "
+                       "\"kernel_size\": %d, \"dilations\": [",
+                    a ? ", " : "", la->input_size, la->condition_size, la->head_size, la->channels, la->kernel_size);
+            for (int l = 0; l < la->n_dilations; l++) fprintf(f, "%s%d", l ? ", " : "", la->dilations[l]);
+            fprintf(f, "], \"activation\": \"%s\", \"gated\": %s, \"head_bias\": %s}",
+                    pt_nam_act_name(la->activation), la->gated ? "true" : "false", la->head_bias ? "true" : "false");
+        }
+        fprintf(f, "], \"head\": null, \"head_scale\": %.9g},\n", nf->weights[nf->n_weights - 1]);
     }
-    fprintf(f, "], \"head\": null, \"head_scale\": %.9g},\n\"weights\": [", head_scale);
-    for (long i = 0; i < n; i++) fprintf(f, "%.9g, ", params[i]);
-    fprintf(f, "%.9g],\n\"sample_rate\": 48000}\n", head_scale);
+    fprintf(f, "\"weights\": [");
+    for (int i = 0; i < nf->n_weights; i++) fprintf(f, "%s%.9g", i ? ", " : "", nf->weights[i]);
+    fprintf(f, "],\n\"sample_rate\": 48000}\n");
     int bad = ferror(f);
     if (fclose(f) != 0 || bad) {
         remove(tmp);

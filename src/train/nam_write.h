@@ -13,11 +13,11 @@ typedef struct pt_train_meta {
     long val_start, val_len; /* where the held-out validation is in the input */
     double val_copies_esr;   /* the two validation copies of the recording against each other */
     int checks_passed;
+    long esr_skip; /* validation samples the ESR leaves out at the start */
 } pt_train_meta;
 
 /* Writes path atomically (a temporary file renamed), so a failure leaves
- * nothing. params: n weights in file order without head_scale. */
-int pt_train_write_nam(const char *path, const pt_nam_wavenet_config *cfg, float head_scale, const float *params,
-                       long n, const pt_train_meta *meta, pt_error *err);
+ * nothing. f: a WaveNet or LSTM with its weights (format 0.5 configs). */
+int pt_train_write_nam(const char *path, const pt_nam_file *f, const pt_train_meta *meta, pt_error *err);
 
 #endif

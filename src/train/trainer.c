@@ -73,28 +73,99 @@ static void on_sigint(int sig)
     interrupted = 1;
 }
 
+/* What differs between the two kinds of net. */
+typedef struct net {
+    int is_lstm;
+    pt_nam_wavenet_config cfg;
+    pt_wavenet_train wn;
+    pt_lstm_train lstm;
+    long P;       /* trained parameters */
+    int ny, mask; /* outputs per window, how many of them the loss skips */
+    int rf;       /* input samples per window = ny + rf - 1 */
+    double lr, decay, mrstft_weight;
+} net;
+
+#define LSTM_LAYERS 3
+#define LSTM_HIDDEN 18
+
+static int net_init(net *n, const char *arch, pt_error *err)
+{
+    memset(n, 0, sizeof *n);
+    if (!strcmp(arch, "lstm")) {
+        /* NAM's LSTM recipe: 3 x 18, windows of 32768 with 8192 of burn-in
+         * left out of the loss, lr 8e-3 x0.995 per epoch, MRSTFT weight 2e-3 */
+        n->is_lstm = 1;
+        if (pt_lstm_train_init(&n->lstm, LSTM_LAYERS, LSTM_HIDDEN))
+            return pt_error_set(err, PT_ERR, NULL, 0, 0, "internal: LSTM size");
+        n->P = n->lstm.n_params;
+        n->ny = 32768;
+        n->mask = 8192;
+        n->rf = 1;
+        n->lr = 8e-3;
+        n->decay = 0.995;
+        n->mrstft_weight = 2e-3;
+        return 0;
+    }
+    if (pt_train_arch_config(arch, &n->cfg))
+        return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0,
+                            "--arch %s: unknown (nano, feather, lite, standard or lstm)", arch);
+    if (pt_wavenet_train_init(&n->wn, &n->cfg, 0.02f, err)) return -1;
+    n->P = n->wn.n_params;
+    n->ny = NY;
+    n->rf = n->wn.rf;
+    n->lr = LR;
+    n->decay = LR_DECAY;
+    n->mrstft_weight = PT_LOSS_MRSTFT_WEIGHT;
+    return 0;
+}
+
+static void net_free(net *n)
+{
+    pt_wavenet_train_free(&n->wn);
+}
+
+/* the .nam file of `params` (weights: a copy the caller frees) */
+static int net_file(const net *n, const float *params, pt_nam_file *f)
+{
+    memset(f, 0, sizeof *f);
+    snprintf(f->path, sizeof f->path, "(training)");
+    f->sample_rate_hz = 48000;
+    f->has_sample_rate = true;
+    f->n_weights = (int)n->P + (n->is_lstm ? 0 : 1);
+    f->weights = malloc((size_t)f->n_weights * sizeof(float));
+    if (!f->weights) return -1;
+    memcpy(f->weights, params, (size_t)n->P * sizeof(float));
+    if (n->is_lstm) {
+        f->arch = PT_NAM_LSTM;
+        f->cfg.lstm.input_size = 1;
+        f->cfg.lstm.hidden_size = n->lstm.H;
+        f->cfg.lstm.num_layers = n->lstm.n_layers;
+    } else {
+        f->arch = PT_NAM_WAVENET;
+        f->cfg.wavenet = n->cfg;
+        f->weights[n->P] = n->wn.head_scale;
+    }
+    return 0;
+}
+
+/* the samples at the start of the validation segment its ESR leaves out:
+ * the receptive field, or the LSTM's burn-in */
+static long esr_skip(const net *n) { return n->mask > n->rf - 1 ? n->mask : n->rf - 1; }
+
 /* the validation ESR of `params`, measured by the player itself */
-static double validate(const pt_nam_wavenet_config *cfg, float head_scale, const float *params, long n_params,
-                       const float *x, const float *t, long n, int rf, float *buf, pt_error *err)
+static double validate(const net *nt, const float *params, const float *x, const float *t, long n, float *buf,
+                       pt_error *err)
 {
     pt_nam_file f;
-    memset(&f, 0, sizeof f);
-    snprintf(f.path, sizeof f.path, "(training)");
-    f.arch = PT_NAM_WAVENET;
-    f.cfg.wavenet = *cfg;
-    f.n_weights = (int)n_params + 1;
-    f.weights = malloc((size_t)f.n_weights * sizeof(float));
-    f.sample_rate_hz = 48000;
-    if (!f.weights) return NAN;
-    memcpy(f.weights, params, (size_t)n_params * sizeof(float));
-    f.weights[n_params] = head_scale;
+    if (net_file(nt, params, &f)) return NAN;
     pt_nam_model *m = pt_nam_model_create(&f, 4096, err);
     free(f.weights);
     if (!m) return NAN;
     pt_nam_model_prewarm(m);
     for (long i = 0; i < n; i += 4096) pt_nam_model_process(m, x + i, buf + i, (int)(n - i < 4096 ? n - i : 4096));
     pt_nam_model_free(m);
-    return pt_loss_esr(buf + rf - 1, t + rf - 1, n - (rf - 1));
+    const long skip = esr_skip(nt);
+    return pt_loss_esr(buf + skip, t + skip, n - skip);
 }
 
 /* the checkpoint: everything --resume needs to go on */
@@ -196,18 +267,15 @@ static double now_s(void)
 
 int pt_train_run(const pt_train_opts *o, pt_error *err)
 {
-    pt_nam_wavenet_config cfg;
-    if (pt_train_arch_config(o->arch, &cfg))
-        return pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0,
-                            "--arch %s: unknown (nano, feather, lite or standard)", o->arch);
+    net nt;
+    if (net_init(&nt, o->arch, err)) return -1;
     pt_audio in, out;
     pt_capture_layout lo;
     long latency = 0;
     double copies_esr = 0;
     int checks_passed = 0;
-    if (load_pair(o, &in, &out, &lo, &latency, &copies_esr, &checks_passed, err)) return -1;
+    if (load_pair(o, &in, &out, &lo, &latency, &copies_esr, &checks_passed, err)) return net_free(&nt), -1;
 
-    pt_wavenet_train m;
     pt_batch_runner br;
     memset(&br, 0, sizeof br);
     int rc = -1;
@@ -215,8 +283,7 @@ int pt_train_run(const pt_train_opts *o, pt_error *err)
     double *g = NULL, *mo = NULL, *vo = NULL;
     long *order = NULL;
     const float **xs = NULL, **ts = NULL;
-    if (pt_wavenet_train_init(&m, &cfg, 0.02f, err)) goto done;
-    const long P = m.n_params;
+    const long P = nt.P, NYW = nt.ny;
     params = malloc((size_t)P * sizeof *params);
     best = malloc((size_t)P * sizeof *best);
     g = calloc((size_t)P, sizeof *g);
@@ -225,7 +292,7 @@ int pt_train_run(const pt_train_opts *o, pt_error *err)
     vbuf = calloc((size_t)lo.val_len + 4096, sizeof *vbuf);
     const float *tx = in.ch[0] + lo.train_start, *ty = out.ch[0] + lo.train_start;
     const long n_train = lo.train_end - lo.train_start;
-    const long n_win = (n_train - m.rf + 1) / NY;
+    const long n_win = (n_train - nt.rf + 1) / NYW;
     const float *vx = in.ch[0] + lo.val2_start, *vy = out.ch[0] + lo.val2_start;
     const long n_val = lo.val_len - latency; /* the aligned recording ends `latency` early */
     order = malloc((size_t)(n_win > 0 ? n_win : 1) * sizeof *order);
@@ -239,7 +306,8 @@ int pt_train_run(const pt_train_opts *o, pt_error *err)
         pt_error_set(err, PT_ERR_INVALID, o->input, 0, 0, "too short to train on");
         goto done;
     }
-    if (pt_batch_runner_init(&br, &m, NY, o->threads)) {
+    if (pt_batch_runner_init(&br, nt.is_lstm ? NULL : &nt.wn, nt.is_lstm ? &nt.lstm : NULL, (int)NYW, nt.mask,
+                             nt.mrstft_weight, o->threads)) {
         pt_error_set(err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory (training buffers)");
         goto done;
     }
@@ -251,21 +319,24 @@ int pt_train_run(const pt_train_opts *o, pt_error *err)
     memcpy(h.magic, "PTCKPT1", 8);
     h.n_params = P;
     snprintf(h.arch, sizeof h.arch, "%s", o->arch);
-    h.lr = LR;
+    h.lr = nt.lr;
     h.best_esr = INFINITY;
     h.best_epoch = -1;
     if (o->resume) {
         if (load_ckpt(ckpt_path, &h, params, mo, vo, best, P, o->arch, err)) goto done;
     } else {
-        pt_wavenet_train_init_weights(&m, params, o->seed);
+        if (nt.is_lstm)
+            pt_lstm_train_init_weights(&nt.lstm, params, o->seed);
+        else
+            pt_wavenet_train_init_weights(&nt.wn, params, o->seed);
         memcpy(best, params, (size_t)P * sizeof *best);
     }
     uint64_t rs = o->seed * 0x9E3779B97F4A7C15ULL + 0x1234567ULL + (uint64_t)h.epoch * 7919;
     if (!o->quiet)
         fprintf(stderr,
                 "train: %s signal, latency %ld samples, validation copies agree to ESR %.5f; %s WaveNet (%ld "
-                "weights), %ld windows of %d per epoch, %d thread%s\n",
-                lo.kind, latency, copies_esr, o->arch, P + 1, n_win, NY, o->threads, o->threads == 1 ? "" : "s");
+                "weights), %ld windows of %ld per epoch, %d thread%s\n",
+                lo.kind, latency, copies_esr, o->arch, P + (nt.is_lstm ? 0 : 1), n_win, NYW, o->threads, o->threads == 1 ? "" : "s");
     interrupted = 0;
     struct sigaction sa, old;
     memset(&sa, 0, sizeof sa);
@@ -289,13 +360,16 @@ int pt_train_run(const pt_train_opts *o, pt_error *err)
         for (long b0 = 0; nb < max_b && !interrupted; b0 += BATCH, nb++) {
             int B = (int)(n_win - b0 < BATCH ? n_win - b0 : BATCH);
             for (int b = 0; b < B; b++) {
-                xs[b] = tx + order[b0 + b] * NY;
-                ts[b] = ty + order[b0 + b] * NY + m.rf - 1;
+                xs[b] = tx + order[b0 + b] * NYW;
+                ts[b] = ty + order[b0 + b] * NYW + nt.rf - 1;
             }
-            pt_wavenet_train_set(&m, params);
+            if (nt.is_lstm)
+                nt.lstm.params = params;
+            else
+                pt_wavenet_train_set(&nt.wn, params);
             double mse, mr;
-            pt_batch_run(&br, &m, B, xs, ts, g, &mse, &mr);
-            loss_sum += mse + PT_LOSS_MRSTFT_WEIGHT * mr;
+            pt_batch_run(&br, B, xs, ts, g, &mse, &mr);
+            loss_sum += mse + nt.mrstft_weight * mr;
             h.step++;
             const double c1 = 1 - pow(b1, h.step), c2 = 1 - pow(b2, h.step);
             for (long i = 0; i < P; i++) {
@@ -308,8 +382,8 @@ int pt_train_run(const pt_train_opts *o, pt_error *err)
                         loss_sum / (nb + 1));
         }
         if (interrupted && nb < max_b) break; /* a partial epoch is not counted */
-        h.lr *= LR_DECAY;
-        double esr = validate(&cfg, m.head_scale, params, P, vx, vy, n_val, m.rf, vbuf, err);
+        h.lr *= nt.decay;
+        double esr = validate(&nt, params, vx, vy, n_val, vbuf, err);
         if (isnan(esr)) goto done_sig;
         if (esr < h.best_esr) {
             h.best_esr = esr;
@@ -332,8 +406,12 @@ int pt_train_run(const pt_train_opts *o, pt_error *err)
         goto done_sig;
     }
     pt_train_meta meta = {o->name ? o->name : "", o->gear, o->arch, lo.kind, h.best_esr, latency, h.epoch,
-                          lo.val2_start, n_val, copies_esr, checks_passed};
-    if (pt_train_write_nam(o->model_out, &cfg, m.head_scale, best, P, &meta, err)) goto done_sig;
+                          lo.val2_start, n_val, copies_esr, checks_passed, esr_skip(&nt)};
+    pt_nam_file nf;
+    if (net_file(&nt, best, &nf)) goto done_sig;
+    int wrc = pt_train_write_nam(o->model_out, &nf, &meta, err);
+    free(nf.weights);
+    if (wrc) goto done_sig;
     if (!o->quiet)
         fprintf(stderr, "wrote %s: validation ESR %.6f (epoch %d of %d)\n", o->model_out, h.best_esr,
                 h.best_epoch + 1, h.epoch);
@@ -342,7 +420,7 @@ done_sig:
     sigaction(SIGINT, &old, NULL);
 done:
     pt_batch_runner_free(&br);
-    pt_wavenet_train_free(&m);
+    net_free(&nt);
     free(params), free(best), free(g), free(mo), free(vo), free(vbuf), free(order), free(xs), free(ts);
     pt_audio_free(&in);
     pt_audio_free(&out);
@@ -355,21 +433,35 @@ int pt_train_grad_dump(const char *nam_path, const char *batch_path, int B, int 
     pt_nam_file f;
     if (pt_nam_file_load(&f, nam_path, err)) return -1;
     int rc = -1;
-    pt_wavenet_train m;
-    memset(&m, 0, sizeof m);
+    net nt;
+    memset(&nt, 0, sizeof nt);
     pt_batch_runner br;
     memset(&br, 0, sizeof br);
     float *data = NULL, *res = NULL;
     double *g = NULL;
-    if (f.arch != PT_NAM_WAVENET) {
-        pt_error_set(err, PT_ERR_INVALID, nam_path, 0, 0, "not a WaveNet");
+    if (f.arch == PT_NAM_LSTM) {
+        if (net_init(&nt, "lstm", err)) goto out;
+        if (pt_lstm_train_init(&nt.lstm, f.cfg.lstm.num_layers, f.cfg.lstm.hidden_size) || f.cfg.lstm.input_size != 1) {
+            pt_error_set(err, PT_ERR_INVALID, nam_path, 0, 0, "not a trainable LSTM");
+            goto out;
+        }
+        nt.P = nt.lstm.n_params;
+        nt.lstm.params = f.weights;
+    } else if (f.arch == PT_NAM_WAVENET) {
+        nt.ny = ny;
+        nt.mrstft_weight = PT_LOSS_MRSTFT_WEIGHT;
+        if (pt_wavenet_train_init(&nt.wn, &f.cfg.wavenet, f.weights[f.n_weights - 1], err)) goto out;
+        nt.P = nt.wn.n_params;
+        nt.rf = nt.wn.rf;
+        pt_wavenet_train_set(&nt.wn, f.weights);
+    } else {
+        pt_error_set(err, PT_ERR_INVALID, nam_path, 0, 0, "neither a WaveNet nor an LSTM");
         goto out;
     }
-    if (pt_wavenet_train_init(&m, &f.cfg.wavenet, f.weights[f.n_weights - 1], err)) goto out;
-    const long L = ny + m.rf - 1, n = (long)B * (L + ny);
+    const long L = ny + nt.rf - 1, n = (long)B * (L + ny);
     data = malloc((size_t)n * sizeof *data);
-    g = calloc((size_t)m.n_params, sizeof *g);
-    res = malloc((size_t)(m.n_params + 3) * sizeof *res);
+    g = calloc((size_t)nt.P, sizeof *g);
+    res = malloc((size_t)(nt.P + 3) * sizeof *res);
     FILE *fp = fopen(batch_path, "rb");
     if (!data || !g || !res || !fp || fread(data, sizeof *data, (size_t)n, fp) != (size_t)n) {
         if (fp) fclose(fp);
@@ -377,21 +469,22 @@ int pt_train_grad_dump(const char *nam_path, const char *batch_path, int B, int 
         goto out;
     }
     fclose(fp);
-    if (pt_batch_runner_init(&br, &m, ny, threads)) goto out;
+    if (pt_batch_runner_init(&br, nt.is_lstm ? NULL : &nt.wn, nt.is_lstm ? &nt.lstm : NULL, ny, nt.mask,
+                             nt.mrstft_weight, threads))
+        goto out;
     const float *xs[256], *ts[256];
     for (int b = 0; b < B && b < 256; b++) {
         xs[b] = data + (size_t)b * L;
         ts[b] = data + (size_t)B * L + (size_t)b * ny;
     }
-    pt_wavenet_train_set(&m, f.weights);
     double mse, mr;
-    pt_batch_run(&br, &m, B, xs, ts, g, &mse, &mr);
-    res[0] = (float)(mse + PT_LOSS_MRSTFT_WEIGHT * mr);
+    pt_batch_run(&br, B, xs, ts, g, &mse, &mr);
+    res[0] = (float)(mse + nt.mrstft_weight * mr);
     res[1] = (float)mse;
     res[2] = (float)mr;
-    for (long i = 0; i < m.n_params; i++) res[3 + i] = (float)g[i];
+    for (long i = 0; i < nt.P; i++) res[3 + i] = (float)g[i];
     fp = fopen(out_path, "wb");
-    if (!fp || fwrite(res, sizeof *res, (size_t)m.n_params + 3, fp) != (size_t)m.n_params + 3) {
+    if (!fp || fwrite(res, sizeof *res, (size_t)nt.P + 3, fp) != (size_t)nt.P + 3) {
         if (fp) fclose(fp);
         pt_error_set(err, PT_ERR_IO, out_path, 0, 0, "cannot write");
         goto out;
@@ -400,7 +493,7 @@ int pt_train_grad_dump(const char *nam_path, const char *batch_path, int B, int 
     rc = 0;
 out:
     pt_batch_runner_free(&br);
-    pt_wavenet_train_free(&m);
+    net_free(&nt);
     free(data), free(res), free(g);
     pt_nam_file_free(&f);
     return rc;
