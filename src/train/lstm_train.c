@@ -68,18 +68,18 @@ int lstm_work_init(lstm_work *w, const pt_lstm_train *m, int T)
     w->T = T;
     const int H = m->H;
     for (int l = 0; l < m->n_layers; l++) {
-        w->gates[l] = malloc((size_t)T * 4 * H * sizeof(float));
-        w->h[l] = malloc((size_t)(T + 1) * H * sizeof(float));
-        w->c[l] = malloc((size_t)(T + 1) * H * sizeof(float));
+        w->gates[l] = malloc((size_t)T * 4 * H * sizeof(double));
+        w->h[l] = malloc((size_t)(T + 1) * H * sizeof(double));
+        w->c[l] = malloc((size_t)(T + 1) * H * sizeof(double));
         if (!w->gates[l] || !w->h[l] || !w->c[l]) return -1;
     }
-    w->dh_in = malloc((size_t)T * H * sizeof(float));
-    w->dx = malloc((size_t)T * H * sizeof(float));
+    w->dh_in = malloc((size_t)T * H * sizeof(double));
+    w->dx = malloc((size_t)T * H * sizeof(double));
     w->grad = calloc((size_t)m->n_params, sizeof(double));
-    w->dg = malloc(4 * (size_t)H * sizeof(float));
-    w->dhr = malloc((size_t)H * sizeof(float));
-    w->dcr = malloc((size_t)H * sizeof(float));
-    w->tmp = malloc((size_t)(2 * H + 1) * sizeof(float));
+    w->dg = malloc(4 * (size_t)H * sizeof(double));
+    w->dhr = malloc((size_t)H * sizeof(double));
+    w->dcr = malloc((size_t)H * sizeof(double));
+    w->tmp = malloc((size_t)(2 * H + 1) * sizeof(double));
     return w->dh_in && w->dx && w->grad && w->dg && w->dhr && w->dcr && w->tmp ? 0 : -1;
 }
 
@@ -90,7 +90,7 @@ void lstm_work_free(lstm_work *w, const pt_lstm_train *m)
     memset(w, 0, sizeof *w);
 }
 
-static inline float sigm(float v) { return 1.0f / (1.0f + expf(-v)); }
+static inline double sigm(double v) { return 1.0 / (1.0 + exp(-v)); }
 
 void pt_lstm_train_forward(const pt_lstm_train *m, lstm_work *w, const float *x, float *y)
 {
@@ -99,35 +99,38 @@ void pt_lstm_train_forward(const pt_lstm_train *m, lstm_work *w, const float *x,
     for (int l = 0; l < m->n_layers; l++) {
         const int in = l == 0 ? 1 : H, cols = in + H;
         const float *W = P + m->W[l], *b = P + m->b[l];
-        float *h = w->h[l], *c = w->c[l], *gt = w->gates[l];
-        memcpy(h, P + m->h0[l], (size_t)H * sizeof(float));
-        memcpy(c, P + m->c0[l], (size_t)H * sizeof(float));
-        const float *xin = l == 0 ? x : w->h[l - 1] + H;
+        double *h = w->h[l], *c = w->c[l], *gt = w->gates[l];
+        for (int j = 0; j < H; j++) h[j] = P[m->h0[l] + j], c[j] = P[m->c0[l] + j];
+        const double *hbelow = l == 0 ? NULL : w->h[l - 1] + H;
         for (int t = 0; t < T; t++) {
-            const float *xt = xin + (size_t)t * in, *hp = h + (size_t)t * H;
-            float *g = gt + (size_t)t * G;
+            const double *hp = h + (size_t)t * H;
+            double *g = gt + (size_t)t * G;
             for (int r = 0; r < G; r++) {
                 const float *wr = W + (size_t)r * cols;
-                float a = b[r];
-                for (int j = 0; j < in; j++) a += wr[j] * xt[j];
-                for (int j = 0; j < H; j++) a += wr[in + j] * hp[j];
+                double a = b[r];
+                if (l == 0)
+                    a += (double)wr[0] * x[t];
+                else
+                    for (int j = 0; j < in; j++) a += (double)wr[j] * hbelow[(size_t)t * H + j];
+                for (int j = 0; j < H; j++) a += (double)wr[in + j] * hp[j];
                 g[r] = a;
             }
-            const float *cp = c + (size_t)t * H;
-            float *cn = c + (size_t)(t + 1) * H, *hn = h + (size_t)(t + 1) * H;
+            const double *cp = c + (size_t)t * H;
+            double *cn = c + (size_t)(t + 1) * H, *hn = h + (size_t)(t + 1) * H;
             for (int j = 0; j < H; j++) {
-                float i = sigm(g[j]), f = sigm(g[H + j]), gg = tanhf(g[2 * H + j]), o = sigm(g[3 * H + j]);
+                double i = sigm(g[j]), f = sigm(g[H + j]), gg = tanh(g[2 * H + j]), o = sigm(g[3 * H + j]);
                 g[j] = i, g[H + j] = f, g[2 * H + j] = gg, g[3 * H + j] = o;
                 cn[j] = f * cp[j] + i * gg;
-                hn[j] = o * tanhf(cn[j]);
+                hn[j] = o * tanh(cn[j]);
             }
         }
     }
-    const float *ht = w->h[m->n_layers - 1] + H, *hw = P + m->head_w;
+    const double *ht = w->h[m->n_layers - 1] + H;
+    const float *hw = P + m->head_w;
     for (int t = 0; t < T; t++) {
-        float a = P[m->head_b];
+        double a = P[m->head_b];
         for (int j = 0; j < H; j++) a += hw[j] * ht[(size_t)t * H + j];
-        y[t] = a;
+        y[t] = (float)a;
     }
 }
 
@@ -137,7 +140,8 @@ void pt_lstm_train_backward(const pt_lstm_train *m, lstm_work *w, const float *x
     const float *P = m->params;
     double *gr = w->grad;
     /* head */
-    const float *ht = w->h[m->n_layers - 1] + H, *hw = P + m->head_w;
+    const double *ht = w->h[m->n_layers - 1] + H;
+    const float *hw = P + m->head_w;
     for (int t = 0; t < T; t++) {
         gr[m->head_b] += dy[t];
         for (int j = 0; j < H; j++) {
@@ -148,29 +152,28 @@ void pt_lstm_train_backward(const pt_lstm_train *m, lstm_work *w, const float *x
     for (int l = m->n_layers - 1; l >= 0; l--) {
         const int in = l == 0 ? 1 : H, cols = in + H;
         const float *W = P + m->W[l];
-        const float *h = w->h[l], *c = w->c[l], *gt = w->gates[l];
-        const float *xin = l == 0 ? x : w->h[l - 1] + H;
+        const double *h = w->h[l], *c = w->c[l], *gt = w->gates[l];
+        const double *hbelow = l == 0 ? NULL : w->h[l - 1] + H;
         double *dW = gr + m->W[l], *db = gr + m->b[l];
-        float *dg = w->dg, *dhr = w->dhr, *dcr = w->dcr, *tmp = w->tmp;
-        memset(dhr, 0, (size_t)H * sizeof(float));
-        memset(dcr, 0, (size_t)H * sizeof(float));
-        /* float accumulators for dW over a block of steps, then into double */
+        double *dg = w->dg, *dhr = w->dhr, *dcr = w->dcr, *tmp = w->tmp;
+        memset(dhr, 0, (size_t)H * sizeof(double));
+        memset(dcr, 0, (size_t)H * sizeof(double));
         for (int t = T - 1; t >= 0; t--) {
-            const float *g = gt + (size_t)t * G, *cn = c + (size_t)(t + 1) * H, *cp = c + (size_t)t * H;
-            const float *dh_out = w->dh_in + (size_t)t * H;
+            const double *g = gt + (size_t)t * G, *cn = c + (size_t)(t + 1) * H, *cp = c + (size_t)t * H;
+            const double *dh_out = w->dh_in + (size_t)t * H;
             for (int j = 0; j < H; j++) {
-                float i = g[j], f = g[H + j], gg = g[2 * H + j], o = g[3 * H + j];
-                float th = tanhf(cn[j]);
-                float dh = dh_out[j] + dhr[j];
-                float dc = dcr[j] + dh * o * (1 - th * th);
+                double i = g[j], f = g[H + j], gg = g[2 * H + j], o = g[3 * H + j];
+                double th = tanh(cn[j]);
+                double dh = dh_out[j] + dhr[j];
+                double dc = dcr[j] + dh * o * (1 - th * th);
                 dg[j] = dc * gg * i * (1 - i);
                 dg[H + j] = dc * cp[j] * f * (1 - f);
                 dg[2 * H + j] = dc * i * (1 - gg * gg);
                 dg[3 * H + j] = dh * th * o * (1 - o);
                 dcr[j] = dc * f;
             }
-            const float *xt = xin + (size_t)t * in, *hp = h + (size_t)t * H;
-            for (int j = 0; j < in; j++) tmp[j] = xt[j];
+            const double *hp = h + (size_t)t * H;
+            for (int j = 0; j < in; j++) tmp[j] = l == 0 ? x[t] : hbelow[(size_t)t * H + j];
             for (int j = 0; j < H; j++) tmp[in + j] = hp[j];
             for (int r = 0; r < G; r++) {
                 const double d = dg[r];
@@ -181,7 +184,8 @@ void pt_lstm_train_backward(const pt_lstm_train *m, lstm_work *w, const float *x
             /* d[x; h_prev] = W^T dg */
             for (int j = 0; j < cols; j++) tmp[j] = 0;
             for (int r = 0; r < G; r++) {
-                const float d = dg[r], *wr = W + (size_t)r * cols;
+                const double d = dg[r];
+                const float *wr = W + (size_t)r * cols;
                 for (int j = 0; j < cols; j++) tmp[j] += d * wr[j];
             }
             if (l > 0)
@@ -193,7 +197,7 @@ void pt_lstm_train_backward(const pt_lstm_train *m, lstm_work *w, const float *x
             gr[m->c0[l] + j] += dcr[j];
         }
         if (l > 0) {
-            float *s = w->dh_in;
+            double *s = w->dh_in;
             w->dh_in = w->dx;
             w->dx = s;
         }
