@@ -334,7 +334,7 @@ int pt_train_run(const pt_train_opts *o, pt_error *err)
     uint64_t rs = o->seed * 0x9E3779B97F4A7C15ULL + 0x1234567ULL + (uint64_t)h.epoch * 7919;
     if (!o->quiet)
         fprintf(stderr,
-                "train: %s signal, latency %ld samples, validation copies agree to ESR %.5f; %s WaveNet (%ld "
+                "train: %s signal, latency %ld samples, validation copies agree to ESR %.5f; %s model (%ld "
                 "weights), %ld windows of %ld per epoch, %d thread%s\n",
                 lo.kind, latency, copies_esr, o->arch, P + (nt.is_lstm ? 0 : 1), n_win, NYW, o->threads, o->threads == 1 ? "" : "s");
     interrupted = 0;

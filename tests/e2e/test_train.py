@@ -94,6 +94,7 @@ def short_training_writes_a_model_the_player_and_the_oracle_agree_on():
     xv, tv = x[vs:vs + vn], ya[vs:vs + vn]
     yo = oracle.run(doc, xv)
     rf = oracle.wavenet_rf(doc["config"])
+    assert tr["pytone"]["validation_esr_skips"] == rf - 1
     esr_np = np.sum((yo[rf - 1:] - tv[rf - 1:]) ** 2) / np.sum(tv[rf - 1:] ** 2)
     print(f"  stated ESR {esr:.9g}, numpy {esr_np:.9g} (relative {abs(esr - esr_np) / esr_np:.1e})")
     assert abs(esr - esr_np) <= 1e-6 * esr_np
@@ -117,6 +118,30 @@ def short_training_writes_a_model_the_player_and_the_oracle_agree_on():
     doc2 = json.load(open(model))
     assert doc2["metadata"]["training"]["pytone"]["epochs"] == 3
     assert doc2["metadata"]["training"]["validation_esr"] <= esr
+
+
+@test
+def lstm_training_step_writes_a_model_the_oracle_agrees_on():
+    """--arch lstm, one batch: the file is NAM's LSTM (3 x 18), its stated
+    ESR (after the 8192-sample burn-in) recomputed by the oracle."""
+    x = signal()
+    yp = ptest.tmp("amp_lstm.wav")
+    ptest.write_wav(yp, SR, amp(x))
+    model = ptest.tmp("lstm.nam")
+    r = ptest.run("train", state["x_path"], yp, "-o", model, "--arch", "lstm", "--epochs", 1, "--max-batches", 1,
+                  timeout=300)
+    assert r.returncode == 0, r.stderr
+    doc = json.load(open(model))
+    assert doc["architecture"] == "LSTM" and doc["config"] == {"input_size": 1, "hidden_size": 18, "num_layers": 3}
+    tr = doc["metadata"]["training"]
+    ya = np.concatenate([amp(x)[LATENCY:], np.zeros(LATENCY)])
+    vs, vn, skip = tr["pytone"]["validation_start"], tr["pytone"]["validation_samples"], tr["pytone"]["validation_esr_skips"]
+    assert skip == 8192
+    yo = oracle.run(doc, x[vs:vs + vn])
+    tv = ya[vs:vs + vn]
+    esr_np = np.sum((yo[skip:] - tv[skip:]) ** 2) / np.sum(tv[skip:] ** 2)
+    print(f"  stated ESR {tr['validation_esr']:.9g}, numpy {esr_np:.9g}")
+    assert abs(tr["validation_esr"] - esr_np) <= 1e-6 * esr_np
 
 
 def refused(inp, out, words):
