@@ -291,8 +291,10 @@ void pt_capture_check_take(const float *x, const float *y, const pt_capture_layo
                  (double)lo->blips[0] / SR, (double)lo->blips[1] / SR, max_lag, rep->noise_db);
         return;
     }
-    rep->copies_esr = pt_capture_validation_esr(y, lo, rep->latency);
-    if (rep->copies_esr > PT_TAKE_MAX_COPIES_ESR) {
+    /* a level-check take (only the start of the signal) has no second copy */
+    const int has_copies = lo->val2_start + lo->val_len <= lo->frames && lo->val2_start > lo->val1_start;
+    rep->copies_esr = has_copies ? pt_capture_validation_esr(y, lo, rep->latency) : 0;
+    if (has_copies && rep->copies_esr > PT_TAKE_MAX_COPIES_ESR) {
         rep->problem = "drift";
         snprintf(rep->reason, sizeof rep->reason,
                  "the two validation copies differ (ESR %.4f > %.2f): noise, an amp that drifted while warming up, "
