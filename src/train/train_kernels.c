@@ -15,18 +15,7 @@
 
 #include "../neural/nn_math.h"
 
-typedef float v8 __attribute__((vector_size(32)));
-typedef float v8u __attribute__((vector_size(32), aligned(4), __may_alias__));
-#define LD8(p) (*(const v8u *)(p))
-
 #define CHUNK 1024
-
-static inline double hsum8(v8 v)
-{
-    double s = 0;
-    for (int i = 0; i < 8; i++) s += v[i];
-    return s;
-}
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(PT_NO_TARGET_CLONES)
 #define TRAIN_DISPATCH 1
@@ -69,15 +58,17 @@ void pt_train_dots(int n_out, int n_rows, const float *const *a, const float *co
     dots_base(n_out, n_rows, a, b, n, dW, ldw);
 }
 
-PT_HOT double pt_train_sum(const float *x, int n)
+PT_HOT double pt_train_sum(const float *restrict x, int n)
 {
     double s = 0;
     for (int t0 = 0; t0 < n; t0 += CHUNK) {
-        const int m = n - t0 < CHUNK ? n - t0 : CHUNK, mv = m & ~7;
-        v8 acc = {0};
-        for (int t = 0; t < mv; t += 8) acc += LD8(x + t0 + t);
-        s += hsum8(acc);
-        for (int t = mv; t < m; t++) s += x[t0 + t];
+        const int m = n - t0 < CHUNK ? n - t0 : CHUNK;
+        float acc[16] = {0}; /* sixteen partial sums: vectorised, in chunks, then double */
+        int t = 0;
+        for (; t + 16 <= m; t += 16)
+            for (int i = 0; i < 16; i++) acc[i] += x[t0 + t + i];
+        for (; t < m; t++) acc[0] += x[t0 + t];
+        for (int i = 0; i < 16; i++) s += acc[i];
     }
     return s;
 }
