@@ -11,6 +11,7 @@
   test_nam_oracle); the validation ESR the
   file states equals the ESR the oracle's output gives on the held-out
   segment within 1e-6 relative; --resume goes on from the checkpoint;
+- a recording in NAM's v3 layout: its blips and its split;
 - bad input (rates or lengths that differ, stereo files, a 10 s recording,
   a silent recording, validation copies that disagree): exit 2, one message naming the file, nothing written.
 """
@@ -142,6 +143,34 @@ def lstm_training_step_writes_a_model_the_oracle_agrees_on():
     esr_np = np.sum((yo[skip:] - tv[skip:]) ** 2) / np.sum(tv[skip:] ** 2)
     print(f"  stated ESR {tr['validation_esr']:.9g}, numpy {esr_np:.9g}")
     assert abs(tr["validation_esr"] - esr_np) <= 1e-6 * esr_np
+
+
+@test
+def nam_v3_recordings_are_split_as_nam_splits_them():
+    """A recording of NAM's v3 standard signal's layout (3:10; validation
+    copies in the first and last 9 s, blips at 10.5 s and 11.5 s, silence
+    around them): latency found from those blips, the last 9 s held out."""
+    n = 9_120_000
+    rng = np.random.default_rng(7)
+    x = np.zeros(n)
+    V = 432_000
+    body = 0.3 * np.tanh(rng.standard_normal(V))
+    x[:V] = body
+    x[-V:] = body
+    x[470_000:485_000] = 0.2 * rng.standard_normal(15_000)  # some material before the quiet stretch
+    for b in (504_000, 552_000):
+        x[b] = 0.5
+    x[600_000:n - V] = 0.3 * np.tanh(rng.standard_normal(n - V - 600_000))
+    xp, yp = ptest.tmp("v3_in.wav"), ptest.tmp("v3_out.wav")
+    ptest.write_wav(xp, SR, x)
+    ptest.write_wav(yp, SR, amp(x))
+    model = ptest.tmp("v3.nam")
+    r = ptest.run("train", xp, yp, "-o", model, "--arch", "nano", "--epochs", 1, "--max-batches", 1, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "nam-v3 signal, latency 25 samples" in r.stderr, r.stderr
+    tr = json.load(open(model))["metadata"]["training"]
+    assert tr["pytone"]["signal"] == "nam-v3"
+    assert tr["pytone"]["validation_start"] == n - V and tr["pytone"]["validation_samples"] == V - LATENCY
 
 
 def refused(inp, out, words):
