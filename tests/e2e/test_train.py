@@ -32,7 +32,7 @@ LATENCY = 25
 state = {}
 
 
-def signal():
+def signal_():
     if "x" not in state:
         p = ptest.tmp("signal.wav")
         ptest.run("capture-signal", p, "--short", check=True)
@@ -52,7 +52,7 @@ def amp(x):
 
 @test
 def capture_signal_is_deterministic_with_two_equal_validation_copies():
-    x = signal()
+    x = signal_()
     assert len(x) == 40 * SR, len(x)
     p2 = ptest.tmp("signal2.wav")
     ptest.run("capture-signal", p2, "--short", check=True)
@@ -72,7 +72,7 @@ def capture_signal_is_deterministic_with_two_equal_validation_copies():
 
 @test
 def short_training_writes_a_model_the_player_and_the_oracle_agree_on():
-    x = signal()
+    x = signal_()
     y = amp(x)
     yp = ptest.tmp("amp.wav")
     ptest.write_wav(yp, SR, y)
@@ -122,10 +122,36 @@ def short_training_writes_a_model_the_player_and_the_oracle_agree_on():
 
 
 @test
+def ctrl_c_writes_the_best_model_so_far():
+    import signal
+    import subprocess
+    x = signal_()
+    yp = ptest.tmp("amp_int.wav")
+    ptest.write_wav(yp, SR, amp(x))
+    model = ptest.tmp("int.nam")
+    p = subprocess.Popen([ptest.PYTONE, "train", state["x_path"], yp, "-o", model, "--arch", "nano", "--epochs", "50",
+                          "--max-batches", "3"], stderr=subprocess.PIPE, text=True)
+    lines = []
+    for line in p.stderr:
+        lines.append(line)
+        if line.startswith("epoch 1/50"):
+            p.send_signal(signal.SIGINT)
+            break
+    rest = p.communicate(timeout=120)[1]
+    out = "".join(lines) + rest
+    assert p.returncode == 0, out
+    assert "interrupted: writing the best model so far" in out, out
+    doc = json.load(open(model))
+    n = doc["metadata"]["training"]["pytone"]["epochs"]
+    assert 1 <= n < 50, n
+    print(f"  interrupted after {n} epoch(s); wrote {os.path.basename(model)}")
+
+
+@test
 def lstm_training_step_writes_a_model_the_oracle_agrees_on():
     """--arch lstm, one batch: the file is NAM's LSTM (3 x 18), its stated
     ESR (after the 8192-sample burn-in) recomputed by the oracle."""
-    x = signal()
+    x = signal_()
     yp = ptest.tmp("amp_lstm.wav")
     ptest.write_wav(yp, SR, amp(x))
     model = ptest.tmp("lstm.nam")
@@ -189,7 +215,7 @@ def refused(inp, out, words):
 
 @test
 def bad_inputs_are_refused_with_one_message_and_nothing_written():
-    x = signal()
+    x = signal_()
     y = amp(x)
     xp = state["x_path"]
     p = ptest.tmp
