@@ -384,7 +384,14 @@ int pt_train_run(const pt_train_opts *o, pt_error *err)
         if (interrupted && nb < max_b) break; /* a partial epoch is not counted */
         h.lr *= nt.decay;
         double esr = validate(&nt, params, vx, vy, n_val, vbuf, err);
-        if (isnan(esr)) goto done_sig;
+        if (isnan(esr)) {
+            if (!err || !err->msg[0])
+                pt_error_set(err, PT_ERR, NULL, 0, 0,
+                             "training diverged at epoch %d (the validation ESR is not a number); the last checkpoint "
+                             "is epoch %d: --resume from it, or another --seed",
+                             h.epoch + 1, h.epoch);
+            goto done_sig;
+        }
         if (esr < h.best_esr) {
             h.best_esr = esr;
             h.best_epoch = h.epoch;
