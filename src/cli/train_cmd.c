@@ -55,7 +55,7 @@ static const char *train_help =
     "                    [--epochs N] [--threads N] [--seed S] [--name NAME] [--gear GEAR]\n"
     "                    [--resume] [--ignore-checks] [--quiet]\n"
     "\n"
-    "Trains a NAM capture (a .nam WaveNet any NAM player loads) from a re-amp recording:\n"
+    "Trains a NAM capture (a .nam WaveNet or LSTM any NAM player loads) from a re-amp recording:\n"
     "INPUT.wav is the signal that was played (pytone capture-signal's, or NAM's v3\n"
     "standard signal), OUTPUT.wav the amp's recording of it (mono, same rate and length).\n"
     "The latency is found from the blips; the last validation copy is held out and its\n"
