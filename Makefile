@@ -8,6 +8,7 @@
 #   make soak    the long soak, MINUTES (default 30)
 #   make tsan    the threaded tests under ThreadSanitizer (part of make test)
 #   make amp-check  the amplifiers against ngspice at full length
+#   make capture-check  pytone capture end to end on a JACK server (dummy driver, ~90 s)
 #   make ui      build the web UI (ui/dist) when Node is there
 #   make install install pytone and its data under PREFIX (default /usr/local;
 #                DESTDIR for staging): PREFIX/bin/pytone, PREFIX/share/pytone/
@@ -20,7 +21,7 @@ ARGS ?=
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all deps deps-test build build-run ui run install deb test test-unit test-asan bench fuzz soak tsan clean amp-check
+.PHONY: all deps deps-test build build-run ui run install deb test test-unit test-asan bench fuzz soak tsan clean amp-check capture-check
 
 all: build
 
@@ -74,6 +75,9 @@ test: deps-test build test-asan
 # The whole amps against ngspice at full length (5 s of the DI; make test runs excerpts)
 amp-check: deps-test build
 	set -e; for t in tests/e2e/test_amp_*.py; do PT_AMP_FULL=1 /usr/bin/python3 $$t; done
+
+capture-check: deps-test build
+	PT_BUILD_DIR=$(BUILD) /usr/bin/python3 tests/e2e/capture_jack_check.py
 
 MINUTES ?= 30
 soak: deps-test build test-asan

@@ -127,6 +127,9 @@ PY
 # run as a separate program, for measurement (see the script)
 echo "== convolution vs zita-convolver (bench/conv_vs_fconvolver.sh)"
 bench/conv_vs_fconvolver.sh "$BUILD" || status=1
+# the capture trainer against a PyTorch loop: standard WaveNet, s per epoch
+echo "== pytone train vs PyTorch (bench/bench_train.py; PT_BENCH_TRAIN_BATCHES batches each)"
+/usr/bin/python3 bench/bench_train.py "$BUILD" "${PT_BENCH_TRAIN_BATCHES:-3}" || status=1
 for b in "$BUILD"/bench_*; do
   [ -x "$b" ] || continue
   [ "$(basename "$b")" = bench_amps ] && continue # printed with the amplifiers above

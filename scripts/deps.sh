@@ -19,7 +19,7 @@ RUN_PKGS=(
 )
 TEST_PKGS=(
   clang libcmocka-dev jconvolver
-  python3 python3-numpy python3-scipy python3-yaml ngspice
+  python3 python3-numpy python3-scipy python3-yaml python3-torch ngspice
   chromium
   faust lilv-utils guitarix-lv2 x42-plugins lsp-plugins-lv2
 )

@@ -34,6 +34,8 @@
 #include "params_doc.h"
 #include "spice_cmd.h"
 #include "target.h"
+#include "train_cmd.h"
+#include "capture_cmd.h"
 
 #define DEFAULT_RIG "rigs/default.yaml"
 
@@ -1071,6 +1073,9 @@ static const char *main_help =
     "  params [TYPE...]          node types' parameters (Markdown)\n"
     "  ui [--port N]             open the web UI of a running engine\n"
     "  app [RIG]                 the web UI in a window of its own (with WebKitGTK)\n"
+    "  capture-signal OUT.wav    write the re-amp signal a capture is recorded with\n"
+    "  capture REC.wav           play it through the amp and record the take (JACK/PortAudio)\n"
+    "  train IN.wav OUT.wav -o MODEL.nam   train a .nam capture from a re-amp recording\n"
     "\n"
     "'pytone COMMAND --help' tells more. 'pytone --version' prints the version.\n";
 
@@ -1094,6 +1099,10 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "params")) return cmd_params(argc - 2, argv + 2);
     if (!strcmp(cmd, "ui")) return cmd_ui(argc - 2, argv + 2);
     if (!strcmp(cmd, "app")) return cmd_app(argc - 2, argv + 2);
+    if (!strcmp(cmd, "capture-signal")) return cli_capture_signal(argc - 2, argv + 2);
+    if (!strcmp(cmd, "capture")) return cli_capture(argc - 2, argv + 2);
+    if (!strcmp(cmd, "train")) return cli_train(argc - 2, argv + 2);
+    if (!strcmp(cmd, "train-grad")) return cli_train_grad(argc - 2, argv + 2);
     fprintf(stderr, "pytone: unknown command '%s' (run, render, bench, validate, spice, devices, midi-devices, params, ui, app)\n", cmd);
     return 2;
 }

@@ -1,0 +1,44 @@
+/* trainer.h — `pytone train`: a .nam capture from a re-amp recording.
+ *
+ * The input must be pytone's capture signal (either length) or NAM's v3
+ * signal; the recording the same length, rate and mono. The round-trip
+ * latency is found from the blips and removed; the second validation copy
+ * is held out; windows of 8192 outputs (plus the receptive field) are
+ * shuffled each epoch into batches of 16; Adam (lr 4e-3, x0.993 per epoch)
+ * minimises loss.h's loss; after each epoch the validation ESR is measured
+ * with the player itself (src/neural), and the best weights are kept and
+ * written. Ctrl-C writes the best so far; a checkpoint (OUT.nam.ckpt) after
+ * each epoch lets `--resume` continue. */
+#ifndef PT_TRAINER_H
+#define PT_TRAINER_H
+
+#include <stdint.h>
+
+#include "../core/error.h"
+#include "../neural/nam_file.h"
+
+typedef struct pt_train_opts {
+    const char *input, *output, *model_out;
+    const char *arch; /* nano, feather, lite, standard */
+    int epochs, threads;
+    uint64_t seed;
+    const char *name, *gear;
+    int resume;
+    int ignore_checks; /* train on a take that failed the level or drift checks */
+    long max_batches; /* per epoch, 0: all (short runs for tests and bench) */
+    int quiet;
+} pt_train_opts;
+
+/* The A1 config of an architecture name; -1 if unknown. */
+int pt_train_arch_config(const char *arch, pt_nam_wavenet_config *cfg);
+
+int pt_train_run(const pt_train_opts *o, pt_error *err);
+
+/* For the gradient tests: the loss and its gradient for the weights of a
+ * WaveNet .nam file on a batch of B windows (raw float32: B rows of L input
+ * samples then B rows of ny targets, L = ny + rf - 1). Writes float32
+ * [loss, mse, mrstft, gradient in file order (head_scale excluded)] to out. */
+int pt_train_grad_dump(const char *nam_path, const char *batch_path, int B, int ny, const char *out_path,
+                       int threads, pt_error *err);
+
+#endif
