@@ -14,6 +14,7 @@
 #include "../core/rt.h"
 #include "fft.h"
 #include "kernels.h"
+#include "../platform/platform.h"
 
 #define MAX_LEVELS 16
 #define N_SLOTS 3 /* async output slots per level (2 are in use at most) */
@@ -434,8 +435,7 @@ pt_conv *pt_conv_new(const float *const *ir, int n_out, int ir_frames,
         }
         c->thread_started = true;
         /* Just below a real-time audio thread if we may; otherwise normal. */
-        struct sched_param sp = {.sched_priority = sched_get_priority_min(SCHED_FIFO) + 1};
-        pthread_setschedparam(c->thread, SCHED_FIFO, &sp);
+        pt_thread_set_realtime(c->thread, 1);
     }
     return c;
 nomem:
