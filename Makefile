@@ -8,6 +8,8 @@
 #   make soak    the long soak, MINUTES (default 30)
 #   make tsan    the threaded tests under ThreadSanitizer (part of make test)
 #   make amp-check  the amplifiers against ngspice at full length
+#   make test-arm64    the 64-bit ARM build: unit tests and renders under qemu
+#   make test-windows  the MinGW-w64 build of the core: its tests under wine64
 #   make ui      build the web UI (ui/dist) when Node is there
 #   make install install pytone and its data under PREFIX (default /usr/local;
 #                DESTDIR for staging): PREFIX/bin/pytone, PREFIX/share/pytone/
@@ -20,7 +22,8 @@ ARGS ?=
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all deps deps-test build build-run ui run install deb test test-unit test-asan bench fuzz soak tsan clean amp-check
+.PHONY: all deps deps-test build build-run ui run install deb test test-unit test-asan bench fuzz soak tsan clean amp-check \
+	test-arm64 test-windows
 
 all: build
 
@@ -74,6 +77,17 @@ test: deps-test build test-asan
 # The whole amps against ngspice at full length (5 s of the DI; make test runs excerpts)
 amp-check: deps-test build
 	PT_AMP_FULL=1 /usr/bin/python3 tests/e2e/test_amp_spice.py
+
+# Other platforms, proved here (docs/platforms.md); not part of make test
+ARM64_BUILD ?= build-arm64
+WINDOWS_BUILD ?= build-windows
+test-arm64: deps-test build
+	@./scripts/deps.sh --arm64
+	JOBS=$(JOBS) ./scripts/test_arm64.sh $(ARM64_BUILD) $(BUILD)
+
+test-windows:
+	@./scripts/deps.sh --windows
+	JOBS=$(JOBS) ./scripts/test_windows.sh $(WINDOWS_BUILD)
 
 MINUTES ?= 30
 soak: deps-test build test-asan
