@@ -6,7 +6,6 @@
 #include <math.h>
 #include <pthread.h>
 #include <sched.h>
-#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,7 +60,7 @@ struct pt_conv {
     /* worker */
     pthread_t thread;
     bool thread_started;
-    sem_t wake;
+    pt_sem *wake; /* platform.h: no unnamed sem_t on macOS */
     _Atomic bool quit;
     uint64_t worker_epoch;
     void (*hook)(void *);
@@ -273,8 +272,7 @@ static void *worker_main(void *arg)
             if (!best || deadline < best_deadline) best = l, best_deadline = deadline;
         }
         if (!best) {
-            while (sem_wait(&c->wake) != 0 && errno == EINTR) {
-            }
+            pt_sem_wait(c->wake);
             continue;
         }
         if (c->hook) c->hook(c->hook_ctx);
@@ -314,9 +312,9 @@ void pt_conv_free(pt_conv *c)
     if (!c) return;
     if (c->thread_started) {
         atomic_store_explicit(&c->quit, true, memory_order_release);
-        sem_post(&c->wake);
+        pt_sem_post(c->wake);
         pthread_join(c->thread, NULL);
-        sem_destroy(&c->wake);
+        pt_sem_destroy(c->wake);
     }
     for (int i = 0; i < c->n_levels; i++) {
         level *l = &c->lv[i];
@@ -426,9 +424,9 @@ pt_conv *pt_conv_new(const float *const *ir, int n_out, int ir_frames,
     pt_conv_reset(c);
 
     if (!c->offline && c->n_levels > c->n_sync) {
-        if (sem_init(&c->wake, 0, 0) != 0) goto nomem;
+        if (!(c->wake = pt_sem_create())) goto nomem;
         if (pthread_create(&c->thread, NULL, worker_main, c) != 0) {
-            sem_destroy(&c->wake);
+            pt_sem_destroy(c->wake);
             pt_conv_free(c);
             pt_error_set(err, PT_ERR, NULL, 0, 0, "convolver: cannot start its worker thread");
             return NULL;
@@ -468,7 +466,7 @@ void pt_conv_reset(pt_conv *c)
     c->pos = 0;
     c->epoch++;
     atomic_store_explicit(&c->published, c->epoch << EPOCH_SHIFT, memory_order_release);
-    if (c->thread_started) sem_post(&c->wake);
+    if (c->thread_started) pt_sem_post(c->wake);
 }
 
 /* RT: y[0..n) += g * x[0..n) */
@@ -542,7 +540,7 @@ void pt_conv_process(pt_conv *c, const float *in, float *const *out, int frames)
                                   memory_order_release);
         }
     }
-    if (post) sem_post(&c->wake);
+    if (post) pt_sem_post(c->wake);
 }
 
 int pt_conv_outputs(const pt_conv *c) { return c->n_out; }

@@ -71,6 +71,18 @@ void pt_thread_queue_close(int handle);
  * Returns 0 when it did, non-zero when woken early (a signal): call again. */
 int pt_sleep_until_ns(uint64_t deadline_ns);
 
+/* A counting semaphore that a real-time thread may post: POSIX sem_t on
+ * Linux, a dispatch semaphore on macOS (which has no unnamed sem_t), a
+ * Win32 semaphore on Windows. Created and destroyed off the audio thread;
+ * NULL when it cannot be made. */
+typedef struct pt_sem pt_sem;
+pt_sem *pt_sem_create(void);
+void pt_sem_destroy(pt_sem *s);
+/* RT: wake one waiter (or the next one to wait). */
+void pt_sem_post(pt_sem *s);
+/* Wait for a post (a signal does not end the wait). */
+void pt_sem_wait(pt_sem *s);
+
 /* ---- files ---- */
 
 /* What tells that a file changed, for watching files without a watcher

@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <semaphore.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -67,6 +69,35 @@ int pt_sleep_until_ns(uint64_t deadline_ns)
 {
     struct timespec ts = {(time_t)(deadline_ns / 1000000000ull), (long)(deadline_ns % 1000000000ull)};
     return clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+}
+
+struct pt_sem {
+    sem_t sem;
+};
+
+pt_sem *pt_sem_create(void)
+{
+    pt_sem *s = malloc(sizeof *s);
+    if (s && sem_init(&s->sem, 0, 0) != 0) {
+        free(s);
+        s = NULL;
+    }
+    return s;
+}
+
+void pt_sem_destroy(pt_sem *s)
+{
+    if (!s) return;
+    sem_destroy(&s->sem);
+    free(s);
+}
+
+void pt_sem_post(pt_sem *s) { sem_post(&s->sem); }
+
+void pt_sem_wait(pt_sem *s)
+{
+    while (sem_wait(&s->sem) != 0 && errno == EINTR) {
+    }
 }
 
 int pt_thread_queue_open(void) { return open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC); }

@@ -5,6 +5,7 @@
 #include "platform.h"
 #include "platform_internal.h"
 
+#include <dispatch/dispatch.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <mach-o/dyld.h>
@@ -76,6 +77,30 @@ int pt_sleep_until_ns(uint64_t deadline_ns)
     struct timespec ts = {(time_t)(left / 1000000000ull), (long)(left % 1000000000ull)};
     return nanosleep(&ts, NULL) == 0 ? 0 : errno;
 }
+
+struct pt_sem {
+    dispatch_semaphore_t sem;
+};
+
+pt_sem *pt_sem_create(void)
+{
+    pt_sem *s = malloc(sizeof *s);
+    if (s && !(s->sem = dispatch_semaphore_create(0))) {
+        free(s);
+        s = NULL;
+    }
+    return s;
+}
+
+void pt_sem_destroy(pt_sem *s)
+{
+    if (!s) return;
+    dispatch_release(s->sem);
+    free(s);
+}
+
+void pt_sem_post(pt_sem *s) { dispatch_semaphore_signal(s->sem); }
+void pt_sem_wait(pt_sem *s) { dispatch_semaphore_wait(s->sem, DISPATCH_TIME_FOREVER); }
 
 int pt_thread_queue_open(void) { return -1; }
 uint64_t pt_thread_queued_ns(int handle) { return 0; }

@@ -74,6 +74,30 @@ int pt_sleep_until_ns(uint64_t deadline_ns)
     return 0;
 }
 
+struct pt_sem {
+    HANDLE h;
+};
+
+pt_sem *pt_sem_create(void)
+{
+    pt_sem *s = malloc(sizeof *s);
+    if (s && !(s->h = CreateSemaphoreA(NULL, 0, 0x7fffffff, NULL))) {
+        free(s);
+        s = NULL;
+    }
+    return s;
+}
+
+void pt_sem_destroy(pt_sem *s)
+{
+    if (!s) return;
+    CloseHandle(s->h);
+    free(s);
+}
+
+void pt_sem_post(pt_sem *s) { ReleaseSemaphore(s->h, 1, NULL); }
+void pt_sem_wait(pt_sem *s) { WaitForSingleObject(s->h, INFINITE); }
+
 int pt_thread_queue_open(void) { return -1; }
 uint64_t pt_thread_queued_ns(int handle) { return 0; }
 void pt_thread_queue_close(int handle) {}

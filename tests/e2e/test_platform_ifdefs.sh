@@ -36,11 +36,11 @@ scan_files() {
 offences() {
     grep -HnE "$IFDEF_RE" "$@" | sed 's/$/   [operating-system #if]/'
     grep -HnE "$HEADER_RE" "$@" | sed 's/$/   [one system'"'"'s header]/'
-    # calls: comments mention them freely, code may not
-    for f in "$@"; do
-        sed -E 's#/\*.*\*/##g; s#//.*$##' "$f" | grep -nE "$CALL_RE" | grep -vE '^[0-9]+:[[:space:]]*\*' |
-            sed "s#^#$f:#; s/\$/   [a Linux-only call]/"
-    done
+    # calls: comments mention them freely, code may not (one perl for all files)
+    CALL_RE="$CALL_RE" perl -ne 'BEGIN { $re = $ENV{CALL_RE} }
+        chomp; my $code = $_; $code =~ s#/\*.*?\*/##g; $code =~ s#//.*$##;
+        print "$ARGV:$.:$_   [a Linux-only call]\n" if $code !~ /^\s*\*/ && $code =~ /$re/;
+        close ARGV if eof' "$@"
 }
 
 # 1. the patterns catch what they are for
