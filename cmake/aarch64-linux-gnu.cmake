@@ -10,4 +10,7 @@ set(ENV{PKG_CONFIG_LIBDIR} "/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgc
 set(ENV{PKG_CONFIG_PATH} "")
 set(CMAKE_FIND_ROOT_PATH /usr/aarch64-linux-gnu)
 set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
-set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64;-L;/usr/aarch64-linux-gnu)
+# No -L /usr/aarch64-linux-gnu: the arm64 libc6 (multiarch) puts its own
+# loader in /lib, and mixing the cross package's loader with that libc hangs
+# every pthread_create (two different glibc builds).
+set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64)
