@@ -43,7 +43,7 @@ skip='test_overrun_attribution|test_engine_overrun_cause|test_engine_timed|test_
 t2=$(date +%s)
 
 # 3. the NEON kernels are the ones chosen
-nn=$(cd "$ARM" && qemu-aarch64 ./test_neural_math 2>&1 | grep -m1 'kernel build' || true)
+nn=$(cd "$ARM" && qemu-aarch64 ./test_neural_math 2>&1 | grep -m1 -E '^kernel build [a-z0-9]+$' || true)
 cv=$(cd "$ARM" && qemu-aarch64 ./test_conv_accuracy 2>&1 | grep -m1 'convolution kernels' || true)
 echo "arm64 NAM: $nn; $cv"
 [[ "$nn" == *neon* && "$cv" == *neon* ]] || { echo "FAIL: the NEON kernels did not run" >&2; exit 1; }
