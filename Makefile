@@ -9,6 +9,8 @@
 #   make tsan    the threaded tests under ThreadSanitizer (part of make test)
 #   make amp-check  the amplifiers against ngspice at full length
 #   make capture-check  pytone capture end to end on a JACK server (dummy driver, ~90 s)
+#   make test-arm64    the 64-bit ARM build: unit tests and renders under qemu
+#   make test-windows  the MinGW-w64 build of the core: its tests under wine64
 #   make ui      build the web UI (ui/dist) when Node is there
 #   make install install pytone and its data under PREFIX (default /usr/local;
 #                DESTDIR for staging): PREFIX/bin/pytone, PREFIX/share/pytone/
@@ -21,7 +23,8 @@ ARGS ?=
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all deps deps-test build build-run ui run install deb test test-unit test-asan bench fuzz soak tsan clean amp-check capture-check
+.PHONY: all deps deps-test build build-run ui run install deb test test-unit test-asan bench fuzz soak tsan clean amp-check capture-check \
+	test-arm64 test-windows
 
 all: build
 
@@ -78,6 +81,17 @@ amp-check: deps-test build
 
 capture-check: deps-test build
 	PT_BUILD_DIR=$(BUILD) /usr/bin/python3 tests/e2e/capture_jack_check.py
+
+# Other platforms, proved here (docs/platforms.md); not part of make test
+ARM64_BUILD ?= build-arm64
+WINDOWS_BUILD ?= build-windows
+test-arm64: deps-test build
+	@./scripts/deps.sh --arm64
+	JOBS=$(JOBS) ./scripts/test_arm64.sh $(ARM64_BUILD) $(BUILD)
+
+test-windows:
+	@./scripts/deps.sh --windows
+	JOBS=$(JOBS) ./scripts/test_windows.sh $(WINDOWS_BUILD)
 
 MINUTES ?= 30
 soak: deps-test build test-asan

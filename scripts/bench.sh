@@ -6,6 +6,12 @@ BUILD=${1:-build}
 cd "$(dirname "$0")/.."
 export PT_SOURCE_DIR=$PWD
 status=0
+# the machine the figures are of; on 64-bit ARM (Apple Silicon, ARM Linux) the
+# NEON kernels run: compare with the x86-64 AVX2 lines (docs/platforms.md)
+case "$(uname -m)" in
+  aarch64|arm64) echo "== machine: $(uname -sm), arm64 native: NEON kernels (compare with the x86-64 AVX2 figures)";;
+  *) echo "== machine: $(uname -sm)";;
+esac
 echo "== pytone bench (every factory rig, 48 kHz, 64 frames; latency: declared, samples)"
 for rig in rigs/*.yaml; do
   grep -q '^rigs:' "$rig" && continue

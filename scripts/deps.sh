@@ -8,6 +8,9 @@
 #                    need: WebKitGTK for `pytone app`'s window (about 320 MB), Xvfb
 #                    and xdotool to drive it; lilv's and LV2's headers (type: lv2).
 #                    Without those, their tests are skipped.
+#   deps.sh --arm64  the cross tools and arm64 libraries of make test-arm64
+#                    (adds the arm64 architecture to dpkg: multiarch)
+#   deps.sh --windows  MinGW-w64 and wine64 for make test-windows
 set -euo pipefail
 [ "${PT_NO_DEPS:-0}" = 1 ] && exit 0
 
@@ -25,7 +28,15 @@ TEST_PKGS=(
 )
 OPTIONAL_TEST_PKGS=(libwebkit2gtk-4.1-dev libgl1-mesa-dri xvfb xdotool python3-pil python3-qrcode
   liblilv-dev lv2-dev)
-BREW_PKGS=(cmake pkg-config libsndfile libyaml cjson libsamplerate jack portaudio cmocka)
+ARM64_PKGS=(gcc-aarch64-linux-gnu qemu-user libc6-dev:arm64 libsndfile1-dev:arm64 libyaml-dev:arm64
+  libcjson-dev:arm64 libsamplerate0-dev:arm64 libkissfft-dev:arm64 libcmocka-dev:arm64)
+WINDOWS_PKGS=(gcc-mingw-w64-x86-64 wine64)
+# macOS: CoreAudio through PortAudio; the server is libwebsockets; MIDI RtMidi.
+# KissFFT is not in the list: whether Homebrew has a formula for it was not
+# verified; the hosted CI builds it from its repository when pkg-config finds
+# none (docs/platforms.md). jack is optional on macOS.
+BREW_PKGS=(cmake pkg-config libsndfile libyaml cjson libsamplerate portaudio libwebsockets rtmidi
+  cmocka jack)
 
 if [ "$(uname)" = Darwin ]; then
   command -v brew >/dev/null || { echo "deps: Homebrew is needed on macOS (https://brew.sh)" >&2; exit 1; }
@@ -44,6 +55,13 @@ if command -v dpkg-query >/dev/null; then
   }
   want=("${RUN_PKGS[@]}")
   [ "${1:-}" = --test ] && want+=("${TEST_PKGS[@]}")
+  if [ "${1:-}" = --arm64 ]; then
+    want=("${ARM64_PKGS[@]}")
+    dpkg --print-foreign-architectures | grep -qx arm64 || {
+      [ "$(id -u)" = 0 ] && dpkg --add-architecture arm64 || sudo dpkg --add-architecture arm64
+    }
+  fi
+  [ "${1:-}" = --windows ] && want=("${WINDOWS_PKGS[@]}")
   mapfile -t missing < <(missing_of "${want[@]}")
   extra=()
   [ "${1:-}" = --test ] && mapfile -t extra < <(missing_of "${OPTIONAL_TEST_PKGS[@]}")

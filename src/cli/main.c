@@ -11,8 +11,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -29,6 +27,7 @@
 #include "io/backend.h"
 #include "midi/midi.h"
 #include "nodes/lv2_host.h"
+#include "platform/platform.h"
 #include "rig/rig.h"
 #include "open_ui.h"
 #include "params_doc.h"
@@ -594,11 +593,8 @@ static void recovery_path(char *buf, size_t size)
         snprintf(buf, size, "%s", env);
         return;
     }
-    const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
     char dir[900];
-    if (state && state[0]) snprintf(dir, sizeof dir, "%s/pytone", state);
-    else if (home && home[0]) snprintf(dir, sizeof dir, "%s/.local/state/pytone", home);
-    else {
+    if (!pt_user_folder_path(PT_FOLDER_STATE, dir, sizeof dir)) {
         buf[0] = 0;
         return;
     }
@@ -619,9 +615,7 @@ static void recovery_path(char *buf, size_t size)
  * a small RLIMIT_MEMLOCK, MCL_FUTURE would make later allocations fail. */
 static void lock_memory(void)
 {
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_MEMLOCK, &rl) == 0 && rl.rlim_cur == RLIM_INFINITY)
-        mlockall(MCL_CURRENT | MCL_FUTURE);
+    (void)pt_mem_lock_all();
 }
 
 /* A recovery file left behind means the last session did not end cleanly. */
@@ -729,9 +723,9 @@ static pt_midi *start_midi(const opts *o, pt_session *session, const char *rig_p
     char global[1024] = "";
     if (o->midi_map) snprintf(global, sizeof global, "%s", o->midi_map);
     else {
-        const char *cfg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
-        if (cfg && cfg[0]) snprintf(global, sizeof global, "%s/pytone/midi.yaml", cfg);
-        else if (home && home[0]) snprintf(global, sizeof global, "%s/.config/pytone/midi.yaml", home);
+        char cfg[900];
+        if (pt_user_folder_path(PT_FOLDER_CONFIG, cfg, sizeof cfg))
+            snprintf(global, sizeof global, "%s/midi.yaml", cfg);
         if (global[0] && access(global, R_OK) != 0) global[0] = 0;
     }
     pt_midi_config mc = {.device = o->midi, .global_path = global[0] ? global : NULL,
@@ -949,6 +943,8 @@ int cli_run(const char *cmd, int argc, char **argv, int app)
         rc = 1;
         atomic_store(&stop_requested, 1);
     }
+#else
+    if (app) (void)app_open_browser(o.port); /* no window of its own: the default browser */
 #endif
     while (!atomic_load(&stop_requested)) {
         struct timespec ts = {0, 20 * 1000000L};

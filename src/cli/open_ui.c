@@ -1,10 +1,13 @@
 /* open_ui.c — `pytone ui`: open the engine's web UI (served by `pytone run`
- * on 127.0.0.1:PORT) in the default browser with xdg-open (open on macOS).
+ * on 127.0.0.1:PORT) in the default browser (platform.h: xdg-open, open,
+ * ShellExecute).
  * `pytone app`: the same UI in a native window (pytone-window, app_webkit.c,
  * built only with WebKitGTK). It attaches to an engine already answering on
  * --port, or starts one as `pytone run` would and stops it when the window
- * closes; without WebKitGTK it says which package to install. */
+ * closes; built without WebKitGTK (macOS, or Linux without its package) it
+ * opens the UI in the default browser instead. */
 #include "open_ui.h"
+#include "platform/platform.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -67,25 +70,9 @@ int cmd_ui(int argc, char **argv)
     int listening = engine_listening(port);
     const char *later = listening ? "" : "; no engine is listening there yet: start one with `pytone run` "
                                          "(the page connects when it is up)";
-#ifdef __APPLE__
-    const char *opener = "open";
-#else
-    const char *opener = "xdg-open";
-#endif
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid == 0) {
-        /* the opener's own complaints (xdg-open lists every method it tried)
-         * would bury the one line that matters */
-        int null = open("/dev/null", O_WRONLY);
-        if (null >= 0) dup2(null, 1), dup2(null, 2);
-        execlp(opener, opener, url, (char *)NULL);
-        _exit(127);
-    }
-    int status = 0;
-    if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        fprintf(stderr, "pytone ui: no browser could be started (%s %s); open %s in one yourself%s\n",
-                opener, pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 127 ? "is not installed" : "found none",
+    char why[160];
+    if (!pt_open_url(url, why, sizeof why)) {
+        fprintf(stderr, "pytone ui: no browser could be started (%s); open %s in one yourself%s\n", why,
                 url, later);
         return 1;
     }
@@ -106,23 +93,80 @@ static const char *app_help =
     "Ctrl-C or SIGTERM closes both. Needs a display (X11 or Wayland).\n"
     "Window keys: Ctrl+Q or Ctrl+W closes, F11 full screen, Ctrl+plus/minus/0 zoom.\n";
 
+/* --port, --attach and how many of the other arguments there are (the
+ * engine's); 0, or the exit code (2) after a message. */
+static int app_args(int argc, char **argv, int *port, int *attach, int *engine_args)
+{
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--attach")) {
+            *attach = 1;
+        } else if (!strcmp(a, "--port") || !strncmp(a, "--port=", 7)) {
+            const char *v = a[6] == '=' ? a + 7 : (i + 1 < argc ? argv[++i] : "");
+            char *end;
+            long p = strtol(v, &end, 10);
+            if (!v[0] || *end || p < 1 || p > 65535) {
+                fprintf(stderr, "pytone app: --port takes 1 to 65535, not '%s'\n", v);
+                return 2;
+            }
+            *port = (int)p;
+        } else {
+            (*engine_args)++;
+        }
+    }
+    if (*attach && *engine_args) {
+        fputs("pytone app: --attach takes only --port (the running engine keeps its rig and options)\n", stderr);
+        return 2;
+    }
+    return 0;
+}
+
 #ifndef PT_HAVE_WEBKIT
 
+/* Built without the native window (macOS until its WKWebView window exists,
+ * Linux without WebKitGTK's package): the same engine, the UI in the default
+ * browser. */
 int cmd_app(int argc, char **argv)
 {
-    static const char *missing =
-        "pytone app: the native window needs WebKitGTK, and this pytone was built without it.\n"
-        "Install its development package and build again:\n"
-        "  sudo apt-get install libwebkit2gtk-4.1-dev && cmake -S . -B build && cmake --build build\n"
-        "Meanwhile `pytone run` serves the web UI on http://127.0.0.1:8750/ and `pytone ui`\n"
-        "opens it in your browser.\n";
     for (int i = 0; i < argc; i++)
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             fputs(app_help, stdout);
-            fputs("\nThis build has no window (WebKitGTK not found; apt install libwebkit2gtk-4.1-dev).\n", stdout);
+            fputs("\nThis build has no window (WebKitGTK not found; on Linux: apt install "
+                  "libwebkit2gtk-4.1-dev):\npytone app opens the UI in the default browser instead, "
+                  "and Ctrl-C stops the engine.\n", stdout);
             return 0;
         }
-    fputs(missing, stderr);
+    int port = UI_DEFAULT_PORT, attach = 0, engine_args = 0;
+    int rc = app_args(argc, argv, &port, &attach, &engine_args);
+    if (rc) return rc;
+    int listening = engine_listening(port);
+    if (attach || listening) {
+        if (!listening) {
+            fprintf(stderr, "pytone app: no engine answers on port %d; start one with `pytone run "
+                            "--port %d`, or run `pytone app` without --attach to start one\n", port, port);
+            return 1;
+        }
+        if (engine_args) {
+            fprintf(stderr, "pytone app: something already answers on port %d, so no engine can be started "
+                            "there.\n`pytone app --port %d` alone opens the UI onto it; or choose "
+                            "another --port.\n", port, port);
+            return 2;
+        }
+        return app_open_browser(port) ? 0 : 1;
+    }
+    fputs("pytone app: this build has no window of its own; the UI opens in the default browser\n", stderr);
+    return cli_run("app", argc, argv, 1);
+}
+
+int app_open_browser(int port)
+{
+    char url[64], why[160];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/", port);
+    if (!pt_open_url(url, why, sizeof why)) {
+        fprintf(stderr, "pytone app: no browser could be started (%s); open %s in one yourself\n", why, url);
+        return 0;
+    }
+    fprintf(stderr, "pytone app: opened %s in the default browser\n", url);
     return 1;
 }
 
@@ -135,9 +179,7 @@ extern char **environ;
 static void window_program(char *out, size_t size)
 {
     char exe[4096];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = 0;
+    if (pt_exe_path(exe, sizeof exe)) {
         char *slash = strrchr(exe, '/');
         if (slash) {
             *slash = 0;
@@ -194,32 +236,14 @@ void app_window_close(pid_t pid)
 int cmd_app(int argc, char **argv)
 {
     int port = UI_DEFAULT_PORT, attach = 0, engine_args = 0;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+    for (int i = 0; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             fputs(app_help, stdout);
             fputs("\nThis build has the window (pytone-window, WebKitGTK).\n", stdout);
             return 0;
         }
-        if (!strcmp(a, "--attach")) {
-            attach = 1;
-        } else if (!strcmp(a, "--port") || !strncmp(a, "--port=", 7)) {
-            const char *v = a[6] == '=' ? a + 7 : (i + 1 < argc ? argv[++i] : "");
-            char *end;
-            long p = strtol(v, &end, 10);
-            if (!v[0] || *end || p < 1 || p > 65535) {
-                fprintf(stderr, "pytone app: --port takes 1 to 65535, not '%s'\n", v);
-                return 2;
-            }
-            port = (int)p;
-        } else {
-            engine_args++;
-        }
-    }
-    if (attach && engine_args) {
-        fputs("pytone app: --attach takes only --port (the running engine keeps its rig and options)\n", stderr);
-        return 2;
-    }
+    int rc = app_args(argc, argv, &port, &attach, &engine_args);
+    if (rc) return rc;
     const char *x = getenv("DISPLAY"), *wl = getenv("WAYLAND_DISPLAY");
     if (!(x && x[0]) && !(wl && wl[0])) {
         fprintf(stderr, "pytone app: no display (neither DISPLAY nor WAYLAND_DISPLAY is set), so no "

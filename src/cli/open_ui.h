@@ -12,6 +12,10 @@ int cmd_app(int argc, char **argv);
  * the window once it plays and stops when the window closes. */
 int cli_run(const char *cmd, int argc, char **argv, int app);
 
+/* Without PT_HAVE_WEBKIT: open the UI of the engine on port in the default
+ * browser; 1 when a browser was started. */
+int app_open_browser(int port);
+
 /* The window process (pytone-window); only with PT_HAVE_WEBKIT. */
 pid_t app_window_spawn(int port);                 /* -1 when it cannot start */
 int app_window_exited(pid_t pid, int *exit_code); /* 1 once it has ended */

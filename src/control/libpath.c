@@ -1,6 +1,6 @@
 /* libpath.c — see libpath.h. */
-/* renameat2: _GNU_SOURCE comes from the build */
 #include "../core/datadir.h"
+#include "../platform/platform.h"
 #include "libpath.h"
 
 #include <dirent.h>
@@ -12,10 +12,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#ifndef RENAME_NOREPLACE
-#define RENAME_NOREPLACE (1 << 0)
-#endif
 
 static const char *const rig_exts[] = {".yaml", ".yml", NULL};
 
@@ -200,9 +196,7 @@ pt_lib_roots *pt_lib_roots_create(const char *library)
         snprintf(cand, sizeof cand, "%s/%s", pt_data_dir(), factory[i]);
         add_root(r, cand);
     }
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = 0;
+    if (pt_exe_path(exe, sizeof exe)) {
         char *slash = strrchr(exe, '/');
         if (slash) *slash = 0;
         for (int i = 0; i < N_FACTORY; i++) {
@@ -247,11 +241,8 @@ static int open_parent(const char *path, const char **base)
     *base = slash + 1;
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) return -1;
-    char proc[64], now[PATH_MAX];
-    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
-    ssize_t k = readlink(proc, now, sizeof now - 1);
-    if (k > 0) {
-        now[k] = 0;
+    char now[PATH_MAX];
+    if (pt_fd_path(fd, now, sizeof now)) {
         if (strcmp(now, dir)) {
             close(fd);
             errno = ELOOP;
@@ -271,7 +262,7 @@ int pt_lib_rename(const char *library, const char *from_rel, const char *to_rel,
     int ffd = open_parent(from_out, &fb), tfd = open_parent(to_out, &tb), rc = 0;
     if (ffd < 0 || tfd < 0)
         rc = pt_error_set(err, PT_ERR_IO, NULL, 0, 0, "'%s': %s", from_rel, strerror(errno));
-    else if (renameat2(ffd, fb, tfd, tb, RENAME_NOREPLACE) != 0)
+    else if (pt_rename_noreplace(ffd, fb, tfd, tb) != 0)
         rc = errno == EEXIST ? pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "'%s' already exists", to_rel)
                              : pt_error_set(err, PT_ERR_IO, NULL, 0, 0, "'%s': %s", from_rel, strerror(errno));
     if (ffd >= 0) close(ffd);
@@ -325,7 +316,7 @@ int pt_lib_trash(const char *library, const char *rel, pt_error *err)
         char name[NAME_MAX + 16];
         snprintf(name, sizeof name, "%s", base);
         int k = 2, moved = -1;
-        while ((moved = renameat2(sfd, base, tfd, name, RENAME_NOREPLACE)) != 0 && errno == EEXIST &&
+        while ((moved = pt_rename_noreplace(sfd, base, tfd, name)) != 0 && errno == EEXIST &&
                k < 1000)
             snprintf(name, sizeof name, "%d-%s", k++, base);
         if (moved != 0) rc = pt_error_set(err, PT_ERR_IO, NULL, 0, 0, "'%s': %s", rel, strerror(errno));
@@ -354,7 +345,7 @@ int pt_lib_restore(const char *library, const char *name, char *out, size_t size
     }
     if (fstatat(tfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
         rc = pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "no '%s' in the trash", name);
-    else if (renameat2(tfd, name, lfd, orig, RENAME_NOREPLACE) != 0)
+    else if (pt_rename_noreplace(tfd, name, lfd, orig) != 0)
         rc = errno == EEXIST ? pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0,
                                             "'%s' exists in the library already", orig)
                              : pt_error_set(err, PT_ERR_IO, NULL, 0, 0, "'%s': %s", name, strerror(errno));

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "core/datadir.h"
+#include "platform/platform.h"
 #include "server_internal.h"
 
 enum { ROUTE_NONE, ROUTE_COMMAND, ROUTE_IMPORT };
@@ -506,9 +507,7 @@ void pt_server_find_ui_dir(char *out, size_t size)
     snprintf(data_ui, sizeof data_ui, "%s/ui/dist", pt_data_dir()); /* installed, or the source tree */
     const char *tries[4] = {env, "ui/dist", NULL, data_ui};
     char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = 0;
+    if (pt_exe_path(exe, sizeof exe)) {
         char *slash = strrchr(exe, '/');
         if (slash) {
             *slash = 0;

@@ -11,12 +11,12 @@
 #include "../dsp/analysis.h"
 #include "libpath.h"
 #include "library.h"
+#include "platform/platform.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
-#include <malloc.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -30,8 +30,7 @@
 
 typedef struct watched {
     char *path;
-    struct timespec mtime;
-    off_t size;
+    pt_file_stamp stamp;
 } watched;
 
 struct pt_session {
@@ -176,12 +175,8 @@ static void watch_add(pt_session *s, const char *path)
 {
     if (!path || !path[0] || s->n_files >= WATCH_MAX) return;
     watched *w = &s->files[s->n_files];
-    struct stat st;
     memset(w, 0, sizeof *w);
-    if (stat(path, &st) == 0) {
-        w->mtime = st.st_mtim;
-        w->size = st.st_size;
-    }
+    pt_file_stamp_get(path, &w->stamp);
     w->path = strdup(path);
     if (w->path) s->n_files++;
 }
@@ -211,13 +206,11 @@ static int watch_changed(pt_session *s)
 {
     int changed = 0;
     for (int i = 0; i < s->n_files; i++) {
-        struct stat st;
+        pt_file_stamp now;
         watched *w = &s->files[i];
-        if (stat(w->path, &st) != 0) continue; /* mid-save: look again later */
-        if (st.st_mtim.tv_sec != w->mtime.tv_sec || st.st_mtim.tv_nsec != w->mtime.tv_nsec ||
-            st.st_size != w->size) {
-            w->mtime = st.st_mtim;
-            w->size = st.st_size;
+        if (!pt_file_stamp_get(w->path, &now)) continue; /* mid-save: look again later */
+        if (!pt_file_stamp_equal(&now, &w->stamp)) {
+            w->stamp = now;
             changed = 1;
         }
     }
@@ -1223,7 +1216,7 @@ void pt_session_poll(pt_session *s)
      * resident while a live block sits above it; give those pages back so
      * that a long session's memory is what it uses (control thread; the
      * audio thread never allocates, so it never waits for the allocator). */
-    if (pt_engine_collect(s->e) > 0) malloc_trim(0);
+    if (pt_engine_collect(s->e) > 0) pt_mem_trim();
     double t = now_s();
     if (s->watch && s->rig && t - s->last_watch > 0.25) {
         s->last_watch = t;

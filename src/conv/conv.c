@@ -6,7 +6,6 @@
 #include <math.h>
 #include <pthread.h>
 #include <sched.h>
-#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 #include "fft.h"
 #include "kernels.h"
 #include "mac.h"
+#include "../platform/platform.h"
 
 #define MAX_LEVELS 16
 #define N_SLOTS 3 /* async output slots per level (2 are in use at most) */
@@ -62,7 +62,7 @@ struct pt_conv {
     /* worker */
     pthread_t thread;
     bool thread_started;
-    sem_t wake;
+    pt_sem *wake; /* platform.h: no unnamed sem_t on macOS */
     _Atomic bool quit;
     uint64_t worker_epoch;
     void (*hook)(void *);
@@ -264,8 +264,7 @@ static void *worker_main(void *arg)
             if (!best || deadline < best_deadline) best = l, best_deadline = deadline;
         }
         if (!best) {
-            while (sem_wait(&c->wake) != 0 && errno == EINTR) {
-            }
+            pt_sem_wait(c->wake);
             continue;
         }
         if (c->hook) c->hook(c->hook_ctx);
@@ -305,9 +304,9 @@ void pt_conv_free(pt_conv *c)
     if (!c) return;
     if (c->thread_started) {
         atomic_store_explicit(&c->quit, true, memory_order_release);
-        sem_post(&c->wake);
+        pt_sem_post(c->wake);
         pthread_join(c->thread, NULL);
-        sem_destroy(&c->wake);
+        pt_sem_destroy(c->wake);
     }
     for (int i = 0; i < c->n_levels; i++) {
         level *l = &c->lv[i];
@@ -418,17 +417,16 @@ pt_conv *pt_conv_new(const float *const *ir, int n_out, int ir_frames,
     pt_conv_reset(c);
 
     if (!c->offline && c->n_levels > c->n_sync) {
-        if (sem_init(&c->wake, 0, 0) != 0) goto nomem;
+        if (!(c->wake = pt_sem_create())) goto nomem;
         if (pthread_create(&c->thread, NULL, worker_main, c) != 0) {
-            sem_destroy(&c->wake);
+            pt_sem_destroy(c->wake);
             pt_conv_free(c);
             pt_error_set(err, PT_ERR, NULL, 0, 0, "convolver: cannot start its worker thread");
             return NULL;
         }
         c->thread_started = true;
         /* Just below a real-time audio thread if we may; otherwise normal. */
-        struct sched_param sp = {.sched_priority = sched_get_priority_min(SCHED_FIFO) + 1};
-        pthread_setschedparam(c->thread, SCHED_FIFO, &sp);
+        pt_thread_set_realtime(c->thread, 1);
     }
     return c;
 nomem:
@@ -461,7 +459,7 @@ void pt_conv_reset(pt_conv *c)
     c->pos = 0;
     c->epoch++;
     atomic_store_explicit(&c->published, c->epoch << EPOCH_SHIFT, memory_order_release);
-    if (c->thread_started) sem_post(&c->wake);
+    if (c->thread_started) pt_sem_post(c->wake);
 }
 
 /* RT: y[0..n) += g * x[0..n) */
@@ -535,7 +533,7 @@ void pt_conv_process(pt_conv *c, const float *in, float *const *out, int frames)
                                   memory_order_release);
         }
     }
-    if (post) sem_post(&c->wake);
+    if (post) pt_sem_post(c->wake);
 }
 
 int pt_conv_outputs(const pt_conv *c) { return c->n_out; }

@@ -1,5 +1,6 @@
 /* datadir.c — see datadir.h. Control thread only (start-up). */
 #include "datadir.h"
+#include "../platform/platform.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -39,9 +40,7 @@ const char *pt_data_dir(void)
     char exe[PATH_MAX], cand[PATH_MAX + 32];
     if (try_dir(getenv("PYTONE_DATA_DIR"), dir, sizeof dir)) return dir;
     if (try_dir(getenv("PT_SOURCE_DIR"), dir, sizeof dir)) return dir;
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = 0;
+    if (pt_exe_path(exe, sizeof exe)) {
         char *slash = strrchr(exe, '/');
         if (slash) {
             *slash = 0;
@@ -86,11 +85,8 @@ const char *pt_user_dir(void)
 {
     static char dir[PATH_MAX];
     if (dir[0]) return dir;
-    const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
     char d[PATH_MAX - 16];
-    if (xdg && xdg[0] == '/') snprintf(d, sizeof d, "%s/pytone", xdg);
-    else if (home && home[0]) snprintf(d, sizeof d, "%s/.local/share/pytone", home);
-    else return NULL;
+    if (!pt_user_folder_path(PT_FOLDER_DATA, d, sizeof d)) return NULL;
     char rigs[PATH_MAX];
     snprintf(rigs, sizeof rigs, "%s/rigs", d);
     mkdirs(rigs);

@@ -11,6 +11,7 @@
 
 #include "limiter.h"
 #include "perfcount.h"
+#include "../platform/platform.h"
 #include "prefault.h"
 #include "rt.h"
 #include "spsc.h"
@@ -550,9 +551,7 @@ _Thread_local int pt_rt_in_callback;
  * CPU. */
 static uint64_t thread_cpu_ns(void)
 {
-    struct timespec ts;
-    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) return 0;
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+    return pt_thread_cpu_ns();
 }
 
 /* The thread's CPU clock is a system call (about 1 us here, most of the

@@ -3,14 +3,12 @@
  * has watched past their end. */
 #include "monitor.h"
 
-#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -19,6 +17,7 @@
 #endif
 
 #include "perfcount.h"
+#include "platform/platform.h"
 #include "rt.h"
 
 enum {
@@ -117,22 +116,16 @@ static uint64_t canary_unit(uint64_t iterations)
  * of its schedstat); 0 where the kernel does not keep it. */
 static uint64_t queued_ns(pt_monitor *m)
 {
-    if (m->schedstat_fd < 0) return 0;
-    char buf[96];
-    ssize_t n = pread(m->schedstat_fd, buf, sizeof buf - 1, 0);
-    if (n <= 0) return 0;
-    buf[n] = 0;
-    unsigned long long run, wait;
-    return sscanf(buf, "%llu %llu", &run, &wait) == 2 ? wait : 0;
+    return pt_thread_queued_ns(m->schedstat_fd);
 }
 
 static void calibrate(pt_monitor *m)
 {
     uint64_t best = UINT64_MAX;
     for (int i = 0; i < 5; i++) {
-        uint64_t c0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+        uint64_t c0 = pt_thread_cpu_ns();
         (void)canary_unit(20000);
-        uint64_t c = clock_ns(CLOCK_THREAD_CPUTIME_ID) - c0;
+        uint64_t c = pt_thread_cpu_ns() - c0;
         if (c && c < best) best = c;
     }
     if (best == UINT64_MAX) best = 20000;
@@ -190,8 +183,7 @@ static void attribute(pt_monitor *m, bool final)
 /* One canary tick: sleep to `deadline`, run the unit, record a stall. */
 static void canary_tick(pt_monitor *m, uint64_t deadline, uint64_t *queued)
 {
-    struct timespec ts = {(time_t)(deadline / 1000000000ull), (long)(deadline % 1000000000ull)};
-    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) != 0 && !atomic_load(&m->stop)) {
+    while (pt_sleep_until_ns(deadline) != 0 && !atomic_load(&m->stop)) {
     }
     uint64_t woke = clock_ns(CLOCK_MONOTONIC);
     uint64_t q = queued_ns(m);
@@ -201,10 +193,10 @@ static void canary_tick(pt_monitor *m, uint64_t deadline, uint64_t *queued)
         m->covered_ns = woke;
         return;
     }
-    uint64_t c0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+    uint64_t c0 = pt_thread_cpu_ns();
     uint64_t w0 = clock_ns(CLOCK_MONOTONIC);
     (void)canary_unit(m->unit_iterations);
-    uint64_t cpu = clock_ns(CLOCK_THREAD_CPUTIME_ID) - c0;
+    uint64_t cpu = pt_thread_cpu_ns() - c0;
     uint64_t w1 = clock_ns(CLOCK_MONOTONIC);
     uint64_t late = woke > deadline ? woke - deadline : 0;
     if (pt_canary_stalled(cpu, m->unit_min_ns, late, waited)) {
@@ -221,10 +213,9 @@ static void canary_tick(pt_monitor *m, uint64_t deadline, uint64_t *queued)
 static void *monitor_main(void *arg)
 {
     pt_monitor *m = arg;
-    prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0); /* wake-ups on time: lateness is evidence */
-    struct sched_param sp = {.sched_priority = sched_get_priority_min(SCHED_FIFO)};
-    pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp); /* best effort: never above audio */
-    m->schedstat_fd = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
+    pt_thread_min_timer_slack(); /* wake-ups on time: lateness is evidence */
+    pt_thread_set_realtime(pthread_self(), 0); /* best effort: never above audio */
+    m->schedstat_fd = pt_thread_queue_open();
     calibrate(m);
     uint64_t queued = queued_ns(m);
     uint64_t deadline = clock_ns(CLOCK_MONOTONIC);
@@ -237,7 +228,7 @@ static void *monitor_main(void *arg)
         attribute(m, false);
     }
     attribute(m, true);
-    if (m->schedstat_fd >= 0) close(m->schedstat_fd);
+    pt_thread_queue_close(m->schedstat_fd);
     return NULL;
 }
 

@@ -16,6 +16,7 @@
 #include "audiofile.h"
 #include "backend.h"
 #include "core/datadir.h"
+#include "platform/platform.h"
 
 typedef struct vdev {
     pt_backend base;
@@ -116,7 +117,8 @@ static void *v_thread(void *arg)
             next.tv_nsec -= 1000000000L;
             next.tv_sec++;
         }
-        while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR) {
+        uint64_t next_ns = (uint64_t)next.tv_sec * 1000000000ull + (uint64_t)next.tv_nsec;
+        while (pt_sleep_until_ns(next_ns) == EINTR) { /* macOS has no clock_nanosleep */
         }
     }
     return NULL;

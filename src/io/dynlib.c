@@ -24,7 +24,10 @@
 #include "dynlib.h"
 
 /* dlopen the first of `names` that loads, RTLD_NOW: all its symbols are
- * bound here, none on first call (that would be on the audio thread). */
+ * bound here, none on first call (that would be on the audio thread). The
+ * lists hold Linux's names first (the reason given on failure is the first
+ * one's), then macOS's: Homebrew's folders, /opt/homebrew on Apple Silicon,
+ * are not searched by dlopen on their own. */
 static void *open_first(const char *const *names, char *why, size_t why_size)
 {
     for (int i = 0; names[i]; i++) {
@@ -82,7 +85,8 @@ static int resolve(void *h, const char *const *syms, void **table, int n, char *
     } while (0)
 
 #ifdef PT_HAVE_JACK
-PT_DYN_LIBRARY(jack, PT_DYN_JACK_FUNCS, "libjack.so.0", "libjack.so")
+PT_DYN_LIBRARY(jack, PT_DYN_JACK_FUNCS, "libjack.so.0", "libjack.so", "libjack.0.dylib",
+               "/opt/homebrew/lib/libjack.0.dylib")
 bool pt_dyn_jack_available(char *why, int why_size) { return jack_available(why, why_size); }
 #else
 bool pt_dyn_jack_available(char *why, int why_size) { NOT_BUILT("JACK"); }
@@ -94,7 +98,8 @@ PT_DYN_LIBRARY(alsa, PT_DYN_ALSA_FUNCS, "libasound.so.2", "libasound.so")
 #endif
 
 #ifdef PT_HAVE_PORTAUDIO
-PT_DYN_LIBRARY(portaudio, PT_DYN_PORTAUDIO_FUNCS, "libportaudio.so.2", "libportaudio.so")
+PT_DYN_LIBRARY(portaudio, PT_DYN_PORTAUDIO_FUNCS, "libportaudio.so.2", "libportaudio.so",
+               "libportaudio.2.dylib", "/opt/homebrew/lib/libportaudio.2.dylib")
 bool pt_dyn_portaudio_available(char *why, int why_size)
 {
 #ifdef PT_HAVE_ALSA
@@ -108,7 +113,8 @@ bool pt_dyn_portaudio_available(char *why, int why_size) { NOT_BUILT("PortAudio"
 
 #ifdef PT_HAVE_RTMIDI
 PT_DYN_LIBRARY(rtmidi, PT_DYN_RTMIDI_FUNCS, "librtmidi.so.6", "librtmidi.so.7", "librtmidi.so.5",
-               "librtmidi.so")
+               "librtmidi.so", "librtmidi.7.dylib", "librtmidi.6.dylib", "/opt/homebrew/lib/librtmidi.7.dylib",
+               "/opt/homebrew/lib/librtmidi.6.dylib")
 bool pt_dyn_rtmidi_available(char *why, int why_size) { return rtmidi_available(why, why_size); }
 #else
 bool pt_dyn_rtmidi_available(char *why, int why_size) { NOT_BUILT("rtmidi"); }

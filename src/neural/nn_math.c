@@ -52,6 +52,26 @@
 #undef TARGET
 #undef F
 #endif
+/* 64-bit ARM: Advanced SIMD (NEON) is part of every ARMv8-A CPU, so its build
+ * needs no attribute; one 128-bit register per vector and two rows per tile
+ * (16 accumulators, 8 input vectors and a weight in its 32 registers); the
+ * LSTM step as in the portable build (lstm_step_plain). */
+#if defined(__aarch64__) && defined(__GNUC__) && defined(__ARM_NEON)
+#define PT_NN_NEON 1
+#define VL 4
+#define ROWS 2
+#define TARGET
+#define F(name) name##_neon
+#define NN_TILE_FRAMES 16
+#define PT_NN_NO_LSTM 1
+#include "nn_kernels.inc"
+#undef PT_NN_NO_LSTM
+#undef NN_TILE_FRAMES
+#undef VL
+#undef ROWS
+#undef TARGET
+#undef F
+#endif
 /* the portable build: vectors of 4 (what SSE2 and NEON hold; 8-float
  * vectors there are emulated in pairs and spill) and tiles of 2 rows x 16
  * frames, 8 sums in 16 registers: 1.7x faster than 8 x 2 x 32 on x86-64
@@ -74,7 +94,7 @@
  * the compiler's runtime filled in at start-up, no locks, no system calls —
  * unless a test
  * chose one with pt_nn_set_isa(). */
-enum { ISA_BASE, ISA_V3, ISA_V4 };
+enum { ISA_BASE, ISA_V3, ISA_V4, ISA_NEON, N_ISA };
 static int forced_isa = -1;
 
 static inline int best_isa(void)
@@ -86,12 +106,24 @@ static inline int best_isa(void)
         return ISA_V4;
     if (v3) return ISA_V3;
 #endif
+#ifdef PT_NN_NEON
+    return ISA_NEON;
+#endif
     return ISA_BASE;
+}
+
+/* Whether build i runs on this CPU: the baseline always; on x86 those up
+ * to the best; NEON on 64-bit ARM. */
+static int isa_available(int i)
+{
+    int best = best_isa();
+    if (i == ISA_BASE || i == best) return 1;
+    return best != ISA_NEON && i < best;
 }
 
 static inline int isa(void) { return forced_isa >= 0 ? forced_isa : best_isa(); }
 
-static const char *const isa_names[] = {"baseline", "avx2", "avx512"};
+static const char *const isa_names[N_ISA] = {"baseline", "avx2", "avx512", "neon"};
 
 const char *pt_nn_isa(void) { return isa_names[isa()]; }
 
@@ -101,9 +133,9 @@ int pt_nn_set_isa(const char *name)
         forced_isa = -1;
         return 0;
     }
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < N_ISA; i++)
         if (strcmp(name, isa_names[i]) == 0) {
-            if (i > best_isa()) return -1;
+            if (!isa_available(i)) return -1;
             forced_isa = i;
             return 0;
         }
@@ -119,6 +151,9 @@ void pt_nn_matmul(int n_out, int n_rows, const float *W, const float *bias, cons
     case ISA_V4: matmul_v4(n_out, n_rows, W, bias, rows, init, out, frames); return;
     case ISA_V3: matmul_v3(n_out, n_rows, W, bias, rows, init, out, frames); return;
 #endif
+#ifdef PT_NN_NEON
+    case ISA_NEON: matmul_neon(n_out, n_rows, W, bias, rows, init, out, frames); return;
+#endif
     default: matmul_base(n_out, n_rows, W, bias, rows, init, out, frames); return;
     }
 }
@@ -131,6 +166,9 @@ void pt_nn_tanh(float *x, int n)
     case ISA_V4: tanh_block_v4(x, n); return;
     case ISA_V3: tanh_block_v3(x, n); return;
 #endif
+#ifdef PT_NN_NEON
+    case ISA_NEON: tanh_block_neon(x, n); return;
+#endif
     default: tanh_block_base(x, n); return;
     }
 }
@@ -142,6 +180,9 @@ void pt_nn_sigmoid(float *x, int n)
 #ifdef PT_NN_DISPATCH
     case ISA_V4: sigmoid_block_v4(x, n); return;
     case ISA_V3: sigmoid_block_v3(x, n); return;
+#endif
+#ifdef PT_NN_NEON
+    case ISA_NEON: sigmoid_block_neon(x, n); return;
 #endif
     default: sigmoid_block_base(x, n); return;
     }

@@ -7,9 +7,10 @@
  * which lets a dilated convolution read its lagged inputs straight out of a
  * history buffer without copying.
  *
- * On x86-64 the hot functions are compiled twice (AVX2+FMA and baseline) and
- * the loader picks one for the CPU at start-up, so a portable build still
- * runs at full speed on a modern machine.
+ * On x86-64 the hot functions are compiled three times (AVX-512, AVX2+FMA and
+ * baseline) and the loader picks one for the CPU at start-up, so a portable
+ * build still runs at full speed on a modern machine; on 64-bit ARM a NEON
+ * build (128-bit vectors) is picked.
  *
  * Every function here is RT: no allocation, no locks.
  */
@@ -20,12 +21,13 @@
 
 /* For the small auto-vectorised helpers (pt_nn_add, the LSTM step): three
  * builds (AVX-512, AVX2+FMA, baseline x86-64) chosen when the program loads.
- * GCC only; sanitizer builds keep one plain version (TSan would instrument
+ * GCC on ELF targets only (PT_NO_IFUNC: Windows, macOS); sanitizer builds keep one plain version (TSan would instrument
  * the resolvers, which run before it is initialised). The main kernels
  * (matrix product, tanh, sigmoid) are built per instruction set explicitly
  * in nn_math.c with GCC and clang alike. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
-    !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__) && !defined(PT_NO_TARGET_CLONES)
+    !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__) && !defined(PT_NO_TARGET_CLONES) && \
+    !defined(PT_NO_IFUNC)
 #define PT_HOT __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define PT_HOT
@@ -65,7 +67,7 @@ void pt_nn_activate(pt_nam_act a, float *x, int n);
 void pt_nn_lstm_step(int in, int H, const float *WT, const float *b, const float *x, float *h,
                      float *c, float *g);
 
-/* The build of the kernels in use: "avx512", "avx2" or "baseline". */
+/* The build of the kernels in use: "avx512", "avx2", "neon" or "baseline". */
 const char *pt_nn_isa(void);
 /* Tests and benchmarks: use the named build (NULL: the best the CPU has).
  * Returns -1 if the CPU or this build lacks it. Not while audio runs. */

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "conv/conv.h"
+#include "conv/kernels.h"
 #include "testutil.h"
 
 static uint32_t rng_state;
@@ -285,5 +286,7 @@ int main(void)
         cmocka_unit_test(test_worker_matches_offline),
         cmocka_unit_test(test_reset_with_worker),
     };
+    /* which kernels these results came from (make test-arm64 wants NEON) */
+    print_message("convolution kernels: %s\n", pt_conv_kernels_best()->name);
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -109,7 +109,7 @@ static void matmul_matches_plain_loop(void **st)
 }
 
 /* Every test runs once per kernel build this CPU can run (AVX-512, AVX2,
- * baseline), so the builds the dispatcher does not pick here are checked
+ * NEON, baseline), so the builds the dispatcher does not pick here are checked
  * too. */
 int main(void)
 {
@@ -118,9 +118,9 @@ int main(void)
         cmocka_unit_test(sigmoid_whole_range),
         cmocka_unit_test(matmul_matches_plain_loop),
     };
-    const char *isas[] = {"avx512", "avx2", "baseline"};
+    const char *isas[] = {"avx512", "avx2", "neon", "baseline"};
     int failed = 0;
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 4; i++) {
         if (pt_nn_set_isa(isas[i]) != 0) {
             print_message("kernel build %s: not available here, skipped\n", isas[i]);
             continue;

@@ -86,18 +86,18 @@ static double rel_rms(const float *a, const float *b, int n)
 }
 
 /* The whole 10 s with the kernels the CPU would pick, and the first 2 s with
- * each other build it can run (AVX-512, AVX2, baseline). */
+ * each other build it can run (AVX-512, AVX2, NEON, baseline). */
 static void reference_triples(void **st)
 {
     (void)st;
     const char *models[] = {"wavenet", "lstm", "wavenet_a1_standard"};
-    const char *isas[] = {"avx512", "avx2", "baseline"};
+    const char *isas[] = {"avx512", "avx2", "neon", "baseline"};
     int n, rate;
     float *x = read_wav(tu_src("tests/data/nam/input.wav"), &n, &rate);
     float *y = malloc((size_t)n * sizeof(float));
     const char *best = pt_nn_isa();
     int full = n;
-    for (int k = 0; k < 9; k++) {
+    for (int k = 0; k < 12; k++) {
         int i = k % 3;
         if (pt_nn_set_isa(isas[k / 3]) != 0) continue;
         n = strcmp(pt_nn_isa(), best) == 0 ? full : 2 * rate;

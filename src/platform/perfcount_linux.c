@@ -1,8 +1,10 @@
-/* perfcount.c — see perfcount.h. The rdpmc read follows the protocol the
+/* perfcount_linux.c — core/perfcount.h on Linux. The rdpmc read follows the protocol the
  * kernel documents in <linux/perf_event.h> (struct perf_event_mmap_page):
  * retry while the page's sequence number changes; the counter value is the
  * page's offset plus the sign-extended hardware register. */
-#include "perfcount.h"
+#if defined(__linux__)
+
+#include "core/perfcount.h"
 
 #include <errno.h>
 #include <linux/perf_event.h>
@@ -126,3 +128,7 @@ uint64_t pt_perf_read(pt_perf_counter *c)
     if (read(c->fd, &v, sizeof v) != (ssize_t)sizeof v) return 0;
     return v;
 }
+
+#else
+typedef int pt_perfcount_linux_unused; /* ISO C wants something in a file */
+#endif
