@@ -39,30 +39,11 @@ struct pt_fft {
 
 #define PT_FFT_MIN 64 /* smallest size of the SIMD kernels: M/2 >= 16 lanes */
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(PT_NO_TARGET_CLONES)
+#define PT_ISA_KERNELS "../conv/fft_kernels.inc"
+#include "../core/isa_builds.inc"
+#ifdef PT_ISA_DISPATCH
 #define PT_FFT_DISPATCH 1
-#define VL 16
-#define TARGET __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")))
-#define F(name) name##_v4
-#include "fft_kernels.inc"
-#undef VL
-#undef TARGET
-#undef F
-#define VL 8
-#define TARGET __attribute__((target("avx2,fma")))
-#define F(name) name##_v3
-#include "fft_kernels.inc"
-#undef VL
-#undef TARGET
-#undef F
 #endif
-#define VL 4
-#define TARGET
-#define F(name) name##_base
-#include "fft_kernels.inc"
-#undef VL
-#undef TARGET
-#undef F
 
 static int best_isa(void)
 {

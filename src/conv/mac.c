@@ -11,30 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(PT_NO_TARGET_CLONES)
+#define PT_ISA_KERNELS "../conv/mac_kernels.inc"
+#include "../core/isa_builds.inc"
+#ifdef PT_ISA_DISPATCH
 #define PT_MAC_DISPATCH 1
-#define VL 16
-#define TARGET __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")))
-#define F(name) name##_v4
-#include "mac_kernels.inc"
-#undef VL
-#undef TARGET
-#undef F
-#define VL 8
-#define TARGET __attribute__((target("avx2,fma")))
-#define F(name) name##_v3
-#include "mac_kernels.inc"
-#undef VL
-#undef TARGET
-#undef F
 #endif
-#define VL 4
-#define TARGET
-#define F(name) name##_base
-#include "mac_kernels.inc"
-#undef VL
-#undef TARGET
-#undef F
 
 pt_conv_mac_fn pt_conv_mac_best(const char **name)
 {

@@ -17,34 +17,16 @@
 
 #define CHUNK 1024
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(PT_NO_TARGET_CLONES)
-#define TRAIN_DISPATCH 1
 /* 8 lanes in the AVX-512 build too: rows start anywhere (a dilated tap is a
  * row at an offset), so 64-byte loads would split cache lines every time, and
  * on the CI's AMD cores (512-bit ops run as two 256-bit halves) it measured
  * half the speed of 8 lanes */
-#define VL 8
-#define TARGET __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")))
-#define F(name) name##_v4
-#include "train_kernels.inc"
-#undef VL
-#undef TARGET
-#undef F
-#define VL 8
-#define TARGET __attribute__((target("avx2,fma")))
-#define F(name) name##_v3
-#include "train_kernels.inc"
-#undef VL
-#undef TARGET
-#undef F
+#define PT_ISA_V4_VL 8
+#define PT_ISA_KERNELS "../train/train_kernels.inc"
+#include "../core/isa_builds.inc"
+#ifdef PT_ISA_DISPATCH
+#define TRAIN_DISPATCH 1
 #endif
-#define VL 4
-#define TARGET
-#define F(name) name##_base
-#include "train_kernels.inc"
-#undef VL
-#undef TARGET
-#undef F
 
 /* the build the player's kernels use (pt_nn_isa: the CPU's best, or the one
  * a test chose) */
