@@ -70,7 +70,8 @@ static int resolve(void *h, const char *const *syms, void **table, int n, char *
         atomic_store_explicit(&pt_dyn_##lib##_state, ok ? 1 : -1, memory_order_release);     \
     }                                                                                         \
     void pt_dyn_##lib##_load(void) { pthread_once(&lib##_once, lib##_load_once); }           \
-    static inline bool lib##_available(char *why, int why_size) /* inline: unused for some */ \
+    __attribute__((unused)) /* ALSA's is not called */                                       \
+    static bool lib##_available(char *why, int why_size)                                      \
     {                                                                                         \
         pt_dyn_##lib##_load();                                                                \
         bool ok = atomic_load_explicit(&pt_dyn_##lib##_state, memory_order_acquire) == 1;     \
