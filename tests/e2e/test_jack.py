@@ -54,12 +54,21 @@ def engine_overruns(s):
 
 @test
 def default_rig_plays_30_s_without_engine_overruns():
-    p = run("run", "--backend", "jack", "--seconds", "30", "--no-server", timeout=90)
-    assert p.returncode == 0, p.stderr
-    s = stats(p.stdout)
-    print("  ", [l for l in p.stdout.splitlines() if l.startswith("stats:")][0])
-    assert not engine_overruns(s), (engine_overruns(s), s)
-    assert int(s["callbacks"]) >= 0.95 * 30 * 48000 / 64, s
+    for attempt in (1, 2):
+        p = run("run", "--backend", "jack", "--seconds", "30", "--no-server", timeout=90)
+        assert p.returncode == 0, p.stderr
+        s = stats(p.stdout)
+        print("  ", [l for l in p.stdout.splitlines() if l.startswith("stats:")][0])
+        assert not engine_overruns(s), (engine_overruns(s), s)
+        short = int(s["callbacks"]) < 0.95 * 30 * 48000 / 64
+        # a VM that stalls for long stretches costs JACK's dummy driver its
+        # cycles (fewer callbacks); the canary sees it (overruns_machine): such
+        # a run says nothing of pytone, and is run once more
+        if short and attempt == 1 and int(s["overruns_machine"]) > 0:
+            print("   the machine stalled and JACK lost cycles: once more")
+            continue
+        assert not short, s
+        break
 
 
 @test

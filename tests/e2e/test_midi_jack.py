@@ -232,6 +232,15 @@ def program_changes_bank_select_ccs_scenes_taps_clock_and_bad_input():
 
 @test
 def flood_of_10000_messages_a_second_for_10_s_causes_no_overrun():
+    # a JACK cycle in which a stalled machine did not run pytone in time loses
+    # that cycle's events in JACK itself (the server's xruns), not in pytone;
+    # when the canary saw the machine stall and events were lost, once more
+    if not flood_once(last_try=False):
+        print("   the machine stalled and JACK lost events: once more")
+        flood_once(last_try=True)
+
+
+def flood_once(last_try):
     pt = Pytone(120)
     rng = np.random.default_rng(1)
     ev = []
@@ -259,9 +268,11 @@ def flood_of_10000_messages_a_second_for_10_s_causes_no_overrun():
     # only overruns of the engine's own work fail (ptest.overrun_failures)
     assert not overrun_failures(stats), (overrun_failures(stats), stats)
     assert m["dropped"] == 0, m  # pytone's ring never overflowed
-    # a JACK cycle in which a busy machine did not run pytone in time loses
-    # that cycle's events in JACK itself (the server's xruns), not in pytone
-    assert m["received"] >= 0.99 * (n + 1), m
+    lost = m["received"] < 0.99 * (n + 1)
+    if lost and not last_try and int(stats["overruns_machine"]) > 0:
+        return False
+    assert not lost, m
+    return True
 
 
 @test
