@@ -121,6 +121,25 @@ static int app_args(int argc, char **argv, int *port, int *attach, int *engine_a
     return 0;
 }
 
+/* `pytone app` onto an engine that is (or, with --attach, should be) there:
+ * the exit code when it cannot be (none answers; engine options given where
+ * one already answers), -1 when the UI (`what`) may open onto it. */
+static int attach_refused(int port, int listening, int engine_args, const char *what)
+{
+    if (!listening) {
+        fprintf(stderr, "pytone app: no engine answers on port %d; start one with `pytone run "
+                        "--port %d`, or run `pytone app` without --attach to start one\n", port, port);
+        return 1;
+    }
+    if (engine_args) {
+        fprintf(stderr, "pytone app: something already answers on port %d, so no engine can be started "
+                        "there.\n`pytone app --port %d` alone opens %s onto it; or choose "
+                        "another --port.\n", port, port, what);
+        return 2;
+    }
+    return -1;
+}
+
 #ifndef PT_HAVE_WEBKIT
 
 /* Built without the native window (macOS until its WKWebView window exists,
@@ -141,17 +160,7 @@ int cmd_app(int argc, char **argv)
     if (rc) return rc;
     int listening = engine_listening(port);
     if (attach || listening) {
-        if (!listening) {
-            fprintf(stderr, "pytone app: no engine answers on port %d; start one with `pytone run "
-                            "--port %d`, or run `pytone app` without --attach to start one\n", port, port);
-            return 1;
-        }
-        if (engine_args) {
-            fprintf(stderr, "pytone app: something already answers on port %d, so no engine can be started "
-                            "there.\n`pytone app --port %d` alone opens the UI onto it; or choose "
-                            "another --port.\n", port, port);
-            return 2;
-        }
+        if ((rc = attach_refused(port, listening, engine_args, "the UI")) >= 0) return rc;
         return app_open_browser(port) ? 0 : 1;
     }
     fputs("pytone app: this build has no window of its own; the UI opens in the default browser\n", stderr);
@@ -253,17 +262,7 @@ int cmd_app(int argc, char **argv)
     }
     int listening = engine_listening(port);
     if (attach || listening) {
-        if (!listening) {
-            fprintf(stderr, "pytone app: no engine answers on port %d; start one with `pytone run "
-                            "--port %d`, or run `pytone app` without --attach to start one\n", port, port);
-            return 1;
-        }
-        if (engine_args) {
-            fprintf(stderr, "pytone app: something already answers on port %d, so no engine can be started "
-                            "there.\n`pytone app --port %d` alone opens a window onto it; or choose "
-                            "another --port.\n", port, port);
-            return 2;
-        }
+        if ((rc = attach_refused(port, listening, engine_args, "a window")) >= 0) return rc;
         fprintf(stderr, "pytone app: opening the engine on http://127.0.0.1:%d/ (closing the window "
                         "leaves it running)\n", port);
         /* this process becomes the window: SIGTERM and Ctrl-C reach it */

@@ -489,7 +489,7 @@ int pt_session_set_bypass(pt_session *s, const char *node, bool bypass, pt_error
 /* --------------------------------------------------------------- scenes */
 
 /* Lock held: the scene's index, or -1 with err filled. */
-int pt_session_find_scene(pt_session *s, const char *name, pt_error *err)
+static int pt_session_find_scene(pt_session *s, const char *name, pt_error *err)
 {
     int i = s->rig && name ? pt_rig_find_scene(s->rig, name) : -1;
     if (i < 0) pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "no scene '%s' in the rig", name ? name : "");
@@ -612,6 +612,55 @@ int pt_session_scene_rename(pt_session *s, const char *from, const char *to, pt_
     }
     pthread_mutex_unlock(&s->lock);
     return rc;
+}
+
+int pt_session_scene_delete(pt_session *s, const char *name, pt_error *err)
+{
+    pthread_mutex_lock(&s->lock);
+    int rc = 0;
+    int i = pt_session_find_scene(s, name, err);
+    if (i < 0) {
+        rc = PT_ERR_INVALID;
+    } else {
+        pt_rig *r = s->rig;
+        free(r->scenes[i].values);
+        memmove(r->scenes + i, r->scenes + i + 1, (size_t)(r->n_scenes - i - 1) * sizeof *r->scenes);
+        r->n_scenes--;
+        if (s->scene == i) s->scene = -1;
+        else if (s->scene > i) s->scene--;
+        pt_session_edited(s);
+    }
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}
+
+cJSON *pt_session_scene_json(pt_session *s, const char *name, pt_error *err)
+{
+    pthread_mutex_lock(&s->lock);
+    cJSON *j = NULL;
+    int i = pt_session_find_scene(s, name, err);
+    if (i >= 0 && !(j = cJSON_CreateObject())) {
+        pt_error_set(err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    } else if (i >= 0) {
+        const pt_scene *sc = &s->rig->scenes[i];
+        cJSON_AddStringToObject(j, "name", sc->name);
+        cJSON *params = cJSON_AddObjectToObject(j, "params");
+        cJSON *bypass = cJSON_AddObjectToObject(j, "bypass");
+        for (int v = 0; v < sc->n_values; v++) {
+            const pt_scene_value *sv = &sc->values[v];
+            const pt_rig_node *n = pt_rig_find_node(s->rig, sv->node);
+            if (!n) continue;
+            if (sv->param < 0) {
+                cJSON_AddBoolToObject(bypass, sv->node, sv->value != 0);
+            } else if (sv->param < n->type->n_params) {
+                char key[2 * PT_ID_MAX + 2];
+                snprintf(key, sizeof key, "%s.%s", sv->node, n->type->params[sv->param].name);
+                cJSON_AddItemToObject(params, key, pt_session_param_value_json(&n->type->params[sv->param], sv->value));
+            }
+        }
+    }
+    pthread_mutex_unlock(&s->lock);
+    return j;
 }
 
 int pt_session_set_tempo(pt_session *s, float bpm, pt_error *err)

@@ -60,10 +60,9 @@ pt_rig_node *pt_session_need_node(pt_session *s, const char *id, pt_error *err);
 
 /* session.c, the lock held: make `rig` the one playing (build, crossfade,
  * adopt; on failure nothing changes and the caller keeps rig); mark the rig
- * edited (dirty, autosave due); the index of scene `name`, or -1 with err. */
+ * edited (dirty, autosave due). */
 int pt_session_apply(pt_session *s, pt_rig *rig, pt_error *err);
 void pt_session_edited(pt_session *s);
-int pt_session_find_scene(pt_session *s, const char *name, pt_error *err);
 
 /* A parameter's value as the page shows it: a number, a toggle as true/false,
  * a choice by its name (session_json.c). */
