@@ -30,6 +30,7 @@
 #include "assets.h"
 #include "library.h"
 #include "qr.h"
+#include "protocol_capture.h"
 #include "libpath.h"
 #include "../wdf/wdf.h"
 
@@ -1172,6 +1173,9 @@ static int cmd_pairing(req *r)
     return 0;
 }
 
+/* the Capture page's commands: protocol_capture.c */
+static int cmd_capture(req *r) { return pt_protocol_capture(r->s, r->cmd, r->msg, r->reply, r->err, sizeof r->err); }
+
 static const cmd_def commands[] = {
     {"hello", cmd_hello, false, {NULL}},
     {"get_state", cmd_get_state, false, {NULL}},
@@ -1218,6 +1222,13 @@ static const cmd_def commands[] = {
     {"scene_delete", cmd_scene_delete, true, {"name", NULL}},
     {"get_scene", cmd_get_scene, false, {"name", NULL}},
     {"set_rig_info", cmd_set_rig_info, true, {"name", "author", "notes", "tags", NULL}},
+    {"capture_status", cmd_capture, false, {NULL}},
+    {"capture_check", cmd_capture, true, {"source", "device", "gain_db", "full", NULL}},
+    {"capture_record", cmd_capture, true, {"source", "device", "gain_db", "full", NULL}},
+    {"capture_train", cmd_capture, true, {"arch", "epochs", "threads", "seed", "max_batches", "name", "gear", NULL}},
+    {"capture_cancel", cmd_capture, true, {NULL}},
+    {"capture_save", cmd_capture, true, {"path", NULL}},
+    {"capture_audio", cmd_capture, false, {"which", "seconds", NULL}},
 };
 
 static int cmd_hello(req *r)

@@ -173,6 +173,9 @@ void *pt_session_midi(pt_session *s);
 
 pt_engine *pt_session_engine(pt_session *s);
 
+/* The Capture page's background job (capture_job.h), owned by the session. */
+struct pt_capture_job *pt_session_capture(pt_session *s);
+
 /* Run fn on the rig being played (NULL when none), under the session's lock,
  * for parts of the rig kept by other modules (MIDI mappings). fn must not
  * call session functions. It returns < 0 on failure, 1 when it changed the
