@@ -28,6 +28,7 @@
 #include "../train/capture_take.h"
 #include "../train/trainer.h"
 #include "libpath.h"
+#include "platform/platform.h"
 
 #define PRE_ROLL (PT_CAPTURE_RATE_HZ / 2) /* silence before a take, as `pytone capture` */
 #define RENDER_FRAMES 256
@@ -187,6 +188,7 @@ static int write_mono(const pt_capture_job *j, const char *name, const float *x,
 static void *take_thread(void *arg)
 {
     pt_capture_job *j = arg;
+    pt_thread_background(); /* the engine plays on beside it */
     pt_error err = {0};
     pt_capture_layout lo;
     pt_capture_layout_pytone(!j->full, &lo);
@@ -313,6 +315,7 @@ static float *model_clip(const char *path, const float *x, long n, pt_error *err
 static void *train_thread(void *arg)
 {
     pt_capture_job *j = arg;
+    pt_thread_background(); /* and so do the trainer's workers, started from here */
     char in[PATH_MAX + 32], out[PATH_MAX + 32], model[PATH_MAX + 32], ckpt[PATH_MAX + 32];
     path_in(j, "signal.wav", in, sizeof in);
     path_in(j, "take.wav", out, sizeof out);

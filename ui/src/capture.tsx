@@ -141,6 +141,24 @@ export function Capture() {
   const t = c.train;
   return (
     <div class="capture" data-testid="capture" data-job={c.job} data-running={busy ? '1' : '0'}>
+      <section class="cap-status" aria-live="polite">
+        {busy && (
+          <div class="cap-progress" data-testid="cap-progress">
+            <progress max={1} value={c.progress} /> {c.message}{' '}
+            <button data-testid="cap-cancel" onClick={() => run('capture_cancel')}>
+              Cancel
+            </button>
+          </div>
+        )}
+        {!busy && c.message && <p class="hint" data-testid="cap-message">{c.message}</p>}
+        {c.error && (
+          <p class="cap-error" role="alert" data-testid="cap-error">
+            {c.error}
+          </p>
+        )}
+        {!busy && !c.message && !c.error && <p class="hint">Record an amp (or this rig) with pytone's re-amp signal, then train a capture of it.</p>}
+      </section>
+
       <section class="cap-step">
         <h2>1 · Where the signal goes</h2>
         <label>
@@ -174,22 +192,6 @@ export function Capture() {
         <button data-testid="cap-record" disabled={busy} onClick={() => run('capture_record', takeFields())}>
           Record the take
         </button>{' '}
-        {busy && (
-          <button data-testid="cap-cancel" onClick={() => run('capture_cancel')}>
-            Cancel
-          </button>
-        )}
-        {busy && (
-          <div class="cap-progress" data-testid="cap-progress">
-            <progress max={1} value={c.progress} /> {c.message}
-          </div>
-        )}
-        {!busy && c.message && <p class="hint" data-testid="cap-message">{c.message}</p>}
-        {c.error && (
-          <p class="cap-error" role="alert" data-testid="cap-error">
-            {c.error}
-          </p>
-        )}
         {c.check && <Report r={c.check} what="check" />}
         {c.take && (
           <p data-testid="cap-take" data-ok={c.take.ok ? '1' : '0'}>
