@@ -21,12 +21,13 @@
 
 static const char *capture_help =
     "usage: pytone capture RECORDING.wav [--backend jack|portaudio] [--device NAME] [--short]\n"
-    "                      [--pre-roll S] [--output-gain-db G]\n"
+    "                      [--pre-roll S] [--output-gain-db G] [--input PORT] [--output PORT]\n"
     "\n"
     "Plays pytone's capture signal (pytone capture-signal) out of the interface into the\n"
     "amp and records the amp's output from the interface's input (JACK: pytone-capture:out_1\n"
     "to the amp, the amp to pytone-capture:in_1; connected to the system ports unless\n"
-    "PT_JACK_NO_AUTOCONNECT is set). A level check on the start of the signal comes first;\n"
+    "PT_JACK_NO_AUTOCONNECT is set; --input and --output name other JACK ports: the amp's\n"
+    "return and the port to the amp). A level check on the start of the signal comes first;\n"
     "then the full take. Each is checked (silence, a loopback, clipping, too quiet, no answer\n"
     "to the latency blips, the two validation copies disagreeing) and refused with what to\n"
     "change; a good take is written, sample for sample against the signal, for\n"
@@ -35,7 +36,7 @@ static const char *capture_help =
 
 int cli_capture(int argc, char **argv)
 {
-    const char *path = NULL, *backend = NULL, *device = NULL;
+    const char *path = NULL, *backend = NULL, *device = NULL, *in_port = NULL, *out_port = NULL;
     int short_version = 0;
     double pre_s = 0.5, gain_db = 0;
     for (int i = 0; i < argc; i++) {
@@ -44,6 +45,7 @@ int cli_capture(int argc, char **argv)
         if (!strcmp(a, "--short"))
             short_version = 1;
         else if ((!strcmp(a, "--backend") || !strcmp(a, "--device") || !strcmp(a, "--pre-roll") ||
+                  !strcmp(a, "--input") || !strcmp(a, "--output") ||
                   !strcmp(a, "--output-gain-db")) &&
                  i + 1 < argc) {
             const char *v = argv[++i];
@@ -51,6 +53,10 @@ int cli_capture(int argc, char **argv)
                 backend = v;
             else if (!strcmp(a, "--device"))
                 device = v;
+            else if (!strcmp(a, "--input"))
+                in_port = v;
+            else if (!strcmp(a, "--output"))
+                out_port = v;
             else {
                 char *end;
                 double d = strtod(v, &end);
@@ -79,7 +85,7 @@ int cli_capture(int argc, char **argv)
 
     pt_error err = {0};
     int rc = 1;
-    pt_capture_device *dev = pt_capture_device_open(backend, device, "pytone-capture", &err);
+    pt_capture_device *dev = pt_capture_device_open(backend, device, in_port, out_port, "pytone-capture", &err);
     if (!dev) {
         fputs("pytone capture: ", stderr);
         pt_error_print(&err, stderr);

@@ -22,6 +22,7 @@
 #include "../conv/conv.h"
 #include "../core/engine.h"
 #include "../io/audiofile.h"
+#include "../io/backend.h"
 #include "../neural/nam_file.h"
 #include "../neural/nam_model.h"
 #include "../train/capture_signal.h"
@@ -49,7 +50,7 @@ struct pt_capture_job {
     char dir[PATH_MAX]; /* the private folder: signal.wav, take.wav, model.nam */
 
     /* what the running job was asked for */
-    char source[16], device[256];
+    char source[16], device[256], input[256], output[256];
     pt_rig *rig;
     double gain_db;
     bool full;
@@ -204,7 +205,8 @@ static void *take_thread(void *arg)
     pt_capture_signal_fill(&lo, x);
     say(j, rig ? "building a copy of the rig" : "opening the interface");
     if (rig ? rig_open(&rp, j->rig, &err) != 0
-            : !(dev = pt_capture_device_open(j->source, j->device[0] ? j->device : NULL, "pytone-capture", &err)))
+            : !(dev = pt_capture_device_open(j->source, j->device[0] ? j->device : NULL, j->input[0] ? j->input : NULL,
+                                             j->output[0] ? j->output : NULL, "pytone-capture", &err)))
         goto out;
 
     /* the level check: the signal up to the training material */
@@ -436,6 +438,8 @@ int pt_capture_job_take(pt_capture_job *j, pt_capture_take_opts *o, pt_error *er
     }
     snprintf(j->source, sizeof j->source, "%s", o->source);
     snprintf(j->device, sizeof j->device, "%s", o->device ? o->device : "");
+    snprintf(j->input, sizeof j->input, "%s", o->input ? o->input : "");
+    snprintf(j->output, sizeof j->output, "%s", o->output ? o->output : "");
     pt_rig_free(j->rig);
     j->rig = rig;
     rig = NULL;
@@ -492,6 +496,26 @@ int pt_capture_job_cancel(pt_capture_job *j, pt_error *err)
     }
     pthread_mutex_unlock(&j->mu);
     return running ? 0 : pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "nothing to cancel: no job is running");
+}
+
+static void add_port(void *user, const char *port, int is_output)
+{
+    cJSON_AddItemToArray(cJSON_GetObjectItem(user, is_output ? "outputs" : "inputs"), cJSON_CreateString(port));
+}
+
+cJSON *pt_capture_ports_json(void)
+{
+    cJSON *o = cJSON_CreateObject(), *jk = cJSON_AddObjectToObject(o, "jack");
+    cJSON_AddArrayToObject(jk, "outputs");
+    cJSON_AddArrayToObject(jk, "inputs");
+#ifdef PT_HAVE_JACK
+    cJSON_AddBoolToObject(jk, "running", pt_jack_audio_ports("pytone-capture", add_port, jk) == 0);
+#else
+    (void)add_port;
+    cJSON_AddBoolToObject(jk, "running", false);
+#endif
+    cJSON_AddBoolToObject(o, "portaudio", pt_backend_find("portaudio") != NULL);
+    return o;
 }
 
 /* ------------------------------------------------------------ saving */

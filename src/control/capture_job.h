@@ -34,7 +34,8 @@ void pt_capture_job_destroy(pt_capture_job *j);
 
 typedef struct pt_capture_take_opts {
     const char *source;  /* "rig", "jack", "portaudio" */
-    const char *device;  /* jack/portaudio: the device (NULL: the default) */
+    const char *device;  /* portaudio: the device by name (NULL: the default) */
+    const char *input, *output; /* jack: the ports to record from and play into (NULL: the system's) */
     pt_rig *rig;         /* "rig": a private copy the job takes over (freed by it) */
     double rate;         /* "rig": the engine's rate (the signal is 48 kHz) */
     double gain_db;      /* the signal's level, -60 .. 0 */
@@ -57,6 +58,11 @@ typedef struct pt_capture_train_opts {
 
 /* Train on the last good take. Refused when a job runs or there is none. */
 int pt_capture_job_train(pt_capture_job *j, const pt_capture_train_opts *o, pt_error *err);
+
+/* The JACK audio ports a take may use, for the page's pickers:
+ * {"jack": {"running", "outputs": [ports that send: the amp's return],
+ * "inputs": [ports that receive: to the amp]}, "portaudio": built in}. */
+cJSON *pt_capture_ports_json(void);
 
 /* Ask the running job to stop (a training writes its best model so far).
  * Refused when nothing runs. */

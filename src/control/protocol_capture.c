@@ -97,16 +97,19 @@ static int clone_rig(pt_rig *rig, void *user)
     return 0;
 }
 
-/* capture_check / capture_record {source, device, gain_db, full} */
+/* capture_check / capture_record {source, device, input, output, gain_db, full} */
 static int take(creq *r, pt_session *s, bool check_only)
 {
     static const char *const sources[] = {"rig", "jack", "portaudio", NULL};
     pt_capture_take_opts o = {.source = NULL, .check_only = check_only};
     if (get_choice(r, "source", sources, &o.source) < 0 || get_text(r, "device", 255, &o.device) < 0 ||
+        get_text(r, "input", 255, &o.input) < 0 || get_text(r, "output", 255, &o.output) < 0 ||
         get_number(r, "gain_db", -60, 0, false, &o.gain_db) < 0 || get_flag(r, "full", &o.full) < 0)
         return -1;
     if (!o.source) return refuse(r, "'source' is missing (rig, jack or portaudio)");
-    if (o.device && !strcmp(o.source, "rig")) return refuse(r, "'device' goes with jack or portaudio, not rig");
+    if (o.device && strcmp(o.source, "portaudio")) return refuse(r, "'device' goes with portaudio, not %s", o.source);
+    if ((o.input || o.output) && strcmp(o.source, "jack"))
+        return refuse(r, "'input' and 'output' (JACK ports) go with jack, not %s", o.source);
     if (!strcmp(o.source, "rig")) {
         /* a private copy, made under the session's lock; built on the job's thread */
         pt_session_with_rig(s, clone_rig, &o.rig);
@@ -179,6 +182,10 @@ int pt_protocol_capture(pt_session *s, const char *cmd, const cJSON *msg, cJSON 
     else if (!strcmp(cmd, "capture_train")) rc = train(&r, s);
     else if (!strcmp(cmd, "capture_save")) rc = save(&r, s, reply);
     else if (!strcmp(cmd, "capture_audio")) return audio(&r, s, reply);
+    else if (!strcmp(cmd, "capture_ports")) {
+        cJSON_AddItemToObject(reply, "ports", pt_capture_ports_json());
+        return 0;
+    }
     else if (!strcmp(cmd, "capture_cancel")) {
         pt_error e = {0};
         rc = pt_capture_job_cancel(j, &e) ? refuse_err(&r, &e) : 0;

@@ -125,7 +125,8 @@ void pt_session_poll(pt_session *s);
 
 /* ---- state, as JSON (caller frees with cJSON_Delete) ---- */
 /* {"rig", "path", "scene", "tempo", "dsp_load_p50", "dsp_load_p99", "overruns",
- *  "dirty", "slot", "slots", "latency_samples", "rate", "frames"} */
+ *  "dirty", "slot", "slots", "latency_samples", "rate", "frames", "calibration",
+ *  "limiter", "capture" (capture_job.h)} */
 cJSON *pt_session_state(pt_session *s);
 /* The rig as JSON: name, metadata, graph (nodes with type, params, bypass),
  * scenes. */

@@ -50,8 +50,8 @@ static void nap_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
-pt_capture_device *pt_capture_device_open(const char *backend, const char *device, const char *client,
-                                          pt_error *err)
+pt_capture_device *pt_capture_device_open(const char *backend, const char *device, const char *jack_input,
+                                          const char *jack_output, const char *client, pt_error *err)
 {
     const pt_backend_ops *ops = pt_backend_find(backend ? backend : "jack");
     if (!ops && !backend) ops = pt_backend_find("portaudio");
@@ -69,6 +69,8 @@ pt_capture_device *pt_capture_device_open(const char *backend, const char *devic
     cfg.device = device;
     cfg.rate = PT_CAPTURE_RATE_HZ;
     cfg.client_name = client;
+    cfg.jack_input = jack_input;
+    cfg.jack_output = jack_output;
     if (ops->open(&d->b, &cfg, err)) {
         free(d);
         return NULL;

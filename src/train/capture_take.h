@@ -18,12 +18,14 @@
 typedef struct pt_capture_device pt_capture_device;
 
 /* Open and start `backend` ("jack", "portaudio"; NULL: JACK, else
- * PortAudio) on `device` (NULL: the default; JACK: connected to the system
- * ports unless PT_JACK_NO_AUTOCONNECT is set) as client `client`. Refused
+ * PortAudio) on `device` (NULL: the default) as client `client`. JACK:
+ * recording from port `jack_input` and playing into `jack_output` when
+ * given, else connected to the system ports unless PT_JACK_NO_AUTOCONNECT
+ * is set. Refused
  * (PT_ERR_INVALID) when the device does not run at 48 kHz, the capture
  * signal's rate, or is the virtual one. */
-pt_capture_device *pt_capture_device_open(const char *backend, const char *device, const char *client,
-                                          pt_error *err);
+pt_capture_device *pt_capture_device_open(const char *backend, const char *device, const char *jack_input,
+                                          const char *jack_output, const char *client, pt_error *err);
 const char *pt_capture_device_description(pt_capture_device *d);
 
 /* Plays x[0..n) after `pre` samples of silence, `gain` (linear) applied, and

@@ -96,6 +96,7 @@ def nothing_to_work_on_yet():
         refused(s.command({"cmd": "capture_check"})[1], "'source' is missing")
         refused(s.command({"cmd": "capture_check", "source": "rig", "gain_db": 3})[1], "out of range")
         refused(s.command({"cmd": "capture_check", "source": "rig", "device": "hw:0"})[1], "'device' goes with")
+        refused(s.command({"cmd": "capture_check", "source": "rig", "input": "system:capture_1"})[1], "go with jack")
         refused(s.command({"cmd": "capture_record", "source": "rig", "speed": 2})[1], "unknown field 'speed'")
         refused(s.command({"cmd": "capture_train", "arch": "huge"})[1], "'arch' must be one of")
         refused(s.command({"cmd": "capture_train", "arch": "nano", "epochs": 0})[1], "out of range")

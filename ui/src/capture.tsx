@@ -5,7 +5,7 @@
 // the engine's capture job (capture_* commands, docs/control-protocol.md);
 // this page starts it and draws the state's "capture" as it changes.
 
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { say, send, useApp } from './store';
 import { libraryFiles } from './library';
 
@@ -135,9 +135,23 @@ export function Capture() {
   const [epochs, setEpochs] = useState(100);
   const [name, setName] = useState('');
   const [saveName, setSaveName] = useState('my-capture');
+  const [jackIn, setJackIn] = useState('');
+  const [jackOut, setJackOut] = useState('');
+  const [ports, setPorts] = useState<{ running: boolean; outputs: string[]; inputs: string[] } | null>(null);
+  useEffect(() => {
+    if (source !== 'jack') return;
+    run('capture_ports').then((r) => r && setPorts((r.ports as { jack: { running: boolean; outputs: string[]; inputs: string[] } }).jack));
+  }, [source]);
   if (!c) return <p class="hint">This engine has no Capture job (an older pytone).</p>;
   const busy = c.running;
-  const takeFields = () => ({ source, gain_db: gain, full, ...(source !== 'rig' && device ? { device } : {}) });
+  const takeFields = () => ({
+    source,
+    gain_db: gain,
+    full,
+    ...(source === 'portaudio' && device ? { device } : {}),
+    ...(source === 'jack' && jackIn ? { input: jackIn } : {}),
+    ...(source === 'jack' && jackOut ? { output: jackOut } : {}),
+  });
   const t = c.train;
   return (
     <div class="capture" data-testid="capture" data-job={c.job} data-running={busy ? '1' : '0'}>
@@ -165,15 +179,38 @@ export function Capture() {
           Source{' '}
           <select data-testid="cap-source" value={source} disabled={busy} onChange={(e) => setSource((e.target as HTMLSelectElement).value)}>
             <option value="rig">the rig being played (a capture of this rig)</option>
-            <option value="jack">an amp through JACK (pytone-capture:out_1 → amp → in_1)</option>
+            <option value="jack">an amp through JACK (ports below)</option>
             <option value="portaudio">an amp through the audio interface (PortAudio)</option>
           </select>
         </label>
-        {source !== 'rig' && (
+        {source === 'portaudio' && (
           <label>
             Device{' '}
             <input data-testid="cap-device" placeholder="default" value={device} disabled={busy} onInput={(e) => setDevice((e.target as HTMLInputElement).value)} />
           </label>
+        )}
+        {source === 'jack' && ports && !ports.running && <p class="cap-error">No JACK server is running: start one (e.g. with QjackCtl), then pick the ports.</p>}
+        {source === 'jack' && ports?.running && (
+          <>
+            <label>
+              To the amp{' '}
+              <select data-testid="cap-jack-output" value={jackOut} disabled={busy} onChange={(e) => setJackOut((e.target as HTMLSelectElement).value)}>
+                <option value="">the first playback port</option>
+                {ports.inputs.map((p) => (
+                  <option value={p}>{p}</option>
+                ))}
+              </select>
+            </label>
+            <label>
+              From the amp{' '}
+              <select data-testid="cap-jack-input" value={jackIn} disabled={busy} onChange={(e) => setJackIn((e.target as HTMLSelectElement).value)}>
+                <option value="">the first capture port</option>
+                {ports.outputs.map((p) => (
+                  <option value={p}>{p}</option>
+                ))}
+              </select>
+            </label>
+          </>
         )}
         <label>
           Signal level{' '}
