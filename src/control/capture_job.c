@@ -52,6 +52,7 @@ struct pt_capture_job {
     /* what the running job was asked for */
     char source[16], device[256], input[256], output[256];
     pt_rig *rig;
+    pt_engine *engine;
     double gain_db;
     bool full;
     pt_capture_train_opts topt;
@@ -196,7 +197,7 @@ static void *take_thread(void *arg)
     float *x = malloc((size_t)lo.frames * sizeof *x), *y = calloc((size_t)lo.frames, sizeof *y);
     pt_capture_device *dev = NULL;
     rig_player rp = {0};
-    const bool rig = !strcmp(j->source, "rig");
+    const bool rig = !strcmp(j->source, "rig"), eng = !strcmp(j->source, "engine");
     const float gain = powf(10.0f, (float)j->gain_db / 20.0f);
     if (!x || !y) {
         pt_error_set(&err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
@@ -204,7 +205,8 @@ static void *take_thread(void *arg)
     }
     pt_capture_signal_fill(&lo, x);
     say(j, rig ? "building a copy of the rig" : "opening the interface");
-    if (rig ? rig_open(&rp, j->rig, &err) != 0
+    if (eng ? 0
+        : rig ? rig_open(&rp, j->rig, &err) != 0
             : !(dev = pt_capture_device_open(j->source, j->device[0] ? j->device : NULL, j->input[0] ? j->input : NULL,
                                              j->output[0] ? j->output : NULL, "pytone-capture", &err)))
         goto out;
@@ -218,7 +220,8 @@ static void *take_thread(void *arg)
     pthread_mutex_unlock(&j->mu);
     atomic_store(&j->done, 0);
     int rc = rig ? rig_take(j, &rp, x, pre.frames, gain, y, &err)
-                 : pt_capture_device_take(dev, x, pre.frames, PRE_ROLL, gain, y, &j->cancel, &j->done, &err);
+             : eng ? pt_capture_engine_take(j->engine, x, pre.frames, PRE_ROLL, gain, y, &j->cancel, &j->done, &err)
+                   : pt_capture_device_take(dev, x, pre.frames, PRE_ROLL, gain, y, &j->cancel, &j->done, &err);
     if (rc) goto out;
     pt_take_report rep;
     pt_capture_check_take(x, y, &pre, PT_CAPTURE_MAX_LAG, &rep);
@@ -241,7 +244,8 @@ static void *take_thread(void *arg)
     pthread_mutex_unlock(&j->mu);
     atomic_store(&j->done, 0);
     rc = rig ? rig_take(j, &rp, x, lo.frames, gain, y, &err)
-             : pt_capture_device_take(dev, x, lo.frames, PRE_ROLL, gain, y, &j->cancel, &j->done, &err);
+         : eng ? pt_capture_engine_take(j->engine, x, lo.frames, PRE_ROLL, gain, y, &j->cancel, &j->done, &err)
+               : pt_capture_device_take(dev, x, lo.frames, PRE_ROLL, gain, y, &j->cancel, &j->done, &err);
     if (rc) goto out;
     pt_capture_check_take(x, y, &lo, PT_CAPTURE_MAX_LAG, &rep);
     if (!rep.ok) {
@@ -416,12 +420,17 @@ int pt_capture_job_take(pt_capture_job *j, pt_capture_take_opts *o, pt_error *er
     int rc = -1;
     pthread_mutex_lock(&j->mu);
     if (can_start(j, err)) goto out;
-    if (strcmp(o->source, "rig") && strcmp(o->source, "jack") && strcmp(o->source, "portaudio")) {
-        pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "source '%s': rig, jack or portaudio", o->source);
+    if (strcmp(o->source, "engine") && strcmp(o->source, "rig") && strcmp(o->source, "jack") &&
+        strcmp(o->source, "portaudio")) {
+        pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "source '%s': engine, rig, jack or portaudio", o->source);
         goto out;
     }
-    if (!strcmp(o->source, "rig")) {
-        if (!rig) {
+    if (!strcmp(o->source, "engine") && !o->engine) {
+        pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "source 'engine': no engine");
+        goto out;
+    }
+    if (!strcmp(o->source, "rig") || !strcmp(o->source, "engine")) {
+        if (!rig && !strcmp(o->source, "rig")) {
             pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "source 'rig': no rig is playing");
             goto out;
         }
@@ -443,6 +452,7 @@ int pt_capture_job_take(pt_capture_job *j, pt_capture_take_opts *o, pt_error *er
     pt_rig_free(j->rig);
     j->rig = rig;
     rig = NULL;
+    j->engine = o->engine;
     j->gain_db = o->gain_db;
     j->full = o->full;
     rc = start(j, o->check_only ? JOB_CHECK : JOB_RECORD, take_thread, err);

@@ -5,6 +5,8 @@
  * ("capture", docs/control-protocol.md) and so pushed to every page.
  *
  * Where the signal goes:
+ *   - "engine": out of the running engine's own device (the rig's sound
+ *     replaced for the take) into the amp, and back in at its input;
  *   - "jack" / "portaudio": out of an interface into the amp and back, as
  *     `pytone capture` does (train/capture_take.h), on a client of its own;
  *   - "rig": through the rig being played, rendered on the job's thread from
@@ -33,11 +35,12 @@ pt_capture_job *pt_capture_job_create(void);
 void pt_capture_job_destroy(pt_capture_job *j);
 
 typedef struct pt_capture_take_opts {
-    const char *source;  /* "rig", "jack", "portaudio" */
+    const char *source;  /* "engine", "rig", "jack", "portaudio" */
     const char *device;  /* portaudio: the device by name (NULL: the default) */
     const char *input, *output; /* jack: the ports to record from and play into (NULL: the system's) */
     pt_rig *rig;         /* "rig": a private copy the job takes over (freed by it) */
-    double rate;         /* "rig": the engine's rate (the signal is 48 kHz) */
+    struct pt_engine *engine; /* "engine": the session's, its device plays the take */
+    double rate;         /* "rig", "engine": the engine's rate (the signal is 48 kHz) */
     double gain_db;      /* the signal's level, -60 .. 0 */
     bool full;           /* the 3:00 signal; false: the 40 s one */
     bool check_only;     /* the level check alone (the start of the signal) */

@@ -100,13 +100,13 @@ static int clone_rig(pt_rig *rig, void *user)
 /* capture_check / capture_record {source, device, input, output, gain_db, full} */
 static int take(creq *r, pt_session *s, bool check_only)
 {
-    static const char *const sources[] = {"rig", "jack", "portaudio", NULL};
+    static const char *const sources[] = {"engine", "rig", "jack", "portaudio", NULL};
     pt_capture_take_opts o = {.source = NULL, .check_only = check_only};
     if (get_choice(r, "source", sources, &o.source) < 0 || get_text(r, "device", 255, &o.device) < 0 ||
         get_text(r, "input", 255, &o.input) < 0 || get_text(r, "output", 255, &o.output) < 0 ||
         get_number(r, "gain_db", -60, 0, false, &o.gain_db) < 0 || get_flag(r, "full", &o.full) < 0)
         return -1;
-    if (!o.source) return refuse(r, "'source' is missing (rig, jack or portaudio)");
+    if (!o.source) return refuse(r, "'source' is missing (engine, rig, jack or portaudio)");
     if (o.device && strcmp(o.source, "portaudio")) return refuse(r, "'device' goes with portaudio, not %s", o.source);
     if ((o.input || o.output) && strcmp(o.source, "jack"))
         return refuse(r, "'input' and 'output' (JACK ports) go with jack, not %s", o.source);
@@ -114,6 +114,9 @@ static int take(creq *r, pt_session *s, bool check_only)
         /* a private copy, made under the session's lock; built on the job's thread */
         pt_session_with_rig(s, clone_rig, &o.rig);
         o.rate = pt_engine_rate(pt_session_engine(s));
+    } else if (!strcmp(o.source, "engine")) {
+        o.engine = pt_session_engine(s);
+        o.rate = pt_engine_rate(o.engine);
     }
     pt_error err = {0};
     if (pt_capture_job_take(pt_session_capture(s), &o, &err)) return refuse_err(r, &err);

@@ -6,17 +6,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "../core/engine.h"
 #include "../io/backend.h"
 #include "capture_signal.h"
-
-/* One take: what to play, where to record. */
-typedef struct cap_job {
-    const float *play;
-    float *rec;
-    long n;
-    float gain;
-    _Atomic long pos;
-} cap_job;
 
 /* What the audio thread sees: the take in progress (NULL: play silence) and
  * a count of blocks, so the control thread knows when an old take is let go. */
@@ -24,23 +16,21 @@ struct pt_capture_device {
     const pt_backend_ops *ops;
     pt_backend *b;
     int started;
-    _Atomic(cap_job *) job;
-    _Atomic long blocks;
+    _Atomic(pt_engine_tap *) job;
+    atomic_ullong blocks;
 };
 
 /* RT: plays the take on both outputs and records the input, in step. */
 static void cap_callback(void *user, const float *in, float *out_l, float *out_r, int frames)
 {
     pt_capture_device *c = user;
-    cap_job *j = atomic_load_explicit(&c->job, memory_order_acquire);
-    long p = j ? atomic_load_explicit(&j->pos, memory_order_relaxed) : 0;
-    for (int i = 0; i < frames; i++, p++) {
-        float v = j && p < j->n ? j->gain * j->play[p] : 0.0f;
-        out_l[i] = v;
-        if (out_r) out_r[i] = v;
-        if (j && p < j->n) j->rec[p] = in ? in[i] : 0.0f;
+    pt_engine_tap *j = atomic_load_explicit(&c->job, memory_order_acquire);
+    if (j) {
+        pt_engine_tap_run(j, in, out_l, out_r, frames);
+    } else {
+        memset(out_l, 0, (size_t)frames * sizeof *out_l);
+        if (out_r) memset(out_r, 0, (size_t)frames * sizeof *out_r);
     }
-    if (j) atomic_store_explicit(&j->pos, p, memory_order_release);
     atomic_fetch_add_explicit(&c->blocks, 1, memory_order_release);
 }
 
@@ -92,11 +82,19 @@ pt_capture_device *pt_capture_device_open(const char *backend, const char *devic
 
 const char *pt_capture_device_description(pt_capture_device *d) { return d->ops->description(d->b); }
 
-int pt_capture_device_take(pt_capture_device *d, const float *x, long n, long pre, float gain, float *y,
-                           const atomic_int *cancel, atomic_long *done, pt_error *err)
+/* Where a take runs: a capture device of its own, or the engine's device. */
+typedef struct take_place {
+    void (*set)(void *ctx, pt_engine_tap *t);
+    uint64_t (*blocks)(void *ctx);
+    int (*alive)(void *ctx);
+    void *ctx;
+} take_place;
+
+static int run_take(const take_place *tp, const float *x, long n, long pre, float gain, float *y,
+                    const atomic_int *cancel, atomic_long *done, pt_error *err)
 {
     const long total = pre + n + PT_CAPTURE_MAX_LAG;
-    cap_job *j = calloc(1, sizeof *j);
+    pt_engine_tap *j = calloc(1, sizeof *j);
     float *play = calloc((size_t)total, sizeof *play), *rec = calloc((size_t)total, sizeof *rec);
     if (!j || !play || !rec)
         return free(j), free(play), free(rec), pt_error_set(err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
@@ -106,7 +104,7 @@ int pt_capture_device_take(pt_capture_device *d, const float *x, long n, long pr
     j->n = total;
     j->gain = gain;
     atomic_store(&j->pos, 0);
-    atomic_store_explicit(&d->job, j, memory_order_release);
+    tp->set(tp->ctx, j);
     long last = -1;
     int stalled = 0, rc = 0;
     while (atomic_load_explicit(&j->pos, memory_order_acquire) < total) {
@@ -119,20 +117,54 @@ int pt_capture_device_take(pt_capture_device *d, const float *x, long n, long pr
             rc = pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "cancelled");
             break;
         }
-        if (!d->ops->alive(d->b) || stalled > 100) {
+        if (!tp->alive(tp->ctx) || stalled > 100) {
             rc = pt_error_set(err, PT_ERR_IO, NULL, 0, 0, "the audio device stopped during the take");
             break;
         }
     }
-    atomic_store_explicit(&d->job, NULL, memory_order_release);
+    tp->set(tp->ctx, NULL);
     /* two more blocks: the audio thread has let go of the take */
-    long b0 = atomic_load_explicit(&d->blocks, memory_order_acquire);
-    for (int i = 0; i < 100 && atomic_load_explicit(&d->blocks, memory_order_acquire) < b0 + 2 && d->ops->alive(d->b);
-         i++)
-        nap_ms(10);
+    uint64_t b0 = tp->blocks(tp->ctx);
+    for (int i = 0; i < 100 && tp->blocks(tp->ctx) < b0 + 2 && tp->alive(tp->ctx); i++) nap_ms(10);
     if (!rc) memcpy(y, rec + pre, (size_t)n * sizeof *y);
     free(j), free(play), free(rec);
     return rc;
+}
+
+static void dev_set(void *ctx, pt_engine_tap *t)
+{
+    atomic_store_explicit(&((pt_capture_device *)ctx)->job, t, memory_order_release);
+}
+static uint64_t dev_blocks(void *ctx)
+{
+    return atomic_load_explicit(&((pt_capture_device *)ctx)->blocks, memory_order_acquire);
+}
+static int dev_alive(void *ctx)
+{
+    pt_capture_device *d = ctx;
+    return d->ops->alive(d->b);
+}
+
+int pt_capture_device_take(pt_capture_device *d, const float *x, long n, long pre, float gain, float *y,
+                           const atomic_int *cancel, atomic_long *done, pt_error *err)
+{
+    take_place tp = {dev_set, dev_blocks, dev_alive, d};
+    return run_take(&tp, x, n, pre, gain, y, cancel, done, err);
+}
+
+static void eng_set(void *ctx, pt_engine_tap *t) { pt_engine_set_tap(ctx, t); }
+static uint64_t eng_blocks(void *ctx) { return pt_engine_blocks(ctx); }
+static int eng_alive(void *ctx)
+{
+    (void)ctx;
+    return 1; /* a device that goes away stops the blocks: the take stalls and ends */
+}
+
+int pt_capture_engine_take(pt_engine *e, const float *x, long n, long pre, float gain, float *y,
+                           const atomic_int *cancel, atomic_long *done, pt_error *err)
+{
+    take_place tp = {eng_set, eng_blocks, eng_alive, e};
+    return run_take(&tp, x, n, pre, gain, y, cancel, done, err);
 }
 
 void pt_capture_device_close(pt_capture_device *d)

@@ -38,4 +38,11 @@ int pt_capture_device_take(pt_capture_device *d, const float *x, long n, long pr
 
 void pt_capture_device_close(pt_capture_device *d);
 
+/* The same through the running engine's own device (pt_engine_set_tap):
+ * the signal replaces the rig at the outputs and the input is recorded.
+ * The engine must run at 48 kHz. */
+struct pt_engine;
+int pt_capture_engine_take(struct pt_engine *e, const float *x, long n, long pre, float gain, float *y,
+                           const atomic_int *cancel, atomic_long *done, pt_error *err);
+
 #endif

@@ -17,6 +17,11 @@ played on a private copy, on the job's thread. Checks:
     listed by list_files; the same name again, paths outside models/ or the
     library, and a models/ that is a link out of the library are refused and
     write nothing;
+  - source "engine" (the engine's own device, here the virtual one playing
+    a silent file and recording its output): the take is refused as
+    silent, and the device's recording holds the level-check signal
+    (`pytone capture-signal --short`, read by scipy) at -6 dB, sample for
+    sample, in place of the rig;
   - bad input, one clear message each: the engine at 44.1 kHz (the signal
     is 48 kHz), a silent take (the gate shut: "silent"), a wrong source or
     gain, a training or save or A/B with nothing to work on, a cancel with
@@ -29,10 +34,11 @@ import sys
 import time
 
 import numpy as np
+import scipy.io.wavfile
 
 sys.path.insert(0, os.path.dirname(__file__))
 import ptest  # noqa: E402
-from ptest import main, test, tmp  # noqa: E402
+from ptest import main, run, test, tmp  # noqa: E402
 from test_control import Server, ok, refused  # noqa: E402
 
 ptest._tests.clear()  # importing test_control registered its tests; run only ours
@@ -107,6 +113,35 @@ def nothing_to_work_on_yet():
         assert c["check"]["ok"] is False and c["check"]["problem"] == "silent", c
         assert c["error"].startswith("level check: no signal came back"), c
         assert not os.path.exists(os.path.join(lib, "models")), os.listdir(lib)
+
+
+@test
+def engine_source_plays_the_signal_and_records_the_input():
+    lib = make_lib("caplib3")
+    with open(os.path.join(lib, "level.yaml"), "w") as f:  # silence in, silence out: the signal stands alone
+        f.write("version: 1\nname: Level\nchain:\n  - id: trim\n    type: level\n")
+    silence, out, sig = tmp("silence.wav"), tmp("engine_out.wav"), tmp("sig_short.wav")
+    scipy.io.wavfile.write(silence, 48000, np.zeros(48000, dtype=np.float32))
+    assert run("capture-signal", sig, "--short").returncode == 0
+    s = Server(rig=os.path.join(lib, "level.yaml"), extra=("--input", silence, "--record", out))
+    try:
+        ok(s.command({"cmd": "capture_check", "source": "engine", "gain_db": -6})[1])
+        refused(s.command({"cmd": "capture_record", "source": "engine"})[1], "one job at a time")
+        c = wait_idle(s, 30)
+        assert c["check"]["problem"] == "silent", c
+        assert c["error"].startswith("level check: no signal came back"), c
+    finally:
+        s.stop()
+    rate, y = scipy.io.wavfile.read(out)
+    _, x = scipy.io.wavfile.read(sig)
+    assert rate == 48000 and y.ndim == 2, (rate, y.shape)
+    x0, y0 = np.argmax(np.abs(x) > 1e-4), np.argmax(np.abs(y[:, 0]) > 1e-4)
+    start = y0 - x0
+    assert start > 0, (x0, y0)
+    want = x[:6 * 48000].astype(np.float64) * 10 ** (-6 / 20)  # the level check: up to the training material
+    got = y[start:start + len(want)].astype(np.float64)
+    err = np.max(np.abs(got[:, 0] - want))
+    assert err < 1e-6 and np.array_equal(got[:, 0], got[:, 1]), err
 
 
 @test

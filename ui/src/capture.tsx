@@ -179,10 +179,17 @@ export function Capture() {
           Source{' '}
           <select data-testid="cap-source" value={source} disabled={busy} onChange={(e) => setSource((e.target as HTMLSelectElement).value)}>
             <option value="rig">the rig being played (a capture of this rig)</option>
+            <option value="engine">an amp on the engine's own interface (its output plays the signal instead of the rig)</option>
             <option value="jack">an amp through JACK (ports below)</option>
             <option value="portaudio">an amp through the audio interface (PortAudio)</option>
           </select>
         </label>
+        {source === 'engine' && (
+          <p class="hint" data-testid="cap-engine-hint">
+            During the level check and the take the engine's outputs play the test signal, not the rig: connect them to the amp, not to speakers, and the amp's
+            output (a load box or a microphone) to the engine's input.
+          </p>
+        )}
         {source === 'portaudio' && (
           <label>
             Device{' '}
