@@ -199,6 +199,7 @@ static void *take_thread(void *arg)
     rig_player rp = {0};
     const bool rig = !strcmp(j->source, "rig"), eng = !strcmp(j->source, "engine");
     const float gain = powf(10.0f, (float)j->gain_db / 20.0f);
+    const char *ok_msg = NULL; /* NULL: failed, err says why */
     if (!x || !y) {
         pt_error_set(&err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
         goto out;
@@ -234,7 +235,7 @@ static void *take_thread(void *arg)
         goto out;
     }
     if (j->kind == JOB_CHECK) {
-        finish(j, NULL, "level check passed");
+        ok_msg = "level check passed";
         goto done;
     }
 
@@ -274,15 +275,16 @@ static void *take_thread(void *arg)
     j->have_model = j->train_shown = false;
     j->saved[0] = 0;
     pthread_mutex_unlock(&j->mu);
-    finish(j, NULL, "take recorded: ready to train");
-    goto done;
+    ok_msg = "take recorded: ready to train";
 out:
-    finish(j, &err, NULL);
 done:
+    /* let go of the device and the copy first: the next job's start joins
+     * this thread at once */
     pt_capture_device_close(dev);
     if (rp.e) pt_engine_destroy(rp.e);
     free(x);
     free(y);
+    finish(j, ok_msg ? NULL : &err, ok_msg);
     return NULL;
 }
 
@@ -543,10 +545,9 @@ static int make_models_dir(const char *library, pt_error *err)
     return 0;
 }
 
-static int copy_new(const char *from, const char *to, const char *rel, pt_error *err)
+/* Copies the open file `in` (closed here) to a new file `to`. */
+static int copy_new(FILE *in, const char *to, const char *rel, pt_error *err)
 {
-    FILE *in = fopen(from, "rb");
-    if (!in) return pt_error_set(err, PT_ERR_IO, NULL, 0, 0, "the trained model is gone: %s", strerror(errno));
     /* O_EXCL | O_NOFOLLOW: never over a file, never through a link */
     int fd = open(to, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0) {
@@ -578,23 +579,34 @@ static int copy_new(const char *from, const char *to, const char *rel, pt_error 
 int pt_capture_job_save(pt_capture_job *j, const char *library, const char *rel, pt_error *err)
 {
     static const char *const nam[] = {".nam", NULL};
-    pthread_mutex_lock(&j->mu);
-    int rc = -1;
     char model[PATH_MAX + 32];
+    FILE *in = NULL;
+    /* the model is opened under the lock; a training started meanwhile
+     * writes a new file (renamed over it), the copy reads this one */
+    pthread_mutex_lock(&j->mu);
     path_in(j, "model.nam", model, sizeof model);
+    if (j->running) pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "a job is running: save when it is done");
+    else if (!j->have_model) pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "no trained model to save: train first");
+    else if (!(in = fopen(model, "rb")))
+        pt_error_set(err, PT_ERR_IO, NULL, 0, 0, "the trained model is gone: %s", strerror(errno));
+    pthread_mutex_unlock(&j->mu);
+    if (!in) return -1;
+    int rc = -1;
     char *to = malloc(PATH_MAX);
     if (!to) pt_error_set(err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
-    else if (j->running) pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "a job is running: save when it is done");
-    else if (!j->have_model) pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "no trained model to save: train first");
     else if (strncmp(rel, "models/", 7) || strchr(rel + 7, '/'))
         pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "'%s': a capture is saved as models/NAME.nam", rel);
-    else if (!make_models_dir(library, err) && !pt_lib_confine(library, rel, nam, PT_LIB_CREATE, to, PATH_MAX, err) &&
-             !copy_new(model, to, rel, err)) {
-        snprintf(j->saved, sizeof j->saved, "%s", rel);
-        rc = 0;
+    else if (!make_models_dir(library, err) && !pt_lib_confine(library, rel, nam, PT_LIB_CREATE, to, PATH_MAX, err)) {
+        rc = copy_new(in, to, rel, err);
+        in = NULL;
     }
-    pthread_mutex_unlock(&j->mu);
+    if (in) fclose(in);
     free(to);
+    if (rc == 0) {
+        pthread_mutex_lock(&j->mu);
+        snprintf(j->saved, sizeof j->saved, "%s", rel);
+        pthread_mutex_unlock(&j->mu);
+    }
     return rc;
 }
 
