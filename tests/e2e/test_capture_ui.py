@@ -130,6 +130,12 @@ def engine_source_plays_the_signal_and_records_the_input():
         c = wait_idle(s, 30)
         assert c["check"]["problem"] == "silent", c
         assert c["error"].startswith("level check: no signal came back"), c
+        # a take cancelled while it plays: said so, no take kept
+        ok(s.command({"cmd": "capture_record", "source": "engine"})[1])
+        time.sleep(0.3)
+        ok(s.command({"cmd": "capture_cancel"})[1])
+        c = wait_idle(s, 10)
+        assert c["error"] == "cancelled" and c["take"] is None, c
     finally:
         s.stop()
     rate, y = scipy.io.wavfile.read(out)
@@ -227,6 +233,28 @@ def take_train_listen_save():
         t = c["train"]
         assert t["cancelled"] and t["model"] and 1 <= t["epoch"] < 500, t
         assert "cancelled" in c["message"], c
+
+
+@test
+def stopping_the_engine_mid_training_ends_the_job_and_its_files():
+    lib = make_lib("caplib4")
+    work = tmp(f"captmp{os.getpid()}")
+    os.makedirs(work, exist_ok=True)
+    s = Server(rig=os.path.join(lib, "capture.yaml"), env={"TMPDIR": work})
+    try:
+        ok(s.command({"cmd": "capture_record", "source": "rig"})[1])
+        assert wait_idle(s)["take"]["ok"]
+        ok(s.command({"cmd": "capture_train", "arch": "standard", "epochs": 1000, "threads": 1})[1])
+        time.sleep(0.5)
+        assert capture(s)["running"] and len(os.listdir(work)) == 1, os.listdir(work)
+        t0 = time.time()
+        s.proc.terminate()
+        rc = s.proc.wait(30)
+        assert rc == 0, (rc, s.proc.stderr.read())
+        print(f"  the engine stopped {time.time() - t0:.1f} s after SIGTERM, mid-training")
+        assert os.listdir(work) == [], os.listdir(work)
+    finally:
+        s.stop()
 
 
 if __name__ == "__main__":
