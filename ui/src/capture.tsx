@@ -175,13 +175,13 @@ export function Capture() {
 
       <section class="cap-step">
         <h2>1 · Where the signal goes</h2>
-        <label>
+        <label class="cap-source">
           Source{' '}
           <select data-testid="cap-source" value={source} disabled={busy} onChange={(e) => setSource((e.target as HTMLSelectElement).value)}>
-            <option value="rig">the rig being played (a capture of this rig)</option>
-            <option value="engine">an amp on the engine's own interface (its output plays the signal instead of the rig)</option>
-            <option value="jack">an amp through JACK (ports below)</option>
-            <option value="portaudio">an amp through the audio interface (PortAudio)</option>
+            <option value="rig">this rig (a capture of it)</option>
+            <option value="engine">an amp on the engine's interface</option>
+            <option value="jack">an amp through JACK ports</option>
+            <option value="portaudio">an amp on another interface</option>
           </select>
         </label>
         {source === 'engine' && (
