@@ -13,6 +13,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include "protocol_capture.h"
 
 #ifndef PT_VERSION
 #define PT_VERSION "0"
@@ -40,6 +41,9 @@ typedef struct cmd_def {
 } cmd_def;
 
 static int cmd_hello(req *r);
+
+/* the Capture page's commands: protocol_capture.c */
+static int cmd_capture(req *r) { return pt_protocol_capture(r->s, r->cmd, r->msg, r->reply, r->err, sizeof r->err); }
 
 static const cmd_def commands[] = {
     {"hello", cmd_hello, false, {NULL}},
@@ -87,6 +91,14 @@ static const cmd_def commands[] = {
     {"scene_delete", cmd_scene_delete, true, {"name", NULL}},
     {"get_scene", cmd_get_scene, false, {"name", NULL}},
     {"set_rig_info", cmd_set_rig_info, true, {"name", "author", "notes", "tags", NULL}},
+    {"capture_status", cmd_capture, false, {NULL}},
+    {"capture_ports", cmd_capture, false, {NULL}},
+    {"capture_check", cmd_capture, true, {"source", "device", "input", "output", "gain_db", "full", NULL}},
+    {"capture_record", cmd_capture, true, {"source", "device", "input", "output", "gain_db", "full", NULL}},
+    {"capture_train", cmd_capture, true, {"arch", "epochs", "threads", "seed", "max_batches", "name", "gear", NULL}},
+    {"capture_cancel", cmd_capture, true, {NULL}},
+    {"capture_save", cmd_capture, true, {"path", NULL}},
+    {"capture_audio", cmd_capture, false, {"which", "seconds", NULL}},
 };
 
 static int cmd_hello(req *r)

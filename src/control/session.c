@@ -7,6 +7,7 @@
  * nothing. */
 #include "session.h"
 #include "calibrate.h"
+#include "capture_job.h"
 
 #include "../dsp/analysis.h"
 #include "libpath.h"
@@ -59,7 +60,8 @@ pt_session *pt_session_create(pt_engine *engine, const pt_session_config *cfg, p
     s->pre_slot[0] = s->pre_slot[1] = -1;
     s->roots = pt_lib_roots_create(s->library);
     s->confine = (pt_rig_confine){.allows = pt_lib_roots_allow, .user = s->roots};
-    if (!s->roots) {
+    s->capture = pt_capture_job_create();
+    if (!s->roots || !s->capture) {
         pt_session_destroy(s);
         pt_error_set(err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
         return NULL;
@@ -85,6 +87,7 @@ static void clear_watch(pt_session *s)
 void pt_session_destroy(pt_session *s)
 {
     if (!s) return;
+    pt_capture_job_destroy(s->capture); /* first: its thread may be rendering a copy of the rig */
     drop_prebuilt(s);
     clear_watch(s);
     pt_rig_free(s->rig);
@@ -891,3 +894,4 @@ int pt_session_with_rig(pt_session *s, int (*fn)(pt_rig *rig, void *user), void 
     return rc;
 }
 
+struct pt_capture_job *pt_session_capture(pt_session *s) { return s->capture; }

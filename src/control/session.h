@@ -125,7 +125,8 @@ void pt_session_poll(pt_session *s);
 
 /* ---- state, as JSON (caller frees with cJSON_Delete) ---- */
 /* {"rig", "path", "scene", "tempo", "dsp_load_p50", "dsp_load_p99", "overruns",
- *  "dirty", "slot", "slots", "latency_samples", "rate", "frames"} */
+ *  "dirty", "slot", "slots", "latency_samples", "rate", "frames", "calibration",
+ *  "limiter", "capture" (capture_job.h)} */
 cJSON *pt_session_state(pt_session *s);
 /* The rig as JSON: name, metadata, graph (nodes with type, params, bypass),
  * scenes. */
@@ -172,6 +173,9 @@ void pt_session_set_midi(pt_session *s, void *midi);
 void *pt_session_midi(pt_session *s);
 
 pt_engine *pt_session_engine(pt_session *s);
+
+/* The Capture page's background job (capture_job.h), owned by the session. */
+struct pt_capture_job *pt_session_capture(pt_session *s);
 
 /* Run fn on the rig being played (NULL when none), under the session's lock,
  * for parts of the rig kept by other modules (MIDI mappings). fn must not

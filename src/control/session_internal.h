@@ -46,6 +46,7 @@ struct pt_session {
     bool confined;         /* the rig came over the network: its files stay in roots */
     bool factory;          /* a factory rig: saved only under a new name */
     char pairing[2048];    /* the server's addresses with the LAN token, one a line; "" on loopback */
+    struct pt_capture_job *capture; /* the Capture page's background job (capture_job.h) */
 };
 
 /* The rule for the files the playing rig (or setlist) may name. */

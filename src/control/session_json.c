@@ -5,6 +5,7 @@
 
 #include "../dsp/analysis.h"
 #include "library.h"
+#include "capture_job.h"
 
 #include <dirent.h>
 #include <limits.h>
@@ -81,6 +82,7 @@ cJSON *pt_session_state(pt_session *s)
     cJSON_AddNumberToObject(j, "frames", pt_engine_max_frames(s->e));
     cJSON_AddStringToObject(j, "reload_error", s->reload_error);
     cJSON_AddItemToObject(j, "calibration", pt_calibration_json(&s->cal));
+    cJSON_AddItemToObject(j, "capture", pt_capture_job_json(s->capture));
     cJSON_AddItemToObject(j, "limiter", limiter_json(s));
     pthread_mutex_unlock(&s->lock);
     return j;

@@ -71,8 +71,11 @@ struct pt_conv {
 
 static atomic_bool g_offline_default;
 
+static _Thread_local bool t_offline;
+
 void pt_conv_set_offline_default(bool offline) { atomic_store(&g_offline_default, offline); }
-bool pt_conv_offline_default(void) { return atomic_load(&g_offline_default); }
+void pt_conv_set_offline_thread(bool offline) { t_offline = offline; }
+bool pt_conv_offline_default(void) { return t_offline || atomic_load(&g_offline_default); }
 
 static float *falloc(size_t n)
 {

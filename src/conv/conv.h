@@ -99,6 +99,9 @@ void pt_conv_set_worker_hook(pt_conv *c, void (*hook)(void *ctx), void *ctx);
  * (the cab node reads it in prepare): the CLI's render and bench commands
  * set it, a real-time device leaves it false. Any thread. */
 void pt_conv_set_offline_default(bool offline);
+/* The same for convolvers built on the calling thread only (a capture job
+ * renders the rig on its own thread while the engine plays on). */
+void pt_conv_set_offline_thread(bool offline);
 bool pt_conv_offline_default(void);
 
 #endif

@@ -73,6 +73,8 @@ struct pt_engine {
     int cpu_countdown, cpu_exact;
     bool have_count, pending;
     pt_overrun_record pending_rec;
+    _Atomic(pt_engine_tap *) tap; /* a capture's take in progress, NULL: none */
+    atomic_ullong blocks;
 };
 
 /* Write one byte in every page of [p, p + bytes). calloc hands out fresh
@@ -295,6 +297,25 @@ void pt_engine_meters(pt_engine *e, pt_meter_reading *m)
 void pt_engine_load(pt_engine *e, pt_load_summary *s) { pt_load_stats_summary(&e->load, s); }
 
 uint64_t pt_engine_output_faults(pt_engine *e) { return atomic_load(&e->out_faults); }
+
+void pt_engine_set_tap(pt_engine *e, pt_engine_tap *t) { atomic_store_explicit(&e->tap, t, memory_order_release); }
+
+uint64_t pt_engine_blocks(pt_engine *e) { return atomic_load_explicit(&e->blocks, memory_order_acquire); }
+
+void pt_engine_tap_run(pt_engine_tap *t, const float *in, float *out_l, float *out_r, int frames)
+{
+    long p = atomic_load_explicit(&t->pos, memory_order_relaxed);
+    for (int i = 0; i < frames; i++) {
+        float v = 0.0f;
+        if (p < t->n) {
+            v = t->gain * t->play[p];
+            t->rec[p++] = in ? in[i] : 0.0f;
+        }
+        out_l[i] = v;
+        if (out_r) out_r[i] = v;
+    }
+    atomic_store_explicit(&t->pos, p, memory_order_release);
+}
 
 void pt_engine_set_limiter(pt_engine *e, bool on) { pt_limiter_set(&e->limiter, on); }
 
@@ -650,6 +671,9 @@ void pt_engine_process(pt_engine *e, const float *in, float *out_l, float *out_r
         process_chunk(e, in ? in + off : e->silence, out_l + off, out_r ? out_r + off : NULL, n);
         off += n;
     }
+    pt_engine_tap *tap = atomic_load_explicit(&e->tap, memory_order_acquire);
+    if (tap) pt_engine_tap_run(tap, in, out_l, out_r, frames);
+    atomic_fetch_add_explicit(&e->blocks, 1, memory_order_release);
     uint64_t t1 = pt_rt_now_ns();
     uint64_t period_ns = (uint64_t)((double)frames * 1e9 / e->cfg.rate);
     pt_load_stats_record(&e->load, t1 - t0, period_ns);

@@ -79,6 +79,26 @@ void pt_engine_load(pt_engine *e, pt_load_summary *s);
 /* Samples the final guard removed (NaN/Inf at the output). */
 uint64_t pt_engine_output_faults(pt_engine *e);
 
+/* A take through the engine's own device (the Capture page's "engine"
+ * source, control/capture_job.c): while one is set, each block plays
+ * play[pos..] times gain on both outputs in place of the rig (after the
+ * limiter: the signal goes out as it is) and records the device's input
+ * into rec[pos..], until pos reaches n; then silence, until it is cleared.
+ * The control side owns the buffers: after clearing it waits until
+ * pt_engine_blocks has moved on by two before it frees them. */
+typedef struct pt_engine_tap {
+    const float *play;
+    float *rec;
+    long n;
+    float gain;
+    _Atomic long pos;
+} pt_engine_tap;
+void pt_engine_set_tap(pt_engine *e, pt_engine_tap *t); /* any control thread; NULL: none */
+uint64_t pt_engine_blocks(pt_engine *e);                 /* pt_engine_process calls so far */
+/* RT: one block of a take (what the engine does with its tap; a capture
+ * device's callback does the same). */
+void pt_engine_tap_run(pt_engine_tap *t, const float *in, float *out_l, float *out_r, int frames);
+
 /* The safety limiter at the output (src/core/limiter.h): switched from any
  * control thread (an atomic the audio thread reads per block); a reading
  * for the stats line and the state JSON. */

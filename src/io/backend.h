@@ -29,6 +29,12 @@ typedef struct pt_backend_config {
     double rate;             /* 0: the device's default (JACK: the server's) */
     int frames;              /* 0: the backend's default */
     const char *client_name; /* JACK client name, default "pytone" */
+    /* JACK only: the ports to connect (instead of the first physical ones;
+     * connected even with PT_JACK_NO_AUTOCONNECT): the one the input
+     * records (an output port, e.g. "system:capture_2") and the one both
+     * outputs play into (an input port, e.g. "system:playback_1"). NULL:
+     * the physical ports as usual. */
+    const char *jack_input, *jack_output;
     /* virtual device only */
     const char *input_file;  /* looped input; NULL: the bundled DI clip */
     const char *record_file; /* write what the device "plays" here at close */
@@ -78,6 +84,11 @@ extern const pt_backend_ops pt_backend_jack;
 int pt_jack_server_running(void);
 /* Print the JACK MIDI ports that send (outputs), one a line. */
 int pt_jack_list_midi(FILE *out);
+/* Call fn for every audio port of the running server but `skip_client`'s
+ * (NULL: none): is_output 1 for ports that send (what an input records),
+ * 0 for ports that receive. -1 when no server runs. */
+int pt_jack_audio_ports(const char *skip_client, void (*fn)(void *user, const char *port, int is_output),
+                        void *user);
 #endif
 #ifdef PT_HAVE_PORTAUDIO
 extern const pt_backend_ops pt_backend_portaudio;

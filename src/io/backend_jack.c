@@ -3,6 +3,7 @@
  * hand the port buffers straight to the engine, so a zero-latency rig adds
  * zero samples to JACK's own latency. The graph's declared latency is
  * reported on the ports through JACK's latency callback. */
+#include <errno.h>
 #include <jack/jack.h>
 #include <jack/midiport.h>
 #include <stdatomic.h>
@@ -31,6 +32,7 @@ typedef struct jdev {
     double rate;
     int frames;
     char desc[160];
+    char jack_input[256], jack_output[256]; /* ports chosen by the caller, "" for the physical ones */
 } jdev;
 
 static void silent_error(const char *msg) { (void)msg; }
@@ -83,6 +85,24 @@ static int j_list(FILE *out, pt_error *err)
     fprintf(out, "jack: server running at %u Hz, %u frames\n", jack_get_sample_rate(c),
             jack_get_buffer_size(c));
     print_ports(out, c, JACK_DEFAULT_AUDIO_TYPE, JackPortIsPhysical, NULL);
+    jack_client_close(c);
+    return 0;
+}
+
+int pt_jack_audio_ports(const char *skip_client, void (*fn)(void *user, const char *port, int is_output),
+                        void *user)
+{
+    if (!pt_dyn_jack_available(NULL, 0) || !pt_jack_server_running()) return -1;
+    jack_status_t st;
+    jack_client_t *c = jack_client_open("pytone-list", JackNoStartServer, &st);
+    if (!c) return -1;
+    size_t skip = skip_client ? strlen(skip_client) : 0;
+    for (int o = 1; o >= 0; o--) {
+        const char **ports = jack_get_ports(c, NULL, JACK_DEFAULT_AUDIO_TYPE, o ? JackPortIsOutput : JackPortIsInput);
+        for (int i = 0; ports && ports[i]; i++)
+            if (!skip || strncmp(ports[i], skip_client, skip) || ports[i][skip] != ':') fn(user, ports[i], o);
+        if (ports) jack_free(ports);
+    }
     jack_client_close(c);
     return 0;
 }
@@ -185,6 +205,8 @@ static int j_open(pt_backend **out, const pt_backend_config *cfg, pt_error *err)
     jdev *d = calloc(1, sizeof *d);
     if (!d) return pt_error_set(err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
     d->base.ops = &pt_backend_jack;
+    snprintf(d->jack_input, sizeof d->jack_input, "%s", cfg->jack_input ? cfg->jack_input : "");
+    snprintf(d->jack_output, sizeof d->jack_output, "%s", cfg->jack_output ? cfg->jack_output : "");
     jack_status_t st;
     const char *name = cfg->client_name ? cfg->client_name : "pytone";
     d->client = jack_client_open(name, JackNoStartServer | JackUseExactName, &st);
@@ -241,14 +263,26 @@ static int j_start(pt_backend *b, pt_audio_callback cb, void *user, pt_error *er
                                       JackPortIsPhysical | JackPortIsOutput);
     const char **play = jack_get_ports(d->client, NULL, JACK_DEFAULT_AUDIO_TYPE,
                                        JackPortIsPhysical | JackPortIsInput);
-    if (getenv("PT_JACK_NO_AUTOCONNECT") == NULL) {
+    int rc = 0;
+    if (d->jack_input[0] || d->jack_output[0]) {
+        /* the caller's ports (EEXIST: already connected, as a loop of our own ports is) */
+        int e;
+        if (d->jack_input[0] && (e = jack_connect(d->client, d->jack_input, jack_port_name(d->in))) && e != EEXIST)
+            rc = pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0,
+                              "JACK: cannot record from '%s' (not an audio output port of the server)", d->jack_input);
+        else if (d->jack_output[0] && (e = jack_connect(d->client, jack_port_name(d->out_l), d->jack_output)) &&
+                 e != EEXIST)
+            rc = pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0,
+                              "JACK: cannot play into '%s' (not an audio input port of the server)", d->jack_output);
+        if (rc) jack_deactivate(d->client);
+    } else if (getenv("PT_JACK_NO_AUTOCONNECT") == NULL) {
         if (cap && cap[0]) jack_connect(d->client, cap[0], jack_port_name(d->in));
         if (play && play[0]) jack_connect(d->client, jack_port_name(d->out_l), play[0]);
         if (play && play[0] && play[1]) jack_connect(d->client, jack_port_name(d->out_r), play[1]);
     }
     if (cap) jack_free(cap);
     if (play) jack_free(play);
-    return 0;
+    return rc;
 }
 
 static void j_stop(pt_backend *b)

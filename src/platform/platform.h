@@ -46,6 +46,12 @@ void pt_mem_trim(void);
  * Audio" (Windows). Best effort: returns false when the system refused. */
 bool pt_thread_set_realtime(pthread_t t, int above_min);
 
+/* The calling thread, and the threads it starts from now on, yield to the
+ * rest of the machine (a capture's training beside a playing engine): nice
+ * 10 (Linux: per thread, inherited by new threads), below-normal priority
+ * for the calling thread (Windows); a no-op on macOS. Best effort. */
+void pt_thread_background(void);
+
 /* The calling thread's timers wake it on time rather than up to 50 us late
  * (Linux's PR_SET_TIMERSLACK); a no-op elsewhere. */
 void pt_thread_min_timer_slack(void);

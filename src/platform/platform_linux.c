@@ -49,6 +49,8 @@ bool pt_thread_set_realtime(pthread_t t, int above_min)
     return pthread_setschedparam(t, SCHED_FIFO, &sp) == 0;
 }
 
+void pt_thread_background(void) { (void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10); }
+
 void pt_thread_min_timer_slack(void) { prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0); }
 
 uint64_t pt_thread_cpu_ns(void)

@@ -49,6 +49,8 @@ bool pt_thread_set_realtime(pthread_t t, int above_min)
                              (thread_policy_t)&p, THREAD_TIME_CONSTRAINT_POLICY_COUNT) == KERN_SUCCESS;
 }
 
+void pt_thread_background(void) {}
+
 void pt_thread_min_timer_slack(void) {}
 
 uint64_t pt_thread_cpu_ns(void)

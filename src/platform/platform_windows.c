@@ -38,6 +38,8 @@ bool pt_thread_set_realtime(pthread_t t, int above_min)
     return SetThreadPriority(GetCurrentThread(), THREAD_PRIORITY_TIME_CRITICAL) != 0;
 }
 
+void pt_thread_background(void) { SetThreadPriority(GetCurrentThread(), THREAD_PRIORITY_BELOW_NORMAL); }
+
 void pt_thread_min_timer_slack(void) {}
 
 uint64_t pt_thread_cpu_ns(void)

@@ -73,6 +73,9 @@ static void on_sigint(int sig)
     interrupted = 1;
 }
 
+/* Ctrl-C (the command line) or the caller's flag (a job on a thread). */
+static int stop_asked(const pt_train_opts *o) { return o->cancel ? atomic_load(o->cancel) != 0 : interrupted != 0; }
+
 /* What differs between the two kinds of net. */
 typedef struct net {
     int is_lstm;
@@ -341,11 +344,13 @@ int pt_train_run(const pt_train_opts *o, pt_error *err)
     struct sigaction sa, old;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_sigint;
-    sigaction(SIGINT, &sa, &old);
+    if (!o->cancel) sigaction(SIGINT, &sa, &old);
+    pt_train_progress pg = {0, o->epochs, NAN, NAN, 0, NAN, -1, latency, copies_esr};
+    if (o->progress) o->progress(o->user, &pg);
     const double b1 = 0.9, b2 = 0.999, eps = 1e-8;
     double t_start = now_s();
     int epochs_done_here = 0;
-    for (; h.epoch < o->epochs && !interrupted; h.epoch++) {
+    for (; h.epoch < o->epochs && !stop_asked(o); h.epoch++) {
         double te = now_s();
         for (long i = 0; i < n_win; i++) order[i] = i;
         for (long i = n_win - 1; i > 0; i--) { /* Fisher-Yates, seeded */
@@ -357,7 +362,7 @@ int pt_train_run(const pt_train_opts *o, pt_error *err)
         double loss_sum = 0;
         long nb = 0, max_b = (n_win + BATCH - 1) / BATCH;
         if (o->max_batches > 0 && o->max_batches < max_b) max_b = o->max_batches;
-        for (long b0 = 0; nb < max_b && !interrupted; b0 += BATCH, nb++) {
+        for (long b0 = 0; nb < max_b && !stop_asked(o); b0 += BATCH, nb++) {
             int B = (int)(n_win - b0 < BATCH ? n_win - b0 : BATCH);
             for (int b = 0; b < B; b++) {
                 xs[b] = tx + order[b0 + b] * NYW;
@@ -381,7 +386,7 @@ int pt_train_run(const pt_train_opts *o, pt_error *err)
                 fprintf(stderr, "\repoch %d/%d  [%3ld%%]  loss %.3e   ", h.epoch + 1, o->epochs, 100 * (nb + 1) / max_b,
                         loss_sum / (nb + 1));
         }
-        if (interrupted && nb < max_b) break; /* a partial epoch is not counted */
+        if (stop_asked(o) && nb < max_b) break; /* a partial epoch is not counted */
         h.lr *= nt.decay;
         double esr = validate(&nt, params, vx, vy, n_val, vbuf, err);
         if (isnan(esr)) {
@@ -403,11 +408,16 @@ int pt_train_run(const pt_train_opts *o, pt_error *err)
             fprintf(stderr, "%sepoch %d/%d  loss %.4e  validation ESR %.5f  best %.5f (epoch %d)  %.1f s/epoch  ~%.0f s left\n",
                     isatty(2) ? "\r" : "", h.epoch + 1, o->epochs, loss_sum / (nb ? nb : 1), esr, h.best_esr,
                     h.best_epoch + 1, el, per * (o->epochs - h.epoch - 1));
+        if (o->progress) {
+            pg = (pt_train_progress){h.epoch + 1, o->epochs, esr, h.best_esr, h.best_epoch + 1,
+                                     loss_sum / (nb ? nb : 1), per * (o->epochs - h.epoch - 1), latency, copies_esr};
+            o->progress(o->user, &pg);
+        }
         h.epoch++;
         save_ckpt(ckpt_path, &h, params, mo, vo, best);
         h.epoch--;
     }
-    if (interrupted && !o->quiet) fprintf(stderr, "\ninterrupted: writing the best model so far\n");
+    if (stop_asked(o) && !o->quiet) fprintf(stderr, "\ninterrupted: writing the best model so far\n");
     if (h.best_epoch < 0) {
         pt_error_set(err, PT_ERR_INVALID, NULL, 0, 0, "no epoch finished: nothing to write");
         goto done_sig;
@@ -424,7 +434,7 @@ int pt_train_run(const pt_train_opts *o, pt_error *err)
                 h.best_epoch + 1, h.epoch);
     rc = 0;
 done_sig:
-    sigaction(SIGINT, &old, NULL);
+    if (!o->cancel) sigaction(SIGINT, &old, NULL);
 done:
     pt_batch_runner_free(&br);
     net_free(&nt);

@@ -12,10 +12,23 @@
 #ifndef PT_TRAINER_H
 #define PT_TRAINER_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "../core/error.h"
 #include "../neural/nam_file.h"
+
+/* What a training reports after each epoch (and once before the first,
+ * epoch 0), for a caller that shows it (the web UI's Capture page). */
+typedef struct pt_train_progress {
+    int epoch, epochs;         /* epochs finished, of how many */
+    double esr, best_esr;      /* this epoch's validation ESR, the best so far (NAN before) */
+    int best_epoch;            /* 1-based; 0: none yet */
+    double loss;               /* this epoch's mean training loss */
+    double seconds_left;       /* estimated; -1 before the first epoch */
+    long latency;              /* samples, found from the blips */
+    double copies_esr;         /* the validation copies' agreement */
+} pt_train_progress;
 
 typedef struct pt_train_opts {
     const char *input, *output, *model_out;
@@ -27,6 +40,13 @@ typedef struct pt_train_opts {
     int ignore_checks; /* train on a take that failed the level or drift checks */
     long max_batches; /* per epoch, 0: all (short runs for tests and bench) */
     int quiet;
+    /* For a caller that runs the training on a thread of its own: called on
+     * that thread after each epoch; and a flag that ends it (as Ctrl-C does:
+     * the best model so far is written). With `cancel` set, no SIGINT
+     * handler is installed. Both may be NULL. */
+    void (*progress)(void *user, const pt_train_progress *p);
+    void *user;
+    const atomic_int *cancel;
 } pt_train_opts;
 
 /* The A1 config of an architecture name; -1 if unknown. */

@@ -10,9 +10,17 @@ feedback loop JACK breaks with exactly one period (64 samples) of delay. So:
 - nothing connected: refused at the level check ("no signal came back"),
   nothing written;
 - the signal sent 40 dB down: refused as too quiet, with how many dB to add.
+The web UI's Capture job does the same through the control protocol (a
+`pytone run --backend virtual` with its server; the job's own JACK client,
+its ports chosen by capture_record's `input` and `output`): capture_ports
+lists the server's ports, a port that does not exist is refused by name,
+and a take through the loop passes with the latency 64 to the sample.
 """
+import json
 import os
 import shutil
+import socket
+import urllib.request
 import subprocess
 import sys
 import time
@@ -86,6 +94,64 @@ def a_take_40_db_down_is_refused_as_too_quiet():
     rc, out = capture(rec, "--output-gain-db", "-40", connect=True)
     assert rc == 2 and "too quiet" in out and "raise" in out, out
     assert not os.path.exists(rec)
+
+
+def free_port():
+    with socket.socket() as so:
+        so.bind(("127.0.0.1", 0))
+        return so.getsockname()[1]
+
+
+@test
+def the_capture_page_records_through_the_jack_ports_it_is_given():
+    port = free_port()
+    lib = tmp("jacklib")
+    os.makedirs(lib, exist_ok=True)
+    with open(os.path.join(lib, "r.yaml"), "w") as f:
+        f.write("version: 1\nname: r\nchain:\n  - id: trim\n    type: level\n")
+    eng = subprocess.Popen([PYTONE, "run", "--backend", "virtual", "--port", str(port), os.path.join(lib, "r.yaml")],
+                           env={**os.environ, "PT_SOURCE_DIR": SRC, "PT_RECOVERY_FILE": os.path.join(lib, ".rec.yaml")},
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+    def cmd(**msg):
+        req = urllib.request.Request(f"http://127.0.0.1:{port}/api/command", data=json.dumps(msg).encode(),
+                                     headers={"Content-Type": "application/json", "Host": f"127.0.0.1:{port}"})
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return json.loads(r.read())
+        except urllib.error.HTTPError as e:
+            return json.loads(e.read())
+
+    def wait_idle():
+        for _ in range(1800):
+            c = cmd(cmd="capture_status")["capture"]
+            if not c["running"]:
+                return c
+            time.sleep(0.1)
+        raise AssertionError("the capture job did not finish")
+
+    try:
+        for _ in range(150):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        ports = cmd(cmd="capture_ports")["ports"]["jack"]
+        assert ports["running"] and "system:capture_1" in ports["outputs"], ports
+        assert "system:playback_1" in ports["inputs"], ports
+        r = cmd(cmd="capture_check", source="jack", input="nosuch:port")
+        assert r["ok"], r
+        c = wait_idle()
+        assert "cannot record from 'nosuch:port'" in c["error"], c
+        loop = {"input": "pytone-capture:out_1", "output": "pytone-capture:in_1"}  # JACK's one-period loop
+        assert cmd(cmd="capture_record", source="jack", **loop)["ok"]
+        c = wait_idle()
+        print(f"  {c['message']}; take: {c['take'] and c['take']['reason']}")
+        assert c["error"] == "" and c["check"]["ok"] and c["take"]["ok"], c
+        assert c["check"]["latency"] == 64 and c["take"]["latency"] == 64, c
+    finally:
+        stop(eng)
 
 
 if __name__ == "__main__":

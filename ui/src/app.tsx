@@ -1,5 +1,5 @@
 // app.tsx — the page: a header (rig, unsaved mark, save, undo/redo, A/B,
-// connection), views (edit, library, perform, tuner), messages, dialogs,
+// connection), views (edit, library, perform, tuner, capture), messages, dialogs,
 // and a file drop target for importing captures, IRs and circuits.
 
 import { useEffect, useState } from 'preact/hooks';
@@ -11,12 +11,14 @@ import { Editor, Meters, Perform, Scenes, Tuner } from './panels';
 import { Library, importFiles, saveAs } from './library';
 import { Dialogs } from './dialog';
 import { PairButton } from './pairing';
+import { Capture } from './capture';
 
 const VIEWS: [View, string, string][] = [
   ['edit', 'Edit', '1'],
   ['browse', 'Library', '2'],
   ['perform', 'Perform', '3'],
   ['tuner', 'Tuner', '4'],
+  ['capture', 'Capture', '5'],
 ];
 
 /** The rig's name, author and tags, edited in place (set_rig_info, one
@@ -146,7 +148,7 @@ export function App() {
       } else if (mod && e.key.toLowerCase() === 's') {
         e.preventDefault();
         save();
-      } else if (e.altKey && ['1', '2', '3', '4'].includes(e.key)) {
+      } else if (e.altKey && ['1', '2', '3', '4', '5'].includes(e.key)) {
         app.set({ view: VIEWS[Number(e.key) - 1][0] });
       }
     };
@@ -198,6 +200,11 @@ export function App() {
       {rig && view === 'tuner' && (
         <main class="tuner-view">
           <Tuner rig={rig} />
+        </main>
+      )}
+      {view === 'capture' && (
+        <main class="capture-view">
+          <Capture />
         </main>
       )}
       <Toast />

@@ -46,7 +46,7 @@ export interface Meters {
   readouts: { [id: string]: { [name: string]: number } };
 }
 
-export type View = 'edit' | 'browse' | 'perform' | 'tuner';
+export type View = 'edit' | 'browse' | 'perform' | 'tuner' | 'capture';
 
 export interface AppState {
   status: Status;

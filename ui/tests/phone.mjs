@@ -2,7 +2,7 @@
 // Chromium (playwright-core driving Debian's chromium) against a real
 // engine on the virtual backend (issue #15). What it checks, and how:
 //   - at 390×844 and 768×1024, in every view (Edit with a block open,
-//     Library with each kind, Perform, Tuner, and the file picker): the
+//     Library with each kind, Perform, Tuner, Capture, and the file picker): the
 //     document is no wider than the viewport; no two interactive elements'
 //     boxes overlap (one inside the other excepted); every one can be
 //     brought into the viewport by scrolling vertically and is then on
@@ -160,6 +160,7 @@ try {
       ['library-circuits', async () => { await page.click('[data-testid=lib-tab-circuit]'); await page.waitForSelector('[data-testid="file-../circuits/ts808.yaml"]'); }],
       ['perform', async () => { await page.click('[data-testid=view-perform]'); await page.waitForSelector('[data-testid=perform]'); }],
       ['tuner', async () => { await page.click('[data-testid=view-tuner]'); await page.waitForSelector('.tuner'); }],
+      ['capture', async () => { await page.click('[data-testid=view-capture]'); await page.waitForSelector('[data-testid=capture]'); await page.selectOption('[data-testid=cap-source]', 'engine'); await page.waitForSelector('[data-testid=cap-engine-hint]'); }],
     ];
     await page.click('[data-testid=view-edit]');
     await page.waitForSelector('[data-testid=block-comp]');
