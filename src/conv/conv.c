@@ -20,6 +20,7 @@
 #define N_SLOTS 3 /* async output slots per level (2 are in use at most) */
 #define EPOCH_SHIFT 40
 #define POS_MASK ((1ull << EPOCH_SHIFT) - 1)
+#define OFFLINE_SYNC_MAX 65536 /* above any partition the plan search tries */
 
 typedef struct level {
     int P, K, start; /* partition frames, partition count, offset in the IR */
@@ -334,7 +335,10 @@ pt_conv *pt_conv_new(const float *const *ir, int n_out, int ir_frames,
                      const pt_conv_config *cfg_in, pt_error *err)
 {
     pt_conv_config cfg = cfg_in ? *cfg_in : (pt_conv_config){0};
-    if (!cfg.sync_max) cfg.sync_max = 1024;
+    /* Offline, nothing waits on a level's block: every level may start at
+     * s = P (as sync levels do) instead of 2P, so each level needs fewer
+     * partitions of the one before it to reach its start. */
+    if (!cfg.sync_max) cfg.sync_max = cfg.offline ? OFFLINE_SYNC_MAX : 1024;
     if (n_out < 1 || n_out > PT_CONV_MAX_OUT || ir_frames < 1 ||
         (cfg.base_frames && !is_pow2(cfg.base_frames)) || !is_pow2(cfg.sync_max) ||
         cfg.sync_max < cfg.base_frames ||
