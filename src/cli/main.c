@@ -301,7 +301,10 @@ static int cmd_render(int argc, char **argv)
         return 1;
     }
     long total = in.frames + latency;
-    float *out[2] = {malloc((size_t)total * sizeof(float)), malloc((size_t)total * sizeof(float))};
+    /* a mono program's right channel is not written out: one block of
+     * scratch takes it instead of a whole second buffer */
+    float *out[2] = {malloc((size_t)total * sizeof(float)),
+                     malloc((size_t)(channels == 1 ? frames : total) * sizeof(float))};
     float *zeros = calloc((size_t)frames, sizeof(float));
     if (!out[0] || !out[1] || !zeros) {
         fprintf(stderr, "pytone render: out of memory\n");
@@ -318,10 +321,10 @@ static int cmd_render(int argc, char **argv)
             for (int i = 0; i < n; i++) tmp[i] = i < have ? in.ch[0][off + i] : 0.0f;
             x = tmp;
         }
-        pt_engine_process(e, x, out[0] + off, out[1] + off, n);
+        pt_engine_process(e, x, out[0] + off, out[1] + (channels == 1 ? 0 : off), n);
     }
     t_process = process_cpu_ms();
-    const float *ch[2] = {out[0] + latency, out[1] + latency};
+    const float *ch[2] = {out[0] + latency, channels == 1 ? NULL : out[1] + latency};
     int rc = pt_audio_write(o.pos[2], ch, channels, in.frames, in.rate, &err);
     if (rc) fprintf(stderr, "pytone render: %s: %s\n", err.file, err.msg);
     else report_peak(o.pos[2], ch, channels, in.frames);
