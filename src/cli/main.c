@@ -5,6 +5,7 @@
 #include <math.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -210,12 +211,20 @@ static const char *render_help =
  * keeps it, but it clips once played or converted to fixed point. */
 static void report_peak(const char *path, const float *const *ch, int channels, long frames)
 {
-    float peak = 0.0f;
+    /* the largest |x| as bits: for finite floats (the engine mutes the
+     * others) the order of |x| is that of its bit pattern, and a signed
+     * integer maximum vectorises even with plain SSE2, where a float one
+     * (NaN rules) or fmaxf (a library call per sample) does not */
+    int32_t top = 0;
     for (int k = 0; k < channels; k++)
-        for (long i = 0; i < frames; i++) { /* not fmaxf: a library call per sample */
-            float a = fabsf(ch[k][i]);
-            peak = a > peak ? a : peak;
+        for (long i = 0; i < frames; i++) {
+            int32_t b;
+            memcpy(&b, &ch[k][i], sizeof b);
+            b &= 0x7fffffff;
+            top = b > top ? b : top;
         }
+    float peak;
+    memcpy(&peak, &top, sizeof peak);
     double db = 20.0 * log10((double)peak + 1e-12);
     fprintf(stderr, "pytone render: %s: peak %.1f dBFS\n", path, db);
     if (peak > 1.0f)

@@ -201,9 +201,17 @@ static void level_block(pt_conv *c, level *l, int64_t m, float *const *dst, bool
 {
     int P = l->P, bins = l->bins;
     size_t stride = (size_t)l->stride;
-    ring_read(c, (m - 1) * P, l->win, 2 * P);
+    /* the window straight from the ring where it lies in one piece (all
+     * but the first block and one in ring/P), else copied out of it */
+    int64_t from = (m - 1) * P;
+    const float *w = l->win;
+    uint64_t at = (uint64_t)from & c->ring_mask;
+    if (from >= 0 && at + 2 * (uint64_t)P <= c->ring_mask + 1)
+        w = c->ring + at;
+    else
+        ring_read(c, from, l->win, 2 * P);
     l->head = l->head + 1 == l->K ? 0 : l->head + 1;
-    pt_fft_forward(l->fft, l->win, l->fdl_re + (size_t)l->head * stride,
+    pt_fft_forward(l->fft, w, l->fdl_re + (size_t)l->head * stride,
                    l->fdl_im + (size_t)l->head * stride);
     if (!compute) return;
     for (int o = 0; o < c->n_out; o++) {
