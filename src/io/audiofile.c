@@ -109,9 +109,13 @@ int pt_audio_write(const char *path, const float *const *ch, int channels, long 
     float buf[CHUNK * 2];
     for (long off = 0; off < frames; off += CHUNK) {
         long n = frames - off < CHUNK ? frames - off : CHUNK;
-        for (long i = 0; i < n; i++)
-            for (int k = 0; k < channels; k++) buf[i * channels + k] = ch[k][off + i];
-        if (sf_writef_float(f, buf, n) != n) {
+        const float *src = ch[0] + off; /* mono: as it is, no interleaving copy */
+        if (channels > 1) {
+            for (long i = 0; i < n; i++)
+                for (int k = 0; k < channels; k++) buf[i * channels + k] = ch[k][off + i];
+            src = buf;
+        }
+        if (sf_writef_float(f, src, n) != n) {
             pt_error_set(err, PT_ERR_IO, path, 0, 0, "write failed: %s", sf_strerror(f));
             sf_close(f);
             return PT_ERR_IO;
