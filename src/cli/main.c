@@ -5,6 +5,7 @@
 #include <math.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -210,12 +211,20 @@ static const char *render_help =
  * keeps it, but it clips once played or converted to fixed point. */
 static void report_peak(const char *path, const float *const *ch, int channels, long frames)
 {
-    float peak = 0.0f;
+    /* the largest |x| as bits: for finite floats (the engine mutes the
+     * others) the order of |x| is that of its bit pattern, and a signed
+     * integer maximum vectorises even with plain SSE2, where a float one
+     * (NaN rules) or fmaxf (a library call per sample) does not */
+    int32_t top = 0;
     for (int k = 0; k < channels; k++)
-        for (long i = 0; i < frames; i++) { /* not fmaxf: a library call per sample */
-            float a = fabsf(ch[k][i]);
-            peak = a > peak ? a : peak;
+        for (long i = 0; i < frames; i++) {
+            int32_t b;
+            memcpy(&b, &ch[k][i], sizeof b);
+            b &= 0x7fffffff;
+            top = b > top ? b : top;
         }
+    float peak;
+    memcpy(&peak, &top, sizeof peak);
     double db = 20.0 * log10((double)peak + 1e-12);
     fprintf(stderr, "pytone render: %s: peak %.1f dBFS\n", path, db);
     if (peak > 1.0f)
@@ -301,7 +310,10 @@ static int cmd_render(int argc, char **argv)
         return 1;
     }
     long total = in.frames + latency;
-    float *out[2] = {malloc((size_t)total * sizeof(float)), malloc((size_t)total * sizeof(float))};
+    /* a mono program's right channel is not written out: one block of
+     * scratch takes it instead of a whole second buffer */
+    float *out[2] = {malloc((size_t)total * sizeof(float)),
+                     malloc((size_t)(channels == 1 ? frames : total) * sizeof(float))};
     float *zeros = calloc((size_t)frames, sizeof(float));
     if (!out[0] || !out[1] || !zeros) {
         fprintf(stderr, "pytone render: out of memory\n");
@@ -318,10 +330,10 @@ static int cmd_render(int argc, char **argv)
             for (int i = 0; i < n; i++) tmp[i] = i < have ? in.ch[0][off + i] : 0.0f;
             x = tmp;
         }
-        pt_engine_process(e, x, out[0] + off, out[1] + off, n);
+        pt_engine_process(e, x, out[0] + off, out[1] + (channels == 1 ? 0 : off), n);
     }
     t_process = process_cpu_ms();
-    const float *ch[2] = {out[0] + latency, out[1] + latency};
+    const float *ch[2] = {out[0] + latency, channels == 1 ? NULL : out[1] + latency};
     int rc = pt_audio_write(o.pos[2], ch, channels, in.frames, in.rate, &err);
     if (rc) fprintf(stderr, "pytone render: %s: %s\n", err.file, err.msg);
     else report_peak(o.pos[2], ch, channels, in.frames);

@@ -20,15 +20,21 @@
 #define N_SLOTS 3 /* async output slots per level (2 are in use at most) */
 #define EPOCH_SHIFT 40
 #define POS_MASK ((1ull << EPOCH_SHIFT) - 1)
+#define OFFLINE_SYNC_MAX 65536 /* above any partition the plan search tries */
 
 typedef struct level {
     int P, K, start; /* partition frames, partition count, offset in the IR */
     bool async;
     int bins;        /* P + 1 */
+    int stride;      /* floats from one partition's spectrum to the next:
+                        bins rounded up to 64 bytes, so that every vector
+                        load of the multiply-accumulate is aligned (with
+                        P + 1 floats each one straddled two cache lines,
+                        and the loop ran at about half the speed) */
     pt_fft *fft;     /* 2P points; used by exactly one thread */
-    float *fdl_re, *fdl_im;            /* K * bins: input spectra, newest at head */
+    float *fdl_re, *fdl_im;            /* K * stride: input spectra, newest at head */
     int head;
-    float *h_re[PT_CONV_MAX_OUT], *h_im[PT_CONV_MAX_OUT]; /* K * bins, scaled 1/2P */
+    float *h_re[PT_CONV_MAX_OUT], *h_im[PT_CONV_MAX_OUT]; /* K * stride, scaled 1/2P */
     float *acc_re, *acc_im;            /* bins */
     float *win;                        /* 2P: time-domain scratch */
     float *out[PT_CONV_MAX_OUT];       /* sync: P; async: N_SLOTS * P */
@@ -129,7 +135,12 @@ static void make_plan(plan *pl, int L, int base, int sync_max, int pmax, int r)
  * rms error on the loaded development machine). A head FIR tap costs
  * 0.00166; a level costs a forward and n_out inverse FFTs of 2P points per
  * P samples, plus one complex multiply-accumulate per bin, partition and
- * output, dearer once the spectra no longer fit in cache. */
+ * output, dearer once the spectra no longer fit in cache. Not refitted
+ * since the aligned delay line (about half the multiply-accumulate time)
+ * and the radix-4 small FFT stages: for the 2 s IR of make bench, the
+ * plan it picks measured as fast as the best of the other candidates
+ * timed beside it (least of 3 runs: 1.10 ms/s against 1.11-1.16, within
+ * the noise of the loaded machine). */
 static double plan_cost(const plan *pl, int base, int n_out)
 {
     double c = 0.00166 * base * n_out;
@@ -197,14 +208,23 @@ static void ring_read(const pt_conv *c, int64_t from, float *dst, int n)
 static void level_block(pt_conv *c, level *l, int64_t m, float *const *dst, bool compute)
 {
     int P = l->P, bins = l->bins;
-    ring_read(c, (m - 1) * P, l->win, 2 * P);
+    size_t stride = (size_t)l->stride;
+    /* the window straight from the ring where it lies in one piece (all
+     * but the first block and one in ring/P), else copied out of it */
+    int64_t from = (m - 1) * P;
+    const float *w = l->win;
+    uint64_t at = (uint64_t)from & c->ring_mask;
+    if (from >= 0 && at + 2 * (uint64_t)P <= c->ring_mask + 1)
+        w = c->ring + at;
+    else
+        ring_read(c, from, l->win, 2 * P);
     l->head = l->head + 1 == l->K ? 0 : l->head + 1;
-    pt_fft_forward(l->fft, l->win, l->fdl_re + (size_t)l->head * bins,
-                   l->fdl_im + (size_t)l->head * bins);
+    pt_fft_forward(l->fft, w, l->fdl_re + (size_t)l->head * stride,
+                   l->fdl_im + (size_t)l->head * stride);
     if (!compute) return;
     for (int o = 0; o < c->n_out; o++) {
         c->mac(l->acc_re, l->acc_im, l->fdl_re, l->fdl_im, l->head, l->h_re[o], l->h_im[o], l->K,
-               (size_t)bins, bins);
+               stride, bins);
         pt_fft_inverse(l->fft, l->acc_re, l->acc_im, l->win);
         memcpy(dst[o], l->win + P, (size_t)P * sizeof(float));
     }
@@ -213,8 +233,8 @@ static void level_block(pt_conv *c, level *l, int64_t m, float *const *dst, bool
 /* RT: empty a level's delay line */
 static void level_clear(level *l)
 {
-    memset(l->fdl_re, 0, (size_t)l->K * l->bins * sizeof(float));
-    memset(l->fdl_im, 0, (size_t)l->K * l->bins * sizeof(float));
+    memset(l->fdl_re, 0, (size_t)l->K * l->stride * sizeof(float));
+    memset(l->fdl_im, 0, (size_t)l->K * l->stride * sizeof(float));
     l->head = 0;
 }
 
@@ -337,7 +357,10 @@ pt_conv *pt_conv_new(const float *const *ir, int n_out, int ir_frames,
                      const pt_conv_config *cfg_in, pt_error *err)
 {
     pt_conv_config cfg = cfg_in ? *cfg_in : (pt_conv_config){0};
-    if (!cfg.sync_max) cfg.sync_max = 1024;
+    /* Offline, nothing waits on a level's block: every level may start at
+     * s = P (as sync levels do) instead of 2P, so each level needs fewer
+     * partitions of the one before it to reach its start. */
+    if (!cfg.sync_max) cfg.sync_max = cfg.offline ? OFFLINE_SYNC_MAX : 1024;
     if (n_out < 1 || n_out > PT_CONV_MAX_OUT || ir_frames < 1 ||
         (cfg.base_frames && !is_pow2(cfg.base_frames)) || !is_pow2(cfg.sync_max) ||
         cfg.sync_max < cfg.base_frames ||
@@ -377,8 +400,9 @@ pt_conv *pt_conv_new(const float *const *ir, int n_out, int ir_frames,
         l->async = pl.async[i];
         if (!l->async) c->n_sync = i + 1;
         l->bins = l->P + 1;
+        l->stride = (l->bins + 15) & ~15;
         if (l->P > pmax) pmax = l->P;
-        size_t spec = (size_t)l->K * l->bins;
+        size_t spec = (size_t)l->K * l->stride;
         l->fft = pt_fft_new(2 * l->P);
         l->fdl_re = falloc(spec);
         l->fdl_im = falloc(spec);
@@ -399,8 +423,8 @@ pt_conv *pt_conv_new(const float *const *ir, int n_out, int ir_frames,
                 int from = l->start + k * l->P;
                 int n = ir_frames - from < l->P ? ir_frames - from : l->P;
                 for (int j = 0; j < n; j++) l->win[j] = ir[o][from + j] * scale;
-                pt_fft_forward(l->fft, l->win, l->h_re[o] + (size_t)k * l->bins,
-                               l->h_im[o] + (size_t)k * l->bins);
+                pt_fft_forward(l->fft, l->win, l->h_re[o] + (size_t)k * l->stride,
+                               l->h_im[o] + (size_t)k * l->stride);
             }
         }
         /* The inverse transform's scratch (KissFFT's plan buffer and the

@@ -39,9 +39,13 @@
  * a cost model calibrated on this machine's FFT (fft.h) and kernels; see
  * pt_conv_describe and bench/bench_conv.c.
  *
- * Offline use (render, tests): set `offline`: async levels are then computed
- * on the calling thread when their block completes, there is no worker, and
- * the output is exactly what a worker that is never late gives.
+ * Offline use (render, tests): set `offline`: there is no worker, and every
+ * level is computed on the calling thread when its block completes. Unless
+ * sync_max is given, every level is then a sync level (s = P): with no
+ * worker to give time to, starting the large levels at 2P would only make
+ * the level before each one longer (more partitions to multiply-accumulate).
+ * With the same sync_max as a real-time convolver, the output is exactly
+ * what a worker that is never late gives.
  */
 #ifndef PT_CONV_H
 #define PT_CONV_H
@@ -59,7 +63,8 @@ typedef struct pt_conv pt_conv;
 typedef struct pt_conv_config {
     int base_frames;   /* FIR head length = smallest partition, a power of two
                           (0: the cheapest of 64, 128, 256 for this IR) */
-    int sync_max;      /* largest partition computed in the callback (0: 1024) */
+    int sync_max;      /* largest partition computed in the callback (0: 1024;
+                          offline, 0 means every level, see below) */
     int max_partition; /* largest partition (0: chosen from the IR length) */
     int ratio;         /* growth of partition sizes, 2 to 16 (0: chosen) */
     bool offline;      /* no worker thread: every partition on the caller */

@@ -38,6 +38,8 @@ int pt_audio_read(const char *path, pt_audio *out, pt_error *err)
                             "has an unusable sample rate (%d Hz)", info.samplerate);
     }
     long frames = (long)info.frames;
+    /* a mono file goes straight into its channel: no second buffer to
+     * fault in and copy (render reads whole files) */
     float *inter = malloc((size_t)frames * (size_t)info.channels * sizeof(float));
     if (!inter) {
         sf_close(f);
@@ -54,6 +56,12 @@ int pt_audio_read(const char *path, pt_audio *out, pt_error *err)
     out->channels = info.channels >= 2 ? 2 : 1;
     out->frames = frames;
     out->rate = info.samplerate;
+    if (info.channels == 1) {
+        for (long i = 0; i < frames; i++)
+            if (!isfinite(inter[i])) inter[i] = 0.0f;
+        out->ch[0] = inter;
+        return 0;
+    }
     for (int k = 0; k < out->channels; k++) {
         out->ch[k] = malloc((size_t)frames * sizeof(float));
         if (!out->ch[k]) {
@@ -101,9 +109,13 @@ int pt_audio_write(const char *path, const float *const *ch, int channels, long 
     float buf[CHUNK * 2];
     for (long off = 0; off < frames; off += CHUNK) {
         long n = frames - off < CHUNK ? frames - off : CHUNK;
-        for (long i = 0; i < n; i++)
-            for (int k = 0; k < channels; k++) buf[i * channels + k] = ch[k][off + i];
-        if (sf_writef_float(f, buf, n) != n) {
+        const float *src = ch[0] + off; /* mono: as it is, no interleaving copy */
+        if (channels > 1) {
+            for (long i = 0; i < n; i++)
+                for (int k = 0; k < channels; k++) buf[i * channels + k] = ch[k][off + i];
+            src = buf;
+        }
+        if (sf_writef_float(f, src, n) != n) {
             pt_error_set(err, PT_ERR_IO, path, 0, 0, "write failed: %s", sf_strerror(f));
             sf_close(f);
             return PT_ERR_IO;

@@ -215,7 +215,8 @@ static void test_worker_matches_offline(void **st)
     float *y_off = calloc((size_t)n, sizeof(float));
     float *y_thr = calloc((size_t)n, sizeof(float));
     const float *ir[1] = {h};
-    pt_conv_config off = {.offline = true}, thr = {.offline = false};
+    /* the same plan on both sides: offline would otherwise make every level sync */
+    pt_conv_config off = {.offline = true, .sync_max = 1024}, thr = {.offline = false};
     pt_conv *a = pt_conv_new(ir, 1, L, &off, NULL);
     pt_conv *b = pt_conv_new(ir, 1, L, &thr, NULL);
     assert_non_null(a);
@@ -250,7 +251,8 @@ static void test_reset_with_worker(void **st)
     float *x = make_noise(n, 9u), *junk = make_noise(n, 10u);
     float *y_ref = calloc((size_t)n, sizeof(float)), *y = calloc((size_t)n, sizeof(float));
     const float *ir[1] = {h};
-    pt_conv_config off = {.offline = true}, thr = {.offline = false};
+    /* the same plan on both sides: offline would otherwise make every level sync */
+    pt_conv_config off = {.offline = true, .sync_max = 1024}, thr = {.offline = false};
     pt_conv *a = pt_conv_new(ir, 1, L, &off, NULL);
     pt_conv *b = pt_conv_new(ir, 1, L, &thr, NULL);
     run(a, x, y_ref, n, 64, false);
