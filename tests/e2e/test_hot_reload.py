@@ -4,12 +4,11 @@ pytone to report the one before, so a stalled machine makes the run longer,
 never wrong."""
 import os
 import subprocess
-import threading
 import time
 
 import numpy as np
 
-from ptest import PYTONE, SRC, main, path, read_wav, test, tmp
+from ptest import PYTONE, SRC, StderrWatch, main, path, read_wav, test, tmp
 
 RIG = """version: 1
 name: Watched
@@ -20,33 +19,6 @@ chain:
 
 def rms_db(x):
     return 20 * np.log10(np.sqrt(np.mean(x ** 2)) + 1e-12)
-
-
-class Stderr:
-    """pytone's stderr, read as it comes, so the test can wait for what
-    pytone says rather than for a guessed time (a stalled VM makes any
-    guess wrong)."""
-
-    def __init__(self, proc):
-        self.lines = []
-        self.thread = threading.Thread(target=self._read, args=(proc,), daemon=True)
-        self.thread.start()
-
-    def _read(self, proc):
-        for line in proc.stderr:
-            self.lines.append(line)
-
-    def wait_for(self, text, seconds=30):
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            if any(text in l for l in self.lines):
-                return
-            time.sleep(0.05)
-        raise AssertionError(f"pytone did not say '{text}' within {seconds} s: {''.join(self.lines)}")
-
-    def text(self):
-        self.thread.join(timeout=30)
-        return "".join(self.lines)
 
 
 def levels_db(y, window):
@@ -69,7 +41,7 @@ def a_changed_rig_is_reloaded_and_a_broken_one_is_not():
                           "--record", rec, "--seconds", "60", "--no-server"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                          env={**os.environ, "PT_SOURCE_DIR": SRC})
-    err = Stderr(p)
+    err = StderrWatch(p)
     try:
         err.wait_for("pytone: playing")
         time.sleep(0.8)  # some of the first sound: more if the machine stalls
