@@ -42,9 +42,9 @@
  *   - that value always exists: the witness's own next sample (the last one
  *     times 0.9) satisfies every point just as the witness did one sample
  *     earlier (a point that opens one sample later sees the witness only
- *     after ten of its decays, a third of a sample that is itself within
- *     the bound), and each point's sum, once its last sample is out, was
- *     checked whole. So the reconstructed peak stays under the ceiling for
+ *     after ten of its decays: about a third of the last sample, itself
+ *     within the bound), and each point's sum, once its last sample is
+ *     out, was checked whole. So the reconstructed peak stays under the ceiling for
  *     any input (noise, square waves, impulses), the first sample included,
  *     as long as the stream goes on (a file that stops dead while loud
  *     ends in a cut to silence the stage never sent);
