@@ -9,7 +9,72 @@ static float estimates_base(float *h, const float *x, int n, float *m, float *d,
 #if defined(__x86_64__) && defined(__GNUC__)
 #define LIM_AVX2 1
 static float estimates_avx2(float *h, const float *x, int n, float *m, float *d, float *dmax);
+static int tp_clamp_avx2(pt_limiter *l, int ch, float *x, int n, float *ratio);
 #endif
+static int tp_clamp_base(pt_limiter *l, int ch, float *x, int n, float *ratio);
+
+#define TP_DECAY 0.9 /* the witness: per sample (limiter.h) */
+
+/* The zeroth-order modified Bessel function, for the Kaiser window. */
+static double bessel_i0(double x)
+{
+    double sum = 1.0, term = 1.0;
+    for (int k = 1; k < 40 && term > 1e-12 * sum; k++) {
+        term *= (x / (2.0 * k)) * (x / (2.0 * k));
+        sum += term;
+    }
+    return sum;
+}
+
+/* The last stage's interpolator: a 4x polyphase lowpass of 2 * 4 * SPAN + 1
+ * taps, sinc(d) under a Kaiser window (beta 5), cut off at the original
+ * Nyquist and scaled to unity gain at DC, as a true-peak meter's filter.
+ * The weight of the sample going out (at 0) for the point at d samples from
+ * it is w(d); the open points, oldest first, are d = r - SPAN + k/4 for
+ * segments r = 0..2*SPAN-1 and phases k = 1, 2, 3. The point at d = 0 is
+ * the sample itself (w(0); the other whole-sample points have weight 0).
+ * For sample n the segment at ring slot q is r = (q - n + SPAN) mod RING,
+ * so its weights are a window of the doubled table from (SPAN - n) mod
+ * RING: read-only loads that slide, over partial sums that stay put. */
+static void tp_design(pt_limiter *l)
+{
+    enum { SPAN = PT_LIMITER_TP_SPAN, TAPS = 2 * 4 * SPAN + 1 };
+    const double beta = 5.0;
+    double w[TAPS], sum = 0.0;
+    for (int i = 0; i < TAPS; i++) {
+        double d = (i - 4 * SPAN) / 4.0, u = d / SPAN;
+        double sinc = d == 0.0 ? 1.0 : sin(M_PI * d) / (M_PI * d);
+        w[i] = sinc * bessel_i0(beta * sqrt(fmax(0.0, 1.0 - u * u))) / bessel_i0(beta);
+        sum += w[i];
+    }
+    for (int i = 0; i < TAPS; i++) w[i] *= 4.0 / sum;
+    memset(l->tp_w, 0, sizeof l->tp_w);
+    memset(l->tp_we, 0, sizeof l->tp_we);
+    double gain = w[4 * SPAN]; /* the most any point can be, per unit of the loudest sample */
+    for (int r = 0; r < 2 * SPAN; r++)
+        for (int k = 1; k <= 3; k++) {
+            int i = 4 * (r - SPAN) + k + 4 * SPAN; /* the tap of d */
+            /* the witness: the samples after this one taken as it decaying
+             * by TP_DECAY per sample (the point's weights for them, k on) */
+            double we = w[i], decay = 1.0, most = 0.0;
+            for (int j = 1; j <= 2 * SPAN; j++) {
+                decay *= TP_DECAY;
+                if (i - 4 * j >= 0) we += w[i - 4 * j] * decay, most += fabs(w[i - 4 * j]) * decay;
+            }
+            for (int j = k; j < TAPS; j += 4) most += fabs(w[j]); /* its whole window */
+            gain = most > gain ? most : gain;
+            for (int twice = 0; twice < 2; twice++) {
+                l->tp_w[k - 1][r + twice * PT_LIMITER_TP_RING] = (float)w[i];
+                l->tp_we[k - 1][r + twice * PT_LIMITER_TP_RING] = (float)we;
+            }
+            l->tp_inv[k - 1][r] = (float)(1.0 / fmax(fabs(we), 1e-20));
+            l->tp_sign[k - 1][r] = we < 0 ? -1.0f : 1.0f;
+        }
+    l->tp_w0 = (float)w[4 * SPAN];
+    l->tp_ceiling =
+        powf(10.0f, (PT_LIMITER_CEILING_DBTP - PT_LIMITER_CLAMP_MARGIN_DB) / 20.0f);
+    l->tp_quiet = (float)(l->tp_ceiling / (gain * 1.001)); /* 1.001: rounding */
+}
 
 void pt_limiter_init(pt_limiter *l, double rate, bool on)
 {
@@ -25,9 +90,11 @@ void pt_limiter_init(pt_limiter *l, double rate, bool on)
     l->release_coef = (float)(1.0 - exp(-1.0 / (0.060 * rate)));
     l->hold_len = (int)(0.005 * rate);
     l->estimates = estimates_base;
+    l->tp_clamp = tp_clamp_base;
+    tp_design(l);
 #ifdef LIM_AVX2
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx2")) l->estimates = estimates_avx2;
+    if (__builtin_cpu_supports("avx2")) l->estimates = estimates_avx2, l->tp_clamp = tp_clamp_avx2;
 #endif
 }
 
@@ -147,13 +214,129 @@ static void ring_after(float *ring, const float *d0, const float *d1, int n)
     ring[0] = r[0], ring[1] = r[1];
 }
 
+/* RT: stage 2 on channel ch's n samples from the limiter's sample count
+ * (limiter.h). Each sample goes out as it is when every open point, with it
+ * and the witness after it, stays within the bound; else as the value
+ * nearest it for which they all do (that set always holds the witness's own
+ * next sample: the last one decayed). Writes each sample's ratio out/in to
+ * ratio[] (1 where it went out as it was) and returns how many moved. */
+static inline __attribute__((always_inline)) int tp_clamp_body(pt_limiter *l, int ch, float *x,
+                                                               int n, float *ratio)
+{
+    enum { RING = PT_LIMITER_TP_RING, SPAN = PT_LIMITER_TP_SPAN, NV = RING / 4 };
+    const float T = l->tp_ceiling;
+    float (*acc)[RING] = l->tp_acc[ch], *hist = l->tp_hist[ch];
+    const unsigned s0 = l->tp_n;
+    /* A quiet stretch: no point can reach the bound when no sample in its
+     * window does, here or in the last 2 * SPAN out, come near tp_quiet.
+     * It goes out as it is, unchecked, and the sums are left to be made
+     * again from the samples kept when a louder one comes. */
+    float loud = 0.0f;
+    for (int i = 0; i < n; i++) loud = fabsf(x[i]) > loud ? fabsf(x[i]) : loud;
+    for (int j = 0; j < 2 * SPAN; j++) {
+        float h = fabsf(hist[(s0 - 1 - (unsigned)j) & (RING - 1)]);
+        loud = h > loud ? h : loud;
+    }
+    if (loud <= l->tp_quiet) {
+        for (int i = 0; i < n; i++) {
+            hist[(s0 + (unsigned)i) & (RING - 1)] = x[i];
+            ratio[i] = 1.0f;
+        }
+        l->tp_last[ch] = n ? x[n - 1] : l->tp_last[ch];
+        l->tp_summed[ch] = false;
+        return 0;
+    }
+    if (!l->tp_summed[ch]) {
+        /* the sums of the open points, from the samples kept, in the order
+         * the loop below adds them (so the result is the same to the bit) */
+        memset(acc, 0, sizeof l->tp_acc[ch]);
+        for (int r = 0; r < 2 * SPAN - 1; r++) {
+            unsigned m = s0 - SPAN + (unsigned)r; /* the segment */
+            for (unsigned j = m - (SPAN - 1); j != s0; j++)
+                for (int k = 0; k < 3; k++)
+                    acc[k][m & (RING - 1)] += l->tp_w[k][m - j + SPAN] * hist[j & (RING - 1)];
+        }
+        l->tp_summed[ch] = true;
+    }
+    int moved = 0;
+    for (int i = 0; i < n; i++) {
+        const unsigned s = s0 + (unsigned)i, off = (SPAN - s) & (RING - 1);
+        const float xi = x[i];
+        /* the segment that opens with this sample starts from nothing */
+        for (int k = 0; k < 3; k++) acc[k][(s + SPAN - 1) & (RING - 1)] = 0.0f;
+        /* four maxima side by side: one chain of 24 would wait on itself */
+        lim_v4 worst[4] = {{0}};
+        for (int k = 0; k < 3; k++)
+            for (int q = 0; q < NV; q++) {
+                lim_v4 a, we;
+                memcpy(&a, &acc[k][4 * q], sizeof a);
+                memcpy(&we, &l->tp_we[k][off + 4 * q], sizeof we);
+                lim_v4 v = a + we * xi;
+                worst[q & 3] = lim_max(worst[q & 3], (lim_v4)((lim_i4)v & 0x7fffffff));
+            }
+        worst[0] = lim_max(lim_max(worst[0], worst[1]), lim_max(worst[2], worst[3]));
+        float m = fabsf(l->tp_w0 * xi);
+        for (int k = 0; k < 4; k++) m = worst[0][k] > m ? worst[0][k] : m;
+        float y = xi;
+        ratio[i] = 1.0f;
+        if (m > T) {
+            /* each open point: |a + we y| <= T, an interval of y */
+            float lo = -T / l->tp_w0, hi = T / l->tp_w0;
+            for (int k = 0; k < 3; k++)
+                for (int r = 0; r < 2 * SPAN; r++) {
+                    float sa = l->tp_sign[k][r] * acc[k][(s + (unsigned)r - SPAN) & (RING - 1)];
+                    float h = (T - sa) * l->tp_inv[k][r], g = (-T - sa) * l->tp_inv[k][r];
+                    hi = h < hi ? h : hi;
+                    lo = g > lo ? g : lo;
+                }
+            /* lo > hi only by rounding: the witness's sample is still safe */
+            y = lo > hi ? l->tp_last[ch] * (float)TP_DECAY : xi > hi ? hi : xi < lo ? lo : xi;
+            ratio[i] = fabsf(y) < fabsf(xi) ? fabsf(y / xi) : 1.0f;
+            x[i] = y;
+            moved++;
+        }
+        l->tp_last[ch] = y;
+        hist[s & (RING - 1)] = y;
+        for (int k = 0; k < 3; k++)
+            for (int q = 0; q < NV; q++) {
+                lim_v4 a, w;
+                memcpy(&a, &acc[k][4 * q], sizeof a);
+                memcpy(&w, &l->tp_w[k][off + 4 * q], sizeof w);
+                a += w * y;
+                memcpy(&acc[k][4 * q], &a, sizeof a);
+            }
+        /* the oldest segment is whole now: out of the checks */
+        for (int k = 0; k < 3; k++) acc[k][(s - SPAN) & (RING - 1)] = 0.0f;
+    }
+    return moved;
+}
+
+static int tp_clamp_base(pt_limiter *l, int ch, float *x, int n, float *ratio)
+{
+    return tp_clamp_body(l, ch, x, n, ratio);
+}
+#ifdef LIM_AVX2
+__attribute__((target("avx2"))) static int tp_clamp_avx2(pt_limiter *l, int ch, float *x, int n,
+                                                         float *ratio)
+{
+    return tp_clamp_body(l, ch, x, n, ratio);
+}
+#endif
+
 /* RT */
 void pt_limiter_process(pt_limiter *l, float *left, float *right, int frames)
 {
     if (!atomic_load_explicit(&l->on, memory_order_relaxed)) {
         atomic_store_explicit(&l->reduction_bits, 0u, memory_order_relaxed);
         l->gain = 1.0f;
+        l->tp_stale = true;
         return;
+    }
+    if (l->tp_stale) { /* what went out while off is not ours to bound */
+        memset(l->tp_acc, 0, sizeof l->tp_acc);
+        memset(l->tp_hist, 0, sizeof l->tp_hist);
+        l->tp_last[0] = l->tp_last[1] = 0.0f;
+        l->tp_stale = false;
     }
     const float c = l->ceiling_sample;
     float g = l->gain, lowest = 1.0f;
@@ -162,6 +345,7 @@ void pt_limiter_process(pt_limiter *l, float *left, float *right, int frames)
         const int n = frames - i0 < LIM_CHUNK ? frames - i0 : LIM_CHUNK;
         float *L = left + i0, *R = right ? right + i0 : L;
         float m[2][LIM_CHUNK], d[2][LIM_CHUNK];
+        float gain[LIM_CHUNK], ratio[2][LIM_CHUNK];
         float d0, d1;
         float a0 = l->estimates(l->hist[0], L, n, m[0], d[0], &d0);
         float a1 = l->estimates(l->hist[1], R, n, m[1], d[1], &d1);
@@ -170,13 +354,13 @@ void pt_limiter_process(pt_limiter *l, float *left, float *right, int frames)
          * never exceeds its value at the start or the largest new jump),
          * the block passes untouched; only the overshoot state moves on.
          * (The hold counter matters only while the gain is below 1.) */
-        if (g == 1.0f && a0 + (d0 > l->ring[0] ? d0 : l->ring[0]) <= c &&
-            a1 + (d1 > l->ring[1] ? d1 : l->ring[1]) <= c) {
+        bool idle = g == 1.0f && a0 + (d0 > l->ring[0] ? d0 : l->ring[0]) <= c &&
+                    a1 + (d1 > l->ring[1] ? d1 : l->ring[1]) <= c;
+        if (idle) {
             ring_after(l->ring, d[0], d[1], n);
             l->hold = l->hold > n ? l->hold - n : 0;
-            continue;
         }
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; !idle && i < n; i++) {
             float peak = 0.0f;
             for (int ch = 0; ch < 2; ch++) {
                 /* a jump from the last sample rings in the reconstruction
@@ -199,16 +383,31 @@ void pt_limiter_process(pt_limiter *l, float *left, float *right, int frames)
                 if (g > 0.999999f) g = 1.0f; /* back to bit-transparent */
                 if (g > need) g = need;
             }
+            gain[i] = g;
             if (g < 1.0f) {
-                limited++;
-                if (g < lowest) lowest = g;
                 float y0 = L[i] * g, y1 = R[i] * g;
                 L[i] = y0 > c ? c : y0 < -c ? -c : y0; /* rounding: never above */
                 if (right) R[i] = y1 > c ? c : y1 < -c ? -c : y1;
             }
         }
+        /* the last stage, on what the gain let through */
+        int moved = l->tp_clamp(l, 0, L, n, ratio[0]);
+        if (right && right != left) moved += l->tp_clamp(l, 1, R, n, ratio[1]);
+        else memcpy(ratio[1], ratio[0], sizeof ratio[0]);
+        l->tp_n += (unsigned)n;
+        if (idle && !moved) continue;
+        /* the readout: each frame's reduction, gain and last stage together */
+        for (int i = 0; i < n; i++) {
+            float f = idle ? 1.0f : gain[i];
+            if (moved) f *= ratio[0][i] < ratio[1][i] ? ratio[0][i] : ratio[1][i];
+            if (f < 1.0f) {
+                limited++;
+                if (f < lowest) lowest = f;
+            }
+        }
     }
     l->gain = g;
+    if (lowest < 1e-5f) lowest = 1e-5f; /* a sample moved to 0: read as 100 dB */
     float db = lowest < 1.0f ? -20.0f * log10f(lowest) : 0.0f;
     unsigned bits;
     memcpy(&bits, &db, sizeof bits);

@@ -4,6 +4,8 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 import traceback
 
 import numpy as np
@@ -62,6 +64,33 @@ def run(*args, timeout=120, env=None, check=False):
     if check and p.returncode != 0:
         raise AssertionError(f"pytone {' '.join(map(str, args))} failed ({p.returncode}): {p.stderr}")
     return p
+
+
+class StderrWatch:
+    """A running pytone's stderr, read as it comes, so that a test waits for
+    what pytone says has happened rather than for a guessed time (a stalled
+    VM makes any guess wrong)."""
+
+    def __init__(self, proc):
+        self.lines = []
+        self.thread = threading.Thread(target=self._read, args=(proc,), daemon=True)
+        self.thread.start()
+
+    def _read(self, proc):
+        for line in proc.stderr:
+            self.lines.append(line)
+
+    def wait_for(self, text, seconds=30):
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            if any(text in l for l in self.lines):
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"pytone did not say '{text}' within {seconds} s: {''.join(self.lines)}")
+
+    def text(self):
+        self.thread.join(timeout=30)
+        return "".join(self.lines)
 
 
 def stop(proc, hard=False, timeout=10):

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 
-from ptest import (BUILD, PYTONE, SRC, isolate_shm, main, overrun_failures, path, run, stats_of, stop,
+from ptest import (BUILD, PYTONE, SRC, StderrWatch, isolate_shm, main, overrun_failures, path, run, stats_of, stop,
                    test)
 
 if not shutil.which("jackd"):
@@ -90,14 +90,15 @@ def a_10_s_stereo_ir_plays_30_s_without_engine_overruns():
 
 
 def probe(rig):
-    # 8 s: on a loaded machine pytone may take seconds to activate its client
-    pt = subprocess.Popen([PYTONE, "run", rig, "--backend", "jack", "--seconds", "8", "--no-server"],
+    # pytone plays until the probe is done (on a loaded machine it may take
+    # seconds to activate its client; jack_probe waits up to 30 s for it)
+    pt = subprocess.Popen([PYTONE, "run", rig, "--backend", "jack", "--seconds", "120", "--no-server"],
                           env={**os.environ, "PT_JACK_NO_AUTOCONNECT": "1", "PT_SOURCE_DIR": SRC},
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        out = subprocess.run([os.path.join(BUILD, "jack_probe")], capture_output=True, text=True, timeout=30)
+        out = subprocess.run([os.path.join(BUILD, "jack_probe")], capture_output=True, text=True, timeout=90)
     finally:
-        pt.wait(timeout=30)
+        stop(pt)
     assert out.returncode == 0, out.stderr
     line = out.stdout.strip()
     print("  ", line)
@@ -133,14 +134,17 @@ def killing_jackd_mid_run_ends_with_a_clear_message():
     pt = subprocess.Popen([PYTONE, "run", "--backend", "jack", "--seconds", "60", "--no-reconnect", "--no-server"],
                           env={**os.environ, "PT_SOURCE_DIR": SRC},
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(2.0)
+    watch = StderrWatch(pt)
+    watch.wait_for("pytone: playing")  # killed before that, it would be another story
+    time.sleep(0.5)
     stop_jackd()
     t0 = time.time()
     try:
-        out, err = pt.communicate(timeout=15)
+        pt.wait(timeout=15)
     except subprocess.TimeoutExpired:
         pt.kill()
         raise AssertionError("pytone hung after the JACK server went away")
+    err = watch.text()
     print(f"   exited {pt.returncode} after {time.time() - t0:.2f} s: {err.strip().splitlines()[-1]}")
     assert pt.returncode == 1, (pt.returncode, err)
     assert "went away" in err, err
@@ -150,28 +154,35 @@ def killing_jackd_mid_run_ends_with_a_clear_message():
 @test
 def pytone_waits_for_jackd_and_reconnects():
     start_jackd()
-    seconds = 12
-    t0 = time.time()
-    pt = subprocess.Popen([PYTONE, "run", "--backend", "jack", "--seconds", str(seconds), "--no-server"],
+    # each step waits for pytone to report the one before; SIGTERM ends the run
+    pt = subprocess.Popen([PYTONE, "run", "--backend", "jack", "--seconds", "120", "--no-server"],
                           env={**os.environ, "PT_SOURCE_DIR": SRC},
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(1.5)
-    stop_jackd()
-    time.sleep(1.5)
-    assert pt.poll() is None, "pytone exited instead of waiting"
-    start_jackd()
-    back = time.time() - t0  # on a loaded machine jackd takes seconds to come back
-    out, err = pt.communicate(timeout=30)
-    print("   " + " | ".join(l for l in err.splitlines() if "went away" in l or "reconnected" in l)
-          + f" (jackd back after {back:.1f} s)")
+    watch = StderrWatch(pt)
+    try:
+        watch.wait_for("pytone: playing")
+        t0 = time.time()
+        time.sleep(1.0)
+        stop_jackd()
+        before = time.time() - t0  # at most this long played before the kill
+        watch.wait_for("waiting for it to come back")
+        time.sleep(1.0)
+        assert pt.poll() is None, "pytone exited instead of waiting"
+        start_jackd()
+        watch.wait_for("reconnected", 60)
+        time.sleep(2.0)
+    finally:
+        pt.terminate()
+        out = pt.stdout.read()
+        pt.wait(timeout=30)
+    err = watch.text()
+    print("   " + " | ".join(l.strip() for l in err.splitlines() if "went away" in l or "reconnected" in l))
     assert pt.returncode == 0, err
-    assert "waiting for it to come back" in err and "reconnected" in err, err
     s = stats(out)
-    # callbacks kept coming after the reconnect: more than the 1.5 s before
-    # the kill could give, by at least a second's worth (the run lasts 12 s;
-    # jackd was back with `back` of them gone, the reconnect polls twice a second)
-    assert back < seconds - 2, f"jackd took {back:.1f} s to come back: nothing left to check"
-    assert int(s["callbacks"]) > 2.5 * 48000 / 64, s
+    # callbacks kept coming after the reconnect: more than the time played
+    # before the kill could give, by at least half a second's worth (2 s
+    # were waited after it)
+    assert int(s["callbacks"]) > (before + 0.5) * 48000 / 64, (before, s)
     assert not engine_overruns(s), (engine_overruns(s), s)
 
 

@@ -25,7 +25,7 @@ import time
 
 import numpy as np
 
-from ptest import BUILD, PYTONE, SRC, isolate_shm, main, overrun_failures, stop, test, tmp
+from ptest import BUILD, PYTONE, SRC, StderrWatch, isolate_shm, main, overrun_failures, stop, test, tmp
 
 if not shutil.which("jackd"):
     print("jackd is not installed: skipped")
@@ -94,7 +94,8 @@ class Pytone:
                                    str(seconds), "--status-file", self.status, "--no-server", *args],
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                   env={**os.environ, **(env or {})})
-        self.wait(lambda s: s["rig"] == "Rig 0", 10)
+        self.err = StderrWatch(self.p)  # read as it comes: a failure quotes it
+        self.wait(lambda s: s["rig"] == "Rig 0", 30)
 
     def state(self):
         try:
@@ -103,7 +104,9 @@ class Pytone:
         except (OSError, ValueError):
             return None
 
-    def wait(self, pred, timeout=5.0):
+    # 20 s: only a failure waits that long; a loaded 2-core machine can
+    # take seconds where a quiet one takes milliseconds
+    def wait(self, pred, timeout=20.0):
         t0 = time.time()
         s = None
         while time.time() - t0 < timeout:
@@ -111,15 +114,18 @@ class Pytone:
             if s is not None and pred(s):
                 return s
             if self.p.poll() is not None:
-                raise AssertionError(f"pytone ended ({self.p.returncode}): {self.p.stdout.read()} {self.p.stderr.read()}")
+                raise AssertionError(f"pytone ended ({self.p.returncode}): {self.p.stdout.read()} {self.err.text()}")
             time.sleep(0.05)
         jack = "running" if jackd.poll() is None else f"ended ({jackd.returncode}): " + open(tmp("jackd.log")).read()[-800:]
         raise AssertionError(f"state never matched; last: {json.dumps(s)[:300] if s else s}; "
-                             f"midi: {s.get('midi') if s else None}; jackd {jack}")
+                             f"midi: {s.get('midi') if s else None}; jackd {jack}; "
+                             f"pytone said: {''.join(self.err.lines)[-1500:]}")
 
     def finish(self):
         self.p.terminate()  # SIGTERM: pytone stops and prints its stats line
-        out, err = self.p.communicate(timeout=60)
+        out = self.p.stdout.read()
+        self.p.wait(timeout=60)
+        err = self.err.text()
         assert self.p.returncode == 0, err
         line = [l for l in out.splitlines() if l.startswith("stats:")][-1]
         return dict(kv.split("=") for kv in line.split()[1:]), err
@@ -191,7 +197,7 @@ def program_changes_bank_select_ccs_scenes_taps_clock_and_bad_input():
             # (the estimate read 121.9 once with 91 machine stalls): the same
             # 5 s of clock once more must then land
             send(ev[1:])
-            s = pt.wait(near, timeout=10.0)
+            s = pt.wait(near, timeout=20.0)
         print(f"   clock 120 BPM +-1 ms jitter -> tempo {s['tempo']:.3f} (clock estimate "
               f"{s['midi']['clock_bpm']:.4f})")
         # the played tempo follows the clock; the rig's own tempo (what a save writes) stays
@@ -227,7 +233,8 @@ def program_changes_bank_select_ccs_scenes_taps_clock_and_bad_input():
         assert m["sysex"] >= 1 and m["truncated"] >= 1 and m["stray"] >= 2, m
     finally:
         pt.p.terminate()
-        pt.p.communicate(timeout=30)
+        pt.p.stdout.read()
+        pt.p.wait(timeout=30)
 
 
 @test
@@ -295,7 +302,8 @@ def midi_out_sends_current_values_on_rig_change():
         assert ["b0", "15", "7f"] in events, events
     finally:
         pt.p.terminate()
-        pt.p.communicate(timeout=30)
+        pt.p.stdout.read()
+        pt.p.wait(timeout=30)
 
 
 @test
@@ -318,7 +326,8 @@ def controller_unplugged_and_plugged_again_reconnects():
         print(f"   plugged in again: PC 2 -> slot {s['slot']} after {time.time() - t0:.2f} s")
     finally:
         pt.p.terminate()
-        pt.p.communicate(timeout=30)
+        pt.p.stdout.read()
+        pt.p.wait(timeout=30)
 
 
 try:

@@ -239,20 +239,28 @@ def slow_and_idle_clients_cannot_starve_the_control_plane():
             worst = max(worst, time.time() - t)
             time.sleep(0.25)
         print(f"     /api/state beside 1000 idle, 20 slow-body and 20 slow-header clients: worst {worst * 1000:.0f} ms")
-        assert worst < 2.0, f"/api/state took {worst:.2f} s"
-        # the idle ones are closed after PT_SERVER_IDLE_S (5 s)
-        still_open = sum(not closed_by_server(c, max(0.01, t0 + 8 - time.time())) for c in idle[:50])
-        assert still_open == 0, f"{still_open} of 50 idle connections still open after 8 s"
-        # the slow headers after PT_SERVER_HEADER_S (5 s), the slow bodies after
-        # PT_SERVER_BODY_S (10 s): a trickling client is closed on its first byte
-        # past the deadline, so within 13 s here
-        time.sleep(max(0.0, t0 + 14 - time.time()))
+        # starved, it took 23 s (finding 7); 5 s is far below that and far
+        # above what a stalled 2-core VM adds to a reply
+        assert worst < 5.0, f"/api/state took {worst:.2f} s"
+        # The idle ones are closed after PT_SERVER_IDLE_S (5 s), the slow
+        # headers after PT_SERVER_HEADER_S (5 s), the slow bodies after
+        # PT_SERVER_BODY_S (10 s): a trickling client is closed on its first
+        # byte past the deadline, so within 13 s here. Waited for up to 30 s
+        # (a stalled machine closes them late; a starved server never does).
+        waiting = list(enumerate(idle[:50])) + [(50 + i, c) for i, c in enumerate(slow)]
+        while waiting and time.time() < t0 + 30:
+            waiting = [(i, c) for i, c in waiting if not closed_by_server(c, 0.01)]
+            if waiting:
+                time.sleep(0.25)
+        took = time.time() - t0
         stop.set()
         for t in threads:
             t.join()
-        still_open = [i for i, c in enumerate(slow) if not closed_by_server(c, 0.5)]
-        assert not still_open, f"slow clients {still_open} still open after 14 s"
-        print(f"     all 40 slow clients closed by the server within {time.time() - t0:.1f} s")
+        idle_open = [i for i, _ in waiting if i < 50]
+        slow_open = [i - 50 for i, _ in waiting if i >= 50]
+        assert not idle_open, f"{len(idle_open)} of 50 idle connections still open after 30 s"
+        assert not slow_open, f"slow clients {slow_open} still open after 30 s"
+        print(f"     50 idle and all 40 slow clients closed by the server within {took:.1f} s")
         for c in idle + slow:
             c.close()
         state_ok(s)

@@ -31,14 +31,24 @@ static ev *evs;
 static int n_evs;
 static jack_client_t *client;
 static jack_port_t *out;
-static atomic_int go, next_ev, late, cycles;
+static atomic_int go, next_ev, late, cycles, ticks; /* ticks: every cycle, sending or not */
 static long long start = -1;
+
+/* Wait for JACK to run `k` more cycles (up to 10 s): what a wait is for
+ * here is cycles, and a stalled machine runs fewer of them in a given
+ * time. */
+static void wait_cycles(int k)
+{
+    int t = atomic_load(&ticks);
+    for (int i = 0; i < 1000 && atomic_load(&ticks) < t + k; i++) usleep(10000);
+}
 
 static int process(jack_nframes_t n, void *arg)
 {
     (void)arg;
     void *buf = jack_port_get_buffer(out, n);
     jack_midi_clear_buffer(buf);
+    atomic_fetch_add(&ticks, 1);
     if (!atomic_load(&go)) return 0;
     long long t0 = jack_last_frame_time(client);
     if (start < 0) start = t0;
@@ -115,13 +125,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "jack_midi_send: cannot connect to %s\n", argv[1]);
         return 1;
     }
-    usleep(20000); /* let the connection settle for a cycle or two */
+    wait_cycles(4); /* let the connection settle for a few cycles */
     atomic_store(&go, 1);
     long long last = n_evs ? evs[n_evs - 1].frame : 0;
     double wait_s = (double)last / rate + 30.0;
     for (double waited = 0; atomic_load(&next_ev) < n_evs && waited < wait_s; waited += 0.01)
         usleep(10000);
-    usleep(50000); /* the last cycle reaches the target */
+    wait_cycles(4); /* the last cycle reaches the target */
     printf("sent: events=%d late=%d cycles=%d\n", atomic_load(&next_ev), atomic_load(&late),
            atomic_load(&cycles));
     jack_client_close(client);

@@ -28,6 +28,7 @@ static float peak_a, peak_b; /* sink thread only */
 enum { REC = 4096 };
 static float rec_a[REC], rec_b[REC]; /* sink thread, read by main after it is done */
 static atomic_int cycles;
+static atomic_llong sunk_to = -1; /* the frame after the last the sink has seen */
 
 static int src_process(jack_nframes_t n, void *arg)
 {
@@ -53,22 +54,23 @@ static int sink_process(jack_nframes_t n, void *arg)
         if (fabsf(a[i]) > 0.05f && fabsf(a[i]) > peak_a) peak_a = fabsf(a[i]), atomic_store(&got_a, t0 + i);
         if (fabsf(b[i]) > 0.05f && fabsf(b[i]) > peak_b) peak_b = fabsf(b[i]), atomic_store(&got_b, t0 + i);
     }
+    atomic_store(&sunk_to, t0 + (long long)n);
     return 0;
 }
 
 /* JACK refuses to connect the ports of a client that is not active yet:
  * pytone registers its ports when it opens the device and activates after
- * building the rig, which on a loaded machine takes a while. Retry for 10 s
+ * building the rig, which on a loaded machine takes a while. Retry for 30 s
  * (the flake of issue 16, finding 10: "cannot connect probe_src:a ->
  * pytone:in_1"). */
 static int connect_or_die(jack_client_t *c, const char *from, const char *to)
 {
-    for (int i = 0; i < 200; i++) {
+    for (int i = 0; i < 600; i++) {
         int rc = jack_connect(c, from, to);
         if (rc == 0 || rc == EEXIST) return 0;
         usleep(50000);
     }
-    fprintf(stderr, "jack_probe: cannot connect %s -> %s (for 10 s)\n", from, to);
+    fprintf(stderr, "jack_probe: cannot connect %s -> %s (for 30 s)\n", from, to);
     return -1;
 }
 
@@ -93,7 +95,7 @@ int main(int argc, char **argv)
     char p_in[128], p_out[128];
     snprintf(p_in, sizeof p_in, "%s:in_1", target);
     snprintf(p_out, sizeof p_out, "%s:out_1", target);
-    for (int i = 0; i < 200 && !jack_port_by_name(src, p_out); i++) usleep(50000);
+    for (int i = 0; i < 600 && !jack_port_by_name(src, p_out); i++) usleep(50000);
     if (!jack_port_by_name(src, p_out)) {
         fprintf(stderr, "jack_probe: %s has no port out_1\n", target);
         return 2;
@@ -102,8 +104,11 @@ int main(int argc, char **argv)
         connect_or_die(src, "probe_src:b", "probe_sink:b"))
         return 2;
     usleep(300000); /* let the graph settle */
-    atomic_store(&send_at, (long long)jack_frame_time(src) + 4096 + 17);
-    usleep(400000); /* 8192 frames and more */
+    long long at = (long long)jack_frame_time(src) + 4096 + 17;
+    atomic_store(&send_at, at);
+    /* until the sink has seen the 8192 frames after the impulse: JACK's
+     * frames, not a guessed wall time (a stalled machine runs fewer) */
+    for (int i = 0; i < 3000 && atomic_load(&sunk_to) <= at + 8192; i++) usleep(10000);
     jack_latency_range_t r;
     jack_port_get_latency_range(jack_port_by_name(src, p_out), JackCaptureLatency, &r);
     jack_latency_range_t rin;

@@ -56,7 +56,8 @@ const engine = spawn(pytone, ['run', '--backend', 'virtual', '--port', String(po
 engine.stdout.on('data', (d) => (log += d));
 engine.stderr.on('data', (d) => (log += d));
 const api = async (cmd, fields = {}) => (await fetch(`${base}/api/command`, { method: 'POST', body: JSON.stringify({ id: 1, cmd, ...fields }) })).json();
-async function until(fn, ms = 5000) {
+// 15 s: only a failure waits that long (a loaded 2-core machine is slow)
+async function until(fn, ms = 15000) {
   const t0 = Date.now();
   for (;;) {
     const v = await fn().catch(() => false);
