@@ -2,8 +2,8 @@
  *
  * Powers of two from 64 points up run on the project's own FFT
  * (fft_simd.c: split-array radix-2 Stockham, AVX-512 / AVX2 / NEON /
- * portable vector kernels chosen at run time); other sizes on KissFFT (fft_kiss.c,
- * Debian's libkissfft, BSD-3-Clause), which is also the reference the tests
+ * portable vector kernels chosen at run time); other sizes on KissFFT
+ * (fft_kiss.c, Debian's libkissfft, BSD-3-Clause), which is also the reference the tests
  * hold the project's FFT against. Spectra are kept in split form (separate
  * real and imaginary arrays of n/2+1 bins), which is what the convolver's
  * multiply-accumulate loops vectorise best.

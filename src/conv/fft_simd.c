@@ -5,10 +5,10 @@
  * separates the two halves (fft_kernels.inc). The complex transform is a
  * Stockham FFT on split arrays: with the real and imaginary parts apart,
  * every butterfly works on whole vectors and needs no shuffles but in its
- * first log2(VL) stages (radix 2); the later ones go two at a time (radix 4). The kernels are
- * compiled per instruction set (AVX-512 and AVX2 + FMA on x86-64, NEON on
- * 64-bit ARM, portable vectors of 4 everywhere) and a plan takes the best
- * this CPU runs when it is made. Twiddles are computed in double and
+ * first log2(VL) stages (radix 2); the later ones go two at a time (radix
+ * 4). The kernels are compiled per instruction set (AVX-512 and AVX2 + FMA
+ * on x86-64, NEON on 64-bit ARM, portable vectors of 4 everywhere) and a
+ * plan takes the best this CPU runs when it is made. Twiddles are computed in double and
  * rounded once. */
 #if defined(__clang__)
 #pragma clang fp contract(fast)

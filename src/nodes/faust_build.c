@@ -271,7 +271,7 @@ static pt_faust_prog *load(const pt_node_type *g, const char *path, const char *
     p->dl = dl;
 #define SYM(field, name)                                                                      \
     do {                                                                                      \
-        *(void **)&p->field = pt_lib_symbol(dl, name CLASS, NULL, 0);                                          \
+        *(void **)&p->field = pt_lib_symbol(dl, name CLASS, NULL, 0);                         \
         if (!p->field) goto missing;                                                          \
     } while (0)
     SYM(new_dsp, "new");
