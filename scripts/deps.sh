@@ -32,8 +32,8 @@ ARM64_PKGS=(gcc-aarch64-linux-gnu qemu-user libc6-dev:arm64 libsndfile1-dev:arm6
   libcjson-dev:arm64 libsamplerate0-dev:arm64 libkissfft-dev:arm64 libcmocka-dev:arm64)
 WINDOWS_PKGS=(gcc-mingw-w64-x86-64 wine64)
 # macOS: CoreAudio through PortAudio; the server is libwebsockets; MIDI RtMidi.
-# KissFFT is not in the list: whether Homebrew has a formula for it was not
-# verified; the hosted CI builds it from its repository when pkg-config finds
+# KissFFT is not in the list: no Homebrew formula for it could be found (RtMidi
+# has one); the hosted CI builds it from its repository when pkg-config finds
 # none (docs/platforms.md). jack is optional on macOS.
 BREW_PKGS=(cmake pkg-config libsndfile libyaml cjson libsamplerate portaudio libwebsockets rtmidi
   cmocka jack)

@@ -5,9 +5,12 @@
 #      aarch64-linux-gnu-gcc against the arm64 -dev packages (multiarch);
 #   2. run the unit tests under qemu-aarch64 (ctest's emulator), except the
 #      ones that judge real-time timing, which an emulator cannot keep;
-#   3. check that the NEON kernels ran (NAM and convolution say which);
-#   4. render a NAM capture, a cabinet IR and two circuits on the x86 build
-#      and on the arm64 build: the outputs must agree within 1e-6.
+#   3. check that the NEON kernels ran (NAM, the convolver's FFT,
+#      multiply-accumulate and direct-form head say which) and that their
+#      object code holds NEON fused multiply-adds;
+#   4. render a NAM capture, a cabinet IR, three pedal circuits and three
+#      amps on the x86 build and on the arm64 build: the outputs must agree
+#      within 1e-6.
 # Usage: test_arm64.sh ARM64_BUILD_DIR X86_BUILD_DIR
 set -euo pipefail
 ARM=${1:-build-arm64}
@@ -42,11 +45,33 @@ skip='test_overrun_attribution|test_engine_overrun_cause|test_engine_timed|test_
 (cd "$ARM" && ctest -L unit -E "^($skip)\$" --output-on-failure -j"$JOBS" --timeout 3600)
 t2=$(date +%s)
 
-# 3. the NEON kernels are the ones chosen
+# 3. the NEON kernels are the ones chosen: NAM, the convolver's direct-form
+# head, its FFT and its multiply-accumulate say which ran
 nn=$(cd "$ARM" && qemu-aarch64 ./test_neural_math 2>&1 | grep -m1 -E '^kernel build [a-z0-9]+$' || true)
 cv=$(cd "$ARM" && qemu-aarch64 ./test_conv_accuracy 2>&1 | grep -m1 'convolution kernels' || true)
-echo "arm64 NAM: $nn; $cv"
-[[ "$nn" == *neon* && "$cv" == *neon* ]] || { echo "FAIL: the NEON kernels did not run" >&2; exit 1; }
+ff=$(cd "$ARM" && qemu-aarch64 ./test_conv_fft 2>&1 | grep -m1 -o 'FFT kernels: .*' || true)
+echo "arm64 NAM: $nn; $cv; $ff"
+[[ "$nn" == *neon* && "$cv" == *neon* && "$ff" == "FFT kernels: neon, multiply-accumulate: neon" ]] ||
+    { echo "FAIL: the NEON kernels did not run" >&2; exit 1; }
+# ... and are NEON code: the NEON builds of the FFT, the multiply-accumulate
+# and the NAM mat-mul hold 128-bit fused multiply-adds (fmla/fmls v.4s). The
+# NEON and portable builds share a source (src/core/isa_builds.inc), so the
+# linker may fold them into one function; a symbol's own bytes are read.
+neon_fmas() { # OBJECT FUNCTION
+    local at
+    at=$(aarch64-linux-gnu-nm -S "$1" | awk -v f="$2" '$4 == f { print $1, $2; exit }')
+    [ -n "$at" ] || { echo 0; return; }
+    set -- "$1" $at
+    aarch64-linux-gnu-objdump -d --start-address=0x$2 --stop-address=$(printf '0x%x' $((0x$2 + 0x$3))) "$1" |
+        grep -cE '[[:space:]]fml[as][[:space:]]+v[0-9]+\.4s' || true
+}
+objs="$ARM/CMakeFiles/pytone_core.dir/src"
+for at in conv/fft_simd.c.o:cfft_neon conv/fft_simd.c.o:forward_neon conv/fft_simd.c.o:inverse_neon \
+          conv/mac.c.o:mac_neon neural/nn_math.c.o:matmul_neon; do
+    n=$(neon_fmas "$objs/${at%%:*}" "${at#*:}")
+    echo "arm64 object code: ${at#*:} has $n NEON fused multiply-adds"
+    [ "$n" -gt 0 ] || { echo "FAIL: ${at#*:} is not NEON code" >&2; exit 1; }
+done
 
 # 4. the same renders on both builds
 /usr/bin/python3 tests/cross/compare_render.py "$X86/pytone" "$ARM/pytone" \

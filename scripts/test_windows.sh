@@ -3,9 +3,13 @@
 # proved on this Linux machine (issue 21, docs/platforms.md).
 #   1. build the core that needs no file library (PT_CORE_ONLY: DSP, graph,
 #      engine, WDF solver, NAM kernels, convolution kernels, MIDI parsing,
-#      the platform layer's Windows file) with Debian's MinGW-w64;
+#      the platform layer's Windows file, the loaders' file opening, the
+#      lazy library loader, the QR code, the capture signal) with Debian's
+#      MinGW-w64 (CMakePresets.json: windows-cross-core);
 #   2. run its unit tests under wine64: the NAM kernels (every build the
-#      CPU runs, chosen at run time as on Linux) and the MIDI parser.
+#      CPU runs, chosen at run time as on Linux), the MIDI parser, the
+#      platform layer (folders, files, timers, semaphores, aligned blocks,
+#      LoadLibrary), the QR code and the capture signal's checks.
 # Usage: test_windows.sh WINDOWS_BUILD_DIR
 set -euo pipefail
 WIN=${1:-build-windows}

@@ -952,8 +952,8 @@ int cli_run(const char *cmd, int argc, char **argv, int app)
 #ifdef PT_HAVE_WEBKIT
     pid_t window = 0; /* pytone app's window process */
     if (app && (window = app_window_spawn(o.port)) < 0) {
-        rc = 1;
-        atomic_store(&stop_requested, 1);
+        window = 0; /* pytone-window is missing: the UI in the browser instead */
+        (void)app_open_browser(o.port);
     }
 #else
     if (app) (void)app_open_browser(o.port); /* no window of its own: the default browser */
@@ -1080,7 +1080,7 @@ static const char *main_help =
     "  plugins [URI]             list LV2 plugins, or one's parameters\n"
     "  params [TYPE...]          node types' parameters (Markdown)\n"
     "  ui [--port N]             open the web UI of a running engine\n"
-    "  app [RIG]                 the web UI in a window of its own (with WebKitGTK)\n"
+    "  app [RIG]                 the web UI in a window of its own (WebKitGTK, WKWebView)\n"
     "  capture-signal OUT.wav    write the re-amp signal a capture is recorded with\n"
     "  capture REC.wav           play it through the amp and record the take (JACK/PortAudio)\n"
     "  train IN.wav OUT.wav -o MODEL.nam   train a .nam capture from a re-amp recording\n"

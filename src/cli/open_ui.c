@@ -1,10 +1,11 @@
 /* open_ui.c — `pytone ui`: open the engine's web UI (served by `pytone run`
  * on 127.0.0.1:PORT) in the default browser (platform.h: xdg-open, open,
  * ShellExecute).
- * `pytone app`: the same UI in a native window (pytone-window, app_webkit.c,
- * built only with WebKitGTK). It attaches to an engine already answering on
- * --port, or starts one as `pytone run` would and stops it when the window
- * closes; built without WebKitGTK (macOS, or Linux without its package) it
+ * `pytone app`: the same UI in a native window (pytone-window: app_webkit.c
+ * with WebKitGTK on Linux, app_wkwebview.m with WKWebView on macOS). It
+ * attaches to an engine already answering on --port, or starts one as
+ * `pytone run` would and stops it when the window closes; built without a
+ * window (Linux without WebKitGTK's package) it
  * opens the UI in the default browser instead. */
 #include "open_ui.h"
 #include "platform/platform.h"
@@ -84,14 +85,15 @@ static const char *app_help =
     "usage: pytone app [RIG] [pytone run's options] [--port N]\n"
     "       pytone app --attach [--port N]\n"
     "\n"
-    "The web UI in a window of its own (WebKitGTK) instead of a browser tab.\n"
+    "The web UI in a window of its own (WebKitGTK on Linux, WKWebView on macOS)\ninstead of a browser tab.\n"
     "When an engine already answers on 127.0.0.1:N (default 8750), or with\n"
     "--attach, the window opens onto it and closing the window leaves it running.\n"
     "Otherwise pytone app starts the engine as `pytone run RIG ...` would, with the\n"
     "same options (its server is always on), opens the window on it, and stops the\n"
     "engine cleanly when the window is closed (exit code 0, the stats line printed);\n"
-    "Ctrl-C or SIGTERM closes both. Needs a display (X11 or Wayland).\n"
-    "Window keys: Ctrl+Q or Ctrl+W closes, F11 full screen, Ctrl+plus/minus/0 zoom.\n";
+    "Ctrl-C or SIGTERM closes both. On Linux it needs a display (X11 or Wayland).\n"
+    "Window keys: Ctrl+Q or Ctrl+W closes, F11 full screen, Ctrl+plus/minus/0 zoom\n"
+    "(macOS: Cmd+Q or Cmd+W, Ctrl+Cmd+F, Cmd+plus/minus/0).\n";
 
 /* --port, --attach and how many of the other arguments there are (the
  * engine's); 0, or the exit code (2) after a message. */
@@ -140,11 +142,24 @@ static int attach_refused(int port, int listening, int engine_args, const char *
     return -1;
 }
 
+/* The UI of the engine on port in the default browser: where this build has
+ * no window, or its window program could not be started. */
+int app_open_browser(int port)
+{
+    char url[64], why[160];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/", port);
+    if (!pt_open_url(url, why, sizeof why)) {
+        fprintf(stderr, "pytone app: no browser could be started (%s); open %s in one yourself\n", why, url);
+        return 0;
+    }
+    fprintf(stderr, "pytone app: opened %s in the default browser\n", url);
+    return 1;
+}
+
 #ifndef PT_HAVE_WEBKIT
 
-/* Built without the native window (macOS until its WKWebView window exists,
- * Linux without WebKitGTK's package): the same engine, the UI in the default
- * browser. */
+/* Built without the native window (Linux without WebKitGTK's package, or
+ * PT_WEBKIT=OFF): the same engine, the UI in the default browser. */
 int cmd_app(int argc, char **argv)
 {
     for (int i = 0; i < argc; i++)
@@ -165,18 +180,6 @@ int cmd_app(int argc, char **argv)
     }
     fputs("pytone app: this build has no window of its own; the UI opens in the default browser\n", stderr);
     return cli_run("app", argc, argv, 1);
-}
-
-int app_open_browser(int port)
-{
-    char url[64], why[160];
-    snprintf(url, sizeof url, "http://127.0.0.1:%d/", port);
-    if (!pt_open_url(url, why, sizeof why)) {
-        fprintf(stderr, "pytone app: no browser could be started (%s); open %s in one yourself\n", why, url);
-        return 0;
-    }
-    fprintf(stderr, "pytone app: opened %s in the default browser\n", url);
-    return 1;
 }
 
 #else
@@ -248,16 +251,16 @@ int cmd_app(int argc, char **argv)
     for (int i = 0; i < argc; i++)
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             fputs(app_help, stdout);
-            fputs("\nThis build has the window (pytone-window, WebKitGTK).\n", stdout);
+            fputs("\nThis build has the window (pytone-window, " PT_WINDOW_KIND ").\n", stdout);
             return 0;
         }
     int rc = app_args(argc, argv, &port, &attach, &engine_args);
     if (rc) return rc;
-    const char *x = getenv("DISPLAY"), *wl = getenv("WAYLAND_DISPLAY");
-    if (!(x && x[0]) && !(wl && wl[0])) {
-        fprintf(stderr, "pytone app: no display (neither DISPLAY nor WAYLAND_DISPLAY is set), so no "
-                        "window can open.\nWithout one, run the engine with `pytone run` and open "
-                        "http://127.0.0.1:%d/ from a browser elsewhere (`pytone ui`).\n", port);
+    char why[160];
+    if (!pt_desktop_present(why, sizeof why)) {
+        fprintf(stderr, "pytone app: %s, so no window can open.\nWithout one, run the engine with "
+                        "`pytone run` and open http://127.0.0.1:%d/ from a browser elsewhere "
+                        "(`pytone ui`).\n", why, port);
         return 1;
     }
     int listening = engine_listening(port);

@@ -1,5 +1,5 @@
 /* open_ui.h — `pytone ui` (open the web UI in the default browser) and
- * `pytone app` (the web UI in a native window, when built with WebKitGTK). */
+ * `pytone app` (the web UI in a native window: WebKitGTK on Linux, WKWebView on macOS). */
 #ifndef PT_CLI_OPEN_UI_H
 #define PT_CLI_OPEN_UI_H
 
@@ -12,8 +12,9 @@ int cmd_app(int argc, char **argv);
  * the window once it plays and stops when the window closes. */
 int cli_run(const char *cmd, int argc, char **argv, int app);
 
-/* Without PT_HAVE_WEBKIT: open the UI of the engine on port in the default
- * browser; 1 when a browser was started. */
+/* Open the UI of the engine on port in the default browser (builds without
+ * a window, or when the window program cannot start); 1 when a browser was
+ * started. */
 int app_open_browser(int port);
 
 /* The window process (pytone-window); only with PT_HAVE_WEBKIT. */

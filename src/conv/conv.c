@@ -87,7 +87,7 @@ static float *falloc(size_t n)
 {
     /* 64-byte aligned, zeroed */
     size_t bytes = (n * sizeof(float) + 63) & ~(size_t)63;
-    float *p = aligned_alloc(64, bytes ? bytes : 64);
+    float *p = pt_aligned_alloc(64, bytes ? bytes : 64);
     if (p) memset(p, 0, bytes ? bytes : 64);
     return p;
 }
@@ -334,20 +334,20 @@ void pt_conv_free(pt_conv *c)
     for (int i = 0; i < c->n_levels; i++) {
         level *l = &c->lv[i];
         pt_fft_free(l->fft);
-        free(l->fdl_re);
-        free(l->fdl_im);
-        free(l->acc_re);
-        free(l->acc_im);
-        free(l->win);
+        pt_aligned_free(l->fdl_re);
+        pt_aligned_free(l->fdl_im);
+        pt_aligned_free(l->acc_re);
+        pt_aligned_free(l->acc_im);
+        pt_aligned_free(l->win);
         for (int o = 0; o < PT_CONV_MAX_OUT; o++) {
-            free(l->h_re[o]);
-            free(l->h_im[o]);
-            free(l->out[o]);
+            pt_aligned_free(l->h_re[o]);
+            pt_aligned_free(l->h_im[o]);
+            pt_aligned_free(l->out[o]);
         }
     }
-    for (int o = 0; o < PT_CONV_MAX_OUT; o++) free(c->h_head[o]);
-    free(c->hist);
-    free(c->ring);
+    for (int o = 0; o < PT_CONV_MAX_OUT; o++) pt_aligned_free(c->h_head[o]);
+    pt_aligned_free(c->hist);
+    pt_aligned_free(c->ring);
     free(c);
 }
 

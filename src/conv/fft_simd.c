@@ -6,8 +6,9 @@
  * Stockham FFT on split arrays: with the real and imaginary parts apart,
  * every butterfly works on whole vectors and needs no shuffles but in its
  * first log2(VL) stages; stages go two at a time (radix 4) wherever they
- * can, the first ones with shuffles, the later ones without. The kernels are compiled three times
- * (AVX-512, AVX2 + FMA, portable vectors of 4) and a plan takes the best
+ * can, the first ones with shuffles, the later ones without. The kernels are
+ * compiled per instruction set (AVX-512 and AVX2 + FMA on x86-64, NEON on
+ * 64-bit ARM, portable vectors of 4 everywhere) and a plan takes the best
  * this CPU runs when it is made. Twiddles are computed in double and
  * rounded once. */
 #if defined(__clang__)
@@ -25,9 +26,10 @@
 #include <string.h>
 
 #include "fft_kiss.h"
+#include "platform/platform.h"
 
-enum { ISA_PORTABLE, ISA_AVX2, ISA_AVX512, ISA_KISS };
-static const char *const isa_names[] = {"portable", "avx2", "avx512", "kiss"};
+enum { ISA_PORTABLE, ISA_AVX2, ISA_AVX512, ISA_NEON, ISA_KISS, N_ISA };
+static const char *const isa_names[] = {"portable", "avx2", "avx512", "neon", "kiss"};
 
 struct pt_fft {
     int n, m, isa;
@@ -48,9 +50,15 @@ struct pt_fft {
 #ifdef PT_ISA_DISPATCH
 #define PT_FFT_DISPATCH 1
 #endif
+#ifdef PT_ISA_NEON
+#define PT_FFT_NEON 1
+#endif
 
 static int best_isa(void)
 {
+#ifdef PT_FFT_NEON
+    return ISA_NEON; /* in every ARMv8-A CPU */
+#endif
 #ifdef PT_FFT_DISPATCH
     __builtin_cpu_init();
     const int v3 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
@@ -62,10 +70,20 @@ static int best_isa(void)
     return ISA_PORTABLE;
 }
 
+/* whether this CPU runs the kernels `isa` (the x86 ones rank portable <
+ * avx2 < avx512; NEON is on ARM alone) */
+static bool cpu_runs(int isa)
+{
+    if (isa == ISA_PORTABLE || isa == ISA_KISS) return true;
+    int best = best_isa();
+    if (isa == ISA_NEON || best == ISA_NEON) return isa == best;
+    return isa <= best;
+}
+
 static float *falloc(size_t n)
 {
     size_t bytes = (n * sizeof(float) + 63) & ~(size_t)63;
-    float *p = aligned_alloc(64, bytes);
+    float *p = pt_aligned_alloc(64, bytes);
     if (p) memset(p, 0, bytes);
     return p;
 }
@@ -74,19 +92,19 @@ void pt_fft_free(pt_fft *f)
 {
     if (!f) return;
     pt_kfft_free(f->kiss);
-    free(f->w1r);
-    free(f->w1i);
+    pt_aligned_free(f->w1r);
+    pt_aligned_free(f->w1i);
     for (int i = 0; i < 4; i++) {
-        free(f->wxr[i]);
-        free(f->wxi[i]);
-        free(f->buf[i]);
+        pt_aligned_free(f->wxr[i]);
+        pt_aligned_free(f->wxi[i]);
+        pt_aligned_free(f->buf[i]);
     }
-    free(f->wnr);
-    free(f->wni);
+    pt_aligned_free(f->wnr);
+    pt_aligned_free(f->wni);
     for (int i = 0; i < 3; i++)
         for (int r = 0; r < 3; r++) {
-            free(f->wqr[i][r]);
-            free(f->wqi[i][r]);
+            pt_aligned_free(f->wqr[i][r]);
+            pt_aligned_free(f->wqi[i][r]);
         }
     free(f);
 }
@@ -153,9 +171,9 @@ fail:
 
 pt_fft *pt_fft_new_isa(int n, const char *isa)
 {
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < N_ISA; i++)
         if (isa && strcmp(isa, isa_names[i]) == 0) {
-            if (i != ISA_KISS && i > best_isa()) return NULL;
+            if (!cpu_runs(i)) return NULL;
             return make(n, i);
         }
     return NULL;
@@ -189,6 +207,9 @@ void pt_fft_forward(pt_fft *f, const float *x, float *re, float *im)
     case ISA_AVX512: forward_v4(f, x, re, im); return;
     case ISA_AVX2: forward_v3(f, x, re, im); return;
 #endif
+#ifdef PT_FFT_NEON
+    case ISA_NEON: forward_neon(f, x, re, im); return;
+#endif
     case ISA_KISS: pt_kfft_forward(f->kiss, x, re, im); return;
     default: forward_base(f, x, re, im); return;
     }
@@ -201,6 +222,9 @@ void pt_fft_inverse(pt_fft *f, const float *re, const float *im, float *x)
 #ifdef PT_FFT_DISPATCH
     case ISA_AVX512: inverse_v4(f, re, im, x); return;
     case ISA_AVX2: inverse_v3(f, re, im, x); return;
+#endif
+#ifdef PT_FFT_NEON
+    case ISA_NEON: inverse_neon(f, re, im, x); return;
 #endif
     case ISA_KISS: pt_kfft_inverse(f->kiss, re, im, x); return;
     default: inverse_base(f, re, im, x); return;

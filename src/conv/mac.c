@@ -36,6 +36,12 @@ pt_conv_mac_fn pt_conv_mac_best(const char **name)
         return mac_v3;
     }
 #endif
+#ifdef PT_ISA_NEON
+    if (!forced_portable) {
+        if (name) *name = "neon";
+        return mac_neon;
+    }
+#endif
     (void)forced_portable;
     if (name) *name = "portable";
     return mac_base;

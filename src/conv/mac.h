@@ -1,6 +1,6 @@
 /* mac.h — the convolver's multiply-accumulate over a whole frequency-domain
  * delay line, with vector kernels per instruction set (AVX-512, AVX2 + FMA,
- * portable vectors of 4) chosen at run time. */
+ * NEON, portable vectors of 4) chosen at run time. */
 #ifndef PT_CONV_MAC_H
 #define PT_CONV_MAC_H
 

@@ -75,10 +75,10 @@ static void mkdirs(char *path)
     for (char *p = path + 1; *p; p++)
         if (*p == '/') {
             *p = 0;
-            mkdir(path, 0755);
+            pt_mkdir(path);
             *p = '/';
         }
-    mkdir(path, 0755);
+    pt_mkdir(path);
 }
 
 const char *pt_user_dir(void)

@@ -2,27 +2,19 @@
 #include "regfile.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
+
+#include "platform/platform.h"
 
 FILE *pt_fopen_regular(const char *path, long long max_bytes)
 {
-    /* O_NONBLOCK: opening a FIFO for reading would wait for a writer */
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    /* the platform layer opens it without waiting on a FIFO's writer and
+     * checks that it is a regular file of the size allowed */
+    int fd = pt_open_regular(path, max_bytes);
     if (fd < 0) return NULL;
-    struct stat st;
-    int why = 0;
-    if (fstat(fd, &st) != 0) why = errno;
-    else if (!S_ISREG(st.st_mode)) why = EINVAL;
-    else if (max_bytes > 0 && (long long)st.st_size > max_bytes) why = EFBIG;
-    FILE *f = NULL;
-    if (!why) {
-        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-        f = fdopen(fd, "rb");
-        if (!f) why = errno;
-    }
+    FILE *f = fdopen(fd, "rb");
     if (!f) {
+        int why = errno;
         close(fd);
         errno = why;
     }

@@ -1,6 +1,5 @@
 /* dynlib.c — see dynlib.h. Each library: a list of file names to try (the
  * soname first), its table, and a once-only loader. */
-#include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,30 +21,32 @@
 #include <lilv/lilv.h>
 #endif
 #include "dynlib.h"
+#include "platform/platform.h"
 
-/* dlopen the first of `names` that loads, RTLD_NOW: all its symbols are
- * bound here, none on first call (that would be on the audio thread). The
- * lists hold Linux's names first (the reason given on failure is the first
- * one's), then macOS's: Homebrew's folders, /opt/homebrew on Apple Silicon,
- * are not searched by dlopen on their own. */
+/* Load the first of `names` that loads (platform.h: dlopen's RTLD_NOW,
+ * LoadLibrary): all its symbols are bound here, none on first call (that
+ * would be on the audio thread). The lists hold Linux's names first (the
+ * reason given on failure is the first one's), then macOS's (Homebrew's
+ * folders, /opt/homebrew on Apple Silicon, are not searched by dlopen on
+ * their own), then Windows' (MSYS2's lib*.dll, vcpkg's plain names). */
+__attribute__((unused)) /* a build with none of the libraries */
 static void *open_first(const char *const *names, char *why, size_t why_size)
 {
     for (int i = 0; names[i]; i++) {
-        void *h = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+        void *h = pt_lib_open(names[i], i == 0 ? why : NULL, why_size);
         if (h) return h;
-        if (i == 0) snprintf(why, why_size, "%s", dlerror());
     }
     return NULL;
 }
 
 /* Resolve every symbol into `table` (an array of function pointers in the
  * order of `syms`); all or nothing. */
+__attribute__((unused))
 static int resolve(void *h, const char *const *syms, void **table, int n, char *why, size_t why_size)
 {
     for (int i = 0; i < n; i++) {
-        table[i] = dlsym(h, syms[i]);
+        table[i] = pt_lib_symbol(h, syms[i], why, why_size);
         if (!table[i]) {
-            snprintf(why, why_size, "%s: %s", syms[i], dlerror());
             memset(table, 0, sizeof(void *) * (size_t)n);
             return -1;
         }
@@ -87,7 +88,7 @@ static int resolve(void *h, const char *const *syms, void **table, int n, char *
 
 #ifdef PT_HAVE_JACK
 PT_DYN_LIBRARY(jack, PT_DYN_JACK_FUNCS, "libjack.so.0", "libjack.so", "libjack.0.dylib",
-               "/opt/homebrew/lib/libjack.0.dylib")
+               "/opt/homebrew/lib/libjack.0.dylib", "libjack64.dll")
 bool pt_dyn_jack_available(char *why, int why_size) { return jack_available(why, why_size); }
 #else
 bool pt_dyn_jack_available(char *why, int why_size) { NOT_BUILT("JACK"); }
@@ -100,7 +101,8 @@ PT_DYN_LIBRARY(alsa, PT_DYN_ALSA_FUNCS, "libasound.so.2", "libasound.so")
 
 #ifdef PT_HAVE_PORTAUDIO
 PT_DYN_LIBRARY(portaudio, PT_DYN_PORTAUDIO_FUNCS, "libportaudio.so.2", "libportaudio.so",
-               "libportaudio.2.dylib", "/opt/homebrew/lib/libportaudio.2.dylib")
+               "libportaudio.2.dylib", "/opt/homebrew/lib/libportaudio.2.dylib", "libportaudio.dll",
+               "portaudio.dll", "portaudio_x64.dll")
 bool pt_dyn_portaudio_available(char *why, int why_size)
 {
 #ifdef PT_HAVE_ALSA
@@ -115,7 +117,7 @@ bool pt_dyn_portaudio_available(char *why, int why_size) { NOT_BUILT("PortAudio"
 #ifdef PT_HAVE_RTMIDI
 PT_DYN_LIBRARY(rtmidi, PT_DYN_RTMIDI_FUNCS, "librtmidi.so.6", "librtmidi.so.7", "librtmidi.so.5",
                "librtmidi.so", "librtmidi.7.dylib", "librtmidi.6.dylib", "/opt/homebrew/lib/librtmidi.7.dylib",
-               "/opt/homebrew/lib/librtmidi.6.dylib")
+               "/opt/homebrew/lib/librtmidi.6.dylib", "librtmidi.dll", "rtmidi.dll")
 bool pt_dyn_rtmidi_available(char *why, int why_size) { return rtmidi_available(why, why_size); }
 #else
 bool pt_dyn_rtmidi_available(char *why, int why_size) { NOT_BUILT("rtmidi"); }

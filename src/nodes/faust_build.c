@@ -13,9 +13,9 @@
  * stays mapped (a few kilobytes per edit) so nothing that may still refer to
  * it, such as a crossfading program, can outlive its code. */
 #include "faust_build.h"
+#include "platform/platform.h"
 
 #include <ctype.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -256,21 +256,22 @@ static void on_readout(void *user, const char *label, float *zone, const char *u
 static pt_faust_prog *load(const pt_node_type *g, const char *path, const char *so,
                            unsigned long long hash, pt_error *err)
 {
-    void *dl = dlopen(so, RTLD_NOW | RTLD_LOCAL);
+    char dl_why[256];
+    void *dl = pt_lib_open(so, dl_why, sizeof dl_why);
     if (!dl) {
-        pt_error_set(err, PT_ERR, path, 0, 0, "cannot load the compiled program %s: %s", so, dlerror());
+        pt_error_set(err, PT_ERR, path, 0, 0, "cannot load the compiled program %s: %s", so, dl_why);
         return NULL;
     }
     pt_faust_prog *p = calloc(1, sizeof *p);
     if (!p) {
-        dlclose(dl);
+        pt_lib_close(dl);
         pt_error_set(err, PT_ERR_NOMEM, NULL, 0, 0, "out of memory");
         return NULL;
     }
     p->dl = dl;
 #define SYM(field, name)                                                                      \
     do {                                                                                      \
-        *(void **)&p->field = dlsym(dl, name CLASS);                                          \
+        *(void **)&p->field = pt_lib_symbol(dl, name CLASS, NULL, 0);                         \
         if (!p->field) goto missing;                                                          \
     } while (0)
     SYM(new_dsp, "new");
@@ -316,7 +317,7 @@ static pt_faust_prog *load(const pt_node_type *g, const char *path, const char *
     return p;
 missing:
     pt_error_set(err, PT_ERR, path, 0, 0, "%s is not a Faust program pytone compiled", so);
-    dlclose(dl);
+    pt_lib_close(dl);
     free(p);
     return NULL;
 }

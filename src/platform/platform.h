@@ -2,9 +2,11 @@
  *
  * The DSP, graph, rig, control and CLI code is plain C11 (with POSIX threads)
  * and calls these functions wherever the operating system matters: memory
- * locking and trimming, real-time thread priority, thread CPU time, timer
- * slack, file stamps for watching, the executable's path, opening a browser
- * and the folders of the user's library. Each platform has one file:
+ * locking, trimming and aligned blocks, real-time thread priority, thread
+ * CPU time, timer slack, file stamps for watching, making folders, opening
+ * files without blocking on special ones, loading shared libraries, the
+ * executable's path, opening a browser and the folders of the user's
+ * library. Each platform has one file:
  *   platform_posix.c    Linux (glibc or musl) — the reference, tested here
  *   platform_macos.c    macOS (Mach time-constraint threads, _NSGetExecutablePath)
  *   platform_windows.c  Windows (MMCSS, GetModuleFileName, %APPDATA%)
@@ -38,6 +40,14 @@ bool pt_mem_lock_all(void);
 /* Give the heap's free memory back to the system (after a rig swap freed a
  * large program). A no-op where the allocator does this by itself. */
 void pt_mem_trim(void);
+
+/* bytes of memory aligned to `align` (a power of two from 8 to 4096),
+ * uninitialised; NULL on out-of-memory. C11's aligned_alloc where the C
+ * library has it; Windows' C runtimes have not (their free() cannot release
+ * such blocks), so memory from here is always given back with
+ * pt_aligned_free, never free. */
+void *pt_aligned_alloc(size_t align, size_t bytes);
+void pt_aligned_free(void *p);
 
 /* ---- threads ---- */
 
@@ -116,6 +126,27 @@ bool pt_fd_path(int fd, char *out, size_t size);
  * or -1 with errno set. */
 int pt_rename_noreplace(int from_dirfd, const char *from, int to_dirfd, const char *to);
 
+/* Make the folder path (its parent must exist): mode 0755 where folders
+ * have modes. 0, or -1 with errno set (EEXIST when it is already there). */
+int pt_mkdir(const char *path);
+
+/* Open path for reading when it is a regular file of at most max_bytes (0:
+ * any size), without waiting for a FIFO's writer or taking a terminal on
+ * the way: a file descriptor (blocking reads, closed on exec), or -1 with
+ * errno set (EINVAL: not a regular file; EFBIG: larger than max_bytes). */
+int pt_open_regular(const char *path, long long max_bytes);
+
+/* ---- shared libraries (the audio and MIDI libraries, compiled Faust
+ * programs: loaded when first used) ---- */
+
+/* Load the library `name` (a file name the system searches for, or a path)
+ * with every symbol bound now, none on first call (dlopen's RTLD_NOW,
+ * LoadLibrary): NULL with why filled when it cannot be loaded. */
+void *pt_lib_open(const char *name, char *why, size_t why_size);
+/* The address of `symbol` in lib; NULL with why filled when it has none. */
+void *pt_lib_symbol(void *lib, const char *symbol, char *why, size_t why_size);
+void pt_lib_close(void *lib);
+
 /* ---- the user's folders ---- */
 
 typedef enum pt_user_folder {
@@ -134,5 +165,10 @@ bool pt_user_folder_path(pt_user_folder which, char *out, size_t size);
  * wait for the opener to answer. Returns true when it did; otherwise false
  * with why filled ("xdg-open is not installed", ...). */
 bool pt_open_url(const char *url, char *why, size_t why_size);
+
+/* Whether this session has a desktop a window can open on: on Linux a
+ * display (DISPLAY or WAYLAND_DISPLAY); on macOS and Windows a program
+ * started by the user has one. false with why filled otherwise. */
+bool pt_desktop_present(char *why, size_t why_size);
 
 #endif

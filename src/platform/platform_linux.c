@@ -175,6 +175,14 @@ bool pt_open_url(const char *url, char *why, size_t why_size)
     return pt_posix_run_quiet("xdg-open", url, why, why_size);
 }
 
+bool pt_desktop_present(char *why, size_t why_size)
+{
+    const char *x = getenv("DISPLAY"), *wl = getenv("WAYLAND_DISPLAY");
+    if ((x && x[0]) || (wl && wl[0])) return true;
+    if (why) snprintf(why, why_size, "no display (neither DISPLAY nor WAYLAND_DISPLAY is set)");
+    return false;
+}
+
 #else
 typedef int pt_platform_linux_unused; /* ISO C wants something in a file */
 #endif

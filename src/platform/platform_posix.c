@@ -3,11 +3,14 @@
 
 #include "platform_internal.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -49,6 +52,56 @@ bool pt_posix_home_folder(const char *var, const char *fallback, const char *sub
     else if (home && home[0]) n = snprintf(out, size, "%s/%s/%s", home, fallback, sub);
     else return false;
     return n > 0 && (size_t)n < size;
+}
+
+void *pt_aligned_alloc(size_t align, size_t bytes)
+{
+    /* C11 wants a size that is a multiple of the alignment */
+    return aligned_alloc(align, (bytes + align - 1) / align * align);
+}
+
+void pt_aligned_free(void *p) { free(p); }
+
+int pt_mkdir(const char *path) { return mkdir(path, 0755); }
+
+int pt_open_regular(const char *path, long long max_bytes)
+{
+    /* O_NONBLOCK: opening a FIFO for reading would wait for a writer */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    struct stat st;
+    int why = 0;
+    if (fstat(fd, &st) != 0) why = errno;
+    else if (!S_ISREG(st.st_mode)) why = EINVAL;
+    else if (max_bytes > 0 && (long long)st.st_size > max_bytes) why = EFBIG;
+    else if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0) why = errno;
+    if (why) {
+        close(fd);
+        errno = why;
+        return -1;
+    }
+    return fd;
+}
+
+void *pt_lib_open(const char *name, char *why, size_t why_size)
+{
+    void *h = dlopen(name, RTLD_NOW | RTLD_LOCAL);
+    if (!h && why) snprintf(why, why_size, "%s", dlerror());
+    return h;
+}
+
+void *pt_lib_symbol(void *lib, const char *symbol, char *why, size_t why_size)
+{
+    dlerror(); /* a symbol may be NULL by right; dlerror tells */
+    void *p = dlsym(lib, symbol);
+    const char *e = p ? NULL : dlerror();
+    if (!p && why) snprintf(why, why_size, "%s: %s", symbol, e ? e : "is NULL");
+    return p;
+}
+
+void pt_lib_close(void *lib)
+{
+    if (lib) dlclose(lib);
 }
 
 #else

@@ -4,7 +4,10 @@
 
 #include "platform.h"
 
+#include <direct.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <io.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +24,11 @@ const char *pt_platform_name(void) { return "windows"; }
 bool pt_mem_lock_all(void) { return false; }
 
 void pt_mem_trim(void) { _heapmin(); }
+
+/* the C runtime's own: its blocks go back with _aligned_free, not free */
+void *pt_aligned_alloc(size_t align, size_t bytes) { return _aligned_malloc(bytes ? bytes : 1, align); }
+
+void pt_aligned_free(void *p) { _aligned_free(p); }
 
 /* MMCSS "Pro Audio" is for the calling thread (AvSetMmThreadCharacteristics,
  * loaded from avrt.dll when there); the priority class is the fallback. */
@@ -144,6 +152,74 @@ int pt_rename_noreplace(int from_dirfd, const char *from, int to_dirfd, const ch
     return -1;
 }
 
+/* folders have no modes here */
+int pt_mkdir(const char *path) { return _mkdir(path); }
+
+/* Windows has no FIFOs that an open waits on, nor controlling terminals:
+ * a plain binary open, not inherited by child processes */
+int pt_open_regular(const char *path, long long max_bytes)
+{
+    int fd = _open(path, _O_RDONLY | _O_BINARY | _O_NOINHERIT);
+    if (fd < 0) return -1;
+    struct _stat64 st;
+    int why = 0;
+    if (_fstat64(fd, &st) != 0) why = errno;
+    else if (!(st.st_mode & _S_IFREG)) why = EINVAL;
+    else if (max_bytes > 0 && (long long)st.st_size > max_bytes) why = EFBIG;
+    if (why) {
+        _close(fd);
+        errno = why;
+        return -1;
+    }
+    return fd;
+}
+
+/* the system's message for GetLastError(), on one line */
+static void last_error(const char *what, char *why, size_t why_size)
+{
+    if (!why || !why_size) return;
+    DWORD e = GetLastError();
+    int n = snprintf(why, why_size, "%s: ", what);
+    if (n < 0 || (size_t)n >= why_size) return;
+    DWORD m = FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, NULL, e, 0,
+                             why + n, (DWORD)(why_size - (size_t)n), NULL);
+    if (!m) snprintf(why + n, why_size - (size_t)n, "error %lu", (unsigned long)e);
+    for (char *p = why; *p; p++)
+        if (*p == '\r' || *p == '\n') *p = *(p + 1) ? ' ' : 0;
+}
+
+/* LoadLibrary binds every import when it loads; it wants backslashes */
+void *pt_lib_open(const char *name, char *why, size_t why_size)
+{
+    char path[1024];
+    if (snprintf(path, sizeof path, "%s", name) >= (int)sizeof path) {
+        if (why) snprintf(why, why_size, "%s: the path is too long", name);
+        return NULL;
+    }
+    for (char *p = path; *p; p++)
+        if (*p == '/') *p = '\\';
+    HMODULE h = LoadLibraryA(path);
+    if (!h) last_error(name, why, why_size);
+    return (void *)h;
+}
+
+void *pt_lib_symbol(void *lib, const char *symbol, char *why, size_t why_size)
+{
+    FARPROC f = GetProcAddress((HMODULE)lib, symbol);
+    if (!f) {
+        last_error(symbol, why, why_size);
+        return NULL;
+    }
+    void *p;
+    memcpy(&p, &f, sizeof p); /* a function's address as data, as dlsym gives it */
+    return p;
+}
+
+void pt_lib_close(void *lib)
+{
+    if (lib) FreeLibrary((HMODULE)lib);
+}
+
 static bool env_folder(const char *var, const char *sub, char *out, size_t size)
 {
     const char *v = getenv(var);
@@ -172,6 +248,8 @@ bool pt_open_url(const char *url, char *why, size_t why_size)
     if (why) snprintf(why, why_size, "ShellExecute failed (%d)", (int)r);
     return false;
 }
+
+bool pt_desktop_present(char *why, size_t why_size) { return true; }
 
 #else
 typedef int pt_platform_windows_unused; /* ISO C wants something in a file */

@@ -37,6 +37,9 @@ void pt_train_dots(int n_out, int n_rows, const float *const *a, const float *co
     if (!strcmp(isa, "avx512")) return dots_v4(n_out, n_rows, a, b, n, dW, ldw);
     if (!strcmp(isa, "avx2")) return dots_v3(n_out, n_rows, a, b, n, dW, ldw);
 #endif
+#ifdef PT_ISA_NEON
+    if (!strcmp(pt_nn_isa(), "neon")) return dots_neon(n_out, n_rows, a, b, n, dW, ldw);
+#endif
     dots_base(n_out, n_rows, a, b, n, dW, ldw);
 }
 

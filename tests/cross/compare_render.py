@@ -10,8 +10,11 @@ What is rendered (half a second of the bundled DI clip, 48 kHz, float):
     (AVX2/AVX-512 on x86, NEON on ARM);
   - a cabinet impulse response (irs/synthetic_4x12.wav): the convolver's
     FFT and multiply-accumulate kernels, and its direct-form head;
-  - two circuits (circuits/ts808.yaml, circuits/fuzz_face.yaml): the WDF
-    solver with its Newton iterations and the oversampling filters.
+  - three pedal circuits (circuits/ts808.yaml, fuzz_face.yaml,
+    diode_clipper.yaml) and the three amps (circuits/amps/: Champ 5F1,
+    Deluxe 5E3, AC30 Top Boost): the WDF solver with its Newton iterations,
+    the tube and diode equations (libm's exp and log on each machine) and the
+    oversampling filters.
 Each render goes through `pytone render` on both builds; the largest sample
 difference and the relative RMS difference are printed, and the check fails
 when the largest exceeds the tolerance. The reference of each output is the
@@ -33,6 +36,10 @@ CASES = [
     ("cab synthetic_4x12", "irs/synthetic_4x12.wav"),
     ("circuit ts808", "circuits/ts808.yaml"),
     ("circuit fuzz_face", "circuits/fuzz_face.yaml"),
+    ("circuit diode_clipper", "circuits/diode_clipper.yaml"),
+    ("amp champ_5f1", "circuits/amps/champ_5f1.yaml"),
+    ("amp deluxe_5e3", "circuits/amps/deluxe_5e3.yaml"),
+    ("amp ac30_topboost", "circuits/amps/ac30_topboost.yaml"),
 ]
 
 

@@ -9,7 +9,8 @@
 #   - a preprocessor test of an operating system (__linux__, __APPLE__,
 #     _WIN32, __MINGW32__, _MSC_VER, __GLIBC__, __FreeBSD__, ...);
 #   - a header only one system has (<malloc.h>, <sys/prctl.h>, <linux/...>,
-#     <sys/syscall.h>, <windows.h>, <mach/...>, <sys/inotify.h>, ...);
+#     <sys/syscall.h>, <windows.h>, <mach/...>, <sys/inotify.h>, ...), or
+#     <dlfcn.h>, which Windows lacks (libraries load through pt_lib_open);
 #   - a call or path only Linux has (malloc_trim, mlockall, renameat2,
 #     /proc/self, prctl, clock_nanosleep, CLOCK_THREAD_CPUTIME_ID, st_mtim).
 # Processor tests (__x86_64__, __aarch64__) are not systems: SIMD kernels keep
@@ -23,7 +24,7 @@ cd "$SRC" || exit 1
 
 OS_MACROS='__linux__|__linux|__gnu_linux__|__APPLE__|__MACH__|_WIN32|_WIN64|__MINGW32__|__MINGW64__|__CYGWIN__|_MSC_VER|__GLIBC__|__FreeBSD__|__OpenBSD__|__NetBSD__|__unix__|__unix|__ANDROID__|__HAIKU__'
 IFDEF_RE="^[[:space:]]*#[[:space:]]*(if|ifdef|ifndef|elif)\\b.*\\b($OS_MACROS)\\b"
-HEADER_RE='^[[:space:]]*#[[:space:]]*include[[:space:]]*<(malloc\.h|sys/prctl\.h|linux/[^>]*|sys/syscall\.h|sys/inotify\.h|sys/epoll\.h|sys/sysinfo\.h|windows\.h|winsock2?\.h|mach/[^>]*|mach-o/[^>]*|CoreFoundation/[^>]*|sys/event\.h)>'
+HEADER_RE='^[[:space:]]*#[[:space:]]*include[[:space:]]*<(malloc\.h|sys/prctl\.h|linux/[^>]*|sys/syscall\.h|sys/inotify\.h|sys/epoll\.h|sys/sysinfo\.h|windows\.h|winsock2?\.h|mach/[^>]*|mach-o/[^>]*|CoreFoundation/[^>]*|sys/event\.h|dlfcn\.h)>'
 CALL_RE='\b(malloc_trim|mallopt|mlockall|munlockall|renameat2|prctl|clock_nanosleep|CLOCK_THREAD_CPUTIME_ID|st_mtim|pthread_setaffinity_np|sched_setaffinity|inotify_[a-z_]+|epoll_[a-z_]+)\b|/proc/(self|thread-self)'
 
 # files outside the platform layer and the backends
@@ -51,8 +52,9 @@ printf '#  ifdef _WIN32\n#endif\n' >"$tmp/b.c"
 printf '#include <malloc.h>\n' >"$tmp/c.c"
 printf 'void f(void) { malloc_trim(0); }\n' >"$tmp/d.c"
 printf 'const char *p = "/proc/self/exe";\n' >"$tmp/e.c"
+printf '#include <dlfcn.h>\n' >"$tmp/f.c"
 printf '#if defined(__x86_64__)\n#endif\n/* mlockall in a comment */\n' >"$tmp/ok.c"
-for f in a b c d e; do
+for f in a b c d e f; do
     [ -n "$(offences "$tmp/$f.c")" ] || { echo "FAIL: the check misses the planted $f.c: $(cat "$tmp/$f.c")"; exit 1; }
 done
 [ -z "$(offences "$tmp/ok.c")" ] || { echo "FAIL: the check flags allowed code: $(offences "$tmp/ok.c")"; exit 1; }

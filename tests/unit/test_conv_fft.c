@@ -4,7 +4,7 @@
  * Reference: KissFFT's real transforms (Debian's libkissfft, through
  * fft_kiss.c), an independent implementation; numpy is the reference of
  * tests/e2e/test_fft_numpy.py. For every kernel set this CPU runs (avx512,
- * avx2, portable) and every power of two the convolver uses (64 .. 32768):
+ * avx2, neon, portable) and every power of two the convolver uses (64 .. 32768):
  *  - forward: max |X - X_kiss| / max |X_kiss| below 1e-6 for noise;
  *  - inverse of an arbitrary spectrum (not that of a real signal, so every
  *    bin's real and imaginary part matter): max |x - x_kiss| / max |x_kiss|
@@ -43,9 +43,9 @@ static double max_abs_diff(const float *a, const float *b, int n, double *ref_ma
 static void against_kiss(void **st)
 {
     (void)st;
-    const char *isas[] = {"avx512", "avx2", "portable"};
+    const char *isas[] = {"avx512", "avx2", "neon", "portable"};
     int ran = 0;
-    for (int k = 0; k < 3; k++)
+    for (int k = 0; k < 4; k++)
         for (int n = 64; n <= 32768; n *= 2) {
             pt_fft *f = pt_fft_new_isa(n, isas[k]);
             if (!f) continue; /* not on this CPU */
@@ -93,6 +93,10 @@ static void other_sizes_fall_back(void **st)
     assert_null(pt_fft_new(7));
     pt_fft *f = pt_fft_new(1024);
     assert_string_not_equal(pt_fft_isa(f), "kiss");
+    const char *mac = NULL;
+    pt_conv_mac_best(&mac);
+    /* make test-arm64 reads this line: the kernels the convolver runs */
+    print_message("FFT kernels: %s, multiply-accumulate: %s\n", pt_fft_isa(f), mac);
     pt_fft_free(f);
 }
 

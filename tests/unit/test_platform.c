@@ -4,9 +4,12 @@
  * Windows file). References: the clock, the file system itself, errno. */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -183,6 +186,92 @@ static void semaphore_waits_for_a_post(void **state)
     pt_sem_destroy(sem);
 }
 
+/* Aligned blocks are aligned, whole and given back (on Windows by
+ * _aligned_free: plain free() there would corrupt the heap). */
+static void aligned_blocks_are_aligned(void **state)
+{
+    const size_t aligns[] = {8, 64, 4096};
+    for (int i = 0; i < 3; i++) {
+        unsigned char *p = pt_aligned_alloc(aligns[i], 1000); /* not a multiple of 4096 */
+        assert_non_null(p);
+        assert_int_equal((uintptr_t)p % aligns[i], 0);
+        memset(p, 0xab, 1000);
+        assert_int_equal(p[999], 0xab);
+        pt_aligned_free(p);
+    }
+    pt_aligned_free(NULL);
+}
+
+/* A folder is made once (EEXIST after); the loaders' open takes a regular
+ * file of the size allowed and refuses a folder, a file too large and, where
+ * the system has them, a FIFO without a writer (at once, not waiting). */
+static void folders_and_regular_files(void **state)
+{
+    char dir[64], file[96];
+    snprintf(dir, sizeof dir, "pt_dir_%ld", (long)time(NULL));
+    assert_int_equal(pt_mkdir(dir), 0);
+    errno = 0;
+    assert_int_equal(pt_mkdir(dir), -1);
+    assert_int_equal(errno, EEXIST);
+    snprintf(file, sizeof file, "%s/five.txt", dir);
+    FILE *f = fopen(file, "wb");
+    assert_non_null(f);
+    fputs("12345", f);
+    fclose(f);
+    int fd = pt_open_regular(file, 0);
+    assert_true(fd >= 0);
+    char buf[8] = {0};
+    assert_int_equal(read(fd, buf, sizeof buf), 5);
+    assert_string_equal(buf, "12345");
+    close(fd);
+    assert_true((fd = pt_open_regular(file, 5)) >= 0);
+    close(fd);
+    errno = 0;
+    assert_int_equal(pt_open_regular(file, 4), -1);
+    assert_int_equal(errno, EFBIG);
+    errno = 0;
+    assert_int_equal(pt_open_regular(dir, 0), -1);
+    assert_true(errno == EINVAL || errno == EACCES); /* Windows opens no folder */
+#ifndef _WIN32
+    char fifo[96];
+    snprintf(fifo, sizeof fifo, "%s/fifo", dir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    errno = 0;
+    assert_int_equal(pt_open_regular(fifo, 0), -1);
+    assert_int_equal(errno, EINVAL);
+    remove(fifo);
+#endif
+    remove(file);
+    assert_int_equal(rmdir(dir), 0);
+}
+
+/* A system library loads by name and its functions are callable through
+ * the addresses found; a missing library or symbol says why. */
+static void libraries_load_by_name(void **state)
+{
+    const char *name = pt_platform_name();
+    const char *lib = !strcmp(name, "windows") ? "msvcrt.dll"
+                      : !strcmp(name, "macos") ? "/usr/lib/libSystem.B.dylib"
+                                               : "libm.so.6";
+    char why[256] = "";
+    void *h = pt_lib_open(lib, why, sizeof why);
+    assert_non_null(h);
+    double (*cosine)(double);
+    void *sym = pt_lib_symbol(h, "cos", why, sizeof why);
+    assert_non_null(sym);
+    memcpy(&cosine, &sym, sizeof sym);
+    assert_true(cosine(0.0) == 1.0);
+    assert_true(fabs(cosine(3.14159265358979323846) + 1.0) < 1e-12);
+    why[0] = 0;
+    assert_null(pt_lib_symbol(h, "pt_no_such_symbol", why, sizeof why));
+    assert_non_null(strstr(why, "pt_no_such_symbol"));
+    pt_lib_close(h);
+    why[0] = 0;
+    assert_null(pt_lib_open("pt_no_such_library_7", why, sizeof why));
+    assert_true(why[0] != 0);
+    print_message("libraries: %s loaded; a missing one: %s\n", lib, why);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -193,6 +282,9 @@ int main(void)
         cmocka_unit_test(sleep_until_reaches_the_deadline),
         cmocka_unit_test(thread_cpu_time_counts_work),
         cmocka_unit_test(semaphore_waits_for_a_post),
+        cmocka_unit_test(aligned_blocks_are_aligned),
+        cmocka_unit_test(folders_and_regular_files),
+        cmocka_unit_test(libraries_load_by_name),
     };
     print_message("platform: %s\n", pt_platform_name());
     return cmocka_run_group_tests(tests, NULL, NULL);
