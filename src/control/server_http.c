@@ -65,6 +65,11 @@ static int respond(pt_server *srv, struct lws *wsi, pt_conn *c, int status, cons
             return -1;
     }
     if (lws_finalize_write_http_header(wsi, start, &p, end)) return -1;
+    /* A command that kept the loop busy (list_plugins' first scan on a loaded
+     * machine takes seconds) must not find its connection's body timeout
+     * spent before the reply goes out: the reply gets a window of its own,
+     * renewed by every piece the client takes. */
+    lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, PT_SERVER_BODY_S);
     lws_callback_on_writable(wsi);
     return 0;
 }
@@ -116,6 +121,7 @@ static int writable(struct lws *wsi, pt_conn *c)
     unsigned char *at = c->out + LWS_PRE + c->out_sent;
     if (lws_write(wsi, at, n, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) < 0) return -1;
     c->out_sent += n;
+    lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, PT_SERVER_BODY_S);
     lws_callback_on_writable(wsi);
     return 0;
 }
