@@ -46,10 +46,12 @@ static void tanh_whole_range(void **st)
     pt_nn_tanh(big, 6);
     for (int i = 0; i < 6; i++) assert_true(fabsf(big[i]) == 1.0f);
     /* the scalar version is the same formula */
-    assert_true(fabs(pt_nn_tanh1(0.3f) - tanh(0.3)) < 3e-7 * tanh(0.3));
+    assert_true(fabs(pt_nn_tanh1(0.3f) - tanh(0.3)) < 4e-7 * tanh(0.3));
     print_message("tanh: %ld values, worst relative error %.3g at x = %.9g (float eps 6e-8)\n", count,
                   worst, worst_x);
-    assert_true(worst < 3e-7);
+    /* the rational form's float rounding: 3.5e-7 at worst (nn_kernels.inc);
+     * the kernels' goal is 1e-6 (issue 17) */
+    assert_true(worst < 4e-7);
 }
 
 static void sigmoid_whole_range(void **st)
