@@ -35,11 +35,21 @@
  * targets get the portable build only). */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(PT_NO_TARGET_CLONES)
 #define PT_NN_DISPATCH 1
+#include <immintrin.h> /* the reciprocal, minimum and maximum of each build */
 #define VL 16
 #define ROWS 4
 #define TARGET __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")))
 #define F(name) name##_v4
+/* vrcp14ps: 14 bits, one Newton step */
+#define NN_RCP(d) _mm512_rcp14_ps(d)
+#define NN_RCP_STEPS 1
+#define NN_MIN(a, b) _mm512_min_ps(a, b)
+#define NN_MAX(a, b) _mm512_max_ps(a, b)
 #include "nn_kernels.inc"
+#undef NN_RCP
+#undef NN_RCP_STEPS
+#undef NN_MIN
+#undef NN_MAX
 #undef VL
 #undef ROWS
 #undef TARGET
@@ -48,7 +58,16 @@
 #define ROWS 2
 #define TARGET __attribute__((target("avx2,fma")))
 #define F(name) name##_v3
+/* vrcpps: 12 bits, two Newton steps */
+#define NN_RCP(d) _mm256_rcp_ps(d)
+#define NN_RCP_STEPS 2
+#define NN_MIN(a, b) _mm256_min_ps(a, b)
+#define NN_MAX(a, b) _mm256_max_ps(a, b)
 #include "nn_kernels.inc"
+#undef NN_RCP
+#undef NN_RCP_STEPS
+#undef NN_MIN
+#undef NN_MAX
 #undef VL
 #undef ROWS
 #undef TARGET
@@ -80,7 +99,13 @@
 #define TARGET
 #define F(name) name##_base
 #define NN_TILE_FRAMES 16
+#ifdef PT_NN_DISPATCH /* x86-64: SSE is part of the baseline */
+#define NN_MIN(a, b) _mm_min_ps(a, b)
+#define NN_MAX(a, b) _mm_max_ps(a, b)
+#endif
 #include "nn_kernels.inc"
+#undef NN_MIN
+#undef NN_MAX
 #undef NN_TILE_FRAMES
 #undef VL
 #undef ROWS
