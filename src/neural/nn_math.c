@@ -181,6 +181,22 @@ void pt_nn_matmul(int n_out, int n_rows, const float *W, const float *bias, cons
 }
 
 /* RT: dispatch to the build for this CPU. */
+void pt_nn_matmul_tanh(int n_out, int n_rows, const float *W, const float *bias, const float *const *rows,
+                       float *const *out, float *const *sum, int frames)
+{
+    switch (isa()) {
+#ifdef PT_NN_DISPATCH
+    case ISA_V4: matmul_tanh_v4(n_out, n_rows, W, bias, rows, out, sum, frames); return;
+    case ISA_V3: matmul_tanh_v3(n_out, n_rows, W, bias, rows, out, sum, frames); return;
+#endif
+#ifdef PT_NN_NEON
+    case ISA_NEON: matmul_tanh_neon(n_out, n_rows, W, bias, rows, out, sum, frames); return;
+#endif
+    default: matmul_tanh_base(n_out, n_rows, W, bias, rows, out, sum, frames); return;
+    }
+}
+
+/* RT: dispatch to the build for this CPU. */
 void pt_nn_tanh(float *x, int n)
 {
     switch (isa()) {

@@ -45,6 +45,13 @@ void pt_nn_matmul(int n_out, int n_rows, const float *W, const float *bias,
                   const float *const *rows, const float *const *init, float *const *out,
                   int frames);
 
+/* RT: pt_nn_matmul without init, then out = tanh(out) and, if sum is not
+ * NULL, sum[o][t] += out[o][t], all while the results are in registers
+ * (a WaveNet layer: convolution, activation and head sum in one pass). sum
+ * rows must not overlap the others. */
+void pt_nn_matmul_tanh(int n_out, int n_rows, const float *W, const float *bias,
+                       const float *const *rows, float *const *out, float *const *sum, int frames);
+
 /* RT: y[i] += x[i] */
 void pt_nn_add(float *y, const float *x, int n);
 /* RT: y[i] *= x[i] */

@@ -74,7 +74,8 @@ static void sigmoid_whole_range(void **st)
 }
 
 /* pt_nn_matmul against a double loop, for shapes that exercise the two-row
- * and one-row paths, whole tiles and ragged tails, with bias and init. */
+ * and one-row paths, whole tiles and ragged tails, with bias and init; and
+ * pt_nn_matmul_tanh (tanh, then added to a running sum). */
 static void matmul_matches_plain_loop(void **st)
 {
     (void)st;
@@ -106,6 +107,25 @@ static void matmul_matches_plain_loop(void **st)
                 }
             assert_true(worst < 1e-5 * (R + 1));
         }
+        /* the fused form: tanh of the product, added to a running sum (I) */
+        float *S = malloc((size_t)O * N * sizeof(float));
+        memcpy(S, I, (size_t)O * N * sizeof(float));
+        float **sum = malloc((size_t)O * sizeof *sum);
+        for (int o = 0; o < O; o++) sum[o] = S + (size_t)o * N;
+        pt_nn_matmul_tanh(O, R, W, b, rows, out, sum, N);
+        double worst = 0;
+        for (int o = 0; o < O; o++)
+            for (int t = 0; t < N; t++) {
+                double ref = b[o];
+                for (int r = 0; r < R; r++) ref += (double)W[(size_t)o * R + r] * X[(size_t)r * N + t];
+                ref = tanh(ref);
+                double e = fabs(ref - Y[(size_t)o * N + t]);
+                double es = fabs(ref + I[(size_t)o * N + t] - S[(size_t)o * N + t]);
+                if (e > worst) worst = e;
+                if (es > worst) worst = es;
+            }
+        assert_true(worst < 1e-5 * (R + 1));
+        free(S), free(sum);
         free(W), free(b), free(X), free(I), free(Y), free(rows), free(init), free(out);
     }
 }
