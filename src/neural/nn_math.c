@@ -229,11 +229,12 @@ void pt_nn_sigmoid(float *x, int n)
 /* The packed weights of an LSTM cell, one packing per vector width the
  * builds use (16: AVX-512, 8: AVX2, 4: baseline and NEON), so the kernel
  * picked at run time always finds its own. For width V the H units are
- * split into groups of V (the last padded with zero rows); a packed row
- * holds, group after group, the four gate vectors i f g o of V lanes each.
- * Row 0 is the bias, row 1 + j column j of W ([x; h] order). The i, f and o
- * rows are halved (exactly: a power of two), so the kernel gets every gate
- * from one tanh (sigmoid(v) = (1 + tanh(v / 2)) / 2). */
+ * split into half-groups of V/2 (the last padded with zero rows); a packed
+ * row holds, half-group after half-group, two vectors: [i | f] and
+ * [2g | o], each gate's V/2 lanes for the half-group's units. Row 0 is the
+ * bias, row 1 + j column j of W ([x; h] order). The g rows are doubled
+ * (exactly: a power of two), so the kernel gets every gate from one
+ * sigmoid (tanh(g) = 2 sigmoid(2g) - 1). */
 struct pt_nn_lstm_cell {
     int in, H;
     float *pack[3]; /* widths 16, 8, 4 */
@@ -251,18 +252,18 @@ pt_nn_lstm_cell *pt_nn_lstm_cell_create(int in, int H, const float *W, const flo
     cell->hn = pt_nn_alloc((size_t)H + 16);
     if (!cell->hn) goto fail;
     for (int p = 0; p < 3; p++) {
-        const int V = pack_width[p], NG = (H + V - 1) / V;
-        const size_t row = (size_t)4 * NG * V;
+        const int V = pack_width[p], half = V / 2, NH = (H + half - 1) / half;
+        const size_t row = (size_t)2 * V * NH;
         float *P = cell->pack[p] = pt_nn_alloc(row * (size_t)(1 + cols));
         if (!P) goto fail;
-        for (int u = 0; u < NG; u++)
-            for (int q = 0; q < 4; q++)
-                for (int l = 0; l < V; l++) {
-                    const int unit = u * V + l;
+        for (int m = 0; m < NH; m++)
+            for (int q = 0; q < 4; q++) /* PyTorch's gates i, f, g, o */
+                for (int l = 0; l < half; l++) {
+                    const int unit = m * half + l;
                     if (unit >= H) continue;
-                    const int r = q * H + unit; /* PyTorch's row: gates i, f, g, o */
-                    const float scale = 1.0f;
-                    const size_t at = (size_t)(u * 4 + q) * V + l;
+                    const int r = q * H + unit;
+                    const float scale = q == 2 ? 2.0f : 1.0f;
+                    const size_t at = (size_t)(2 * m + q / 2) * V + (size_t)(q % 2) * half + l;
                     P[at] = scale * b[r];
                     for (int j = 0; j < cols; j++) P[(size_t)(1 + j) * row + at] = scale * W[(size_t)r * cols + j];
                 }
