@@ -5,8 +5,13 @@
  *   output rows in vector accumulators (registers) and streams the input
  *   rows past them: each input vector loaded feeds two or four
  *   multiply-adds, each weight is broadcast once per tile.
- * - tanh and sigmoid are computed on whole vectors without branches (both
- *   candidate formulas, then a per-lane select).
+ * - tanh is a rational function (no exp), sigmoid an exp; both on whole
+ *   vectors without branches (clamps by min/max), the AVX builds' divisions
+ *   by reciprocal estimate and Newton steps. A WaveNet layer's tanh and its
+ *   head-sum addition run on the matrix tile's registers
+ *   (pt_nn_matmul_tanh).
+ * - the LSTM cell is packed per vector width so one step is a register tile
+ *   of gate sums, the gates and the state update (pt_nn_lstm_cell).
  * - FMA contraction is allowed in this file: a*b+c may be fused, which makes
  *   the result more accurate, not less.
  */
