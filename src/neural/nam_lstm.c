@@ -11,10 +11,10 @@
  * the initial hidden state h0 (H) and cell state c0 (H) — the state the model
  * starts from before prewarm. Then the head: H weights and a bias.
  *
- * The recurrence runs sample by sample; W is stored transposed so that the
- * product for one sample is a sum of columns, vectorised along the 4H gates
- * (pt_nn_lstm_step: the gate sums in registers, the activations and the
- * state update fused, per instruction set).
+ * The recurrence runs sample by sample; each cell's weights are packed for
+ * the vector kernels (pt_nn_lstm_cell, nn_math.c: the gate sums in
+ * registers, the activations and the state update fused, per instruction
+ * set).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -22,9 +22,7 @@
 #include "nam_internal.h"
 
 typedef struct lstm_layer {
-    int in, H;
-    float *WT;  /* (in + H) x 4H: column j of W as a contiguous row */
-    float *b;   /* 4H */
+    pt_nn_lstm_cell *cell;
     float *h, *c; /* state */
 } lstm_layer;
 
@@ -33,7 +31,6 @@ typedef struct lstm {
     lstm_layer *layers;
     float *head_w;
     float head_b;
-    float *gates; /* 4H scratch */
 } lstm;
 
 /* RT: the recurrence, sample by sample. */
@@ -41,18 +38,22 @@ static void lstm_process(pt_nam_model *m, const float *in, float *out, int N)
 {
     lstm *s = m->impl;
     const int H = s->H;
-    float *g = s->gates;
     for (int t = 0; t < N; t++) {
         const float *x = &in[t];
         for (int l = 0; l < s->n_layers; l++) {
             lstm_layer *L = &s->layers[l];
-            pt_nn_lstm_step(L->in, H, L->WT, L->b, x, L->h, L->c, g);
+            pt_nn_lstm_step(L->cell, x, L->h, L->c);
             x = L->h;
         }
+        /* the head: four partial sums, so the additions do not wait on
+         * each other */
         const float *h = s->layers[s->n_layers - 1].h;
-        float y = s->head_b;
-        for (int j = 0; j < H; j++) y += s->head_w[j] * h[j];
-        out[t] = y;
+        float y[4] = {0};
+        int j = 0;
+        for (; j + 4 <= H; j += 4)
+            for (int k = 0; k < 4; k++) y[k] += s->head_w[j + k] * h[j + k];
+        for (; j < H; j++) y[0] += s->head_w[j] * h[j];
+        out[t] = s->head_b + ((y[0] + y[1]) + (y[2] + y[3]));
     }
 }
 
@@ -62,14 +63,12 @@ static void lstm_destroy(pt_nam_model *m)
     if (!s) return;
     if (s->layers)
         for (int l = 0; l < s->n_layers; l++) {
-            free(s->layers[l].WT);
-            free(s->layers[l].b);
+            pt_nn_lstm_cell_free(s->layers[l].cell);
             free(s->layers[l].h);
             free(s->layers[l].c);
         }
     free(s->layers);
     free(s->head_w);
-    free(s->gates);
     free(s);
     m->impl = NULL;
 }
@@ -87,23 +86,17 @@ int pt_nam_lstm_create(pt_nam_model *m, const pt_nam_file *f, pt_error *err)
     s->n_layers = cfg->num_layers;
     s->H = H;
     s->layers = calloc((size_t)s->n_layers, sizeof *s->layers);
-    s->gates = pt_nn_alloc((size_t)G);
     s->head_w = pt_nn_alloc((size_t)H);
-    if (!s->layers || !s->gates || !s->head_w) return -1;
+    if (!s->layers || !s->head_w) return -1;
     const float *w = f->weights;
     for (int l = 0; l < s->n_layers; l++) {
         lstm_layer *L = &s->layers[l];
-        L->in = l == 0 ? cfg->input_size : H;
-        L->H = H;
-        const int cols = L->in + H;
-        L->WT = pt_nn_alloc((size_t)cols * G);
-        L->b = pt_nn_alloc((size_t)G);
+        const int in = l == 0 ? cfg->input_size : H, cols = in + H;
+        L->cell = pt_nn_lstm_cell_create(in, H, w, w + (size_t)G * cols);
+        w += (size_t)G * cols + G;
         L->h = pt_nn_alloc((size_t)H);
         L->c = pt_nn_alloc((size_t)H);
-        if (!L->WT || !L->b || !L->h || !L->c) return -1;
-        for (int r = 0; r < G; r++)
-            for (int j = 0; j < cols; j++) L->WT[(size_t)j * G + r] = *w++;
-        memcpy(L->b, w, (size_t)G * sizeof(float)), w += G;
+        if (!L->cell || !L->h || !L->c) return -1;
         memcpy(L->h, w, (size_t)H * sizeof(float)), w += H;
         memcpy(L->c, w, (size_t)H * sizeof(float)), w += H;
         if (pt_nn_add_state(m, L->h, (size_t)H * sizeof(float)) ||

@@ -50,6 +50,7 @@ typedef struct wn_array {
     const float **rows; /* K*C + 1 (or more) row pointers */
     const float **rows2;
     float **orows;
+    float **srows;   /* C: the head sum's rows */
 } wn_array;
 
 typedef struct wavenet {
@@ -102,14 +103,19 @@ static void wavenet_process(pt_nam_model *m, const float *in, float *out, int N)
             }
             A->rows[K * C] = cond;
             for (int o = 0; o < A->Cz; o++) A->orows[o] = A->z + (size_t)o * N;
-            pt_nn_matmul(A->Cz, K * C + 1, L->W, L->b, A->rows, NULL, A->orows, N);
-
-            pt_nn_activate(A->act, A->z, C * N);
-            if (A->gated) {
-                pt_nn_sigmoid(A->z + (size_t)C * N, C * N);
-                pt_nn_mul(A->z, A->z + (size_t)C * N, C * N);
+            if (A->act == PT_ACT_TANH && !A->gated) {
+                /* the common case in one pass: conv, tanh, head sum */
+                for (int o = 0; o < C; o++) A->srows[o] = A->head_sum + (size_t)o * N;
+                pt_nn_matmul_tanh(C, K * C + 1, L->W, L->b, A->rows, A->orows, A->srows, N);
+            } else {
+                pt_nn_matmul(A->Cz, K * C + 1, L->W, L->b, A->rows, NULL, A->orows, N);
+                pt_nn_activate(A->act, A->z, C * N);
+                if (A->gated) {
+                    pt_nn_sigmoid(A->z + (size_t)C * N, C * N);
+                    pt_nn_mul(A->z, A->z + (size_t)C * N, C * N);
+                }
+                pt_nn_add(A->head_sum, A->z, C * N);
             }
-            pt_nn_add(A->head_sum, A->z, C * N);
 
             /* h_{l+1} = h_l + V z + c */
             for (int i = 0; i < C; i++) {
@@ -156,6 +162,7 @@ static void wavenet_destroy(pt_nam_model *m)
         free(A->rows);
         free(A->rows2);
         free(A->orows);
+        free(A->srows);
     }
     free(wn->arrays);
     free(wn->cond);
@@ -227,7 +234,9 @@ int pt_nam_wavenet_create(pt_nam_model *m, const pt_nam_file *f, pt_error *err)
         A->rows = calloc((size_t)maxrows, sizeof *A->rows);
         A->rows2 = calloc((size_t)C, sizeof *A->rows2);
         A->orows = calloc((size_t)(maxo > C ? maxo : C), sizeof *A->orows);
-        if (!A->z || !A->head_sum || !A->head_out || !A->out || !A->rows || !A->rows2 || !A->orows)
+        A->srows = calloc((size_t)C, sizeof *A->srows);
+        if (!A->z || !A->head_sum || !A->head_out || !A->out || !A->rows || !A->rows2 || !A->orows ||
+            !A->srows)
             return -1;
     }
     wn->head_scale = *w++;

@@ -5,8 +5,13 @@
  *   output rows in vector accumulators (registers) and streams the input
  *   rows past them: each input vector loaded feeds two or four
  *   multiply-adds, each weight is broadcast once per tile.
- * - tanh and sigmoid are computed on whole vectors without branches (both
- *   candidate formulas, then a per-lane select).
+ * - tanh is a rational function (no exp), sigmoid an exp; both on whole
+ *   vectors without branches (clamps by min/max), the AVX builds' divisions
+ *   by reciprocal estimate and Newton steps. A WaveNet layer's tanh and its
+ *   head-sum addition run on the matrix tile's registers
+ *   (pt_nn_matmul_tanh).
+ * - the LSTM cell is packed per vector width so one step is a register tile
+ *   of gate sums, the gates and the state update (pt_nn_lstm_cell).
  * - FMA contraction is allowed in this file: a*b+c may be fused, which makes
  *   the result more accurate, not less.
  */
@@ -16,6 +21,7 @@
 #pragma GCC optimize("fp-contract=fast")
 #endif
 
+#include "nam_internal.h" /* pt_nn_alloc */
 #include "nn_math.h"
 
 /* The vector helpers below are static and always inlined, so no
@@ -27,17 +33,28 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The kernels, once per instruction set (GCC and clang on x86-64; other
  * targets get the portable build only). */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(PT_NO_TARGET_CLONES)
 #define PT_NN_DISPATCH 1
+#include <immintrin.h> /* the reciprocal, minimum and maximum of each build */
 #define VL 16
 #define ROWS 4
 #define TARGET __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")))
 #define F(name) name##_v4
+/* vrcp14ps: 14 bits, one Newton step */
+#define NN_RCP(d) _mm512_rcp14_ps(d)
+#define NN_RCP_STEPS 1
+#define NN_MIN(a, b) _mm512_min_ps(a, b)
+#define NN_MAX(a, b) _mm512_max_ps(a, b)
 #include "nn_kernels.inc"
+#undef NN_RCP
+#undef NN_RCP_STEPS
+#undef NN_MIN
+#undef NN_MAX
 #undef VL
 #undef ROWS
 #undef TARGET
@@ -46,7 +63,16 @@
 #define ROWS 2
 #define TARGET __attribute__((target("avx2,fma")))
 #define F(name) name##_v3
+/* vrcpps: 12 bits, two Newton steps */
+#define NN_RCP(d) _mm256_rcp_ps(d)
+#define NN_RCP_STEPS 2
+#define NN_MIN(a, b) _mm256_min_ps(a, b)
+#define NN_MAX(a, b) _mm256_max_ps(a, b)
 #include "nn_kernels.inc"
+#undef NN_RCP
+#undef NN_RCP_STEPS
+#undef NN_MIN
+#undef NN_MAX
 #undef VL
 #undef ROWS
 #undef TARGET
@@ -54,8 +80,7 @@
 #endif
 /* 64-bit ARM: Advanced SIMD (NEON) is part of every ARMv8-A CPU, so its build
  * needs no attribute; one 128-bit register per vector and two rows per tile
- * (16 accumulators, 8 input vectors and a weight in its 32 registers); the
- * LSTM step as in the portable build (lstm_step_plain). */
+ * (16 accumulators, 8 input vectors and a weight in its 32 registers). */
 #if defined(__aarch64__) && defined(__GNUC__) && defined(__ARM_NEON)
 #define PT_NN_NEON 1
 #define VL 4
@@ -63,9 +88,7 @@
 #define TARGET
 #define F(name) name##_neon
 #define NN_TILE_FRAMES 16
-#define PT_NN_NO_LSTM 1
 #include "nn_kernels.inc"
-#undef PT_NN_NO_LSTM
 #undef NN_TILE_FRAMES
 #undef VL
 #undef ROWS
@@ -81,9 +104,13 @@
 #define TARGET
 #define F(name) name##_base
 #define NN_TILE_FRAMES 16
-#define PT_NN_NO_LSTM 1 /* see lstm_step_plain */
+#ifdef PT_NN_DISPATCH /* x86-64: SSE is part of the baseline */
+#define NN_MIN(a, b) _mm_min_ps(a, b)
+#define NN_MAX(a, b) _mm_max_ps(a, b)
+#endif
 #include "nn_kernels.inc"
-#undef PT_NN_NO_LSTM
+#undef NN_MIN
+#undef NN_MAX
 #undef NN_TILE_FRAMES
 #undef VL
 #undef ROWS
@@ -159,6 +186,22 @@ void pt_nn_matmul(int n_out, int n_rows, const float *W, const float *bias, cons
 }
 
 /* RT: dispatch to the build for this CPU. */
+void pt_nn_matmul_tanh(int n_out, int n_rows, const float *W, const float *bias, const float *const *rows,
+                       float *const *out, float *const *sum, int frames)
+{
+    switch (isa()) {
+#ifdef PT_NN_DISPATCH
+    case ISA_V4: matmul_tanh_v4(n_out, n_rows, W, bias, rows, out, sum, frames); return;
+    case ISA_V3: matmul_tanh_v3(n_out, n_rows, W, bias, rows, out, sum, frames); return;
+#endif
+#ifdef PT_NN_NEON
+    case ISA_NEON: matmul_tanh_neon(n_out, n_rows, W, bias, rows, out, sum, frames); return;
+#endif
+    default: matmul_tanh_base(n_out, n_rows, W, bias, rows, out, sum, frames); return;
+    }
+}
+
+/* RT: dispatch to the build for this CPU. */
 void pt_nn_tanh(float *x, int n)
 {
     switch (isa()) {
@@ -188,41 +231,75 @@ void pt_nn_sigmoid(float *x, int n)
     }
 }
 
-/* RT: the LSTM step of the baseline build: the gate sums as a sum of
- * columns (auto-vectorised, built per instruction set like cell_step was
- * before), then the activations as whole blocks. The fused kernel of
- * nn_kernels.inc is slower there: 8-float vectors without AVX are emulated
- * in pairs of SSE registers, and its register tiles spill. */
-PT_HOT static void lstm_step_plain(int in, int H, const float *restrict WT,
-                                   const float *restrict b, const float *restrict x,
-                                   float *restrict h, float *restrict c, float *restrict g)
+/* The packed weights of an LSTM cell, one packing per vector width the
+ * builds use (16: AVX-512, 8: AVX2, 4: baseline and NEON), so the kernel
+ * picked at run time always finds its own. For width V the H units are
+ * split into half-groups of V/2 (the last padded with zero rows); a packed
+ * row holds, half-group after half-group, two vectors: [i | f] and
+ * [2g | o], each gate's V/2 lanes for the half-group's units. Row 0 is the
+ * bias, row 1 + j column j of W ([x; h] order). The g rows are doubled
+ * (exactly: a power of two), so the kernel gets every gate from one
+ * sigmoid (tanh(g) = 2 sigmoid(2g) - 1). */
+struct pt_nn_lstm_cell {
+    int in, H;
+    float *pack[3]; /* widths 16, 8, 4 */
+    float *hn;      /* new h while the tiles still read the old one */
+};
+
+static const int pack_width[3] = {16, 8, 4};
+
+pt_nn_lstm_cell *pt_nn_lstm_cell_create(int in, int H, const float *W, const float *b)
 {
-    const int G = 4 * H;
-    memcpy(g, b, (size_t)G * sizeof(float));
-    for (int j = 0; j < in + H; j++) {
-        const float v = j < in ? x[j] : h[j - in];
-        const float *restrict col = WT + (size_t)j * G;
-        for (int r = 0; r < G; r++) g[r] += v * col[r];
+    pt_nn_lstm_cell *cell = calloc(1, sizeof *cell);
+    if (!cell) return NULL;
+    cell->in = in, cell->H = H;
+    const int cols = in + H;
+    cell->hn = pt_nn_alloc((size_t)H + 16);
+    if (!cell->hn) goto fail;
+    for (int p = 0; p < 3; p++) {
+        const int V = pack_width[p], half = V / 2, NH = (H + half - 1) / half;
+        const size_t row = (size_t)2 * V * NH;
+        float *P = cell->pack[p] = pt_nn_alloc(row * (size_t)(1 + cols));
+        if (!P) goto fail;
+        for (int m = 0; m < NH; m++)
+            for (int q = 0; q < 4; q++) /* PyTorch's gates i, f, g, o */
+                for (int l = 0; l < half; l++) {
+                    const int unit = m * half + l;
+                    if (unit >= H) continue;
+                    const int r = q * H + unit;
+                    const float scale = q == 2 ? 2.0f : 1.0f;
+                    const size_t at = (size_t)(2 * m + q / 2) * V + (size_t)(q % 2) * half + l;
+                    P[at] = scale * b[r];
+                    for (int j = 0; j < cols; j++) P[(size_t)(1 + j) * row + at] = scale * W[(size_t)r * cols + j];
+                }
     }
-    sigmoid_block_base(g, 2 * H);     /* i, f */
-    tanh_block_base(g + 2 * H, H);    /* g */
-    sigmoid_block_base(g + 3 * H, H); /* o */
-    for (int j = 0; j < H; j++) c[j] = g[H + j] * c[j] + g[j] * g[2 * H + j];
-    memcpy(h, c, (size_t)H * sizeof(float));
-    tanh_block_base(h, H);
-    for (int j = 0; j < H; j++) h[j] *= g[3 * H + j];
+    return cell;
+fail:
+    pt_nn_lstm_cell_free(cell);
+    return NULL;
 }
 
-/* RT: dispatch to the build for this CPU. */
-void pt_nn_lstm_step(int in, int H, const float *WT, const float *b, const float *x, float *h,
-                     float *c, float *g)
+void pt_nn_lstm_cell_free(pt_nn_lstm_cell *cell)
 {
+    if (!cell) return;
+    for (int p = 0; p < 3; p++) free(cell->pack[p]);
+    free(cell->hn);
+    free(cell);
+}
+
+/* RT: dispatch to the build for this CPU, with its packing. */
+void pt_nn_lstm_step(pt_nn_lstm_cell *cell, const float *x, float *h, float *c)
+{
+    const int in = cell->in, H = cell->H;
     switch (isa()) {
 #ifdef PT_NN_DISPATCH
-    case ISA_V4: lstm_step_v4(in, H, WT, b, x, h, c, g); return;
-    case ISA_V3: lstm_step_v3(in, H, WT, b, x, h, c, g); return;
+    case ISA_V4: lstm_step_v4(in, H, cell->pack[0], x, h, c, cell->hn); return;
+    case ISA_V3: lstm_step_v3(in, H, cell->pack[1], x, h, c, cell->hn); return;
 #endif
-    default: lstm_step_plain(in, H, WT, b, x, h, c, g); return;
+#ifdef PT_NN_NEON
+    case ISA_NEON: lstm_step_neon(in, H, cell->pack[2], x, h, c, cell->hn); return;
+#endif
+    default: lstm_step_base(in, H, cell->pack[2], x, h, c, cell->hn); return;
     }
 }
 

@@ -45,27 +45,38 @@ void pt_nn_matmul(int n_out, int n_rows, const float *W, const float *bias,
                   const float *const *rows, const float *const *init, float *const *out,
                   int frames);
 
+/* RT: pt_nn_matmul without init, then out = tanh(out) and, if sum is not
+ * NULL, sum[o][t] += out[o][t], all while the results are in registers
+ * (a WaveNet layer: convolution, activation and head sum in one pass). sum
+ * rows must not overlap the others. */
+void pt_nn_matmul_tanh(int n_out, int n_rows, const float *W, const float *bias,
+                       const float *const *rows, float *const *out, float *const *sum, int frames);
+
 /* RT: y[i] += x[i] */
 void pt_nn_add(float *y, const float *x, int n);
 /* RT: y[i] *= x[i] */
 void pt_nn_mul(float *y, const float *x, int n);
 
-/* RT: in place. tanh accurate to about 1e-7 relative over the whole float
- * range (checked against tanhf in tests/unit/test_neural_math.c). */
+/* RT: in place. tanh within 4e-7 relative over the whole float range
+ * (checked against tanh in tests/unit/test_neural_math.c). */
 void pt_nn_tanh(float *x, int n);
 /* RT: in place, 1 / (1 + exp(-x)), about 1e-7 relative. */
 void pt_nn_sigmoid(float *x, int n);
 /* RT: apply activation `a` in place. */
 void pt_nn_activate(pt_nam_act a, float *x, int n);
 
-/* RT: one step of an LSTM cell (PyTorch's gate order i, f, g, o) with `in`
- * inputs x and H hidden units: g = b + W [x; h] with W stored transposed
- * (WT: (in + H) rows of 4H), then c = sigmoid(f) c + sigmoid(i) tanh(g),
- * h = sigmoid(o) tanh(c), in place. g: 4H floats of scratch. h, c and g
- * need PT_NN_PAD floats of slack (pt_nn_alloc): the kernels work on whole
- * vectors and may write past H in h and c. */
-void pt_nn_lstm_step(int in, int H, const float *WT, const float *b, const float *x, float *h,
-                     float *c, float *g);
+/* An LSTM cell (PyTorch's gate order i, f, g, o) with `in` inputs and H
+ * hidden units, its weights packed for the kernels: W is 4H x (in + H),
+ * row-major, acting on [x; h]; b is 4H. NULL on out-of-memory. */
+typedef struct pt_nn_lstm_cell pt_nn_lstm_cell;
+pt_nn_lstm_cell *pt_nn_lstm_cell_create(int in, int H, const float *W, const float *b);
+void pt_nn_lstm_cell_free(pt_nn_lstm_cell *cell);
+
+/* RT: one step of the cell: g = b + W [x; h], then c = sigmoid(f) c +
+ * sigmoid(i) tanh(g), h = sigmoid(o) tanh(c), in place. h and c need
+ * PT_NN_PAD floats of slack (pt_nn_alloc), zero at the start: the kernels
+ * work on whole vectors and keep zeros in h and c past H. */
+void pt_nn_lstm_step(pt_nn_lstm_cell *cell, const float *x, float *h, float *c);
 
 /* The build of the kernels in use: "avx512", "avx2", "neon" or "baseline". */
 const char *pt_nn_isa(void);

@@ -46,10 +46,12 @@ static void tanh_whole_range(void **st)
     pt_nn_tanh(big, 6);
     for (int i = 0; i < 6; i++) assert_true(fabsf(big[i]) == 1.0f);
     /* the scalar version is the same formula */
-    assert_true(fabs(pt_nn_tanh1(0.3f) - tanh(0.3)) < 3e-7 * tanh(0.3));
+    assert_true(fabs(pt_nn_tanh1(0.3f) - tanh(0.3)) < 4e-7 * tanh(0.3));
     print_message("tanh: %ld values, worst relative error %.3g at x = %.9g (float eps 6e-8)\n", count,
                   worst, worst_x);
-    assert_true(worst < 3e-7);
+    /* the rational form's float rounding: 3.5e-7 at worst (nn_kernels.inc);
+     * the kernels' goal is 1e-6 (issue 17) */
+    assert_true(worst < 4e-7);
 }
 
 static void sigmoid_whole_range(void **st)
@@ -72,7 +74,8 @@ static void sigmoid_whole_range(void **st)
 }
 
 /* pt_nn_matmul against a double loop, for shapes that exercise the two-row
- * and one-row paths, whole tiles and ragged tails, with bias and init. */
+ * and one-row paths, whole tiles and ragged tails, with bias and init; and
+ * pt_nn_matmul_tanh (tanh, then added to a running sum). */
 static void matmul_matches_plain_loop(void **st)
 {
     (void)st;
@@ -104,7 +107,75 @@ static void matmul_matches_plain_loop(void **st)
                 }
             assert_true(worst < 1e-5 * (R + 1));
         }
+        /* the fused form: tanh of the product, added to a running sum (I) */
+        float *S = malloc((size_t)O * N * sizeof(float));
+        memcpy(S, I, (size_t)O * N * sizeof(float));
+        float **sum = malloc((size_t)O * sizeof *sum);
+        for (int o = 0; o < O; o++) sum[o] = S + (size_t)o * N;
+        pt_nn_matmul_tanh(O, R, W, b, rows, out, sum, N);
+        double worst = 0;
+        for (int o = 0; o < O; o++)
+            for (int t = 0; t < N; t++) {
+                double ref = b[o];
+                for (int r = 0; r < R; r++) ref += (double)W[(size_t)o * R + r] * X[(size_t)r * N + t];
+                ref = tanh(ref);
+                double e = fabs(ref - Y[(size_t)o * N + t]);
+                double es = fabs(ref + I[(size_t)o * N + t] - S[(size_t)o * N + t]);
+                if (e > worst) worst = e;
+                if (es > worst) worst = es;
+            }
+        assert_true(worst < 1e-5 * (R + 1));
+        free(S), free(sum);
         free(W), free(b), free(X), free(I), free(Y), free(rows), free(init), free(out);
+    }
+}
+
+/* pt_nn_lstm_step against the LSTM equations in double precision (PyTorch's
+ * gate order, exact tanh and sigmoid), 300 steps from a random state, for
+ * hidden sizes that fill whole vectors, leave half a vector, pad inside a
+ * half, and take several register tiles in the narrower builds. */
+static void lstm_step_matches_equations(void **st)
+{
+    (void)st;
+    srand(11);
+    const int shapes[][2] = {{1, 24}, {1, 20}, {2, 3}, {24, 16}, {1, 40}};
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        const int in = shapes[s][0], H = shapes[s][1], G = 4 * H, cols = in + H;
+        float *W = malloc((size_t)G * cols * sizeof(float)), *b = malloc((size_t)G * sizeof(float));
+        for (int i = 0; i < G * cols; i++) W[i] = ((float)rand() / (float)RAND_MAX - 0.5f) * 0.8f;
+        for (int i = 0; i < G; i++) b[i] = ((float)rand() / (float)RAND_MAX - 0.5f) * 0.8f;
+        pt_nn_lstm_cell *cell = pt_nn_lstm_cell_create(in, H, W, b);
+        assert_non_null(cell);
+        /* h and c with the slack the kernels need, zero past H */
+        float *h = calloc((size_t)H + PT_NN_PAD, sizeof(float)), *c = calloc((size_t)H + PT_NN_PAD, sizeof(float));
+        double *hd = calloc((size_t)H, sizeof(double)), *cd = calloc((size_t)H, sizeof(double));
+        double *g = malloc((size_t)G * sizeof(double));
+        float x[24];
+        double worst = 0;
+        for (int step = 0; step < 300; step++) {
+            for (int j = 0; j < in; j++) x[j] = (float)rand() / (float)RAND_MAX * 2.0f - 1.0f;
+            for (int r = 0; r < G; r++) {
+                double a = b[r];
+                for (int j = 0; j < in; j++) a += (double)W[(size_t)r * cols + j] * x[j];
+                for (int j = 0; j < H; j++) a += (double)W[(size_t)r * cols + in + j] * hd[j];
+                g[r] = a;
+            }
+            for (int j = 0; j < H; j++) {
+                double si = 1 / (1 + exp(-g[j])), sf = 1 / (1 + exp(-g[H + j]));
+                double sg = tanh(g[2 * H + j]), so = 1 / (1 + exp(-g[3 * H + j]));
+                cd[j] = sf * cd[j] + si * sg;
+                hd[j] = so * tanh(cd[j]);
+            }
+            pt_nn_lstm_step(cell, x, h, c);
+            for (int j = 0; j < H; j++) {
+                if (fabs(h[j] - hd[j]) > worst) worst = fabs(h[j] - hd[j]);
+                if (fabs(c[j] - cd[j]) > worst) worst = fabs(c[j] - cd[j]);
+            }
+        }
+        print_message("lstm in %d, H %d: worst difference from the equations over 300 steps %.3g\n", in, H, worst);
+        assert_true(worst < 1e-5);
+        pt_nn_lstm_cell_free(cell);
+        free(W), free(b), free(h), free(c), free(hd), free(cd), free(g);
     }
 }
 
@@ -117,6 +188,7 @@ int main(void)
         cmocka_unit_test(tanh_whole_range),
         cmocka_unit_test(sigmoid_whole_range),
         cmocka_unit_test(matmul_matches_plain_loop),
+        cmocka_unit_test(lstm_step_matches_equations),
     };
     const char *isas[] = {"avx512", "avx2", "neon", "baseline"};
     int failed = 0;
