@@ -26,7 +26,7 @@
 
 static const char *spice_help =
     "usage: pytone spice CIRCUIT [--set CONTROL=V ...] [--input IN.wav] [--output OUT.txt]\n"
-    "                    [--rate HZ] > circuit.cir\n"
+    "                    [--rate HZ] [--substeps N] [--trtol N] > circuit.cir\n"
     "\n"
     "Write CIRCUIT (a circuit file) as an ngspice netlist on stdout: the same parts\n"
     "and device equations as the WDF model, the controls where --set puts them\n"
@@ -41,7 +41,12 @@ static const char *spice_help =
     "AC 1, and OUT.txt is the small-signal response (frequency, real, imaginary).\n"
     "Then: ngspice -b circuit.cir. OUT defaults to out.txt; --rate (default the\n"
     "WAV's, else 48000 Hz) is the base rate. Node names are the file's (ngspice\n"
-    "folds case), prefixed with the stage name when there are several stages.\n";
+    "folds case), prefixed with the stage name when there are several stages.\n"
+    "--substeps N (1..64, default 1) writes OUT.txt N times a step (the largest\n"
+    "step stays one oversampled sample): a finer grid to band-limit before\n"
+    "decimating, where clipped edges reach above the oversampled Nyquist frequency.\n"
+    "--trtol N (1..20) sets ngspice's truncation-error factor for the transient\n"
+    "(set xtrtol; the input's XSPICE filesource otherwise makes it 1, not 7).\n";
 
 /* path with its last extension (if any) replaced by `ext`, made absolute so
  * ngspice finds it from any directory */
@@ -189,7 +194,8 @@ int cli_spice(int argc, char **argv)
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) return fputs(spice_help, stdout), 0;
         int takes = !strcmp(a, "--set") || !strcmp(a, "--input") || !strcmp(a, "--output") ||
-                    !strcmp(a, "--rate");
+                    !strcmp(a, "--rate") || !strcmp(a, "--substeps") ||
+                    !strcmp(a, "--trtol");
         if (takes && i + 1 >= argc) {
             fprintf(stderr, "pytone spice: %s needs a value\n", a);
             return 2;
@@ -204,6 +210,22 @@ int cli_spice(int argc, char **argv)
                         PT_RATES_TEXT);
                 return 2;
             }
+        } else if (!strcmp(a, "--substeps")) {
+            double v;
+            if (parse_double(argv[++i], &v) || v < 1 || v > 64 || v != floor(v)) {
+                fprintf(stderr, "pytone spice: --substeps %s is not a whole number from 1 to 64\n",
+                        argv[i]);
+                return 2;
+            }
+            o.substeps = (int)v;
+        } else if (!strcmp(a, "--trtol")) {
+            double v;
+            if (parse_double(argv[++i], &v) || v < 1 || v > 20 || v != floor(v)) {
+                fprintf(stderr, "pytone spice: --trtol %s is not a whole number from 1 to 20\n",
+                        argv[i]);
+                return 2;
+            }
+            o.trtol = (int)v;
         } else if (a[0] == '-' && a[1]) {
             fprintf(stderr, "pytone spice: unknown option %s (see 'pytone spice --help')\n", a);
             return 2;

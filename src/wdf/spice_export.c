@@ -594,6 +594,7 @@ int pt_spice_export(FILE *f, const pt_wdf_desc *d, const pt_spice_opts *o, pt_er
         if (d->controls_used & (1u << k)) fprintf(f, " %s=%.6g", pt_wdf_control_names[k], o->ctl[k]);
     fprintf(f, "%s\n", d->controls_used ? "" : " (none)");
     fprintf(f, "* rate %.10g Hz x %d oversampling: one step is %.10g s\n", o->rate, o->oversample, step);
+    if (o->substeps > 1) fprintf(f, "* the output written %d times a step\n", o->substeps);
     add_node(&x, "_x1");
     if (o->input_file) {
         fprintf(f, "* the input: what `pytone render` feeds the circuit (oversampled), times\n"
@@ -640,8 +641,17 @@ int pt_spice_export(FILE *f, const pt_wdf_desc *d, const pt_spice_opts *o, pt_er
         if (o->input_file) {
             /* keep only the output through the transient: an amp's nodes at
                8x over seconds would otherwise hold hundreds of MB */
+            /* the output grid: one point a step, or `substeps` points (the
+               solution sampled finer than the model runs, for a reader that
+               band-limits it before decimating: where a clipped edge puts
+               energy above the oversampled Nyquist frequency, ngspice's
+               solution read once a step aliases it into the audio band) */
+            int sub = o->substeps > 1 ? o->substeps : 1;
+            /* an XSPICE device (the input's filesource) makes ngspice cut
+               trtol from 7 to 1, unless xtrtol says otherwise */
+            if (o->trtol > 0) fprintf(f, "set xtrtol=%d\n", o->trtol);
             fprintf(f, "save _out\n");
-            fprintf(f, "tran %.10g %.10g 0 %.10g\n", step, o->seconds, step);
+            fprintf(f, "tran %.10g %.10g 0 %.10g\n", step / sub, o->seconds, step);
             fprintf(f, "linearize v(_out)\n");
         } else {
             fprintf(f, "ac dec 50 10 %.10g\n", o->rate / 2);

@@ -25,6 +25,10 @@ typedef struct pt_spice_opts {
     double seconds;                /* transient length (with an input file) */
     double output_gain;            /* after output_scale (the node's output_gain_db) */
     const char *output_file;       /* wrdata: time and the output, on the step grid */
+    int substeps;                  /* the output written this many times a step (0 or 1: once);
+                                      the largest step stays one oversampled sample */
+    int trtol;                     /* ngspice's truncation-error factor for the transient (0:
+                                      XSPICE's, 1, which the input's filesource imposes) */
     const char *op_file;           /* `name value` for every node at the DC operating point */
 } pt_spice_opts;
 

@@ -58,18 +58,47 @@ TONE_SETTINGS = [{"volume": 0.2}, {"volume": 0.5}, {"volume": 1.0}]
 # seconds of each sine of the harmonics check (main_for's harmonic_seconds)
 HARMONIC_SECONDS = [0.4]
 
+# ngspice's output written this many times per oversampled step (main_for's
+# spice_substeps), band-limited before it is decimated: 1 reads the solution
+# once a step, which aliases what a hard-clipped amp puts above the
+# oversampled Nyquist frequency into the reference
+SPICE_SUBSTEPS = [1]
 
-def main_for(*amps, tone_settings=None, harmonic_seconds=None):
+# ngspice's truncation-error factor for the transient (main_for's
+# spice_trtol; None: the 1 XSPICE's input filesource imposes)
+SPICE_TRTOL = [None]
+
+
+# the excerpts `make test` runs (main_for's short): the sine frequencies of
+# the harmonics check and their length (None: harmonic_seconds), the DI's
+# length (0: the DI check runs at full length only), whether the sag burst
+# runs, and the length of the hot DI of the robustness check
+SHORT = {"harmonic_freqs": (100.0, 1000.0), "harmonic_seconds": None, "di_seconds": 0.4,
+         "sag": True, "robust_seconds": 1.0}
+
+
+def main_for(*amps, tone_settings=None, harmonic_seconds=None, spice_substeps=None,
+             spice_trtol=None, short=None):
     """Run every check on these circuit files (paths from the source root).
     tone_settings: the three control settings of the small-signal check
     (default: volume 0.2, 0.5 and 1.0, the other controls at half).
     harmonic_seconds: the length of each sine of the harmonics check
-    (default 0.4 s; the harmonics are read from its last 10 periods)."""
+    (default 0.4 s; the harmonics are read from its last 10 periods).
+    spice_substeps: ngspice's output points per oversampled step (default 1).
+    spice_trtol: ngspice's truncation-error factor (pytone spice --trtol).
+    short: what of SHORT to change outside PT_AMP_FULL=1 (an amp whose
+    netlist ngspice runs slowly keeps `make test` to a shorter excerpt; make
+    amp-check runs everything at full length)."""
     AMPS[:] = [path(a) for a in amps]
     if tone_settings is not None:
         TONE_SETTINGS[:] = tone_settings
     if harmonic_seconds is not None:
         HARMONIC_SECONDS[0] = harmonic_seconds
+    if spice_substeps is not None:
+        SPICE_SUBSTEPS[0] = spice_substeps
+    SPICE_TRTOL[0] = spice_trtol
+    if short and not FULL:
+        SHORT.update(short)
     for fn in _AMP_TESTS:
         test(fn)
     main()
@@ -98,7 +127,9 @@ def spice_render(circuit, controls, x, name):
     wdfutil.compare_audio_band treats a reference)."""
     wav = write_wav(name + ".wav", x)
     out = tmp(name + ".txt")
-    spiceutil.ngspice(spiceutil.export(circuit, out, wav=wav, sets=sets(controls)), timeout=900)
+    spiceutil.ngspice(spiceutil.export(circuit, out, wav=wav, sets=sets(controls),
+                                       substeps=SPICE_SUBSTEPS[0], trtol=SPICE_TRTOL[0]),
+                      timeout=14400)
     hi, f = spiceutil.read_output(out, RATE)
     hi = hi[:len(x) * f]
     if len(hi) < len(x) * f:
@@ -215,13 +246,13 @@ def harmonics_match_ngspice():
     levels = {"clean": 0.003, "edge": 0.1, "saturated": 1.0}
     jobs = []
     for amp in AMPS:
-        for f0 in (100.0, 1000.0):
+        for f0 in SHORT["harmonic_freqs"]:
             for name, a in levels.items():
                 jobs.append((amp, f0, name, a))
 
     def one(job):
         amp, f0, name, a = job
-        n = int(HARMONIC_SECONDS[0] * RATE)
+        n = int((SHORT["harmonic_seconds"] or HARMONIC_SECONDS[0]) * RATE)
         x = a * np.sin(2 * np.pi * f0 * np.arange(n) / RATE)
         ref = spice_render(amp, {}, x, f"h_{os.path.basename(amp)}_{int(f0)}_{name}")
         y, _ = ours(amp, {}, x)
@@ -245,7 +276,10 @@ def di_clip_matches_ngspice():
     di = di.astype(np.float64)
     if di.ndim > 1:
         di = di[:, 0]
-    seconds = 5.0 if FULL else 0.4
+    seconds = 5.0 if FULL else SHORT["di_seconds"]
+    if not seconds:
+        print("   (a full-length check here: PT_AMP_FULL=1, make amp-check)")
+        return
     start = int(1.0 * RATE)
     x = di[start:start + int(seconds * RATE)]
     for amp in AMPS:
@@ -291,6 +325,9 @@ def droop_and_tau(v):
 def sag_matches_ngspice():
     if not need_spice():
         return
+    if not SHORT["sag"]:
+        print("   (a full-length check here: PT_AMP_FULL=1, make amp-check)")
+        return
     for amp in AMPS:
         node = supply_node(amp)
         probe = with_output(amp, node)
@@ -314,7 +351,7 @@ def robust_at_extremes_and_hot_input():
     di = di.astype(np.float64)
     if di.ndim > 1:
         di = di[:, 0]
-    x = 4.0 * di[:int(1.0 * RATE)]  # +12 dB over the calibrated level
+    x = 4.0 * di[:int(SHORT["robust_seconds"] * RATE)]  # +12 dB over the calibrated level
     rng = np.random.default_rng(3)
     for amp in AMPS:
         text = open(amp).read()

@@ -16,11 +16,18 @@ import numpy as np
 from ptest import run
 
 
-def export(circuit, out_txt, wav=None, sets=()):
-    """pytone spice -> OUT.cir beside out_txt; returns the netlist's path."""
+def export(circuit, out_txt, wav=None, sets=(), substeps=1, trtol=None):
+    """pytone spice -> OUT.cir beside out_txt; returns the netlist's path.
+    substeps > 1: the output written that many times a step (read_output's
+    factor counts them), for a reference band-limited before decimation;
+    trtol: ngspice's truncation-error factor (pytone spice --trtol)."""
     args = ["--output", out_txt]
     if wav:
         args += ["--input", wav]
+    if substeps > 1:
+        args += ["--substeps", str(substeps)]
+    if trtol:
+        args += ["--trtol", str(trtol)]
     for s in sets:
         args += ["--set", s]
     p = run("spice", circuit, *args)
@@ -40,8 +47,9 @@ def ngspice(cir, timeout=300):
 
 
 def read_output(out_txt, rate):
-    """The transient's output (one value per oversampled step from t = 0)
-    and the oversampling factor."""
+    """The transient's output (one value per oversampled step, or per
+    substep, from t = 0) and its rate over `rate` (the oversampling factor
+    times the substeps)."""
     data = np.loadtxt(out_txt)
     factor = int(round(1.0 / ((data[1, 0] - data[0, 0]) * rate)))
     return data[:, 1], factor

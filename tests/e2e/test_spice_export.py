@@ -178,11 +178,38 @@ def without_input_the_netlist_runs_an_ac_analysis():
 
 
 @test
+def substeps_write_a_finer_grid_and_trtol_is_set():
+    """--substeps 4: the output four times a step (the largest step stays one
+    sample), the same signal as --substeps 1 on the shared points; --trtol 7
+    writes `set xtrtol=7` (the XSPICE input source otherwise makes it 1)."""
+    wav, n = test_input()
+    clip = path("circuits", "diode_clipper.yaml")
+    refs = {}
+    for sub in (1, 4):
+        out = tmp("spice_sub%d.txt" % sub)
+        cir = export(clip, out, wav=wav, sets=["oversample_phase=linear"], substeps=sub,
+                     trtol=7 if sub == 4 else None)
+        text = open(cir).read()
+        assert ("set xtrtol=7" in text) == (sub == 4), text[-600:]
+        ngspice(cir)
+        refs[sub] = read_output(out, RATE)
+    (y1, f1), (y4, f4) = refs[1], refs[4]
+    assert f4 == 4 * f1 and len(y4) == n * f4 + 1, (f1, f4, len(y4))
+    a, b = y1[: n * f1], y4[: n * f4: 4]
+    err = np.sqrt(np.mean((a - b) ** 2)) / np.sqrt(np.mean(a ** 2))
+    print("  diode clipper: %d and %d points a sample, %.4f %% apart on the shared ones"
+          % (f1, f4, 100 * err))
+    assert err < 0.01, err
+
+
+@test
 def bad_input_is_refused_with_exit_2():
     stack = path("circuits", "bassman_tonestack.yaml")
     for args, words in ((["--set", "trebel=0.5"], ["trebel", "not a control"]),
                         (["--set", "treble=1.5"], ["treble=1.5", "0 to 1"]),
-                        (["--set", "oversample=3"], ["oversample"])):
+                        (["--set", "oversample=3"], ["oversample"]),
+                        (["--substeps", "0"], ["--substeps", "1 to 64"]),
+                        (["--trtol", "2.5"], ["--trtol", "1 to 20"])):
         p = run("spice", stack, *args)
         assert p.returncode == 2 and all(w in p.stderr for w in words), (args, p.returncode, p.stderr)
         assert p.stdout == "", "a netlist was written despite the error"
