@@ -277,6 +277,12 @@ static int small_lu_solve(double *A, int *piv, int n, double *b, int factor)
     case 6: PT_SMALL_LU(6);
     case 7: PT_SMALL_LU(7);
     case 8: PT_SMALL_LU(8);
+    case 9: PT_SMALL_LU(9);
+    case 10: PT_SMALL_LU(10);
+    case 11: PT_SMALL_LU(11);
+    case 12: PT_SMALL_LU(12);
+    case 13: PT_SMALL_LU(13);
+    case 14: PT_SMALL_LU(14);
     default: PT_SMALL_LU(n);
     }
 #undef PT_SMALL_LU
