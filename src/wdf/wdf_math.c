@@ -52,8 +52,9 @@ double pt_wdf_diode_pair_reflect(double a, double r, double is1, double nvt1, do
 {
     pt_wdf_omega_table_init();
     wdf_pair_k p;
-    p.tab_ok = 0; /* built for this call (slow: for tests, not for a sample loop) */
+    memset(&p, 0, sizeof p); /* its table built for this call (slow: for tests) */
     wdf_pair_init(&p, r, is1, nvt1, rs1, is2, nvt2, rs2);
+    wdf_pair_table_build(&p, WDF_PAIR_TABLE_N);
     return wdf_pair_reflect(&p, a);
 }
 
@@ -83,32 +84,42 @@ static double pair_voltage(const wdf_pair_k *p, double a, double v0, double *slo
     return v;
 }
 
-/* RT (bounded): see wdf_math_inline.h. The table spans the a whose solution
- * lies within [-8 nVt1, 8 nVt2], where wdf_pair_reflect's closed form is not
- * final, and |a| within 10 nVt; each node is solved from its neighbour's solution (one or two
- * Newton steps) and the pieces take the exact slopes at both ends. */
-void wdf_pair_table_build(wdf_pair_k *p)
+/* RT (bounded: `pieces` short solves): see wdf_math_inline.h. The table
+ * spans the a whose solution lies within [-8 nVt1, 8 nVt2], where
+ * wdf_pair_reflect's closed form is not final, and |a| within 10 nVt; each
+ * node is solved from its neighbour's solution (one or two Newton steps)
+ * and the pieces take the exact slopes at both ends. */
+void wdf_pair_table_build(wdf_pair_k *p, int pieces)
 {
-    const double key[5] = {p->R, p->d[0].is, p->d[0].nvt, p->d[1].is, p->d[1].nvt};
-    if (p->tab_ok && memcmp(key, p->tab_key, sizeof key) == 0) return;
-    p->tab_ok = 0;
-    p->tab_lo = p->tab_hi = 0; /* empty while building: the Newton path */
-    const double R = p->R, is1 = p->d[0].is, g1 = p->d[0].g, is2 = p->d[1].is, g2 = p->d[1].g;
-    if (!(R > 0) || !(g1 > 0) || !(g2 > 0)) return;
-    /* a(v) at the two ends */
-    const double vlo = -8.0 * p->d[0].nvt, vhi = 8.0 * p->d[1].nvt;
-    double alo = vlo + R * (is1 * (exp(vlo * g1) - 1.0) - is2 * (exp(-vlo * g2) - 1.0));
-    double ahi = vhi + R * (is1 * (exp(vhi * g1) - 1.0) - is2 * (exp(-vhi * g2) - 1.0));
-    if (!(alo < 0 && ahi > 0 && isfinite(alo) && isfinite(ahi))) return;
-    /* a leaky diode (a large Is) or a large R stretches that range of a far
-       beyond the range of v: keep the pieces narrow (the rest of the range
-       goes the Newton way) */
-    const double cap = 10.0 * fmax(p->d[0].nvt, p->d[1].nvt);
-    alo = fmax(alo, -cap), ahi = fmin(ahi, cap);
-    const double h = (ahi - alo) / WDF_PAIR_TABLE_N;
-    double s0, v0 = pair_voltage(p, alo, vlo, &s0);
-    for (int j = 0; j < WDF_PAIR_TABLE_N; j++) {
-        double s1, v1 = pair_voltage(p, alo + (j + 1) * h, v0, &s1);
+    if (p->tab_ok || p->tab_next == -2) return; /* complete, or no table */
+    if (p->tab_wait > 0 && pieces < WDF_PAIR_TABLE_N) {
+        p->tab_wait--;
+        return;
+    }
+    if (p->tab_next < 0) { /* the range and the first node */
+        const double R = p->R, is1 = p->d[0].is, g1 = p->d[0].g, is2 = p->d[1].is,
+                     g2 = p->d[1].g;
+        p->tab_next = -2;
+        if (!(R > 0) || !(g1 > 0) || !(g2 > 0)) return;
+        const double vlo = -8.0 * p->d[0].nvt, vhi = 8.0 * p->d[1].nvt;
+        double alo = vlo + R * (is1 * (exp(vlo * g1) - 1.0) - is2 * (exp(-vlo * g2) - 1.0));
+        double ahi = vhi + R * (is1 * (exp(vhi * g1) - 1.0) - is2 * (exp(-vhi * g2) - 1.0));
+        if (!(alo < 0 && ahi > 0 && isfinite(alo) && isfinite(ahi))) return;
+        /* a leaky diode (a large Is) or a large R stretches that range of a
+           far beyond the range of v: keep the pieces narrow (the rest of
+           the range goes the Newton way) */
+        const double cap = 10.0 * fmax(p->d[0].nvt, p->d[1].nvt);
+        alo = fmax(alo, -cap), ahi = fmin(ahi, cap);
+        p->tab_alo = alo;
+        p->tab_h = (ahi - alo) / WDF_PAIR_TABLE_N;
+        p->tab_v = pair_voltage(p, alo, vlo, &p->tab_s);
+        p->tab_next = 0;
+    }
+    const double h = p->tab_h;
+    int j = p->tab_next;
+    double v0 = p->tab_v, s0 = p->tab_s;
+    for (int end = j + pieces < WDF_PAIR_TABLE_N ? j + pieces : WDF_PAIR_TABLE_N; j < end; j++) {
+        double s1, v1 = pair_voltage(p, p->tab_alo + (j + 1) * h, v0, &s1);
         double *c = p->tab[j];
         c[0] = v0;
         c[1] = h * s0;
@@ -116,11 +127,13 @@ void wdf_pair_table_build(wdf_pair_k *p)
         c[3] = 2.0 * (v0 - v1) + h * s0 + h * s1;
         v0 = v1, s0 = s1;
     }
-    p->tab_lo = alo;
-    p->tab_hi = ahi;
-    p->tab_scale = 1.0 / h;
-    memcpy(p->tab_key, key, sizeof key);
-    p->tab_ok = 1;
+    p->tab_next = j, p->tab_v = v0, p->tab_s = s0;
+    if (j == WDF_PAIR_TABLE_N) {
+        p->tab_scale = 1.0 / h;
+        p->tab_lo = p->tab_alo;
+        p->tab_hi = p->tab_alo + WDF_PAIR_TABLE_N * h;
+        p->tab_ok = 1;
+    }
 }
 
 double pt_wdf_omega_table[WDF_OMEGA_TABLE_N][4];

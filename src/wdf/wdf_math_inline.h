@@ -124,22 +124,28 @@ typedef struct wdf_pair_k {
        within 8 nVt of zero, where the closed form is not final) the port
        voltage v(a) from a table built for this R (wdf_pair_table_build),
        instead of Newton's two exponentials per step: the common case of a
-       guitar signal through a clipper at 1x. tab_key: what it was built for
-       (R, Is1, nVt1, Is2, nVt2); tab_ok 0 until built. */
+       guitar signal through a clipper at 1x. tab_key: what it is built for
+       (R, Is1, nVt1, Is2, nVt2); tab_ok 0 until complete. */
     int tab_ok;
     double tab_lo, tab_hi, tab_scale; /* a range; intervals per volt */
     double tab_key[5];
+    int tab_next;                     /* pieces built so far */
+    int tab_wait;                     /* blocks to wait for R to settle */
+    double tab_alo, tab_h, tab_v, tab_s; /* the build's range, step, last node */
     double tab[WDF_PAIR_TABLE_N][4];
 } wdf_pair_k;
 
-/* wdf_math.c: (re)build p->tab for p's R and diodes, unless it was built for
- * them already. Bounded (WDF_PAIR_TABLE_N + 1 short Newton solves, each
- * starting from its neighbour's solution); runs where the coefficients are
- * recomputed, on the audio thread when a knob moves R. */
-void wdf_pair_table_build(wdf_pair_k *p);
+/* wdf_math.c: build up to `pieces` more pieces of p->tab for p's R and
+ * diodes (wdf_pair_init starts it over when they change, and the first 4
+ * calls after that wait, unless `pieces` is the whole table); the table is
+ * used once complete. Each piece is one short Newton solve from its
+ * neighbour's solution, so the audio thread builds the table a few pieces
+ * per block (pt_wdf_process) once R has stayed put for a few blocks, and a
+ * knob that moves R costs no more than it did. */
+void wdf_pair_table_build(wdf_pair_k *p, int pieces);
 
-/* The pair's constants for a port resistance R, and its small-signal
- * table (rebuilt only when R or the diodes changed). */
+/* The pair's constants for a port resistance R; its small-signal table
+ * starts over when R or the diodes changed (wdf_pair_table_build builds it). */
 static inline void wdf_pair_init(wdf_pair_k *p, double R, double is1, double nvt1, double rs1,
                                  double is2, double nvt2, double rs2)
 {
@@ -158,7 +164,14 @@ static inline void wdf_pair_init(wdf_pair_k *p, double R, double is1, double nvt
         p->bA[k] = (k ? -2.0 : 2.0) * p->vA[k];
         p->bB[k] = (k ? -2.0 : 2.0) * p->vB[k];
     }
-    wdf_pair_table_build(p);
+    const double key[5] = {R, p->d[0].is, p->d[0].nvt, p->d[1].is, p->d[1].nvt};
+    if (memcmp(key, p->tab_key, sizeof key) != 0) { /* start the table over */
+        memcpy(p->tab_key, key, sizeof key);
+        p->tab_ok = 0;
+        p->tab_lo = p->tab_hi = 0; /* empty: the Newton path meanwhile */
+        p->tab_next = -1;
+        p->tab_wait = 4; /* while a knob turns, R changes every few blocks */
+    }
 }
 
 /* RT: the reflected wave of the pair for incident wave a. The conducting
