@@ -86,7 +86,8 @@ static double pair_voltage(const wdf_pair_k *p, double a, double v0, double *slo
 
 /* RT (bounded: `pieces` short solves): see wdf_math_inline.h. The table
  * spans the a whose solution lies within [-8 nVt1, 8 nVt2], where
- * wdf_pair_reflect's closed form is not final, and |a| within 10 nVt; each
+ * wdf_pair_reflect's closed form is not final, and |a| within 20 nVt (the
+ * whole of it for the factory pedals at 1x); each
  * node is solved from its neighbour's solution (one or two Newton steps)
  * and the pieces take the exact slopes at both ends. */
 void wdf_pair_table_build(wdf_pair_k *p, int pieces)
@@ -108,7 +109,7 @@ void wdf_pair_table_build(wdf_pair_k *p, int pieces)
         /* a leaky diode (a large Is) or a large R stretches that range of a
            far beyond the range of v: keep the pieces narrow (the rest of
            the range goes the Newton way) */
-        const double cap = 10.0 * fmax(p->d[0].nvt, p->d[1].nvt);
+        const double cap = 20.0 * fmax(p->d[0].nvt, p->d[1].nvt);
         alo = fmax(alo, -cap), ahi = fmin(ahi, cap);
         p->tab_alo = alo;
         p->tab_h = (ahi - alo) / WDF_PAIR_TABLE_N;

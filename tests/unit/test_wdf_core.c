@@ -84,7 +84,7 @@ static void asymmetric_pair_satisfies_shockley(void **state)
  *   a = v + R (Is1 (e^(v/nVt1) - 1) - Is2 (e^(-v/nVt2) - 1))
  * to well below anything audible, for the clipper's 1N4148 pair and an
  * asymmetric pair, over port resistances from 10 ohm to 1 Mohm. (Beyond
- * 10 nVt of a the table stops and the Newton path of before takes over.) */
+ * 20 nVt of a the table stops and the Newton path of before takes over.) */
 static void pair_table_matches_bisection(void **state)
 {
     (void)state;
@@ -98,10 +98,10 @@ static void pair_table_matches_bisection(void **state)
         for (double R = 10; R < 1.1e6; R *= 4.3)
             for (double x = -1; x <= 1; x += 0.00731) {
                 /* a spread over the conducting region: its edges are
-                   a(-8 nVt1) and a(8 nVt2), or 10 nVt where that is nearer */
+                   a(-8 nVt1) and a(8 nVt2), or 20 nVt where that is nearer */
                 double vend = x < 0 ? -8 * nvt1 : 8 * nvt2;
                 double aend = vend + R * (is1 * (exp(vend / nvt1) - 1) - is2 * (exp(-vend / nvt2) - 1));
-                double cap = 10 * fmax(nvt1, nvt2); /* the table's reach */
+                double cap = 20 * fmax(nvt1, nvt2); /* the table's reach */
                 double a = x * fmin(fabs(aend), cap) * 0.999;
                 double lo = a < 0 ? a : 0, hi = a < 0 ? 0 : a;
                 for (int it = 0; it < 200; it++) {
@@ -118,7 +118,7 @@ static void pair_table_matches_bisection(void **state)
             }
     }
     print_message("pair table: worst port-voltage error %.3g V over %d points\n", worst, checked);
-    assert_true(worst < 1e-10);
+    assert_true(worst < 1e-9); /* 2.9e-10 V measured: -190 dB re 1 V */
 }
 
 /* ---- bad circuit files: file:line:col and a message that says why ---- */
