@@ -14,7 +14,8 @@
  * and the flattened maps (pt_wdf_update, us), and that as a share of a core
  * while a knob turns (the node recomputes every 32 samples). Time is this
  * thread's CPU time; on a shared machine every figure is an upper bound.
- * Prints numbers; asserts nothing. Run from the repository root. */
+ * Prints numbers; asserts nothing. Run from the repository root;
+ * `bench_amps TEXT` runs only the rows whose label contains TEXT. */
 #include <dirent.h>
 #include <math.h>
 #include <stdio.h>
@@ -128,8 +129,11 @@ static void bench_solves(const char *path, double *op_ms, double *knob_us)
     pt_wdf_desc_free(d);
 }
 
+static const char *row_filter;
+
 static void row(const char *label, const char *path, const float *in, int frames)
 {
+    if (row_filter && !strstr(label, row_filter)) return;
     double ns, ratio, it_mean, op_ms, knob_us;
     int it_max;
     if (bench_node(path, in, frames, &ns, &ratio, &it_mean, &it_max) != 0) return;
@@ -161,8 +165,9 @@ static int list_yaml(const char *dir, char **out, int cap)
     return n;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    row_filter = argc > 1 ? argv[1] : NULL;
     pt_audio di;
     pt_error err = {0};
     if (pt_audio_read_mono("assets/di/guitar_di.wav", &di, &err) != 0) {

@@ -49,7 +49,8 @@ double pt_wright_omega_table(double x);
  * rs_ohm) seen through a port of resistance r_ohm: the reflected wave for
  * incident wave a, exact, via the Wright omega function. RT */
 double pt_wdf_diode_reflect(double a, double r_ohm, double is_a, double n_vt, double rs_ohm);
-/* An antiparallel pair (first diode forward for a > 0). RT */
+/* An antiparallel pair (first diode forward for a > 0). RT, but slow: it
+ * builds the pair's small-signal table (wdf_math_inline.h) on every call */
 double pt_wdf_diode_pair_reflect(double a, double r_ohm, double is1_a, double n1_vt, double rs1_ohm,
                                  double is2_a, double n2_vt, double rs2_ohm);
 

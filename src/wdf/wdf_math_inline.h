@@ -105,6 +105,11 @@ static inline double wdf_diode_current(const wdf_diode_k *d, double a)
     return d->k * wdf_omega_table(d->c + a * d->g) - d->is;
 }
 
+/* Intervals of a pair's small-signal table (wdf_pair_k.tab): cubic Hermite
+ * pieces of the port voltage v(a) with exact slopes, over the a that keep
+ * |v| under 8 nVt (test_wdf_core measures the fit against bisection). */
+#define WDF_PAIR_TABLE_N 512
+
 /* An antiparallel pair behind a port of resistance R, with the constants of
  * each direction folded (direction 0: a >= 0, the first diode conducts;
  * direction 1: a < 0, mirrored, the second one does). */
@@ -115,8 +120,32 @@ typedef struct wdf_pair_k {
     double vA[2], vB[2];  /* port voltage v = |a| - vA w + vB */
     double bA[2], bB[2];  /* reflected wave b = a - bA w + bB (signs folded in) */
     double vmin[2];       /* 8 nVt of the other diode */
+    /* Where both diodes conduct (tab_lo < a < tab_hi: the port voltage
+       within 8 nVt of zero, where the closed form is not final) the port
+       voltage v(a) from a table built for this R (wdf_pair_table_build),
+       instead of Newton's two exponentials per step: the common case of a
+       guitar signal through a clipper at 1x. tab_key: what it is built for
+       (R, Is1, nVt1, Is2, nVt2); tab_ok 0 until complete. */
+    int tab_ok;
+    double tab_lo, tab_hi, tab_scale; /* a range; intervals per volt */
+    double tab_key[5];
+    int tab_next;                     /* pieces built so far */
+    int tab_wait;                     /* blocks to wait for R to settle */
+    double tab_alo, tab_h, tab_v, tab_s; /* the build's range, step, last node */
+    double tab[WDF_PAIR_TABLE_N][4];
 } wdf_pair_k;
 
+/* wdf_math.c: build up to `pieces` more pieces of p->tab for p's R and
+ * diodes (wdf_pair_init starts it over when they change, and the first 4
+ * calls after that wait, unless `pieces` is the whole table); the table is
+ * used once complete. Each piece is one short Newton solve from its
+ * neighbour's solution, so the audio thread builds the table a few pieces
+ * per block (pt_wdf_process) once R has stayed put for a few blocks, and a
+ * knob that moves R costs no more than it did. */
+void wdf_pair_table_build(wdf_pair_k *p, int pieces);
+
+/* The pair's constants for a port resistance R; its small-signal table
+ * starts over when R or the diodes changed (wdf_pair_table_build builds it). */
 static inline void wdf_pair_init(wdf_pair_k *p, double R, double is1, double nvt1, double rs1,
                                  double is2, double nvt2, double rs2)
 {
@@ -135,6 +164,14 @@ static inline void wdf_pair_init(wdf_pair_k *p, double R, double is1, double nvt
         p->bA[k] = (k ? -2.0 : 2.0) * p->vA[k];
         p->bB[k] = (k ? -2.0 : 2.0) * p->vB[k];
     }
+    const double key[5] = {R, p->d[0].is, p->d[0].nvt, p->d[1].is, p->d[1].nvt};
+    if (memcmp(key, p->tab_key, sizeof key) != 0) { /* start the table over */
+        memcpy(p->tab_key, key, sizeof key);
+        p->tab_ok = 0;
+        p->tab_lo = p->tab_hi = 0; /* empty: the Newton path meanwhile */
+        p->tab_next = -1;
+        p->tab_wait = 4; /* while a knob turns, R changes every few blocks */
+    }
 }
 
 /* RT: the reflected wave of the pair for incident wave a. The conducting
@@ -142,10 +179,27 @@ static inline void wdf_pair_init(wdf_pair_k *p, double R, double is1, double nvt
  * saturation current -Is; that is final when the other diode is reverse-
  * biased by 8 nVt or more (its current is then -Is to within 3.4e-4 Is).
  * Closer to zero both conduct (at small signals, or with a leaky second
- * diode), and the port voltage is refined by safeguarded Newton on
- * a = v + R (i1(v) - i2(-v)) inside [0, a]; there the currents are small and
- * the series resistances are left out (their drop is below Rs Is e^8). */
-static inline double wdf_pair_reflect(const wdf_pair_k *p, double a)
+ * diode), and the port voltage solves a = v + R (i1(v) - i2(-v)); there the
+ * currents are small and the series resistances are left out (their drop is
+ * below Rs Is e^8). It is read from the pair's table (wdf_pair_table_build)
+ * where that is built, else refined by safeguarded Newton inside [0, a]. */
+static inline double wdf_pair_reflect_wide(const wdf_pair_k *p, double a);
+
+static inline __attribute__((always_inline)) double wdf_pair_reflect(const wdf_pair_k *p, double a)
+{
+    if (a > p->tab_lo && a < p->tab_hi) { /* both conduct: v(a) from the table, b = 2 v - a */
+        double f = (a - p->tab_lo) * p->tab_scale;
+        int j = (int)f;
+        j = j < WDF_PAIR_TABLE_N ? j : WDF_PAIR_TABLE_N - 1;
+        double t = f - j;
+        const double *c = p->tab[j];
+        return 2.0 * (((c[3] * t + c[2]) * t + c[1]) * t + c[0]) - a;
+    }
+    return wdf_pair_reflect_wide(p, a);
+}
+
+/* RT: wdf_pair_reflect outside its table */
+static inline double wdf_pair_reflect_wide(const wdf_pair_k *p, double a)
 {
     /* both directions' table coordinates at once, then a select: keeps the
        sign test off the loads in the critical path */

@@ -277,6 +277,12 @@ static int small_lu_solve(double *A, int *piv, int n, double *b, int factor)
     case 6: PT_SMALL_LU(6);
     case 7: PT_SMALL_LU(7);
     case 8: PT_SMALL_LU(8);
+    case 9: PT_SMALL_LU(9);
+    case 10: PT_SMALL_LU(10);
+    case 11: PT_SMALL_LU(11);
+    case 12: PT_SMALL_LU(12);
+    case 13: PT_SMALL_LU(13);
+    case 14: PT_SMALL_LU(14);
     default: PT_SMALL_LU(n);
     }
 #undef PT_SMALL_LU
@@ -800,6 +806,12 @@ void pt_wdf_process(pt_wdf_circuit *c, const double *x, double *y, int n)
         if (!isfinite(y[t])) bad = 1;
     }
     c->stats.samples += n;
+    /* diode pairs whose R changed (a knob, or the first block) build their
+       small-signal table a few pieces a block once R has settled: 512
+       pieces in 16 blocks (wdf_math_inline.h) */
+    for (int i = 0; i < c->n_stage; i++)
+        if (c->st[i].root.kind == ROOT_DIODE_PAIR && !c->st[i].root.pk.tab_ok)
+            wdf_pair_table_build(&c->st[i].root.pk, 32);
     if (bad) {
         /* never let a blown-up state keep ringing: back to rest */
         c->stats.nonfinite = 1;
