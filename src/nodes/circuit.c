@@ -86,6 +86,12 @@ typedef struct circuit_state {
     pt_oversampler os[PT_MAX_CHANNELS];
     float *tmp;     /* SUB */
     double *work;   /* SUB * 8 */
+    /* what the audio thread last applied, so a block whose knobs are still
+       costs no control work: the control values each WDF was given, and
+       the dB (and full-scale volts) the two gains were computed from */
+    float sent[PT_WDF_N_CONTROLS];
+    float in_db, full_scale, out_db;
+    float gin, gout;
 } circuit_state;
 
 static void free_runtime(circuit_state *s)
@@ -192,6 +198,8 @@ static int circuit_prepare(pt_node *n, double rate, int max_frames, pt_error *er
         start_at_rest(s->wdf[k], s->desc);
         pt_wdf_clear_stats(s->wdf[k]);
     }
+    for (int c = 0; c < PT_WDF_N_CONTROLS; c++) s->sent[c] = n->param[c].current;
+    s->in_db = s->out_db = NAN; /* the first block computes both gains */
     n->latency_samples = s->os[0].latency;
     (void)max_frames;
     return 0;
@@ -206,30 +214,75 @@ static const char *circuit_param_label(const pt_node *n, int index)
                                             : n->type->params[index].label;
 }
 
+/* RT: a smoothed parameter's value for the next `len` samples; nothing to
+ * do while it is not moving. */
+static inline float param_now(pt_smoothed *p, int len)
+{
+    return p->remaining > 0 ? pt_param_block(p, len) : p->current;
+}
+
+/* RT: hand the WDFs the controls that moved since they were last set
+ * (smoothed, so a knob turn reaches them every SUB samples while it
+ * ramps); the adaptors are recomputed only then. */
+static void update_controls(pt_node *n, circuit_state *s, int len)
+{
+    int moved = 0;
+    for (int c = 0; c < PT_WDF_N_CONTROLS; c++) {
+        float v = param_now(&n->param[c], len);
+        if (v == s->sent[c]) continue;
+        s->sent[c] = v;
+        moved = 1;
+        for (int k = 0; k < n->in_channels; k++) pt_wdf_set_control(s->wdf[k], c, v);
+    }
+    if (moved)
+        for (int k = 0; k < n->in_channels; k++) pt_wdf_update(s->wdf[k]);
+}
+
+/* RT: the input and output gains for the next `len` samples; dB to gain
+ * only when a target moved. */
+static void update_gains(pt_node *n, circuit_state *s, int len)
+{
+    float in_db = param_now(&n->param[P_IN_GAIN], len);
+    float full_scale = param_now(&n->param[P_FULL_SCALE], len);
+    float out_db = param_now(&n->param[P_OUT_GAIN], len);
+    if (in_db != s->in_db || full_scale != s->full_scale) {
+        s->in_db = in_db, s->full_scale = full_scale;
+        s->gin = pt_db_to_gain(in_db) * full_scale;
+    }
+    if (out_db != s->out_db) {
+        s->out_db = out_db;
+        s->gout = pt_db_to_gain(out_db);
+    }
+}
+
 /* RT */
 static void circuit_process(pt_node *n, const float *const *in, float *const *out, int frames)
 {
     circuit_state *s = n->state;
     int factor = s->os[0].factor;
+    double *w = s->work;
     for (int off = 0; off < frames; off += SUB) {
         int len = frames - off < SUB ? frames - off : SUB;
-        for (int c = 0; c < PT_WDF_N_CONTROLS; c++) {
-            float v = pt_param_block(&n->param[c], len);
-            for (int k = 0; k < n->in_channels; k++) pt_wdf_set_control(s->wdf[k], c, v);
-        }
-        float gin = pt_db_to_gain(pt_param_block(&n->param[P_IN_GAIN], len)) *
-                    pt_param_block(&n->param[P_FULL_SCALE], len);
-        float gout = pt_db_to_gain(pt_param_block(&n->param[P_OUT_GAIN], len));
+        update_controls(n, s, len);
+        update_gains(n, s, len);
+        float gin = s->gin, gout = s->gout;
         for (int k = 0; k < n->in_channels; k++) {
-            pt_wdf_update(s->wdf[k]);
-            for (int i = 0; i < len; i++) s->tmp[i] = in[k][off + i] * gin;
+            const float *x = in[k] + off;
+            float *y = out[k] + off;
+            if (factor == 1) { /* no oversampler: straight to doubles and back */
+                for (int i = 0; i < len; i++) w[i] = x[i] * gin;
+                pt_wdf_process(s->wdf[k], w, w, len);
+                for (int i = 0; i < len; i++) y[i] = (float)w[i] * gout;
+                continue;
+            }
+            for (int i = 0; i < len; i++) s->tmp[i] = x[i] * gin;
             float *hi = pt_oversampler_up(&s->os[k], s->tmp, len);
             int m = len * factor;
-            for (int i = 0; i < m; i++) s->work[i] = hi[i];
-            pt_wdf_process(s->wdf[k], s->work, s->work, m);
-            for (int i = 0; i < m; i++) hi[i] = (float)s->work[i];
-            pt_oversampler_down(&s->os[k], hi, out[k] + off, len);
-            for (int i = 0; i < len; i++) out[k][off + i] *= gout;
+            for (int i = 0; i < m; i++) w[i] = hi[i];
+            pt_wdf_process(s->wdf[k], w, w, m);
+            for (int i = 0; i < m; i++) hi[i] = (float)w[i];
+            pt_oversampler_down(&s->os[k], hi, y, len);
+            for (int i = 0; i < len; i++) y[i] *= gout;
         }
     }
     pt_wdf_stats st;
