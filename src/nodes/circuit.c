@@ -86,11 +86,11 @@ typedef struct circuit_state {
     pt_oversampler os[PT_MAX_CHANNELS];
     float *tmp;     /* SUB */
     double *work;   /* SUB * 8 */
-    /* what the audio thread last applied, so a block whose knobs are still
-       costs no control work: the control values each WDF was given, and
-       the dB (and full-scale volts) the two gains were computed from */
+    /* the audio thread's own: the parameters whose target changed and whose
+       smoothed value has not yet all reached the WDFs and the gains (bit =
+       parameter index), what the WDFs were last given, and the gains */
+    unsigned moving;
     float sent[PT_WDF_N_CONTROLS];
-    float in_db, full_scale, out_db;
     float gin, gout;
 } circuit_state;
 
@@ -199,7 +199,7 @@ static int circuit_prepare(pt_node *n, double rate, int max_frames, pt_error *er
         pt_wdf_clear_stats(s->wdf[k]);
     }
     for (int c = 0; c < PT_WDF_N_CONTROLS; c++) s->sent[c] = n->param[c].current;
-    s->in_db = s->out_db = NAN; /* the first block computes both gains */
+    s->moving = 1u << P_IN_GAIN; /* the first block computes both gains */
     n->latency_samples = s->os[0].latency;
     (void)max_frames;
     return 0;
@@ -214,43 +214,49 @@ static const char *circuit_param_label(const pt_node *n, int index)
                                             : n->type->params[index].label;
 }
 
-/* RT: a smoothed parameter's value for the next `len` samples; nothing to
- * do while it is not moving. */
-static inline float param_now(pt_smoothed *p, int len)
+#define GAINS ((1u << P_IN_GAIN) | (1u << P_FULL_SCALE) | (1u << P_OUT_GAIN))
+#define CONTROLS ((1u << PT_WDF_N_CONTROLS) - 1)
+
+/* RT: a parameter's target changed (engine hook): look at it each SUB
+ * samples until its smoothed value has arrived. */
+static void circuit_set_param(pt_node *n, int index, float value)
 {
-    return p->remaining > 0 ? pt_param_block(p, len) : p->current;
+    circuit_state *s = n->state;
+    (void)value;
+    if (s && index >= 0 && index < P_COUNT) s->moving |= (1u << index) & (CONTROLS | GAINS);
 }
 
-/* RT: hand the WDFs the controls that moved since they were last set
- * (smoothed, so a knob turn reaches them every SUB samples while it
- * ramps); the adaptors are recomputed only then. */
-static void update_controls(pt_node *n, circuit_state *s, int len)
+/* RT: a smoothed parameter's value for the next `len` samples; its bit in
+ * s->moving is cleared once the ramp has ended. */
+static float param_now(pt_node *n, circuit_state *s, int index, int len)
 {
-    int moved = 0;
-    for (int c = 0; c < PT_WDF_N_CONTROLS; c++) {
-        float v = param_now(&n->param[c], len);
+    pt_smoothed *p = &n->param[index];
+    float v = p->remaining > 0 ? pt_param_block(p, len) : p->current;
+    if (p->remaining <= 0) s->moving &= ~(1u << index);
+    return v;
+}
+
+/* RT: only for the parameters that moved: hand the WDFs a control whose
+ * smoothed value changed (every SUB samples while it ramps; the adaptors
+ * are recomputed only then), and dB to gain only when a gain moved. */
+static void update_params(pt_node *n, circuit_state *s, int len)
+{
+    int changed = 0;
+    for (unsigned m = s->moving & CONTROLS; m; m &= m - 1) {
+        int c = __builtin_ctz(m);
+        float v = param_now(n, s, c, len);
         if (v == s->sent[c]) continue;
         s->sent[c] = v;
-        moved = 1;
+        changed = 1;
         for (int k = 0; k < n->in_channels; k++) pt_wdf_set_control(s->wdf[k], c, v);
     }
-    if (moved)
+    if (changed)
         for (int k = 0; k < n->in_channels; k++) pt_wdf_update(s->wdf[k]);
-}
-
-/* RT: the input and output gains for the next `len` samples; dB to gain
- * only when a target moved. */
-static void update_gains(pt_node *n, circuit_state *s, int len)
-{
-    float in_db = param_now(&n->param[P_IN_GAIN], len);
-    float full_scale = param_now(&n->param[P_FULL_SCALE], len);
-    float out_db = param_now(&n->param[P_OUT_GAIN], len);
-    if (in_db != s->in_db || full_scale != s->full_scale) {
-        s->in_db = in_db, s->full_scale = full_scale;
+    if (s->moving & GAINS) {
+        float in_db = param_now(n, s, P_IN_GAIN, len);
+        float full_scale = param_now(n, s, P_FULL_SCALE, len);
+        float out_db = param_now(n, s, P_OUT_GAIN, len);
         s->gin = pt_db_to_gain(in_db) * full_scale;
-    }
-    if (out_db != s->out_db) {
-        s->out_db = out_db;
         s->gout = pt_db_to_gain(out_db);
     }
 }
@@ -263,8 +269,7 @@ static void circuit_process(pt_node *n, const float *const *in, float *const *ou
     double *w = s->work;
     for (int off = 0; off < frames; off += SUB) {
         int len = frames - off < SUB ? frames - off : SUB;
-        update_controls(n, s, len);
-        update_gains(n, s, len);
+        if (s->moving) update_params(n, s, len);
         float gin = s->gin, gout = s->gout;
         for (int k = 0; k < n->in_channels; k++) {
             const float *x = in[k] + off;
@@ -307,4 +312,5 @@ const pt_node_type pt_node_circuit = {
     .reset = circuit_reset,
     .destroy = circuit_destroy,
     .param_label = circuit_param_label,
+    .set_param = circuit_set_param,
 };
