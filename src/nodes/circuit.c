@@ -86,9 +86,10 @@ typedef struct circuit_state {
     pt_oversampler os[PT_MAX_CHANNELS];
     float *tmp;     /* SUB */
     double *work;   /* SUB * 8 */
-    /* the audio thread's own: the parameters whose target changed and whose
-       smoothed value has not yet all reached the WDFs and the gains (bit =
-       parameter index), what the WDFs were last given, and the gains */
+    /* the audio thread's own: the controls and gains whose target changed
+       and whose ramp has not yet reached the WDFs or the gains (bit =
+       parameter index; none while no knob moves), the control values the
+       WDFs were last given, and the two gains */
     unsigned moving;
     float sent[PT_WDF_N_CONTROLS];
     float gin, gout;
