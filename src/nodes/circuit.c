@@ -86,6 +86,13 @@ typedef struct circuit_state {
     pt_oversampler os[PT_MAX_CHANNELS];
     float *tmp;     /* SUB */
     double *work;   /* SUB * 8 */
+    /* the audio thread's own: the controls and gains whose target changed
+       and whose ramp has not yet reached the WDFs or the gains (bit =
+       parameter index; none while no knob moves), the control values the
+       WDFs were last given, and the two gains */
+    unsigned moving;
+    float sent[PT_WDF_N_CONTROLS];
+    float gin, gout;
 } circuit_state;
 
 static void free_runtime(circuit_state *s)
@@ -192,6 +199,8 @@ static int circuit_prepare(pt_node *n, double rate, int max_frames, pt_error *er
         start_at_rest(s->wdf[k], s->desc);
         pt_wdf_clear_stats(s->wdf[k]);
     }
+    for (int c = 0; c < PT_WDF_N_CONTROLS; c++) s->sent[c] = n->param[c].current;
+    s->moving = 1u << P_IN_GAIN; /* the first block computes both gains */
     n->latency_samples = s->os[0].latency;
     (void)max_frames;
     return 0;
@@ -206,30 +215,80 @@ static const char *circuit_param_label(const pt_node *n, int index)
                                             : n->type->params[index].label;
 }
 
+#define GAINS ((1u << P_IN_GAIN) | (1u << P_FULL_SCALE) | (1u << P_OUT_GAIN))
+#define CONTROLS ((1u << PT_WDF_N_CONTROLS) - 1)
+
+/* RT: a parameter's target changed (engine hook): look at it each SUB
+ * samples until its smoothed value has arrived. */
+static void circuit_set_param(pt_node *n, int index, float value)
+{
+    circuit_state *s = n->state;
+    (void)value;
+    if (s && index >= 0 && index < P_COUNT) s->moving |= (1u << index) & (CONTROLS | GAINS);
+}
+
+/* RT: a smoothed parameter's value for the next `len` samples; its bit in
+ * s->moving is cleared once the ramp has ended. */
+static float param_now(pt_node *n, circuit_state *s, int index, int len)
+{
+    pt_smoothed *p = &n->param[index];
+    float v = p->remaining > 0 ? pt_param_block(p, len) : p->current;
+    if (p->remaining <= 0) s->moving &= ~(1u << index);
+    return v;
+}
+
+/* RT: only for the parameters that moved: hand the WDFs a control whose
+ * smoothed value changed (every SUB samples while it ramps; the adaptors
+ * are recomputed only then), and dB to gain only when a gain moved. */
+static void update_params(pt_node *n, circuit_state *s, int len)
+{
+    int changed = 0;
+    for (unsigned m = s->moving & CONTROLS; m; m &= m - 1) {
+        int c = __builtin_ctz(m);
+        float v = param_now(n, s, c, len);
+        if (v == s->sent[c]) continue;
+        s->sent[c] = v;
+        changed = 1;
+        for (int k = 0; k < n->in_channels; k++) pt_wdf_set_control(s->wdf[k], c, v);
+    }
+    if (changed)
+        for (int k = 0; k < n->in_channels; k++) pt_wdf_update(s->wdf[k]);
+    if (s->moving & GAINS) {
+        float in_db = param_now(n, s, P_IN_GAIN, len);
+        float full_scale = param_now(n, s, P_FULL_SCALE, len);
+        float out_db = param_now(n, s, P_OUT_GAIN, len);
+        s->gin = pt_db_to_gain(in_db) * full_scale;
+        s->gout = pt_db_to_gain(out_db);
+    }
+}
+
 /* RT */
 static void circuit_process(pt_node *n, const float *const *in, float *const *out, int frames)
 {
     circuit_state *s = n->state;
     int factor = s->os[0].factor;
+    double *w = s->work;
     for (int off = 0; off < frames; off += SUB) {
         int len = frames - off < SUB ? frames - off : SUB;
-        for (int c = 0; c < PT_WDF_N_CONTROLS; c++) {
-            float v = pt_param_block(&n->param[c], len);
-            for (int k = 0; k < n->in_channels; k++) pt_wdf_set_control(s->wdf[k], c, v);
-        }
-        float gin = pt_db_to_gain(pt_param_block(&n->param[P_IN_GAIN], len)) *
-                    pt_param_block(&n->param[P_FULL_SCALE], len);
-        float gout = pt_db_to_gain(pt_param_block(&n->param[P_OUT_GAIN], len));
+        if (s->moving) update_params(n, s, len);
+        float gin = s->gin, gout = s->gout;
         for (int k = 0; k < n->in_channels; k++) {
-            pt_wdf_update(s->wdf[k]);
-            for (int i = 0; i < len; i++) s->tmp[i] = in[k][off + i] * gin;
+            const float *x = in[k] + off;
+            float *y = out[k] + off;
+            if (factor == 1) { /* no oversampler: straight to doubles and back */
+                for (int i = 0; i < len; i++) w[i] = x[i] * gin;
+                pt_wdf_process(s->wdf[k], w, w, len);
+                for (int i = 0; i < len; i++) y[i] = (float)w[i] * gout;
+                continue;
+            }
+            for (int i = 0; i < len; i++) s->tmp[i] = x[i] * gin;
             float *hi = pt_oversampler_up(&s->os[k], s->tmp, len);
             int m = len * factor;
-            for (int i = 0; i < m; i++) s->work[i] = hi[i];
-            pt_wdf_process(s->wdf[k], s->work, s->work, m);
-            for (int i = 0; i < m; i++) hi[i] = (float)s->work[i];
-            pt_oversampler_down(&s->os[k], hi, out[k] + off, len);
-            for (int i = 0; i < len; i++) out[k][off + i] *= gout;
+            for (int i = 0; i < m; i++) w[i] = hi[i];
+            pt_wdf_process(s->wdf[k], w, w, m);
+            for (int i = 0; i < m; i++) hi[i] = (float)w[i];
+            pt_oversampler_down(&s->os[k], hi, y, len);
+            for (int i = 0; i < len; i++) y[i] *= gout;
         }
     }
     pt_wdf_stats st;
@@ -254,4 +313,5 @@ const pt_node_type pt_node_circuit = {
     .reset = circuit_reset,
     .destroy = circuit_destroy,
     .param_label = circuit_param_label,
+    .set_param = circuit_set_param,
 };

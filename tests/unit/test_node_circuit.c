@@ -5,7 +5,8 @@
  * real delay of the oversampled path); the node's own output with the knob
  * held at either end (a swept knob must not step further between samples
  * than the steepest of those); bit-identical output when a control the
- * circuit does not use moves. */
+ * circuit does not use moves; a node whose knob and gains were moved while
+ * it ran against one prepared with them there (once the ramp has passed). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -172,6 +173,57 @@ static void knob_moves_do_not_click(void **state)
     free(x), free(y);
 }
 
+static double peak_diff(const float *a, const float *b, int from, int to, double *peak)
+{
+    double d = 0;
+    *peak = 0;
+    for (int i = from; i < to; i++) {
+        d = fmax(d, fabs(a[i] - b[i]));
+        *peak = fmax(*peak, fabs(b[i]));
+    }
+    return d;
+}
+
+/* The node only looks at a parameter after its target changed (set_param
+ * hook): a knob and both gains moved while it runs must end where a node
+ * prepared with them there is, at 1x and at the file's oversampling. */
+static void live_moves_arrive(void **state)
+{
+    (void)state;
+    const pt_node_type *t = pt_node_type_find("circuit");
+    const int len = 48000, half = len / 2;
+    float *x = tu_sine(len, 48000, 220, 0.5);
+    float *a = calloc(len, sizeof *a), *b = calloc(len, sizeof *b);
+    const char *files[3] = {"circuits/bassman_tonestack.yaml", "circuits/ts808.yaml",
+                            "circuits/ts808.yaml"};
+    const char *knobs[3] = {"treble", "drive", "drive"};
+    const int os[3] = {0, 0, -1};
+    const char *names[3] = {NULL, "input_gain_db", "output_gain_db"};
+    const float to[3] = {1.0f, -6.0f, 3.0f};
+    for (int f = 0; f < 3; f++) {
+        names[0] = knobs[f];
+        pt_error err = {0};
+        pt_node *na = circuit_node(files[f], os[f]), *nb = circuit_node(files[f], os[f]);
+        pt_node_set_param_now(na, pt_param_index(t, knobs[f]), 0.0f);
+        for (int k = 0; k < 3; k++) pt_node_set_param_now(nb, pt_param_index(t, names[k]), to[k]);
+        assert_int_equal(pt_node_prepare(na, 48000, 64, 1, &err), 0);
+        assert_int_equal(pt_node_prepare(nb, 48000, 64, 1, &err), 0);
+        run(na, x, a, half);
+        for (int k = 0; k < 3; k++) pt_node_set_param(na, pt_param_index(t, names[k]), to[k]);
+        run(na, x + half, a + half, len - half);
+        run(nb, x, b, len);
+        double peak, before = peak_diff(a, b, half / 2, half, &peak);
+        double after = peak_diff(a, b, len - len / 4, len, &peak);
+        int factor = 1 << (int)na->param[pt_param_index(t, "oversample")].current;
+        print_message("%s at %dx: |moved - prepared| %.3g before the move, %.3g after "
+                      "(peak %.3g)\n", files[f], factor, before, after, peak);
+        assert_true(before > 0.1 * peak); /* the moves change the sound */
+        assert_true(after < 1e-4 * peak);  /* and all of them arrived */
+        pt_node_destroy(na), pt_node_destroy(nb);
+    }
+    free(x), free(a), free(b);
+}
+
 static void stereo_channels_run_alike(void **state)
 {
     (void)state;
@@ -200,6 +252,7 @@ int main(void)
         cmocka_unit_test(unused_control_is_ignored),
         cmocka_unit_test(declared_latency_is_the_delay),
         cmocka_unit_test(knob_moves_do_not_click),
+        cmocka_unit_test(live_moves_arrive),
         cmocka_unit_test(stereo_channels_run_alike),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -85,6 +85,9 @@ static void the_audio_thread_never_allocates_locks_or_does_io(void **state)
         pt_engine_set_param(e, "presence", "freq_hz", 500.0f + 100.0f * (i % 30), NULL);
         pt_engine_set_bypass(e, "presence", i % 2, NULL);
         pt_engine_set_param(e, "presence", "shape", (float)(i % 7), NULL);
+        /* a circuit's knob (its adaptors recomputed on the audio thread) and gain */
+        pt_engine_set_param(e, "amp", "volume", 0.1f + 0.05f * (float)(i % 10), NULL);
+        pt_engine_set_param(e, "amp", "output_gain_db", (float)(i % 6), NULL);
         if (i % 25 == 0) {
             pt_program *p;
             if ((i / 25) % 2 == 0) {
