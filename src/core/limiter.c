@@ -199,6 +199,54 @@ __attribute__((target("avx2"))) static float estimates_avx2(float *h, const floa
 }
 #endif
 
+/* RT: the largest magnitude among a channel's last three samples h[] and
+ * its n new ones, in four lanes (the compiler leaves a float max reduction
+ * scalar by itself). */
+static float block_peak(const float *h, const float *x, int n)
+{
+    lim_v4 av = {0};
+    int i = 0;
+    for (; i + 4 <= n; i += 4) {
+        lim_v4 xv;
+        memcpy(&xv, x + i, sizeof xv);
+        av = lim_max((lim_v4)((lim_i4)xv & 0x7fffffff), av);
+    }
+    float a = 0.0f;
+    for (int k = 0; k < 4; k++) a = av[k] > a ? av[k] : a;
+    for (; i < n; i++) a = fabsf(x[i]) > a ? fabsf(x[i]) : a;
+    for (int k = 0; k < 3; k++) a = fabsf(h[k]) > a ? fabsf(h[k]) : a;
+    return a;
+}
+
+/* RT: a block whose samples (and the three before it) stay within q can
+ * be proved under the ceiling c without the cubic between each pair: a
+ * Catmull-Rom cubic never exceeds 1.25 times its largest point (its
+ * weights' magnitudes sum to at most 1.25, at t = 1/2), and no jump exceeds
+ * 2q. The margin covers float rounding in between(). */
+static bool provably_quiet(float q, float ring, float c)
+{
+    float jump = GIBBS * 2.0f * q;
+    return 1.26f * q + (jump > ring ? jump : ring) <= c;
+}
+
+/* RT: d[i] of estimates_body alone (the Gibbs overshoot of each jump), with
+ * the history updated the same way. */
+static void jumps(float *h, const float *x, int n, float *d)
+{
+    float prev = n ? h[2] : 0.0f;
+    for (int i = 0; i < n; i++) {
+        d[i] = GIBBS * fabsf(x[i] - prev);
+        prev = x[i];
+    }
+    if (n >= 3) {
+        h[0] = x[n - 3], h[1] = x[n - 2], h[2] = x[n - 1];
+    } else if (n == 2) {
+        h[0] = h[2], h[1] = x[0], h[2] = x[1];
+    } else if (n == 1) {
+        h[0] = h[1], h[1] = h[2], h[2] = x[0];
+    }
+}
+
 /* RT: the Gibbs overshoot state of both channels after d[.][0..n) (the
  * recursion of the loop in pt_limiter_process alone), written as selects
  * between two computed values so that it compiles without branches (which
@@ -346,16 +394,26 @@ void pt_limiter_process(pt_limiter *l, float *left, float *right, int frames)
         float *L = left + i0, *R = right ? right + i0 : L;
         float m[2][LIM_CHUNK], d[2][LIM_CHUNK];
         float gain[LIM_CHUNK], ratio[2][LIM_CHUNK];
-        float d0, d1;
-        float a0 = l->estimates(l->hist[0], L, n, m[0], d[0], &d0);
-        float a1 = l->estimates(l->hist[1], R, n, m[1], d[1], &d1);
         /* The common case, nothing to limit: at unity gain with every
          * sample's peak estimate provably under the ceiling (the overshoot
          * never exceeds its value at the start or the largest new jump),
          * the block passes untouched; only the overshoot state moves on.
-         * (The hold counter matters only while the gain is below 1.) */
-        bool idle = g == 1.0f && a0 + (d0 > l->ring[0] ? d0 : l->ring[0]) <= c &&
-                    a1 + (d1 > l->ring[1] ? d1 : l->ring[1]) <= c;
+         * (The hold counter matters only while the gain is below 1.) A
+         * quiet block is proved so from its peak alone, without the
+         * estimates (the same decision and the same state after it). */
+        bool idle;
+        if (g == 1.0f && provably_quiet(block_peak(l->hist[0], L, n), l->ring[0], c) &&
+            provably_quiet(block_peak(l->hist[1], R, n), l->ring[1], c)) {
+            jumps(l->hist[0], L, n, d[0]);
+            jumps(l->hist[1], R, n, d[1]);
+            idle = true;
+        } else {
+            float d0, d1;
+            float a0 = l->estimates(l->hist[0], L, n, m[0], d[0], &d0);
+            float a1 = l->estimates(l->hist[1], R, n, m[1], d[1], &d1);
+            idle = g == 1.0f && a0 + (d0 > l->ring[0] ? d0 : l->ring[0]) <= c &&
+                   a1 + (d1 > l->ring[1] ? d1 : l->ring[1]) <= c;
+        }
         if (idle) {
             ring_after(l->ring, d[0], d[1], n);
             l->hold = l->hold > n ? l->hold - n : 0;
