@@ -10,7 +10,7 @@ every epoch's validation ESR of the two runs agrees within TOL relative
 (the two differ only by float32 rounding in different orders, which Adam
 carries forward: the gap grows slowly with the epochs), and so do the best.
 
-Short (make test): nano, 3 epochs of 4 batches on the 40 s signal.
+Short (make test): nano, 3 epochs of 3 batches on the 40 s signal.
 PT_TRAIN_VS_TORCH=full (make capture-check): nano and feather, 10 whole
 epochs on the full 3-minute signal. Skipped (77) without python3-torch."""
 import json
@@ -36,8 +36,8 @@ LATENCY = 25
 FULL = os.environ.get("PT_TRAIN_VS_TORCH") == "full"
 ARCHS = ["nano", "feather"] if FULL else ["nano"]
 EPOCHS = 10 if FULL else 3
-BATCHES = 0 if FULL else 4  # per epoch; 0: all
-TOL = 0.05 if FULL else 0.01
+BATCHES = 0 if FULL else 3  # per epoch; 0: all
+TOL = 0.05 if FULL else 0.005
 
 
 def amp(x):
@@ -81,14 +81,14 @@ def compare(arch):
     esr_t = [h[1] for h in hist]
     rel = [abs(a - b) / b for a, b in zip(esr_p, esr_t)]
     for i, (a, b, d) in enumerate(zip(esr_p, esr_t, rel)):
-        print(f"  {arch} epoch {i + 1:2d}: pytone ESR {a:.6f}  PyTorch {b:.6f}  ({d * 100:.2f} %)")
+        print(f"  {arch} epoch {i + 1:2d}: pytone ESR {a:.6f}  PyTorch {b:.6f}  ({d * 100:.4f} %)")
     bp, bt = min(esr_p), min(esr_t)
-    print(f"  {arch}: best ESR pytone {bp:.6f}, PyTorch {bt:.6f} ({abs(bp - bt) / bt * 100:.2f} %; tolerance "
-          f"{TOL * 100:.0f} %)")
+    print(f"  {arch}: best ESR pytone {bp:.6f}, PyTorch {bt:.6f} ({abs(bp - bt) / bt * 100:.4f} %; tolerance "
+          f"{TOL * 100:g} %)")
     assert rel[0] <= 1e-3, f"{arch}: not the same start (epoch 1 ESR {esr_p[0]} vs {esr_t[0]})"
     assert max(rel) <= TOL, f"{arch}: epoch {int(np.argmax(rel)) + 1} differs by {max(rel) * 100:.2f} %"
     assert abs(bp - bt) <= TOL * bt
-    assert bp < 0.5 * esr_p[0], f"{arch}: training did not learn ({esr_p})"
+    assert esr_p[-1] < esr_p[0] and esr_t[-1] < esr_t[0], f"{arch}: no training learnt ({esr_p}, {esr_t})"
 
 
 @test
