@@ -22,7 +22,8 @@ simulations, the boost 4x oversampled): PT_QUALITY_TARGET=FILE.wav keeps
 the rendered target in FILE.wav and reuses it when it is there.
 
 usage: train_quality_check.py  (PT_BUILD_DIR, PT_QUALITY_BUDGET_S=1200,
-       PT_QUALITY_GOAL=0.03, PT_QUALITY_RIG, PT_QUALITY_WALL, PT_QUALITY_TARGET)"""
+       PT_QUALITY_GOAL=0.03, PT_QUALITY_RIG, PT_QUALITY_WALL, PT_QUALITY_TARGET,
+       PT_QUALITY_ARCH=standard)"""
 import json
 import os
 import signal
@@ -40,6 +41,7 @@ GOAL = float(os.environ.get("PT_QUALITY_GOAL", "0.03"))
 WALL = os.environ.get("PT_QUALITY_WALL") == "1"
 RIG = os.environ.get("PT_QUALITY_RIG", os.path.join(ptest.SRC, "tests", "data", "rigs", "capture_high_gain.yaml"))
 THREADS = 2
+ARCH = os.environ.get("PT_QUALITY_ARCH", "standard")  # another, to try the check quickly
 
 
 def cpu_s(pid):
@@ -71,7 +73,7 @@ def main():
         y_path = ptest.tmp("target_levelled.wav")
         ptest.write_wav(y_path, 48000, y * (0.5 / peak))
 
-    p = subprocess.Popen([ptest.PYTONE, "train", x_path, y_path, "-o", model, "--arch", "standard", "--epochs", "1000",
+    p = subprocess.Popen([ptest.PYTONE, "train", x_path, y_path, "-o", model, "--arch", ARCH, "--epochs", "1000",
                           "--threads", str(THREADS), "--seed", "0", "--name", "High gain (TS808 into 5E3)"],
                          stderr=subprocess.PIPE, text=True, bufsize=1)
     t0 = time.monotonic()
