@@ -76,8 +76,9 @@ def compare(arch):
     V = 9 * SR if FULL else 3 * SR
     train_span = (V + 3 * SR, len(x) - V)
     val_span = (pt["validation_start"], pt["validation_start"] + pt["validation_samples"])
+    # one thread: on a loaded machine torch's second thread mostly spins (2x the CPU time per batch)
     hist, _ = train_torch.train(arch, x, ya, train_span, val_span, EPOCHS, seed=5, max_batches=BATCHES,
-                               threads=2)
+                               threads=1)
     esr_t = [h[1] for h in hist]
     rel = [abs(a - b) / b for a, b in zip(esr_p, esr_t)]
     for i, (a, b, d) in enumerate(zip(esr_p, esr_t, rel)):
