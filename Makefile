@@ -8,7 +8,8 @@
 #   make soak    the long soak, MINUTES (default 30)
 #   make tsan    the threaded tests under ThreadSanitizer (part of make test)
 #   make amp-check  the amplifiers against ngspice at full length
-#   make capture-check  pytone capture end to end on a JACK server (dummy driver, ~90 s)
+#   make capture-check  pytone capture end to end on a JACK server (dummy driver, ~90 s),
+#                nano/feather trained against PyTorch, a high-gain capture (~40 min)
 #   make test-arm64    the 64-bit ARM build: unit tests and renders under qemu
 #   make test-windows  the MinGW-w64 build of the core: its tests under wine64
 #   make ui      build the web UI (ui/dist) when Node is there
@@ -79,8 +80,13 @@ test: deps-test build test-asan
 amp-check: deps-test build
 	set -e; for t in tests/e2e/test_amp_*.py; do PT_AMP_FULL=1 /usr/bin/python3 $$t; done
 
+# then the trainer's long checks (issue 19): nano and feather against the same
+# training in PyTorch (20 epochs each), and the standard model on a high-gain
+# target made from the project's circuits (20 minutes of two cores' time)
 capture-check: deps-test build
 	PT_BUILD_DIR=$(BUILD) /usr/bin/python3 tests/e2e/capture_jack_check.py
+	PT_BUILD_DIR=$(BUILD) PT_TRAIN_VS_TORCH=full /usr/bin/python3 tests/e2e/test_train_vs_torch.py
+	PT_BUILD_DIR=$(BUILD) /usr/bin/python3 tests/e2e/train_quality_check.py
 
 # Other platforms, proved here (docs/platforms.md); not part of make test
 ARM64_BUILD ?= build-arm64

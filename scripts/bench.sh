@@ -133,8 +133,9 @@ PY
 # run as a separate program, for measurement (see the script)
 echo "== convolution vs zita-convolver (bench/conv_vs_fconvolver.sh)"
 bench/conv_vs_fconvolver.sh "$BUILD" || status=1
-# the capture trainer against a PyTorch loop: standard WaveNet, s per epoch
-echo "== pytone train vs PyTorch (bench/bench_train.py; PT_BENCH_TRAIN_BATCHES batches each)"
+# the capture trainer against a PyTorch loop: standard WaveNet, s per epoch,
+# and the time each takes to the same validation ESR (PT_BENCH_TRAIN_EPOCHS)
+echo "== pytone train vs PyTorch (bench/bench_train.py; PT_BENCH_TRAIN_BATCHES batches each, then time to the same ESR)"
 /usr/bin/python3 bench/bench_train.py "$BUILD" "${PT_BENCH_TRAIN_BATCHES:-3}" || status=1
 for b in "$BUILD"/bench_*; do
   [ -x "$b" ] || continue
