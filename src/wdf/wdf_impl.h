@@ -14,6 +14,9 @@ enum { DEV_JUNCTION, DEV_BJT, DEV_TRIODE, DEV_PENTODE };
 /* A predicted start (wdf_run.c) whose first Newton step is longer than this
  * many times a port's tolerance is dropped for the last solution */
 #define PT_WDF_PREDICT_MAX 20.0
+/* the most a pentode's plate may move in one Newton step (V): its current is
+ * atan-bounded, so this only stops a step that runs away (wdf_root_newton) */
+#define PT_WDF_PLATE_STEP 1000.0
 #define PT_WDF_SWITCH_ON_OHM 1e-2   /* a switch below the root, closed */
 #define PT_WDF_SWITCH_OFF_OHM 1e9   /* and open */
 
