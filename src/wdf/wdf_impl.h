@@ -12,8 +12,15 @@ enum { DEV_JUNCTION, DEV_BJT, DEV_TRIODE, DEV_PENTODE };
 
 #define PT_WDF_ROOT_MAX_PORTS 128
 /* A predicted start (wdf_run.c) whose first Newton step is longer than this
- * many times a port's tolerance is dropped for the last solution */
-#define PT_WDF_PREDICT_MAX 20.0
+ * many times a port's tolerance is dropped for the last solution: 2 V on a
+ * grid, 100 V on a plate. (20, 0.04 V on a grid, dropped three samples in
+ * four of the Plexi's, whose output transformer rings its plates hundreds of
+ * volts a sample, and cost it an iteration each: 3.93 -> 3.60 a sample on
+ * the DI at 2x, the output the same within 1.4e-6 of its 3.2 peak) */
+#define PT_WDF_PREDICT_MAX 1000.0
+/* the most a pentode's plate may move in one Newton step (V): its current is
+ * atan-bounded, so this only stops a step that runs away (wdf_root_newton) */
+#define PT_WDF_PLATE_STEP 1000.0
 #define PT_WDF_SWITCH_ON_OHM 1e-2   /* a switch below the root, closed */
 #define PT_WDF_SWITCH_OFF_OHM 1e9   /* and open */
 

@@ -493,12 +493,25 @@ int wdf_root_newton(pt_wdf_circuit *c, wdf_root *r)
             if (dv->kind >= DEV_TRIODE) {
                 /* tubes: a grid conducts like a diode (e^(9.9 v)), so a
                    step may take a grid at most 0.5 V above where it was (or
-                   above 0 V, whichever is higher); a plate or screen moves
-                   at most 100 V a step. Far below conduction the grid moves
-                   freely. */
-                int q = dv->port, nq = dv->kind == DEV_TRIODE ? 2 : 3;
+                   above 0 V, whichever is higher); a triode's plate or a
+                   screen moves at most 100 V a step. Far below conduction
+                   the grid moves freely. */
+                int q = dv->port, nq = 2;
                 double gmax = (r->v[q] > 0 ? r->v[q] : 0) + 0.5;
                 if (r->vsave[q] > gmax) limited = 1, r->vsave[q] = gmax;
+                if (dv->kind == DEV_PENTODE) {
+                    /* a pentode's plate current goes as atan(vp / kvb): flat
+                       away from the knee, so the plate may move far in one
+                       step (an output transformer's plate swings hundreds of
+                       volts a sample), but Newton on an atan overshoots
+                       across its knee into a two-cycle; a step that crosses
+                       0 V stops kvb past it */
+                    double vo = r->v[q + 2], vn = r->vsave[q + 2], kvb = dv->p->pt_kvb;
+                    if (vo * vn < 0 && fabs(vn) > kvb) limited = 1, vn = vn > 0 ? kvb : -kvb;
+                    else if (vn - vo > PT_WDF_PLATE_STEP) limited = 1, vn = vo + PT_WDF_PLATE_STEP;
+                    else if (vn - vo < -PT_WDF_PLATE_STEP) limited = 1, vn = vo - PT_WDF_PLATE_STEP;
+                    r->vsave[q + 2] = vn;
+                }
                 for (int j = q + 1; j < q + nq; j++) {
                     double st = r->vsave[j] - r->v[j];
                     if (st > 100.0) limited = 1, r->vsave[j] = r->v[j] + 100.0;
